@@ -1,0 +1,5 @@
+"""Allows `python -m bomcheck`."""
+
+from bomcheck.cli import main
+
+main()

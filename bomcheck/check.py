@@ -1,0 +1,103 @@
+"""One BOM end to end: read it, ask the sources, plan every line, write the annotated workbook."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Protocol
+
+from bomcheck.annotate import default_output_path, write_report
+from bomcheck.bom import read_bom
+from bomcheck.export import write_json
+from bomcheck.fanout import SourceRun, gather_lookups, planned_calls
+from bomcheck.model import Bom, BomLine, Lookup, LookupStatus, Query, Report, SourceStatus
+from bomcheck.pricing import plan_line
+
+
+class ProgressReporter(Protocol):
+    """Shows how far the distributor calls have got (a progress bar in the CLI)."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, count: int) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What the user asked for one check."""
+
+    boards: int = 1
+    sheet: str | None = None
+    output: Path | None = None
+    json_output: Path | None = None
+    currency: str = "USD"
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """The report and where it was written."""
+
+    report: Report
+    output: Path
+    json_output: Path | None
+
+
+def query_for(line: BomLine) -> Query | None:
+    """What the sources are asked about a line; None for lines nobody needs to ask about."""
+    if line.dnp or not (line.mpn or line.digikey_pn):
+        return None
+    return Query(mpn=line.mpn, manufacturer=line.manufacturer, digikey_pn=line.digikey_pn)
+
+
+async def check_bom(
+    path: Path,
+    options: CheckOptions,
+    runs: Sequence[SourceRun],
+    unavailable: Sequence[SourceStatus] = (),
+    progress: ProgressReporter | None = None,
+) -> CheckOutcome:
+    """Read, look up, plan and write one BOM; the input file is only ever read."""
+    bom = read_bom(path, sheet=options.sheet)
+    output = options.output or default_output_path(path)
+    report = await build_report(bom, options, runs, unavailable, progress)
+    write_report(report, output)
+    if options.json_output:
+        write_json(report, options.json_output)
+    return CheckOutcome(report, output, options.json_output)
+
+
+async def build_report(
+    bom: Bom,
+    options: CheckOptions,
+    runs: Sequence[SourceRun],
+    unavailable: Sequence[SourceStatus] = (),
+    progress: ProgressReporter | None = None,
+) -> Report:
+    """Ask every configured source about the BOM's distinct parts and plan each line."""
+    line_queries = [(line, query_for(line)) for line in bom.lines]
+    queries = [query for _, query in line_queries if query is not None]
+    if progress:
+        progress.start(planned_calls(runs, queries))
+    try:
+        fanned = await gather_lookups(runs, queries, progress.advance if progress else None)
+    finally:
+        if progress:
+            progress.finish()
+    not_asked = {status.name: Lookup(status.name, LookupStatus.NOT_CHECKED, message=status.message)
+                 for status in unavailable}
+    results = tuple(
+        plan_line(line, {**fanned.lookups.get(query, {}), **not_asked} if query else {}, options.boards)
+        for line, query in line_queries
+    )
+    return Report(
+        bom=bom,
+        boards=options.boards,
+        results=results,
+        sources=(*fanned.sources, *unavailable),
+        checked_at=datetime.now(timezone.utc),
+        currency=options.currency,
+    )

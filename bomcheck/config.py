@@ -1,0 +1,183 @@
+"""Settings from flags > environment > config file > defaults; the only module that reads os.environ."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import stat
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from bomcheck.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "bomcheck"
+ARROW_PRODUCTION_URL = "https://api.arrow.com"
+DIGIKEY_PRODUCTION_URL = "https://api.digikey.com"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know; secrets are kept out of repr()."""
+
+    arrow_url: str = ARROW_PRODUCTION_URL
+    arrow_login: str = ""
+    arrow_api_key: str = field(default="", repr=False)
+    arrow_api_version: str = "v3"
+    arrow_rate: float = 5.0  # requests per second
+    digikey_url: str = DIGIKEY_PRODUCTION_URL
+    digikey_client_id: str = ""
+    digikey_client_secret: str = field(default="", repr=False)
+    digikey_account_id: str = ""
+    digikey_redirect_uri: str = "https://localhost"
+    digikey_rate: float = 2.0  # 120 a minute, DigiKey's published per-minute quota
+    currency: str = "USD"
+    concurrency: int = 8
+    timeout: float = 30.0
+    environment: str = ""  # the in-process sandbox sets this; else derived from digikey_url
+
+    @property
+    def arrow_configured(self) -> bool:
+        return bool(self.arrow_login and self.arrow_api_key)
+
+    @property
+    def digikey_configured(self) -> bool:
+        return bool(self.digikey_client_id and self.digikey_client_secret
+                    and self.digikey_account_id)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.arrow_api_key, self.digikey_client_secret) if s)
+
+
+# setting name -> environment variable
+ENV_VARS: Mapping[str, str] = {
+    "arrow_url": "BOMCHECK_ARROW_URL",
+    "arrow_login": "BOMCHECK_ARROW_LOGIN",
+    "arrow_api_key": "BOMCHECK_ARROW_API_KEY",
+    "arrow_api_version": "BOMCHECK_ARROW_API_VERSION",
+    "arrow_rate": "BOMCHECK_ARROW_RATE",
+    "digikey_url": "BOMCHECK_DIGIKEY_URL",
+    "digikey_client_id": "BOMCHECK_DIGIKEY_CLIENT_ID",
+    "digikey_client_secret": "BOMCHECK_DIGIKEY_CLIENT_SECRET",
+    "digikey_account_id": "BOMCHECK_DIGIKEY_ACCOUNT_ID",
+    "digikey_redirect_uri": "BOMCHECK_DIGIKEY_REDIRECT_URI",
+    "digikey_rate": "BOMCHECK_DIGIKEY_RATE",
+    "currency": "BOMCHECK_CURRENCY",
+    "concurrency": "BOMCHECK_CONCURRENCY",
+    "timeout": "BOMCHECK_TIMEOUT",
+}
+CONFIG_ENV_VAR = "BOMCHECK_CONFIG"
+SECRET_SETTINGS = frozenset({"arrow_api_key", "digikey_client_secret"})
+
+
+def config_dir() -> Path:
+    """Where the config file and the DigiKey token stores live."""
+    return platformdirs.user_config_path(APP_NAME)
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    return Path(env[CONFIG_ENV_VAR]) if env.get(CONFIG_ENV_VAR) else config_dir() / "config.toml"
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    path: Path | None = None,
+) -> Settings:
+    """Merge the config file, the environment and explicit overrides (flags) into Settings."""
+    env = os.environ if env is None else env
+    path = path or config_path(env)
+    values: dict[str, Any] = dict(_read_config_file(path))
+    for name, variable in ENV_VARS.items():
+        if env.get(variable):
+            values[name] = env[variable]
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return _build(values, source_hint=f"{path} or the environment")
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    """The config file flattened to setting names: [arrow] api_key -> arrow_api_key."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        document = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    flat: dict[str, Any] = {}
+    for key, value in document.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}_{inner}": v for inner, v in value.items()})
+        else:
+            flat[key] = value
+    known = {f.name for f in dataclasses.fields(Settings)}
+    unknown = sorted(set(flat) - known)
+    if unknown:
+        log.warning("config file %s: ignoring unknown settings %s", path, ", ".join(unknown))
+    if SECRET_SETTINGS & set(flat) and _readable_by_others(path):
+        log.warning("config file %s holds secrets and is readable by other users; "
+                    "run: chmod 600 %s", path, path)
+    return {k: v for k, v in flat.items() if k in known}
+
+
+def _readable_by_others(path: Path) -> bool:
+    if os.name != "posix":
+        return False
+    return bool(path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH))
+
+
+def _build(values: Mapping[str, Any], source_hint: str) -> Settings:
+    converted: dict[str, Any] = {}
+    for f in dataclasses.fields(Settings):
+        if f.name not in values:
+            continue
+        value = values[f.name]
+        kind = type(f.default)
+        try:
+            if kind is float:
+                value = float(value)
+                if value <= 0:
+                    raise ValueError
+            elif kind is int:
+                value = int(value)
+                if value <= 0:
+                    raise ValueError
+            else:
+                value = str(value).strip()
+        except (TypeError, ValueError):
+            variable = ENV_VARS.get(f.name, f.name)
+            raise ConfigError(f"{f.name} must be a positive number, got {value!r} "
+                              f"(set it with {variable} or in {source_hint})") from None
+        converted[f.name] = value
+    settings = Settings(**converted)
+    if settings.arrow_api_version not in ("v3", "v4"):
+        raise ConfigError(f"arrow_api_version must be v3 or v4, got {settings.arrow_api_version!r}")
+    return settings
+
+
+def missing_credentials_message() -> str:
+    """What to tell a user who asked for a real run without any credentials."""
+    arrow = ", ".join(ENV_VARS[n] for n in ("arrow_login", "arrow_api_key"))
+    digikey = ", ".join(ENV_VARS[n] for n in ("digikey_client_id", "digikey_client_secret",
+                                                "digikey_account_id"))
+    return (f"no distributor credentials found; set {arrow} for Arrow and/or {digikey} for "
+            f"DigiKey (or put them in {config_path()}), or pass --sandbox to try bomcheck "
+            "on its built-in sandbox")

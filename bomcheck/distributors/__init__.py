@@ -1,0 +1,1 @@
+"""Distributor sources: each turns queries into offers through the shared Transport."""

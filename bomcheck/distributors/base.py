@@ -1,0 +1,189 @@
+"""What every distributor source shares: the Source protocol and the one rate-limited HTTP seam."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+import aiohttp
+from aiolimiter import AsyncLimiter
+
+from bomcheck.errors import SourceError
+from bomcheck.model import Lookup, Query
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class Source(Protocol):
+    """A distributor bomcheck can ask about BOM lines.
+
+    `batches` groups the queries that one call answers together (Arrow: one call per distinct
+    MPN; DigiKey bonded: one call for the whole account), `fetch` performs that call and
+    returns a Lookup for every query of the batch. A failure of the call raises SourceError;
+    the fan-out turns it into an ERROR Lookup for each query of the batch.
+    """
+
+    name: str
+
+    def batches(self, queries: Sequence[Query]) -> list[list[Query]]: ...
+
+    async def fetch(self, transport: Transport, batch: Sequence[Query]) -> Mapping[Query, Lookup]: ...
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """A fully read HTTP answer."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        """A response header, whatever case the server wrote its name in."""
+        folded = name.casefold()
+        return next((v for k, v in self.headers.items() if k.casefold() == folded), None)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body as JSON; SourceError (not a traceback) for HTML pages and broken bodies."""
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            snippet = " ".join(self.text[:80].split())
+            raise SourceError(
+                f"invalid JSON in the answer (HTTP {self.status}): {snippet!r}", retryable=True
+            ) from exc
+
+
+@dataclass
+class RetryPolicy:
+    """How often and how patiently a request is tried again."""
+
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 30.0  # longest single wait, Retry-After included
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+@dataclass
+class Transport:
+    """Performs one source's HTTP requests: rate-limited, concurrency-bounded, retried, redacted.
+
+    The aiohttp session belongs to the caller. `secrets` are replaced by '***' in every
+    message this class produces, so keys that travel in query strings never leak.
+    """
+
+    session: aiohttp.ClientSession
+    limiter: AsyncLimiter
+    concurrency: int = 8
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    secrets: Sequence[str] = ()
+    timeout: float = 30.0
+    sleep: Sleep = asyncio.sleep
+    requests_sent: int = 0
+    _semaphore: asyncio.Semaphore | None = None
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, "***")
+        return redact_query_secrets(text)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        allow_redirects: bool = True,
+        attempts: int | None = None,
+    ) -> HttpResponse:
+        """Send with retries on connection failures, timeouts, 429 and 5xx; return the last answer.
+
+        A 429 without Retry-After (a spent daily quota) is returned at once: waiting would not
+        help. `attempts=1` is for calls that must not be repeated, such as a token refresh.
+        """
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.concurrency)
+        shown_url = self.redact(url + ("?" + urlencode(params) if params else ""))
+        last_error = ""
+        attempts = attempts or self.retry.attempts
+        for attempt in range(1, attempts + 1):
+            wait: float | None = None
+            try:
+                async with self._semaphore:
+                    await self.limiter.acquire()
+                    self.requests_sent += 1
+                    async with self.session.request(
+                        method, url, params=params, data=data, headers=headers,
+                        allow_redirects=allow_redirects,
+                        timeout=aiohttp.ClientTimeout(total=self.timeout),
+                    ) as response:
+                        body = await response.read()
+                        answer = HttpResponse(response.status, dict(response.headers), body)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                last_error = self.redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
+                log.debug("%s %s failed: %s", method, shown_url, last_error)
+            else:
+                wait = parse_retry_after(answer.header("Retry-After"))
+                if (answer.status not in RETRYABLE_STATUSES or attempt == attempts
+                        or (answer.status == 429 and wait is None)):
+                    return answer
+                last_error = f"HTTP {answer.status}"
+                log.debug("%s %s answered %s, attempt %d", method, shown_url, answer.status, attempt)
+            if attempt < attempts:
+                await self.sleep(self._backoff(attempt, wait))
+        raise SourceError(f"no answer after {attempts} attempts ({last_error})",
+                          retryable=True)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.retry.max_delay)
+        delay = self.retry.base_delay * 2 ** (attempt - 1)
+        return min(delay, self.retry.max_delay) * random.uniform(0.5, 1.0)
+
+
+_SECRET_PARAM = re.compile(
+    r"(?i)\b(apikey|api_key|client_secret|access_token|refresh_token|code|password)=([^&\s\"']+)"
+)
+
+
+def redact_query_secrets(text: str) -> str:
+    """Blank out values of query parameters that carry credentials, whatever they are."""
+    return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=***", text)
+
+
+def make_limiter(rate_per_second: float) -> AsyncLimiter:
+    """A limiter that never lets more than `rate_per_second` requests into any one-second window.
+
+    AsyncLimiter(max_rate, period) admits a burst of max_rate at once; one request per
+    1/rate seconds admits no burst at all.
+    """
+    if rate_per_second <= 0:
+        raise ValueError("rate must be positive")
+    return AsyncLimiter(1, 1.0 / rate_per_second)

@@ -1,0 +1,66 @@
+"""The per-line results as JSON, for scripts and RFQ systems."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bomcheck.files import atomic_write_text
+from bomcheck.model import LineResult, LineStatus, Offer, Report
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """A JSON-ready view of the report; money as strings so no digit is lost to floats."""
+    return {
+        "file": str(report.bom.path),
+        "sheet": report.bom.sheet,
+        "checked_at": report.checked_at.isoformat(timespec="seconds"),
+        "boards": report.boards,
+        "currency": report.currency,
+        "sources": [
+            {"name": s.name, "checked": s.checked, "message": s.message} for s in report.sources
+        ],
+        "totals": {currency: _money(total) for currency, total in report.totals.items()},
+        "counts": {status.value: report.count(status) for status in LineStatus},
+        "lines": [_line(result) for result in report.results],
+    }
+
+
+def write_json(report: Report, target: Path) -> None:
+    text = json.dumps(report_to_dict(report), indent=2, ensure_ascii=False)
+    atomic_write_text(target, text + "\n", protect=report.bom.path)
+
+
+def _line(result: LineResult) -> dict[str, Any]:
+    line, purchase = result.line, result.purchase
+    return {
+        "row": line.row,
+        "mpn": line.mpn,
+        "manufacturer": line.manufacturer,
+        "refdes": list(line.refdes),
+        "qty_per_board": line.qty,
+        "need": result.need,
+        "status": result.status.value,
+        "reason": result.reason,
+        "stock": dict(result.stock),
+        "moq": result.moq,
+        "ncnr": result.ncnr,
+        "lead_time_weeks": result.lead_time_weeks,
+        "buy_qty": purchase.buy_qty if purchase else None,
+        "unit_price": _money(purchase.unit_price) if purchase else None,
+        "ext_price": _money(purchase.ext_price) if purchase else None,
+        "currency": purchase.offer.currency if purchase else None,
+        "best_source": _offer(purchase.offer) if purchase else None,
+        "warnings": list(line.warnings),
+    }
+
+
+def _offer(offer: Offer) -> dict[str, Any]:
+    return {"source": offer.source, "seller": offer.seller, "sku": offer.sku, "mpn": offer.mpn,
+            "manufacturer": offer.manufacturer}
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)

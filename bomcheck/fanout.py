@@ -1,0 +1,109 @@
+"""Ask every source about every distinct query, concurrently; a failed call becomes data."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bomcheck.distributors.base import Source, Transport
+from bomcheck.errors import SourceError, SourceUnavailable
+from bomcheck.model import Lookup, LookupStatus, Query, SourceStatus
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int], None]  # called with the number of batches (calls) just finished
+
+
+@dataclass(frozen=True)
+class SourceRun:
+    """A source and the transport its requests go through."""
+
+    source: Source
+    transport: Transport
+
+
+@dataclass(frozen=True)
+class FanoutResult:
+    """Every source's lookup for every query, and how each source fared."""
+
+    lookups: Mapping[Query, Mapping[str, Lookup]]
+    sources: tuple[SourceStatus, ...]
+
+
+async def gather_lookups(
+    runs: Sequence[SourceRun],
+    queries: Sequence[Query],
+    progress: Progress | None = None,
+) -> FanoutResult:
+    """Fan the distinct queries out to all sources at once and collect one Lookup per pair."""
+    distinct = list(dict.fromkeys(queries))
+    results = await asyncio.gather(*(_run_source(run, distinct, progress) for run in runs))
+    lookups: dict[Query, dict[str, Lookup]] = {query: {} for query in distinct}
+    statuses = []
+    for run, (answers, status) in zip(runs, results, strict=True):
+        statuses.append(status)
+        for query in distinct:
+            lookups[query][run.source.name] = answers.get(query) or Lookup(
+                run.source.name, LookupStatus.NOT_CHECKED, message=status.message or "not asked"
+            )
+    return FanoutResult(lookups, tuple(statuses))
+
+
+async def _run_source(
+    run: SourceRun, queries: Sequence[Query], progress: Progress | None
+) -> tuple[dict[Query, Lookup], SourceStatus]:
+    source = run.source
+    batches = source.batches(queries)
+    answers: dict[Query, Lookup] = {}
+    stopped: list[str] = []  # set once the source said it cannot answer anything more
+
+    # Batches wait here, not inside the transport, so that once the source is stopped the
+    # batches still waiting are not sent at all.
+    slots = asyncio.Semaphore(max(1, run.transport.concurrency))
+
+    async def run_batch(batch: list[Query]) -> None:
+        async with slots:
+            await answer_batch(batch)
+        if progress:
+            progress(1)
+
+    async def answer_batch(batch: list[Query]) -> None:
+        if stopped:
+            answers.update(_failed(source.name, batch, LookupStatus.NOT_CHECKED, stopped[0]))
+        else:
+            try:
+                answers.update(await source.fetch(run.transport, batch))
+            except SourceUnavailable as exc:
+                message = run.transport.redact(str(exc))
+                if not stopped:
+                    stopped.append(message)
+                    log.warning("%s", message)
+                answers.update(_failed(source.name, batch, LookupStatus.NOT_CHECKED, message))
+            except SourceError as exc:
+                message = run.transport.redact(str(exc))
+                log.info("%s: %s", source.name, message)
+                answers.update(_failed(source.name, batch, LookupStatus.ERROR, message))
+            except Exception as exc:  # a bug in one source must not lose the other lines
+                message = run.transport.redact(f"unexpected {type(exc).__name__}: {exc}")
+                log.error("%s failed unexpectedly: %s", source.name, message)
+                log.debug("traceback", exc_info=True)
+                answers.update(_failed(source.name, batch, LookupStatus.ERROR, message))
+
+    await asyncio.gather(*(run_batch(batch) for batch in batches))
+    if stopped:
+        return answers, SourceStatus(source.name, checked=False, message=stopped[0])
+    return answers, SourceStatus(source.name, checked=True)
+
+
+def planned_calls(runs: Sequence[SourceRun], queries: Sequence[Query]) -> int:
+    """How many batches (calls, before retries and paging) a fan-out of these queries makes."""
+    distinct = list(dict.fromkeys(queries))
+    return sum(len(run.source.batches(distinct)) for run in runs)
+
+
+def _failed(
+    source: str, batch: Sequence[Query], status: LookupStatus, message: str
+) -> dict[Query, Lookup]:
+    return {query: Lookup(source, status, message=message) for query in batch}

@@ -1,0 +1,58 @@
+"""Atomic file output: write beside the target, then rename into place, so no half file is ever seen."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from bomcheck.errors import OutputError
+
+
+@contextlib.contextmanager
+def atomic_output(target: Path, *, protect: Path | None = None) -> Iterator[Path]:
+    """Yield a temp path in `target`'s folder; on success it replaces `target`, on failure it goes.
+
+    `protect` is a path that must never be written (the user's input file).
+    """
+    target = Path(target)
+    if protect is not None and _same_file(target, protect):
+        raise OutputError(f"refusing to overwrite the input file {protect}; choose another output with -o")
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        handle, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"cannot write to {folder}: {exc.strerror or exc}") from None
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        yield temp
+        with open(temp, "rb+") as written:
+            os.fsync(written.fileno())
+        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; an output is an ordinary file
+        os.replace(temp, target)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+
+
+def atomic_write_text(target: Path, text: str, *, protect: Path | None = None) -> None:
+    with atomic_output(target, protect=protect) as temp:
+        temp.write_text(text, encoding="utf-8")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False

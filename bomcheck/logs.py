@@ -1,0 +1,48 @@
+"""Logging to stderr, with every known secret blanked out of every record."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+
+from bomcheck.distributors.base import redact_query_secrets
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces known secrets, and credential-looking query parameters, by '***' in log records."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        for secret in self.secrets:
+            message = message.replace(secret, "***")
+        record.msg, record.args = redact_query_secrets(message), None
+        return True
+
+
+_FILTER = RedactingFilter()
+
+
+def setup_logging(*, verbose: int = 0, quiet: bool = False) -> None:
+    """Log to stderr: warnings by default, info with -v, debug with -vv, errors only with -q."""
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("bomcheck: %(levelname)s: %(message)s"))
+    handler.addFilter(_FILTER)
+    # On the root logger, so that library records (aiohttp's) pass the same redaction.
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "bomcheck", False)]:
+        root.removeHandler(old)
+    handler.bomcheck = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
+def redact_in_logs(secrets: Iterable[str]) -> None:
+    """Register secrets that must never appear in a log line."""
+    _FILTER.secrets.update(s for s in secrets if s and len(s) >= 4)

@@ -1,0 +1,202 @@
+"""The plain, frozen values every stage of bomcheck hands to the next."""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
+
+
+def normalize_mpn(text: str) -> str:
+    """The key two spellings of one MPN share: NFKC, unicode dashes as '-', no spaces, upper case.
+
+    Only characters that never tell two parts apart are touched: dots, slashes, '#' and
+    digits all stay (1.5SMC6.8CA and 1.5SMC68CA are different parts).
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    return "".join(text.split()).upper()
+
+
+@dataclass(frozen=True)
+class BomLine:
+    """One fitted line of the user's BOM: what to buy, how many per board, where it sits."""
+
+    row: int  # 1-based physical row in the sheet (CSV: record number)
+    mpn: str | None
+    manufacturer: str | None = None
+    qty: int = 1  # per board
+    refdes: tuple[str, ...] = ()
+    dnp: bool = False
+    digikey_pn: str | None = None
+    description: str | None = None
+    warnings: tuple[str, ...] = ()
+    raw_mpn_text: str | None = None  # what stood in the MPN cell when no usable MPN was found
+
+
+@dataclass(frozen=True)
+class Bom:
+    """What the reader understood of one BOM file."""
+
+    path: Path
+    sheet: str | None  # sheet name; None for text formats
+    header_row: int  # 1-based physical row of the header
+    columns: Mapping[str, str | None]  # role -> header text as written, or None
+    column_index: Mapping[str, int]  # role -> 1-based column number
+    lines: tuple[BomLine, ...]
+    grid: tuple[tuple[Any, ...], ...]  # every row as read, for outputs of non-xlsx inputs
+    last_column: int  # 1-based index of the last used column of the table
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PriceBreak:
+    """Unit price that applies from `min_qty` pieces upward (until the next break)."""
+
+    min_qty: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class PipelineDelivery:
+    """Stock on order at the seller: `quantity` due on `date` (as the source wrote it)."""
+
+    date: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One way to buy a part: a seller's stock of it with its own MOQ, multiple and price ladder."""
+
+    source: str  # the Source that reported it, e.g. "Arrow", "DigiKey Bonded"
+    seller: str  # who actually sells it, e.g. "Arrow Americas (ACNA)", "Verical"
+    mpn: str
+    manufacturer: str
+    sku: str  # the seller's own id for this offer
+    stock: int
+    moq: int = 1
+    multiple: int = 1
+    breaks: tuple[PriceBreak, ...] = ()  # ascending min_qty; empty = no list price (quote only)
+    currency: str = "USD"
+    ncnr: bool = False
+    lead_time_weeks: int | None = None
+    description: str = ""
+    bonded: bool = False
+    date_code: str = ""
+    pipeline: tuple[PipelineDelivery, ...] = ()
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the distributors are asked about one BOM line (lines with equal queries share it)."""
+
+    mpn: str | None
+    manufacturer: str | None = None
+    digikey_pn: str | None = None
+
+    @property
+    def mpn_key(self) -> str:
+        return normalize_mpn(self.mpn) if self.mpn else ""
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """Whether a source took part in a run, and if not, why."""
+
+    name: str
+    checked: bool
+    message: str = ""
+
+
+class LookupStatus(enum.Enum):
+    FOUND = "found"
+    NOT_FOUND = "not found"
+    ERROR = "error"
+    NOT_CHECKED = "not checked"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One source's answer about one query; a failure is a value here, never an exception."""
+
+    source: str
+    status: LookupStatus
+    offers: tuple[Offer, ...] = ()
+    message: str = ""
+
+
+class LineStatus(enum.Enum):
+    OK = "OK"
+    SHORT = "SHORT"
+    NOT_FOUND = "NOT FOUND"
+    NO_MPN = "NO MPN"
+    DNP = "DNP"
+    ERROR = "ERROR"
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """The planner's buy decision for one offer: how many, at what unit and extended price."""
+
+    offer: Offer
+    buy_qty: int
+    unit_price: Decimal | None  # None when the offer has no list price
+    ext_price: Decimal | None
+    covers_need: bool
+
+
+@dataclass(frozen=True)
+class LineResult:
+    """Everything the outputs say about one BOM line."""
+
+    line: BomLine
+    need: int
+    status: LineStatus
+    reason: str = ""
+    purchase: Purchase | None = None
+    lookups: Mapping[str, Lookup] = field(default_factory=dict)
+    stock: Mapping[str, int | None] = field(default_factory=dict)  # source -> stock; None: not checked
+    moq: int | None = None
+    ncnr: bool | None = None
+    lead_time_weeks: int | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of checking one BOM."""
+
+    bom: Bom
+    boards: int
+    results: tuple[LineResult, ...]
+    sources: tuple[SourceStatus, ...]
+    checked_at: datetime
+    currency: str = "USD"
+
+    def count(self, status: LineStatus) -> int:
+        return sum(1 for result in self.results if result.status is status)
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        """Extended cost per currency: prices in different currencies are never added up."""
+        totals: dict[str, Decimal] = {}
+        for result in self.results:
+            purchase = result.purchase
+            if purchase and purchase.ext_price is not None:
+                currency = purchase.offer.currency
+                totals[currency] = totals.get(currency, Decimal(0)) + purchase.ext_price
+        return totals
+
+    @property
+    def needs_attention(self) -> bool:
+        return any(
+            result.status in (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.ERROR,
+                              LineStatus.NO_MPN)
+            for result in self.results
+        )

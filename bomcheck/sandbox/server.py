@@ -1,0 +1,239 @@
+"""The sandbox server: Arrow and DigiKey on one loopback aiohttp app, with rate limits, latency and stats.
+
+Rate limits: a sliding window per API admits at most floor(rate) requests in any 1 s (a rate
+below 1 admits one request per 1/rate s); the next one gets HTTP 429 with `Retry-After`
+(whole seconds, at least 1) and, for DigiKey, the X-BurstLimit-* headers. Arrow's window
+covers the token search; DigiKey's covers Supply Chain, not the OAuth endpoints.
+
+`GET /_sandbox/stats` answers `{"arrow": n, "digikey": n, "digikey_oauth": n, "throttled": n}`:
+every request that reached an API (throttled and refused ones included; "digikey" counts
+Supply Chain calls, "digikey_oauth" the authorize/token calls) and how many got a 429.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass, field
+
+from aiohttp import web
+
+from bomcheck.config import ENV_VARS
+from bomcheck.errors import ConfigError
+from bomcheck.sandbox import (
+    SANDBOX_ARROW_API_KEY,
+    SANDBOX_ARROW_LOGIN,
+    SANDBOX_DIGIKEY_ACCOUNT_ID,
+    SANDBOX_DIGIKEY_CLIENT_ID,
+    SANDBOX_DIGIKEY_CLIENT_SECRET,
+    SANDBOX_REDIRECT_URI,
+    arrow_api,
+    digikey_api,
+)
+from bomcheck.sandbox.digikey_api import Burst, DigiKeyApi
+
+STATS_PATH = "/_sandbox/stats"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class SandboxConfig:
+    """How the sandbox behaves: rate limits (requests per second, None = unlimited), latency, tokens."""
+
+    arrow_rate: float | None = None
+    digikey_rate: float | None = None
+    latency: float = 0.0  # seconds added to every API answer
+    token_lifetime: int = 1800  # DigiKey access token lifetime (expires_in), seconds
+    daily_quota: int = 1000  # DigiKey Supply Chain calls per "day" (the server's lifetime)
+    clock: Callable[[], float] = time.monotonic  # for token/code expiry and the rate windows
+
+
+@dataclass
+class SandboxStats:
+    """Requests that reached each API, and how many of all answers were 429s."""
+
+    arrow: int = 0
+    digikey: int = 0
+    digikey_oauth: int = 0
+    throttled: int = 0
+
+
+class SlidingWindow:
+    """At most `limit` admissions in any `period` seconds, measured on `clock`."""
+
+    def __init__(self, rate: float, clock: Callable[[], float]) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.limit, self.period = (int(rate), 1.0) if rate >= 1 else (1, 1.0 / rate)
+        self._clock = clock
+        self._admitted: deque[float] = deque()
+
+    def _forget_old(self, now: float) -> None:
+        while self._admitted and self._admitted[0] <= now - self.period:
+            self._admitted.popleft()
+
+    def admit(self) -> float | None:
+        """None when this request may pass (and is counted), else the seconds until one may."""
+        now = self._clock()
+        self._forget_old(now)
+        if len(self._admitted) < self.limit:
+            self._admitted.append(now)
+            return None
+        return self._admitted[0] + self.period - now
+
+    def burst(self) -> Burst:
+        """The window's state as DigiKey's X-BurstLimit-* headers report it."""
+        now = self._clock()
+        self._forget_old(now)
+        reset = self._admitted[0] + self.period - now if self._admitted else 0.0
+        return Burst(self.limit, max(0, self.limit - len(self._admitted)), math.ceil(max(0.0, reset)))
+
+
+@dataclass
+class _Sandbox:
+    """Everything one app instance keeps: config, stats, windows, the DigiKey state."""
+
+    config: SandboxConfig
+    digikey: DigiKeyApi
+    stats: SandboxStats = field(default_factory=SandboxStats)
+    windows: dict[str, SlidingWindow] = field(default_factory=dict)
+
+
+STATE_KEY = web.AppKey("bomcheck_sandbox", _Sandbox)
+
+
+def _api_of(path: str) -> str | None:
+    if path.startswith(arrow_api.PATH_PREFIX):
+        return "arrow"
+    if path.startswith(digikey_api.SUPPLY_CHAIN_PREFIX + "/"):
+        return "digikey"
+    if path.startswith(digikey_api.OAUTH_PREFIX):
+        return "digikey_oauth"
+    return None
+
+
+def _retry_after(wait: float) -> int:
+    return max(1, math.ceil(wait))
+
+
+async def _answer(state: _Sandbox, api: str, request: web.Request, handler: Handler
+                  ) -> web.StreamResponse:
+    """The handler's answer, or the 429 of the API's window; DigiKey route errors in its shape."""
+    window = state.windows.get(api)
+    wait = window.admit() if window else None
+    if wait is not None and window is not None:
+        if api == "arrow":
+            return arrow_api.throttled_response(request.path, _retry_after(wait))
+        return state.digikey.throttled_response(request, _retry_after(wait), window.burst())
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if api == "arrow":
+            raise
+        return state.digikey.api_error(request, exc.status, exc.reason, f"{request.method} {request.path}")
+
+
+def _middleware(state: _Sandbox) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    @web.middleware
+    async def sandbox_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        api = _api_of(request.path)
+        if api is None:
+            return await handler(request)
+        setattr(state.stats, api, getattr(state.stats, api) + 1)
+        if state.config.latency > 0:
+            await asyncio.sleep(state.config.latency)
+        response = await _answer(state, api, request, handler)
+        if response.status == 429:
+            state.stats.throttled += 1
+        if api != "arrow":
+            window = state.windows.get(api)
+            state.digikey.add_headers(request, response, window.burst() if window else None)
+        return response
+
+    return sandbox_middleware
+
+
+async def _stats(request: web.Request) -> web.Response:
+    return web.json_response(asdict(request.app[STATE_KEY].stats))
+
+
+def make_app(config: SandboxConfig | None = None) -> web.Application:
+    """One aiohttp app serving Arrow's token search, DigiKey's OAuth and Supply Chain, and stats."""
+    config = config or SandboxConfig()
+    digikey = DigiKeyApi(token_lifetime=config.token_lifetime, daily_quota=config.daily_quota,
+                         clock=config.clock)
+    state = _Sandbox(config=config, digikey=digikey)
+    if config.arrow_rate is not None:
+        state.windows["arrow"] = SlidingWindow(config.arrow_rate, config.clock)
+    if config.digikey_rate is not None:
+        state.windows["digikey"] = SlidingWindow(config.digikey_rate, config.clock)
+    app = web.Application(middlewares=[_middleware(state)])
+    app[STATE_KEY] = state
+    arrow_api.add_routes(app)
+    digikey.add_routes(app)
+    app.router.add_get(STATS_PATH, _stats)
+    return app
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+@asynccontextmanager
+async def running_sandbox(config: SandboxConfig | None = None, host: str = "127.0.0.1", port: int = 0,
+                          *, log_requests: bool = False) -> AsyncIterator[str]:
+    """Serve the sandbox on `host:port` (0: a free port) and yield its base URL; stop on exit."""
+    app = make_app(config)
+    runner = web.AppRunner(app) if log_requests else web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound_port = int(runner.addresses[0][1])
+        yield _url(host, bound_port)
+    finally:
+        await runner.cleanup()
+
+
+def banner(url: str) -> str:
+    """What `bomcheck sandbox` prints: where it listens and the public demo credentials."""
+    return "\n".join((
+        f"bomcheck sandbox listening on {url}",
+        "  (synthetic catalog and public demo credentials; nothing here reaches Arrow or DigiKey)",
+        f"  {ENV_VARS['arrow_url']}={url}",
+        f"  {ENV_VARS['arrow_login']}={SANDBOX_ARROW_LOGIN}",
+        f"  {ENV_VARS['arrow_api_key']}={SANDBOX_ARROW_API_KEY}",
+        f"  {ENV_VARS['digikey_url']}={url}",
+        f"  {ENV_VARS['digikey_client_id']}={SANDBOX_DIGIKEY_CLIENT_ID}",
+        f"  {ENV_VARS['digikey_client_secret']}={SANDBOX_DIGIKEY_CLIENT_SECRET}",
+        f"  {ENV_VARS['digikey_account_id']}={SANDBOX_DIGIKEY_ACCOUNT_ID}",
+        f"  {ENV_VARS['digikey_redirect_uri']}={SANDBOX_REDIRECT_URI}",
+        f"  stats: {url}{STATS_PATH}    stop: Ctrl+C",
+    ))
+
+
+async def _serve(host: str, port: int, config: SandboxConfig) -> None:
+    try:
+        async with running_sandbox(config, host, port, log_requests=True) as url:
+            print(banner(url), file=sys.stderr, flush=True)
+            stop = asyncio.Event()
+            with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+            await stop.wait()
+    except OSError as exc:
+        raise ConfigError(f"the sandbox cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                          "choose another port with --port") from None
+
+
+def serve_forever(host: str, port: int, config: SandboxConfig) -> None:
+    """Run the sandbox until Ctrl+C or SIGTERM (for `bomcheck sandbox`); ConfigError if the port is taken."""
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(host, port, config))
+    print("bomcheck sandbox stopped", file=sys.stderr)

@@ -1,0 +1,170 @@
+"""Builds the configured sources for one run: one HTTP session, one limiter and transport per source."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import re
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from bomcheck.config import DIGIKEY_PRODUCTION_URL, ENV_VARS, Settings, config_dir
+from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource
+from bomcheck.distributors.base import Transport, make_limiter
+from bomcheck.distributors.digikey import DIGIKEY_SANDBOX_URL, DigiKeyBondedSource
+from bomcheck.distributors.digikey_auth import (
+    FileTokenStore,
+    MemoryTokenStore,
+    OAuthTokenProvider,
+    TokenStore,
+    authorize_url,
+    exchange_code,
+    new_state,
+    parse_redirect,
+    sandbox_consent,
+    token_store_path,
+)
+from bomcheck.errors import ConfigError
+from bomcheck.fanout import SourceRun
+from bomcheck.model import SourceStatus
+from bomcheck.sandbox import (
+    SANDBOX_ARROW_API_KEY,
+    SANDBOX_ARROW_LOGIN,
+    SANDBOX_DIGIKEY_ACCOUNT_ID,
+    SANDBOX_DIGIKEY_CLIENT_ID,
+    SANDBOX_DIGIKEY_CLIENT_SECRET,
+    SANDBOX_REDIRECT_URI,
+)
+
+SANDBOX_ENVIRONMENT = "bomcheck-sandbox"
+
+
+def sandbox_settings(settings: Settings, url: str) -> Settings:
+    """The settings pointed at a running sandbox, with its public demo credentials."""
+    return dataclasses.replace(
+        settings,
+        arrow_url=url,
+        arrow_login=SANDBOX_ARROW_LOGIN,
+        arrow_api_key=SANDBOX_ARROW_API_KEY,
+        digikey_url=url,
+        digikey_client_id=SANDBOX_DIGIKEY_CLIENT_ID,
+        digikey_client_secret=SANDBOX_DIGIKEY_CLIENT_SECRET,
+        digikey_account_id=SANDBOX_DIGIKEY_ACCOUNT_ID,
+        digikey_redirect_uri=SANDBOX_REDIRECT_URI,
+        environment=SANDBOX_ENVIRONMENT,
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_sources(
+    settings: Settings,
+) -> AsyncIterator[tuple[list[SourceRun], list[SourceStatus]]]:
+    """Yield the runnable sources and a status for each source left out (with the reason)."""
+    runs: list[SourceRun] = []
+    unavailable: list[SourceStatus] = []
+    async with aiohttp.ClientSession() as session:
+        if settings.arrow_configured:
+            arrow = ArrowSource(
+                settings.arrow_url,
+                ArrowCredentials(settings.arrow_login, settings.arrow_api_key),
+                currency=settings.currency,
+                api_version=settings.arrow_api_version,
+            )
+            runs.append(SourceRun(arrow, _transport(session, settings, settings.arrow_rate)))
+        else:
+            unavailable.append(SourceStatus(ArrowSource.name, False, "no Arrow credentials (set "
+                                            f"{ENV_VARS['arrow_login']} and {ENV_VARS['arrow_api_key']})"))
+        if settings.digikey_configured:
+            tokens = OAuthTokenProvider(settings.digikey_url, settings.digikey_client_id,
+                                        settings.digikey_client_secret, _token_store(settings))
+            if settings.environment == SANDBOX_ENVIRONMENT:
+                tokens = SandboxLogin(tokens, settings)
+            digikey = DigiKeyBondedSource(settings.digikey_url, settings.digikey_client_id,
+                                          settings.digikey_account_id, tokens)
+            runs.append(SourceRun(digikey, _transport(session, settings, settings.digikey_rate)))
+        else:
+            unavailable.append(SourceStatus(DigiKeyBondedSource.name, False, "no DigiKey credentials (set "
+                                            f"{ENV_VARS['digikey_client_id']}, "
+                                            f"{ENV_VARS['digikey_client_secret']} and "
+                                            f"{ENV_VARS['digikey_account_id']})"))
+        yield runs, unavailable
+
+
+def _transport(session: aiohttp.ClientSession, settings: Settings, rate: float) -> Transport:
+    return Transport(session=session, limiter=make_limiter(rate), concurrency=settings.concurrency,
+                     secrets=settings.secrets, timeout=settings.timeout)
+
+
+def _token_store(settings: Settings) -> TokenStore:
+    if settings.environment == SANDBOX_ENVIRONMENT:
+        return MemoryTokenStore()  # the in-process sandbox lives for one run; so does its login
+    return FileTokenStore(token_store_path(config_dir(), token_environment(settings)))
+
+
+def token_environment(settings: Settings) -> str:
+    """Which DigiKey login a URL needs: production, DigiKey's sandbox, or a server of one's own."""
+    if settings.environment:
+        return settings.environment
+    url = urlsplit(settings.digikey_url)
+    if settings.digikey_url.rstrip("/") == DIGIKEY_PRODUCTION_URL:
+        return "production"
+    if url.hostname == urlsplit(DIGIKEY_SANDBOX_URL).hostname:
+        return "digikey-sandbox"
+    return "custom-" + re.sub(r"[^A-Za-z0-9]+", "-", url.netloc).strip("-")
+
+
+async def login_digikey(settings: Settings, ask: Callable[[str], str],
+                        tell: Callable[[str], None]) -> Path:
+    """The 3-legged login: show the authorize URL, take the redirected URL back, store the tokens.
+
+    Works on a headless server: the browser can be on another machine, the user pastes back
+    the address it was redirected to.
+    """
+    if not (settings.digikey_client_id and settings.digikey_client_secret):
+        raise ConfigError(f"set {ENV_VARS['digikey_client_id']} and "
+                          f"{ENV_VARS['digikey_client_secret']} (your DigiKey app) first")
+    state = new_state()
+    tell("Open this address in a browser, log in to DigiKey and allow access:\n\n  "
+         + authorize_url(settings.digikey_url, settings.digikey_client_id,
+                         settings.digikey_redirect_uri, state) + "\n")
+    pasted = ask(f"Paste the address the browser was sent to (it starts with "
+                 f"{settings.digikey_redirect_uri})")
+    code = parse_redirect(pasted, state)
+    store_path = token_store_path(config_dir(), token_environment(settings))
+    async with aiohttp.ClientSession() as session:
+        tokens = await exchange_code(_transport(session, settings, settings.digikey_rate),
+                                     settings.digikey_url, settings.digikey_client_id,
+                                     settings.digikey_client_secret, code,
+                                     settings.digikey_redirect_uri)
+    FileTokenStore(store_path).save(tokens)
+    return store_path
+
+
+class SandboxLogin:
+    """Logs in to OUR sandbox on first use, which consents by itself as a user clicking Allow would."""
+
+    def __init__(self, provider: OAuthTokenProvider, settings: Settings) -> None:
+        self._provider = provider
+        self._settings = settings
+        self._logged_in = False
+
+    async def access_token(self, transport: Transport) -> str:
+        if not self._logged_in:
+            await self._log_in(transport)
+        return await self._provider.access_token(transport)
+
+    async def refresh(self, transport: Transport) -> str:
+        return await self._provider.refresh(transport)
+
+    async def _log_in(self, transport: Transport) -> None:
+        s = self._settings
+        state = new_state()
+        code = await sandbox_consent(transport, s.digikey_url, s.digikey_client_id,
+                                     s.digikey_redirect_uri, state)
+        tokens = await exchange_code(transport, s.digikey_url, s.digikey_client_id,
+                                     s.digikey_client_secret, code, s.digikey_redirect_uri)
+        self._provider.store.save(tokens)
+        self._logged_in = True

@@ -1,0 +1,65 @@
+"""Shared fixtures: an isolated user environment, and the sandbox served from a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bomcheck.config import ENV_VARS
+from bomcheck.sandbox.server import SandboxConfig, running_sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_BOM = ROOT / "sample_boms" / "demo.xlsx"
+
+
+@pytest.fixture(autouse=True)
+def isolated_user(tmp_path_factory, monkeypatch) -> Path:
+    """No test sees the developer's config, credentials or token files."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("BOMCHECK_CONFIG", str(home / "config" / "bomcheck" / "config.toml"))
+    for variable in ENV_VARS.values():
+        monkeypatch.delenv(variable, raising=False)
+    return home
+
+
+class ThreadedSandbox:
+    """The sandbox on its own event loop in a thread, for code that runs its own asyncio.run()."""
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config
+        self.url = ""
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._serve()), daemon=True)
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        async with running_sandbox(self.config) as url:
+            self.url = url
+            self._ready.set()
+            await self._stop.wait()
+
+    def __enter__(self) -> ThreadedSandbox:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("sandbox did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+
+@pytest.fixture
+def threaded_sandbox() -> Iterator[ThreadedSandbox]:
+    with ThreadedSandbox() as sandbox:
+        yield sandbox

@@ -1,0 +1,198 @@
+"""`bomcheck check` end to end through click, on the sandbox, checked against the sandbox catalog."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from bomcheck.annotate import RESULT_HEADERS
+from bomcheck.cli import main
+from bomcheck.sandbox import SANDBOX_ARROW_API_KEY, SANDBOX_ARROW_LOGIN, SANDBOX_DIGIKEY_ACCOUNT_ID, catalog
+from tests.conftest import DEMO_BOM
+
+HEADER_ROW = 5  # the demo BOM has a title block above its header
+
+
+@pytest.fixture
+def demo(tmp_path) -> Path:
+    copy = tmp_path / "demo.xlsx"
+    shutil.copyfile(DEMO_BOM, copy)
+    return copy
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def rows_by_mpn(path: Path) -> dict[str, list[dict[str, object]]]:
+    sheet = openpyxl.load_workbook(path)["BOM"]
+    headers = [cell.value for cell in sheet[HEADER_ROW]]
+    mpn_col = headers.index("Manufacturer Part Number")
+    first = headers.index("Need")
+    assert headers[first:first + len(RESULT_HEADERS)] == list(RESULT_HEADERS)
+    found: dict[str, list[dict[str, object]]] = {}
+    for row in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True):
+        if row[first + len(RESULT_HEADERS) - 1] is None:
+            continue  # not a BOM line (the footer)
+        values = dict(zip(RESULT_HEADERS, row[first:first + len(RESULT_HEADERS)], strict=True))
+        found.setdefault(str(row[mpn_col] or ""), []).append(values)
+    return found
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory):
+    """One sandbox run of the demo BOM at 100 boards, shared by the assertions below."""
+    folder = tmp_path_factory.mktemp("checked")
+    bom = folder / "demo.xlsx"
+    shutil.copyfile(DEMO_BOM, bom)
+    before = hashlib.sha256(bom.read_bytes()).hexdigest()
+    result = CliRunner().invoke(main, ["check", str(bom), "--sandbox", "--boards", "100",
+                                       "--json", str(folder / "demo.json")], catch_exceptions=False)
+    return result, bom, before, folder
+
+
+def test_the_run_writes_the_output_beside_the_input_and_never_touches_the_input(checked):
+    result, bom, before, folder = checked
+    assert result.exit_code == 1, result.output  # the demo has lines that need attention
+    assert "wrote" in result.output
+    assert (folder / "demo.checked.xlsx").exists()
+    assert hashlib.sha256(bom.read_bytes()).hexdigest() == before
+
+
+def test_every_line_has_every_column_filled(checked):
+    _, _, _, folder = checked
+    rows = rows_by_mpn(folder / "demo.checked.xlsx")
+    lines = [line for group in rows.values() for line in group]
+    assert len(lines) == 22
+    for line in lines:
+        assert all(value not in (None, "") for value in line.values()), line
+
+
+def test_status_of_the_special_lines(checked):
+    _, _, _, folder = checked
+    rows = rows_by_mpn(folder / "demo.checked.xlsx")
+    assert rows[catalog.NOT_FOUND_MPN][0]["Status"].startswith("NOT FOUND")
+    zero = rows[catalog.ZERO_STOCK_MPN][0]
+    assert zero["Status"].startswith("SHORT") and zero["Arrow Stock"] == 0
+    assert rows[catalog.NCNR_MPN][0]["NCNR"] == "YES"
+    assert rows[""][0]["Status"].startswith("NO MPN")
+    dnp = [line for line in rows["RC0603FR-071KL"] if line["Status"].startswith("DNP")]
+    assert len(dnp) == 1 and dnp[0]["Need"] == 0
+
+
+def test_bonded_stock_is_what_the_demo_account_holds(checked):
+    _, _, _, folder = checked
+    rows = rows_by_mpn(folder / "demo.checked.xlsx")
+    held = {record.manufacturer_part_number: record
+            for record in catalog.bonded_inventory(SANDBOX_DIGIKEY_ACCOUNT_ID)}
+    for mpn in ("LM358DR", "STM32F103C8T6", "BAV99W-7-F"):
+        assert rows[mpn][0]["DigiKey Bonded"] == held[mpn].reserve_quantity
+    assert rows["CL10A106KP8NNNC"][0]["DigiKey Bonded"] == 0  # not bonded
+
+
+def catalog_offers(mpn: str):
+    """(sku, stock, moq, pack, [(min_qty, price)]) of every priced offer the catalog has."""
+    part = catalog.lookup(mpn)
+    for source in part.sources:
+        for offer in source.parts:
+            if offer.breaks:
+                yield (offer.sku, offer.stock, offer.moq, offer.pack_size,
+                       [(b.min_qty, b.price) for b in offer.breaks])
+
+
+def cheapest_covering_cost(mpn: str, need: int) -> Decimal:
+    """Brute force over the catalog: every whole-multiple quantity from need upward."""
+    costs = []
+    for _, stock, moq, pack, breaks in catalog_offers(mpn):
+        first_break = min(q for q, _ in breaks)
+        minimum = max(need, moq, first_break)
+        quantity = -(-minimum // pack) * pack
+        if quantity <= stock:
+            price = [p for q, p in sorted(breaks) if q <= quantity][-1]
+            costs.append(price * quantity)
+    return min(costs)
+
+
+@pytest.mark.parametrize("mpn", ["CL10A106KP8NNNC", "ERJ-3EKF1002V", "TPS62130RGTR",
+                                 "MCP2551-I/SN", "SN74LVC1G14DBVR", "USB4105-GF-A"])
+def test_arrow_only_lines_buy_the_cheapest_covering_catalog_offer(checked, mpn):
+    _, _, _, folder = checked
+    line = rows_by_mpn(folder / "demo.checked.xlsx")[mpn][0]
+    assert line["Status"].startswith("OK")
+    need = line["Need"]
+    skus = {sku: (stock, moq, pack, breaks) for sku, stock, moq, pack, breaks in catalog_offers(mpn)}
+    sku = line["Best Source"].rsplit(" ", 1)[-1]
+    stock, moq, pack, breaks = skus[sku]
+    buy = line["Buy Qty"]
+    assert buy >= need and buy >= moq and buy % pack == 0 and buy <= stock
+    expected_price = [p for q, p in sorted(breaks) if q <= buy][-1]
+    assert Decimal(str(line["Unit Price"])) == expected_price
+    assert Decimal(str(line["Ext. Price"])) == pytest.approx(expected_price * buy)
+    assert Decimal(str(line["Ext. Price"])) == pytest.approx(cheapest_covering_cost(mpn, need))
+    total_stock = sum(offer[1] for offer in catalog_offers(mpn))
+    assert max(offer[1] for offer in catalog_offers(mpn)) <= line["Arrow Stock"] or total_stock == 0
+
+
+def test_json_output_matches_the_workbook(checked):
+    _, _, _, folder = checked
+    data = json.loads((folder / "demo.json").read_text(encoding="utf-8"))
+    assert data["boards"] == 100
+    assert len(data["lines"]) == 22
+    by_row = {line["row"]: line for line in data["lines"]}
+    sheet = openpyxl.load_workbook(folder / "demo.checked.xlsx")["BOM"]
+    headers = [cell.value for cell in sheet[HEADER_ROW]]
+    status_col = headers.index("Status") + 1
+    for row, line in by_row.items():
+        assert sheet.cell(row, status_col).value.startswith(line["status"])
+    assert sum(Decimal(line["ext_price"]) for line in data["lines"] if line["ext_price"]) == \
+        Decimal(data["totals"]["USD"])
+
+
+def test_summary_sheet(checked):
+    _, _, _, folder = checked
+    summary = dict(openpyxl.load_workbook(folder / "demo.checked.xlsx")["Summary"].iter_rows(
+        values_only=True))
+    assert summary["Boards"] == 100
+    assert summary["Source: Arrow"] == "checked"
+    assert summary["Source: DigiKey Bonded"] == "checked"
+    assert summary["Lines"] == 22
+    assert summary["Lines DNP"] == 1 and summary["Lines NO MPN"] == 1
+
+
+def test_without_credentials_it_refuses_and_writes_nothing(demo):
+    result = run("check", str(demo))
+    assert result.exit_code == 3
+    assert "BOMCHECK_ARROW_API_KEY" in result.output and "--sandbox" in result.output
+    assert "Traceback" not in result.output
+    assert not demo.with_name("demo.checked.xlsx").exists()
+
+
+def test_arrow_only_marks_bonded_not_checked_and_says_so_once(demo, threaded_sandbox):
+    env = {"BOMCHECK_ARROW_URL": threaded_sandbox.url, "BOMCHECK_ARROW_LOGIN": SANDBOX_ARROW_LOGIN,
+           "BOMCHECK_ARROW_API_KEY": SANDBOX_ARROW_API_KEY}
+    result = run("check", str(demo), "-o", str(demo.with_name("out.xlsx")), env=env)
+    assert result.exit_code == 1, result.output
+    assert result.output.count("no DigiKey credentials") == 2  # the warning, and the summary line
+    rows = rows_by_mpn(demo.with_name("out.xlsx"))
+    assert rows["LM358DR"][0]["DigiKey Bonded"] == "not checked"
+    assert isinstance(rows["LM358DR"][0]["Arrow Stock"], int)
+    assert SANDBOX_ARROW_API_KEY not in result.output
+
+
+def test_a_bad_file_is_one_clear_line(tmp_path):
+    bad = tmp_path / "bom.pdf"
+    bad.write_bytes(b"%PDF-1.4")
+    result = run("check", str(bad), "--sandbox")
+    assert result.exit_code == 3
+    assert result.output.startswith("bomcheck: error:") and "Traceback" not in result.output
+
+
+def test_boards_must_be_positive(demo):
+    assert run("check", str(demo), "--sandbox", "--boards", "0").exit_code == 2

@@ -1,0 +1,59 @@
+"""Settings precedence: flags > environment > config file > defaults."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from bomcheck.config import ARROW_PRODUCTION_URL, load_settings
+from bomcheck.errors import ConfigError
+
+
+def write_config(tmp_path, text: str):
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    os.chmod(path, 0o600)
+    return path
+
+
+def test_defaults_point_at_production(tmp_path):
+    settings = load_settings(env={}, path=tmp_path / "missing.toml")
+    assert settings.arrow_url == ARROW_PRODUCTION_URL
+    assert not settings.arrow_configured and not settings.digikey_configured
+
+
+def test_flags_beat_env_beat_file(tmp_path):
+    path = write_config(tmp_path, '[arrow]\nlogin = "file-login"\napi_key = "file-key"\nrate = 3\n'
+                                  '[digikey]\naccount_id = "42"\n')
+    env = {"BOMCHECK_ARROW_LOGIN": "env-login", "BOMCHECK_ARROW_RATE": "7.5"}
+    settings = load_settings({"arrow_rate": 9.0}, env=env, path=path)
+    assert settings.arrow_login == "env-login"  # env over file
+    assert settings.arrow_api_key == "file-key"  # file over default
+    assert settings.arrow_rate == 9.0  # flag over env
+    assert settings.digikey_account_id == "42"
+    assert settings.arrow_configured and not settings.digikey_configured
+
+
+def test_secrets_stay_out_of_repr(tmp_path):
+    env = {"BOMCHECK_ARROW_API_KEY": "very-secret-key", "BOMCHECK_DIGIKEY_CLIENT_SECRET": "dk-secret"}
+    text = repr(load_settings(env=env, path=tmp_path / "none.toml"))
+    assert "very-secret-key" not in text and "dk-secret" not in text
+
+
+def test_bad_number_names_the_variable(tmp_path):
+    with pytest.raises(ConfigError, match="BOMCHECK_ARROW_RATE"):
+        load_settings(env={"BOMCHECK_ARROW_RATE": "fast"}, path=tmp_path / "none.toml")
+
+
+def test_invalid_toml_is_a_clear_error(tmp_path):
+    path = write_config(tmp_path, "[arrow\nlogin=")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(env={}, path=path)
+
+
+def test_world_readable_config_with_secrets_warns(tmp_path, caplog):
+    path = write_config(tmp_path, '[arrow]\napi_key = "k"\n')
+    os.chmod(path, 0o644)
+    load_settings(env={}, path=path)
+    assert "chmod 600" in caplog.text
