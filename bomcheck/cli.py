@@ -23,15 +23,16 @@ from bomcheck.sandbox.server import SandboxConfig, running_sandbox, serve_foreve
 from bomcheck.session import login_digikey, open_sources, sandbox_settings
 
 EXIT_OK = 0
-EXIT_ATTENTION = 1
+EXIT_UNCHECKED = 1
 EXIT_USAGE = 2
 EXIT_FATAL = 3
 
 EXIT_CODES_HELP = """\b
 Exit codes:
-  0  every line is OK (or DNP)
-  1  the output was written, but some lines need attention
-     (SHORT, NOT FOUND, NO MPN or ERROR)
+  0  every line was checked (whatever its status: OK, SHORT,
+     NOT FOUND, NO MPN or DNP) and the output was written
+  1  the output was written, but some lines could not be
+     checked (status ERROR: a source failed for them)
   2  usage error (bad option or argument)
   3  nothing was written: the BOM, the settings or the output
      path are wrong (the message says what to do)
@@ -82,7 +83,7 @@ def check(ctx: click.Context, bom: Path, boards: int, output: Path | None, json_
     except BomcheckError as exc:
         _fail(exc)
     _print_summary(outcome)
-    ctx.exit(EXIT_ATTENTION if outcome.report.needs_attention else EXIT_OK)
+    ctx.exit(EXIT_OK if outcome.report.all_checked else EXIT_UNCHECKED)
 
 
 async def _run_check(bom: Path, options: CheckOptions, settings: Settings, *, sandbox: bool,
@@ -140,7 +141,8 @@ def _print_summary(outcome: CheckOutcome) -> None:
         click.echo(f"  total: {total.quantize(_CENTS):,} {currency}")
     attention = [r for r in report.results if r.status in _ATTENTION]
     for result in attention[:10]:
-        click.echo(f"  row {result.line.row}: {result.line.mpn or '-'}: {result.status.value}"
+        name = result.line.mpn or ", ".join(result.line.refdes) or "(no MPN)"
+        click.echo(f"  row {result.line.row}: {name}: {result.status.value}"
                    + (f" ({result.reason})" if result.reason else ""))
     if len(attention) > 10:
         click.echo(f"  ... and {len(attention) - 10} more lines need attention (see Status column)")

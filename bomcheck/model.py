@@ -194,9 +194,6 @@ class Report:
         return totals
 
     @property
-    def needs_attention(self) -> bool:
-        return any(
-            result.status in (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.ERROR,
-                              LineStatus.NO_MPN)
-            for result in self.results
-        )
+    def all_checked(self) -> bool:
+        """True when every line got an answer (OK, SHORT, NOT FOUND, NO MPN or DNP), none an ERROR."""
+        return self.count(LineStatus.ERROR) == 0

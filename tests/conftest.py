@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bomcheck.config import ENV_VARS
+from bomcheck.distributors.base import RetryPolicy, Transport, make_limiter
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,3 +64,13 @@ class ThreadedSandbox:
 def threaded_sandbox() -> Iterator[ThreadedSandbox]:
     with ThreadedSandbox() as sandbox:
         yield sandbox
+
+
+async def no_sleep(_: float) -> None:
+    """Stands in for asyncio.sleep so retries and backoff cost no time in tests."""
+
+
+def quick_transport(session, *, attempts: int = 3, secrets: tuple[str, ...] = ()) -> Transport:
+    """A Transport with no waiting: rate far above what tests send, sleeps skipped."""
+    return Transport(session, make_limiter(1000), sleep=no_sleep, retry=RetryPolicy(attempts=attempts),
+                     secrets=secrets)

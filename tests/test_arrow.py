@@ -25,9 +25,10 @@ from bomcheck.distributors.arrow import (
     match_parts,
     parse_response,
 )
-from bomcheck.distributors.base import RetryPolicy, Transport, make_limiter
+from bomcheck.distributors.base import Transport
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import LookupStatus, PipelineDelivery, PriceBreak, Query
+from tests.conftest import quick_transport
 
 DATA = Path(__file__).parent / "data" / "arrow"
 BASE = "https://arrow.test"
@@ -44,22 +45,17 @@ def load(name: str) -> Any:
     return json.loads((DATA / name).read_text(encoding="utf-8"))
 
 
-async def _no_sleep(_: float) -> None:
-    return None
-
-
 @pytest.fixture
 async def transport() -> AsyncIterator[Transport]:
     async with aiohttp.ClientSession() as session:
-        yield Transport(session, make_limiter(1000), sleep=_no_sleep,
-                        retry=RetryPolicy(attempts=3), secrets=(API_KEY,))
+        yield quick_transport(session, attempts=3, secrets=(API_KEY,))
 
 
 @pytest.fixture
 async def bare_transport() -> AsyncIterator[Transport]:
     """A Transport the caller forgot to give the key to: ArrowSource must still redact."""
     async with aiohttp.ClientSession() as session:
-        yield Transport(session, make_limiter(1000), sleep=_no_sleep, retry=RetryPolicy(attempts=2))
+        yield quick_transport(session, attempts=2)
 
 
 def sent_requests(mocked: aioresponses) -> list[Any]:

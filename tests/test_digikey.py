@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from aioresponses import CallbackResult, aioresponses
 
-from bomcheck.distributors.base import HttpResponse, RetryPolicy, Transport, make_limiter
+from bomcheck.distributors.base import HttpResponse, Transport
 from bomcheck.distributors.digikey import (
     DIGIKEY_PRODUCTION_URL,
     BondedItem,
@@ -28,6 +28,7 @@ from bomcheck.distributors.digikey import (
 from bomcheck.distributors.digikey_auth import MemoryTokenStore, OAuthTokenProvider, Tokens
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import LookupStatus, PriceBreak, Query
+from tests.conftest import quick_transport
 
 DATA = Path(__file__).parent / "data" / "digikey"
 BASE = "https://digikey.test"
@@ -43,14 +44,10 @@ def load(name: str) -> Any:
     return json.loads((DATA / name).read_text(encoding="utf-8"))
 
 
-async def _no_sleep(_: float) -> None:
-    return None
-
-
 @pytest.fixture
 async def transport() -> AsyncIterator[Transport]:
     async with aiohttp.ClientSession() as session:
-        yield Transport(session, make_limiter(1000), sleep=_no_sleep, retry=RetryPolicy(attempts=3))
+        yield quick_transport(session, attempts=3)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 from aioresponses import aioresponses
 
-from bomcheck.distributors.base import RetryPolicy, Transport, make_limiter
+from bomcheck.distributors.base import Transport
 from bomcheck.distributors.digikey_auth import (
     FileTokenStore,
     MemoryTokenStore,
@@ -33,6 +33,7 @@ from bomcheck.distributors.digikey_auth import (
     tokens_from_response,
 )
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
+from tests.conftest import quick_transport
 
 DATA = Path(__file__).parent / "data" / "digikey"
 BASE = "https://digikey.test"
@@ -47,14 +48,10 @@ def load(name: str) -> Any:
     return json.loads((DATA / name).read_text(encoding="utf-8"))
 
 
-async def _no_sleep(_: float) -> None:
-    return None
-
-
 @pytest.fixture
 async def transport() -> AsyncIterator[Transport]:
     async with aiohttp.ClientSession() as session:
-        yield Transport(session, make_limiter(1000), sleep=_no_sleep, retry=RetryPolicy(attempts=2))
+        yield quick_transport(session, attempts=2)
 
 
 def clock() -> float:

@@ -7,10 +7,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+from bomcheck.distributors import fields
 from bomcheck.distributors.base import HttpResponse, Transport
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import (
@@ -120,46 +121,8 @@ def _mappings(value: Any) -> Iterator[Mapping[str, Any]]:
     return (item for item in _as_list(value) if isinstance(item, Mapping))
 
 
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, (list, dict)):
-        return ""
-    return str(value).strip()
 
 
-def _int(value: Any) -> int | None:
-    """An integer from an int, an integral float or a numeric string ("2,500" too); else None."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str):
-        text = value.strip().replace(",", "")
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            return None
-        if number.is_finite() and number == number.to_integral_value():
-            return int(number)
-    return None
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "yes", "y", "1")
-    return bool(value) if isinstance(value, (bool, int)) else False
-
-
-def _price(value: Any) -> Decimal | None:
-    """A non-negative Decimal from an API number (via str, never via float) or numeric string."""
-    if value is None or isinstance(value, (bool, list, dict)):
-        return None
-    try:
-        price = Decimal(str(value).strip().replace(",", ""))
-    except InvalidOperation:
-        return None
-    return price if price.is_finite() and price >= 0 else None
 
 
 # --------------------------------------------------------------------------- response
@@ -182,7 +145,7 @@ def parse_response(body: Any, *, currency: str | None = None) -> ArrowPage:
         _raise_for_transaction(_get(area, "response"))
         sequence = _get(area, "responseSequence")
         if total is None:
-            total = _int(_get(sequence, "totalItems"))
+            total = fields.integer(_get(sequence, "totalItems"))
     parts: list[ArrowPart] = []
     for data in _mappings(_get(result, "data")):
         for raw in _as_list(_get(data, "PartList")):
@@ -199,11 +162,11 @@ def _raise_for_transaction(response: Any) -> None:
     if not isinstance(response, Mapping):
         return
     success = _get(response, "success")
-    code = _text(_get(response, "returnCode"))
-    failed = (success is not None and not _bool(success)) or (code not in ("", "0"))
+    code = fields.text(_get(response, "returnCode"))
+    failed = (success is not None and not fields.boolean(success)) or (code not in ("", "0"))
     if not failed:
         return
-    message = _text(_get(response, "returnMsg")) or f"request failed (returnCode {code or '?'})"
+    message = fields.text(_get(response, "returnMsg")) or f"request failed (returnCode {code or '?'})"
     error = SourceUnavailable if _CREDENTIAL_WORDS.search(message) else SourceError
     raise error(f"Arrow: {message}")
 
@@ -212,7 +175,7 @@ def _parse_part(raw: Any, currency: str | None) -> ArrowPart | None:
     if not isinstance(raw, Mapping):
         log.debug("Arrow: skipping a PartList entry that is not an object")
         return None
-    part_num = _text(_get(raw, "partNum"))
+    part_num = fields.text(_get(raw, "partNum"))
     if not part_num:
         log.debug("Arrow: skipping a PartList entry without partNum")
         return None
@@ -228,11 +191,11 @@ def _parse_part(raw: Any, currency: str | None) -> ArrowPart | None:
             except (TypeError, ValueError, ArithmeticError) as exc:
                 log.debug("Arrow: skipping a malformed sourcePart of %s: %s", part_num, exc)
     return ArrowPart(
-        item_id=_text(_get(raw, "itemId")),
+        item_id=fields.text(_get(raw, "itemId")),
         part_num=part_num,
-        mfr_cd=_text(_get(manufacturer, "mfrCd")),
-        mfr_name=_text(_get(manufacturer, "mfrName")),
-        description=_text(_get(raw, "desc")),
+        mfr_cd=fields.text(_get(manufacturer, "mfrCd")),
+        mfr_name=fields.text(_get(manufacturer, "mfrName")),
+        description=fields.text(_get(raw, "desc")),
         offers=tuple(offers),
     )
 
@@ -269,8 +232,8 @@ def arrow_offer(
       occur and look like placeholders); date_code: dateCode; pipeline: every
       `Availability[].pipeline[]` (delivery text as written, quantity).
     """
-    seller_name = _text(_get(source, "displayName"))
-    source_code = _text(_get(source, "sourceCd"))
+    seller_name = fields.text(_get(source, "displayName"))
+    source_code = fields.text(_get(source, "sourceCd"))
     if seller_name and source_code:
         seller = f"{seller_name} ({source_code})"
     else:
@@ -279,37 +242,38 @@ def arrow_offer(
     stock = 0
     pipeline: list[PipelineDelivery] = []
     for availability in _mappings(_get(source_part, "Availability")):
-        stock += max(0, _int(_get(availability, "fohQty")) or 0)
+        stock += max(0, fields.integer(_get(availability, "fohQty")) or 0)
         for delivery in _mappings(_get(availability, "pipeline")):
-            quantity = _int(_get(delivery, "quantity"))
+            quantity = fields.integer(_get(delivery, "quantity"))
             if quantity is not None and quantity > 0:
-                pipeline.append(PipelineDelivery(_text(_get(delivery, "delivery")), quantity))
+                pipeline.append(PipelineDelivery(fields.text(_get(delivery, "delivery")), quantity))
 
-    currency = (_text(_get(source, "currency")) or _text(default_currency)).upper()
+    currency = (fields.text(_get(source, "currency")) or fields.text(default_currency)).upper()
     breaks = _price_breaks(_get(source_part, "Prices"))
     if breaks and not currency:
         log.debug("Arrow: dropping prices of %s from %s: no currency", _get(part, "partNum"), seller)
         breaks = ()
 
-    moq_candidates = [1, _int(_get(source_part, "minimumOrderQuantity")) or 0]
+    moq_candidates = [1, fields.integer(_get(source_part, "minimumOrderQuantity")) or 0]
     if breaks:
         moq_candidates.append(breaks[0].min_qty)
     manufacturer = _get(part, "manufacturer")
     return Offer(
         source="Arrow",
         seller=seller,
-        mpn=_text(_get(part, "partNum")),
-        manufacturer=_text(_get(manufacturer, "mfrName")) or _text(_get(manufacturer, "mfrCd")),
-        sku=_text(_get(source_part, "sourcePartId")) or _text(_get(source_part, "sourcePartNumber")),
+        mpn=fields.text(_get(part, "partNum")),
+        manufacturer=fields.text(_get(manufacturer, "mfrName")) or fields.text(_get(manufacturer, "mfrCd")),
+        sku=(fields.text(_get(source_part, "sourcePartId"))
+             or fields.text(_get(source_part, "sourcePartNumber"))),
         stock=stock,
         moq=max(moq_candidates),
-        multiple=max(1, _int(_get(source_part, "packSize")) or 1),
+        multiple=max(1, fields.integer(_get(source_part, "packSize")) or 1),
         breaks=breaks,
         currency=currency,
-        ncnr=_bool(_get(source_part, "isNcnr")),
-        lead_time_weeks=_int(_get(source_part, "mfrLeadTime")),
-        description=_text(_get(part, "desc")),
-        date_code=_text(_get(source_part, "dateCode")),
+        ncnr=fields.boolean(_get(source_part, "isNcnr")),
+        lead_time_weeks=fields.integer(_get(source_part, "mfrLeadTime")),
+        description=fields.text(_get(part, "desc")),
+        date_code=fields.text(_get(source_part, "dateCode")),
         pipeline=tuple(pipeline),
     )
 
@@ -319,10 +283,10 @@ def _price_breaks(prices: Any) -> tuple[PriceBreak, ...]:
     by_qty: dict[int, Decimal] = {}
     for container in _mappings(prices):
         for tier in _mappings(_get(container, "resaleList")):
-            min_qty = _int(_get(tier, "minQty"))
-            price = _price(_get(tier, "price"))
+            min_qty = fields.integer(_get(tier, "minQty"))
+            price = fields.price(_get(tier, "price"))
             if price is None:
-                price = _price(_get(tier, "displayPrice"))
+                price = fields.price(_get(tier, "displayPrice"))
             if min_qty is None or price is None:
                 continue
             by_qty.setdefault(max(1, min_qty), price)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from bomcheck.distributors import fields
 from bomcheck.distributors.base import HttpResponse, Transport
 from bomcheck.distributors.digikey_auth import TokenProvider
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
@@ -72,44 +72,17 @@ def _folded(obj: Mapping[str, Any]) -> dict[str, Any]:
     return {str(key).casefold(): value for key, value in obj.items()}
 
 
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, (list, dict)):
-        return ""
-    return str(value).strip()
 
-
-def _int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str):
-        match = re.fullmatch(r"\s*(-?\d+)(?:\.0+)?\s*(?:weeks?|wks?)?\s*", value.replace(",", ""),
-                             re.IGNORECASE)
-        return int(match.group(1)) if match else None
-    return None
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "yes", "y", "1")
-    return bool(value) if isinstance(value, (bool, int)) else False
 
 
 def _price(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, (bool, list, dict)):
-        return None
-    try:
-        price = Decimal(str(value).strip())
-    except InvalidOperation:
-        return None
-    return price if price.is_finite() and price > 0 else None
+    """DigiKey's UnitPrice; 0 means no price was set, so it counts as unknown."""
+    amount = fields.price(value)
+    return amount if amount else None
 
 
 def _date(value: Any) -> str | None:
-    text = _text(value)
+    text = fields.text(value)
     if not text or text.startswith(NCNR_NO_DATE):
         return None
     return text
@@ -135,35 +108,35 @@ def bonded_item_from_json(obj: Mapping[str, Any]) -> BondedItem:
     if not isinstance(obj, Mapping):
         raise TypeError("a bonded product must be a JSON object")
     item = _folded(obj)
-    digikey_pn = _text(item.get("digikeypartnumber"))
-    mpn = _text(item.get("manufacturerpartnumber"))
+    digikey_pn = fields.text(item.get("digikeypartnumber"))
+    mpn = fields.text(item.get("manufacturerpartnumber"))
     if not digikey_pn and not mpn:
         raise ValueError("a bonded product without DigiKeyPartNumber or ManufacturerPartNumber")
-    reserve = max(0, _int(item.get("reservequantity")) or 0)
+    reserve = max(0, fields.integer(item.get("reservequantity")) or 0)
     quantity = reserve
     for key in ("quantityavailable", "quantity"):
-        if _int(item.get(key)) is not None:
-            quantity = max(0, _int(item.get(key)) or 0)
+        if fields.integer(item.get(key)) is not None:
+            quantity = max(0, fields.integer(item.get(key)) or 0)
             break
     ncnr_quantity = item.get("ncnrquantity")
     return BondedItem(
         digikey_pn=digikey_pn,
         mpn=mpn,
-        customer_pn=_text(item.get("customerpartnumber")),
-        description=_text(item.get("productdescription")),
-        manufacturer=_text(item.get("manufacturer")),
+        customer_pn=fields.text(item.get("customerpartnumber")),
+        description=fields.text(item.get("productdescription")),
+        manufacturer=fields.text(item.get("manufacturer")),
         unit_price=_price(item.get("unitprice")),
-        pack_type=_text(item.get("packtype")),
-        country_of_origin=_text(item.get("countryoforigin")),
+        pack_type=fields.text(item.get("packtype")),
+        country_of_origin=fields.text(item.get("countryoforigin")),
         reserve_quantity=reserve,
-        backorder_reserve_quantity=max(0, _int(item.get("backorderreservequantity")) or 0),
-        vendor_lead_weeks=_int(item.get("vendorleadweeks")),
-        customer_id=_int(item.get("customerid")),
-        ncnr=_bool(item.get("noncancelable")),
+        backorder_reserve_quantity=max(0, fields.integer(item.get("backorderreservequantity")) or 0),
+        vendor_lead_weeks=fields.integer(item.get("vendorleadweeks")),
+        customer_id=fields.integer(item.get("customerid")),
+        ncnr=fields.boolean(item.get("noncancelable")),
         ncnr_date_signed=_date(item.get("ncnrdatesigned")),
-        min_release_override=_bool(item.get("minimumreleasequantityoverride")),
-        min_quantity_threshold=max(0, _int(item.get("minimumquantitythreshold")) or 0),
-        standard_package=max(0, _int(item.get("standardpackage")) or 0),
+        min_release_override=fields.boolean(item.get("minimumreleasequantityoverride")),
+        min_quantity_threshold=max(0, fields.integer(item.get("minimumquantitythreshold")) or 0),
+        standard_package=max(0, fields.integer(item.get("standardpackage")) or 0),
         ncnr_quantity=_date(ncnr_quantity) if ncnr_quantity not in (0, "0") else None,
         quantity=quantity,
     )
@@ -261,7 +234,7 @@ def request_id(response: HttpResponse) -> str | None:
         folded = _folded(body)
         for key in ("requestid", "correlationid"):
             if folded.get(key):
-                return _text(folded[key])
+                return fields.text(folded[key])
     return None
 
 
@@ -283,20 +256,20 @@ def error_message(response: HttpResponse) -> str:
         folded = _folded(body)
         for key in ("errormessage", "title", "message", "error", "errordetails", "detail",
                     "error_description"):
-            text = _text(folded.get(key))
+            text = fields.text(folded.get(key))
             if text and text not in pieces:
                 pieces.append(text)
         for problem in folded.get("validationerrors") or []:
             if isinstance(problem, Mapping):
-                field_name = _text(_folded(problem).get("field"))
-                text = _text(_folded(problem).get("message"))
+                field_name = fields.text(_folded(problem).get("field"))
+                text = fields.text(_folded(problem).get("message"))
                 if text:
                     pieces.append(f"{field_name}: {text}" if field_name else text)
         errors = folded.get("errors")
         if isinstance(errors, Mapping):
             for field_name, messages in errors.items():
                 listed = messages if isinstance(messages, list) else [messages]
-                text = "; ".join(_text(m) for m in listed if _text(m))
+                text = "; ".join(fields.text(m) for m in listed if fields.text(m))
                 if text:
                     pieces.append(f"{field_name}: {text}")
     elif response.body.strip() and body is None:

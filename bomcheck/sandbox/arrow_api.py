@@ -302,15 +302,15 @@ def _offer_resources(part: CatalogPart, source: CatalogSource, sp: CatalogSource
     return [{"type": "detail", "uri": uri}, {"type": "add_to_cart", "uri": uri}]
 
 
-def _source_part_v3(part: CatalogPart, source: CatalogSource, sp: CatalogSourcePart) -> dict[str, Any]:
-    """A sourcePart with the seed's (v3) fields."""
+def _source_part_common(part: CatalogPart, source: CatalogSource, sp: CatalogSourcePart
+                        ) -> dict[str, Any]:
+    """The sourcePart fields both layouts share, in the order Arrow writes them."""
     data: dict[str, Any] = {
         "packSize": sp.pack_size,
         "minimumOrderQuantity": sp.moq,
-        "sourcePartNumber": "",
         "sourcePartId": sp.sku,
     }
-    if sp.breaks:
+    if sp.breaks:  # QUOTE offers carry no Prices at all, as in the real answers
         data["Prices"] = _prices(sp.breaks)
     data.update({
         "Availability": _availability(sp),
@@ -320,6 +320,14 @@ def _source_part_v3(part: CatalogPart, source: CatalogSource, sp: CatalogSourceP
         "resources": _offer_resources(part, source, sp),
         "inStock": sp.stock > 0,
         "mfrLeadTime": sp.lead_weeks,
+    })
+    return data
+
+
+def _source_part_v3(part: CatalogPart, source: CatalogSource, sp: CatalogSourcePart) -> dict[str, Any]:
+    """A sourcePart with the seed's (v3) fields."""
+    data = {"sourcePartNumber": "", **_source_part_common(part, source, sp)}
+    data.update({
         "isNcnr": sp.ncnr,
         "isNpi": False,
         "isASA": False,
@@ -338,23 +346,8 @@ def _source_part_v3(part: CatalogPart, source: CatalogSource, sp: CatalogSourceP
 
 def _source_part_v4(part: CatalogPart, source: CatalogSource, sp: CatalogSourcePart) -> dict[str, Any]:
     """A sourcePart shaped like the real v4 samples."""
-    data: dict[str, Any] = {
-        "packSize": sp.pack_size,
-        "minimumOrderQuantity": sp.moq,
-        "sourcePartId": sp.sku,
-    }
-    if sp.breaks:
-        data["Prices"] = _prices(sp.breaks)
-    data.update({
-        "Availability": _availability(sp),
-        "customerSpecificPricing": [],
-        "customerSpecificInventory": [],
-        "dateCode": sp.date_code,
-        "resources": _offer_resources(part, source, sp),
-        "inStock": sp.stock > 0,
-        "mfrLeadTime": sp.lead_weeks,
-        "tariffFlag": False,
-    })
+    data = _source_part_common(part, source, sp)
+    data["tariffFlag"] = False
     data.update(_shipping(source))
     data.update({
         "arrowLeadTime": "",
