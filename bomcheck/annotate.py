@@ -15,7 +15,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bomcheck.errors import OutputError
-from bomcheck.files import atomic_output
+from bomcheck.files import atomic_output, check_writable
 from bomcheck.model import LineResult, LineStatus, Report
 
 NOT_CHECKED = "not checked"
@@ -95,11 +95,17 @@ def write_report(report: Report, output: Path) -> Path:
     The input file is never written; `output` appears complete or not at all.
     """
     output = Path(output)
-    if output.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise OutputError(f"cannot write {output}: the output must be an .xlsx or .xlsm file")
+    check_output_path(output, report.bom.path)
     with atomic_output(output, protect=report.bom.path) as temp:
         build_workbook(report, output).save(temp)
     return output
+
+
+def check_output_path(output: Path, input_path: Path) -> None:
+    """Refuse, before any query is sent, an output that could not be written."""
+    if Path(output).suffix.lower() not in OUTPUT_SUFFIXES:
+        raise OutputError(f"cannot write {output}: the output must be an .xlsx or .xlsm file")
+    check_writable(Path(output), protect=input_path)
 
 
 def build_workbook(report: Report, output: Path) -> Workbook:

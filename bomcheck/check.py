@@ -8,10 +8,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
-from bomcheck.annotate import default_output_path, write_report
+from bomcheck.annotate import check_output_path, default_output_path, write_report
 from bomcheck.bom import read_bom
 from bomcheck.export import write_json
 from bomcheck.fanout import SourceRun, gather_lookups, planned_calls
+from bomcheck.files import check_writable
 from bomcheck.model import Bom, BomLine, Lookup, LookupStatus, Query, Report, SourceStatus
 from bomcheck.pricing import plan_line
 
@@ -63,6 +64,9 @@ async def check_bom(
     """Read, look up, plan and write one BOM; the input file is only ever read."""
     bom = read_bom(path, sheet=options.sheet)
     output = options.output or default_output_path(path)
+    check_output_path(output, path)
+    if options.json_output:
+        check_writable(options.json_output, protect=path)
     report = await build_report(bom, options, runs, unavailable, progress)
     write_report(report, output)
     if options.json_output:

@@ -24,8 +24,8 @@ from bomcheck.session import login_digikey, open_sources, sandbox_settings
 
 EXIT_OK = 0
 EXIT_UNCHECKED = 1
-EXIT_USAGE = 2
 EXIT_FATAL = 3
+EXIT_INTERRUPTED = 130
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -82,6 +82,9 @@ def check(ctx: click.Context, bom: Path, boards: int, output: Path | None, json_
         outcome = asyncio.run(_run_check(bom, options, settings, sandbox=sandbox, quiet=quiet))
     except BomcheckError as exc:
         _fail(exc)
+    except KeyboardInterrupt:
+        click.echo("bomcheck: interrupted; no partial output was left behind", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     _print_summary(outcome)
     ctx.exit(EXIT_OK if outcome.report.all_checked else EXIT_UNCHECKED)
 

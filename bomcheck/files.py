@@ -18,9 +18,8 @@ def atomic_output(target: Path, *, protect: Path | None = None) -> Iterator[Path
     `protect` is a path that must never be written (the user's input file).
     """
     target = Path(target)
-    if protect is not None and _same_file(target, protect):
-        raise OutputError(f"refusing to overwrite the input file {protect}; choose another output with -o")
-    folder = target.parent if str(target.parent) else Path(".")
+    check_writable(target, protect=protect)
+    folder = target.parent
     try:
         handle, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
@@ -38,6 +37,20 @@ def atomic_output(target: Path, *, protect: Path | None = None) -> Iterator[Path
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
+
+
+def check_writable(target: Path, *, protect: Path | None = None) -> None:
+    """Fail now, before any work, if `target` could not be written (or is the input file)."""
+    target = Path(target)
+    if protect is not None and _same_file(target, protect):
+        raise OutputError(f"refusing to overwrite the input file {protect}; choose another output with -o")
+    if target.is_dir():
+        raise OutputError(f"cannot write {target}: it is a folder; give a file name with -o")
+    folder = target.parent
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {target}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {target}: no permission to write in {folder}")
 
 
 def atomic_write_text(target: Path, text: str, *, protect: Path | None = None) -> None:

@@ -287,17 +287,34 @@ def test_unwritable_directory(tmp_path: Path) -> None:
     with pytest.raises(OutputError) as caught:
         write_report(make_report(source), output)
     assert str(not_a_dir) in str(caught.value)
-    assert "Not a directory" in str(caught.value)
+    assert "does not exist" in str(caught.value)
 
 
-def test_failed_move_leaves_no_temp_file(tmp_path: Path) -> None:
+def test_output_that_is_a_folder_is_refused(tmp_path: Path) -> None:
     source = make_user_workbook(tmp_path / "bom.xlsx")
     output = tmp_path / "taken.xlsx"
-    output.mkdir()  # os.replace of a file onto a directory fails after the temp file exists
+    output.mkdir()
     before = set(tmp_path.iterdir())
-    with pytest.raises(OutputError, match=r"taken\.xlsx"):
+    with pytest.raises(OutputError, match=r"taken\.xlsx: it is a folder"):
         write_report(make_report(source), output)
     assert set(tmp_path.iterdir()) == before
+
+
+def test_failed_move_leaves_no_temp_file_and_the_old_output_intact(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = make_user_workbook(tmp_path / "bom.xlsx")
+    output = tmp_path / "out.xlsx"
+    output.write_bytes(b"previous output")
+
+    def fail(src, dst) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("bomcheck.files.os.replace", fail)
+    before = set(tmp_path.iterdir())
+    with pytest.raises(OutputError, match="No space left"):
+        write_report(make_report(source), output)
+    assert set(tmp_path.iterdir()) == before
+    assert output.read_bytes() == b"previous output"
 
 
 def test_failed_save_leaves_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 from bomcheck.annotate import RESULT_HEADERS
 from bomcheck.cli import main
 from bomcheck.sandbox import SANDBOX_ARROW_API_KEY, SANDBOX_ARROW_LOGIN, SANDBOX_DIGIKEY_ACCOUNT_ID, catalog
+from bomcheck.sandbox.server import STATS_PATH
 from tests.conftest import DEMO_BOM
 
 HEADER_ROW = 5  # the demo BOM has a title block above its header
@@ -214,3 +216,13 @@ def test_a_rejected_key_marks_lines_error_exits_1_and_never_shows_the_key(demo, 
     workbook = openpyxl.load_workbook(out)
     every_cell = [str(cell.value) for sheet in workbook for row in sheet.iter_rows() for cell in row]
     assert every_cell and not any(wrong_key in text for text in every_cell)
+
+
+def test_an_unwritable_output_is_refused_before_any_request(demo, threaded_sandbox):
+    env = {"BOMCHECK_ARROW_URL": threaded_sandbox.url, "BOMCHECK_ARROW_LOGIN": SANDBOX_ARROW_LOGIN,
+           "BOMCHECK_ARROW_API_KEY": SANDBOX_ARROW_API_KEY}
+    result = run("check", str(demo), "-o", str(demo.parent / "missing" / "out.xlsx"), env=env)
+    assert result.exit_code == 3
+    assert "does not exist" in result.output
+    with urllib.request.urlopen(threaded_sandbox.url + STATS_PATH) as answer:
+        assert json.load(answer)["arrow"] == 0  # no quota spent on a run that could not be written
