@@ -14,6 +14,8 @@ from typing import Any
 
 import platformdirs
 
+from bomcheck.distributors.arrow import ARROW_PRODUCTION_URL
+from bomcheck.distributors.digikey import DIGIKEY_PRODUCTION_URL
 from bomcheck.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -24,8 +26,6 @@ else:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 APP_NAME = "bomcheck"
-ARROW_PRODUCTION_URL = "https://api.arrow.com"
-DIGIKEY_PRODUCTION_URL = "https://api.digikey.com"
 
 
 @dataclass(frozen=True)

@@ -128,12 +128,16 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int) -> Line
     # A source that was not asked at all is reported once for the run, not on every line.
     failures = [f"{name}: {lookup.message}" for name, lookup in lookups.items()
                 if lookup.status is LookupStatus.ERROR]
+    remarks = [f"{name}: {lookup.message}" for name, lookup in lookups.items()
+               if lookup.status is LookupStatus.FOUND and lookup.message]
     if not offers:
         if any(lookup.status is LookupStatus.NOT_FOUND for lookup in lookups.values()) and not any(
             lookup.status is LookupStatus.ERROR for lookup in lookups.values()
         ):
+            hints = [lookup.message for lookup in lookups.values()
+                     if lookup.status is LookupStatus.NOT_FOUND and "no exact match" in lookup.message]
             return LineResult(line, need, LineStatus.NOT_FOUND,
-                              reason=_join(["no source lists this part", *failures]),
+                              reason=_join(["no source lists this part", *hints, *failures]),
                               lookups=lookups, stock=stock)
         return LineResult(line, need, LineStatus.ERROR,
                           reason=_join(failures) or "no source could be asked about this line",
@@ -147,7 +151,7 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int) -> Line
     reference = purchase.offer if purchase else max(offers, key=lambda o: (o.stock, -o.moq))
     return LineResult(
         line, need, status,
-        reason=_join([*notes, *failures]),
+        reason=_join([*notes, *remarks, *failures]),
         purchase=purchase,
         lookups=lookups,
         stock=stock,

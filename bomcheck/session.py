@@ -11,10 +11,14 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bomcheck.config import DIGIKEY_PRODUCTION_URL, ENV_VARS, Settings, config_dir
+from bomcheck.config import ENV_VARS, Settings, config_dir
 from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource
 from bomcheck.distributors.base import Transport, make_limiter
-from bomcheck.distributors.digikey import DIGIKEY_SANDBOX_URL, DigiKeyBondedSource
+from bomcheck.distributors.digikey import (
+    DIGIKEY_PRODUCTION_URL,
+    DIGIKEY_SANDBOX_URL,
+    DigiKeyBondedSource,
+)
 from bomcheck.distributors.digikey_auth import (
     FileTokenStore,
     MemoryTokenStore,

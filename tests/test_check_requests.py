@@ -9,7 +9,8 @@ import aiohttp
 from bomcheck.bom import read_bom
 from bomcheck.check import CheckOptions, build_report, query_for
 from bomcheck.config import Settings
-from bomcheck.sandbox.server import STATS_PATH, running_sandbox
+from bomcheck.model import LineStatus
+from bomcheck.sandbox.server import STATS_PATH, SandboxConfig, running_sandbox
 from bomcheck.session import open_sources, sandbox_settings
 from tests.conftest import DEMO_BOM
 
@@ -25,7 +26,8 @@ async def test_the_demo_sends_one_arrow_request_per_distinct_mpn_and_one_bonded_
     duplicated = [line.mpn for line in bom.lines if line.mpn == "GRM188R71C104KA01D"]
     assert len(duplicated) == 2  # the demo has a duplicate MPN on purpose
     async with running_sandbox() as url:
-        async with open_sources(sandbox_settings(Settings(), url)) as (runs, unavailable):
+        fast = dataclasses.replace(Settings(), arrow_rate=100.0)
+        async with open_sources(sandbox_settings(fast, url)) as (runs, unavailable):
             report = await build_report(bom, CheckOptions(boards=10), runs, unavailable)
         counted = await stats(url)
     assert counted["arrow"] == len(asked)
@@ -47,3 +49,15 @@ async def test_dnp_and_no_mpn_lines_are_not_asked_about():
         counted = await stats(url)
     assert counted["arrow"] == 0 and counted["digikey"] == 0
     assert others  # the same MPN on a fitted line is asked about in the full run
+
+
+async def test_a_throttling_server_is_waited_for_and_every_line_still_gets_its_answer():
+    bom = read_bom(DEMO_BOM)
+    fast_client = dataclasses.replace(Settings(), arrow_rate=50.0)
+    async with running_sandbox(SandboxConfig(arrow_rate=4)) as url:
+        async with open_sources(sandbox_settings(fast_client, url)) as (runs, unavailable):
+            report = await build_report(bom, CheckOptions(), runs, unavailable)
+        counted = await stats(url)
+    assert counted["throttled"] > 0  # the server did push back
+    assert not any(result.status is LineStatus.ERROR for result in report.results)
+    assert all(source.checked for source in report.sources)

@@ -34,8 +34,29 @@ async def test_429_is_retried_after_the_time_the_server_asked_for(session):
         mocked.get(URL, status=200, body=b'{"ok": true}')
         answer = await http.request("GET", URL)
     assert answer.status == 200 and answer.json() == {"ok": True}
-    assert sleeps == [2.0]
-    assert http.requests_sent == 2
+    assert sleeps == [pytest.approx(2.0, abs=0.05)]
+    assert http.requests_sent == 2 and http.throttled == 1
+
+
+async def test_a_429_halves_the_rate_once_per_pause_and_does_not_use_up_attempts(session):
+    sleeps: list[float] = []
+    http = transport(session, sleeps, attempts=1)
+    with aioresponses() as mocked:
+        for _ in range(3):
+            mocked.get(URL, status=429, headers={"Retry-After": "0"})
+        mocked.get(URL, status=200, body=b"{}")
+        answer = await http.request("GET", URL)
+    assert answer.status == 200  # three waits, yet only one attempt was allowed for failures
+    assert http._slow_rate is not None and http._slow_rate <= 1000 / 2
+
+
+async def test_a_429_without_retry_after_is_a_spent_quota_and_is_returned_at_once(session):
+    sleeps: list[float] = []
+    http = transport(session, sleeps)
+    with aioresponses() as mocked:
+        mocked.get(URL, status=429)
+        answer = await http.request("GET", URL)
+    assert answer.status == 429 and sleeps == [] and http.requests_sent == 1
 
 
 async def test_server_errors_are_retried_with_growing_backoff_then_given_up(session):

@@ -71,9 +71,10 @@ class HttpResponse:
 class RetryPolicy:
     """How often and how patiently a request is tried again."""
 
-    attempts: int = 4
+    attempts: int = 4  # tries for failures; a 429 with Retry-After is not a failure
     base_delay: float = 0.5
     max_delay: float = 30.0  # longest single wait, Retry-After included
+    throttle_budget: float = 120.0  # most seconds one request waits on 429s before giving up
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -104,7 +105,12 @@ class Transport:
     timeout: float = 30.0
     sleep: Sleep = asyncio.sleep
     requests_sent: int = 0
+    throttled: int = 0  # 429 answers received
     _semaphore: asyncio.Semaphore | None = None
+    _pause_until: float = 0.0
+    _slow_limiter: AsyncLimiter | None = None
+    _slow_rate: float | None = None
+    _last_slowdown: float = float("-inf")
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
@@ -133,11 +139,14 @@ class Transport:
         shown_url = self.redact(url + ("?" + urlencode(params) if params else ""))
         last_error = ""
         attempts = attempts or self.retry.attempts
-        for attempt in range(1, attempts + 1):
+        attempt = 0
+        throttle_waited = 0.0
+        while True:
+            attempt += 1
             wait: float | None = None
             try:
                 async with self._semaphore:
-                    await self.limiter.acquire()
+                    await self._wait_turn()
                     self.requests_sent += 1
                     async with self.session.request(
                         method, url, params=params, data=data, headers=headers,
@@ -151,15 +160,48 @@ class Transport:
                 log.debug("%s %s failed: %s", method, shown_url, last_error)
             else:
                 wait = parse_retry_after(answer.header("Retry-After"))
-                if (answer.status not in RETRYABLE_STATUSES or attempt == attempts
-                        or (answer.status == 429 and wait is None)):
+                if answer.status == 429:
+                    self.throttled += 1
+                    if wait is None:  # a spent quota: waiting will not help
+                        return answer
+                    if throttle_waited + wait <= self.retry.throttle_budget:
+                        throttle_waited += wait
+                        attempt -= 1  # being asked to wait is not a failed attempt
+                        self._slow_down(wait, shown_url)
+                        continue
+                if answer.status not in RETRYABLE_STATUSES or attempt >= attempts:
                     return answer
                 last_error = f"HTTP {answer.status}"
                 log.debug("%s %s answered %s, attempt %d", method, shown_url, answer.status, attempt)
-            if attempt < attempts:
-                await self.sleep(self._backoff(attempt, wait))
-        raise SourceError(f"no answer after {attempts} attempts ({last_error})",
-                          retryable=True)
+            if attempt >= attempts:
+                break
+            await self.sleep(self._backoff(attempt, wait))
+        raise SourceError(f"no answer after {attempts} attempts ({last_error})", retryable=True)
+
+    async def _wait_turn(self) -> None:
+        """Wait out a pause the server asked for, then take a slot from the limiter(s)."""
+        delay = self._pause_until - asyncio.get_running_loop().time()
+        if delay > 0:
+            await self.sleep(delay)
+        await self.limiter.acquire()
+        if self._slow_limiter is not None:
+            await self._slow_limiter.acquire()
+
+    def _slow_down(self, wait: float, shown_url: str) -> None:
+        """A 429 with Retry-After: pause every request of this source, and halve its rate.
+
+        The rate is halved once per pause, however many requests were answered 429 in it, so
+        a burst of 429s does not collapse the rate.
+        """
+        now = asyncio.get_running_loop().time()
+        self._pause_until = max(self._pause_until, now + min(wait, self.retry.max_delay))
+        if now < self._last_slowdown + max(wait, 1.0):
+            return
+        current = self._slow_rate or self.limiter.max_rate / self.limiter.time_period
+        self._slow_rate = max(current / 2, 0.1)
+        self._slow_limiter = make_limiter(self._slow_rate)
+        self._last_slowdown = now
+        log.info("throttled by %s; slowing to %.2g requests/s", shown_url.split("?")[0], self._slow_rate)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
