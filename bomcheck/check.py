@@ -94,7 +94,8 @@ async def build_report(
     not_asked = {status.name: Lookup(status.name, LookupStatus.NOT_CHECKED, message=status.message)
                  for status in unavailable}
     results = tuple(
-        plan_line(line, {**fanned.lookups.get(query, {}), **not_asked} if query else {}, options.boards)
+        plan_line(line, {**fanned.lookups.get(query, {}), **not_asked} if query else {},
+                  options.boards, options.currency)
         for line, query in line_queries
     )
     return Report(

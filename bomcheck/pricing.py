@@ -58,11 +58,13 @@ def plan_offer(need: int, offer: Offer) -> Purchase:
     )
 
 
-def best_purchase(need: int, offers: Iterable[Offer]) -> Purchase | None:
+def best_purchase(need: int, offers: Iterable[Offer], currency: str | None = None) -> Purchase | None:
     """The cheapest priced purchase that stock covers; None when no offer covers the need.
 
     Ties go to fewer excess parts, then to more stock. Offers without a list price are never
-    chosen: a quote-only offer cannot be planned at a price.
+    chosen: a quote-only offer cannot be planned at a price. Prices in different currencies
+    are not comparable: offers in `currency` are preferred, the others compete only among
+    themselves, a currency at a time, when none in `currency` covers the need.
     """
     covering = [
         purchase
@@ -71,7 +73,11 @@ def best_purchase(need: int, offers: Iterable[Offer]) -> Purchase | None:
     ]
     if not covering:
         return None
-    return min(covering, key=lambda p: (p.ext_price, p.buy_qty, -p.offer.stock))
+    wanted = [p for p in covering if p.offer.currency == currency]
+    if not wanted:
+        first_currency = min(p.offer.currency for p in covering)
+        wanted = [p for p in covering if p.offer.currency == first_currency]
+    return min(wanted, key=lambda p: (p.ext_price, p.buy_qty, -p.offer.stock))
 
 
 def fallback_purchase(need: int, offers: Iterable[Offer]) -> Purchase | None:
@@ -115,8 +121,12 @@ def distinct_stock(offers: Iterable[Offer]) -> int:
     return total
 
 
-def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int) -> LineResult:
-    """The buy decision and status for one BOM line, from every source's answer about it."""
+def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
+              currency: str | None = None) -> LineResult:
+    """The buy decision and status for one BOM line, from every source's answer about it.
+
+    `currency` is the one the user asked for; see best_purchase for offers priced otherwise.
+    """
     if line.dnp:
         return LineResult(line, need=0, status=LineStatus.DNP, reason="do not populate")
     need = need_for(line.qty, boards)
@@ -142,9 +152,11 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int) -> Line
         return LineResult(line, need, LineStatus.ERROR,
                           reason=_join(failures) or "no source could be asked about this line",
                           lookups=lookups, stock=stock)
-    purchase = best_purchase(need, offers)
+    purchase = best_purchase(need, offers, currency)
     if purchase is not None:
         status, notes = LineStatus.OK, _excess_note(purchase, need)
+        if currency and purchase.offer.currency != currency:
+            notes.append(f"priced in {purchase.offer.currency}: no offer in {currency} covers the need")
     else:
         purchase = fallback_purchase(need, offers)
         status, notes = LineStatus.SHORT, [_shortage_note(need, offers, purchase)]

@@ -197,3 +197,13 @@ def test_plan_line_passes_on_what_a_source_remarked():
                        message="not found at Arrow (no exact match; Arrow lists LM358DR, LM358PWR)")
     result = plan_line(line(mpn="LM358"), {"Arrow": near_miss}, 1)
     assert result.status is LineStatus.NOT_FOUND and "LM358DR" in result.reason
+
+
+def test_prices_in_different_currencies_are_never_compared():
+    euro = offer(stock=1000, breaks=((1, "0.50"),), seller="eu", currency="EUR")
+    dollar = offer(stock=1000, breaks=((1, "0.10"),), seller="us", currency="USD")
+    # 0.10 USD is not "cheaper" than 0.50 EUR in any sense the planner can know
+    assert best_purchase(10, [euro, dollar], currency="EUR").offer.seller == "eu"
+    assert best_purchase(10, [euro, dollar], currency="USD").offer.seller == "us"
+    result = plan_line(line(qty=1), {"Arrow": found(dollar)}, boards=10, currency="EUR")
+    assert result.status is LineStatus.OK and "priced in USD" in result.reason
