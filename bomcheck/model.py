@@ -26,7 +26,7 @@ def normalize_mpn(text: str) -> str:
 
 @dataclass(frozen=True)
 class BomLine:
-    """One fitted line of the user's BOM: what to buy, how many per board, where it sits."""
+    """One line of the user's BOM (DNP lines included): what to buy, how many per board, where."""
 
     row: int  # 1-based physical row in the sheet (CSV: record number)
     mpn: str | None
