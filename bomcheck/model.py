@@ -130,6 +130,7 @@ class Lookup:
     status: LookupStatus
     offers: tuple[Offer, ...] = ()
     message: str = ""
+    candidates: tuple[str, ...] = ()  # near-miss part numbers the source lists, when none matched
 
 
 class LineStatus(enum.Enum):

@@ -144,8 +144,9 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
         if any(lookup.status is LookupStatus.NOT_FOUND for lookup in lookups.values()) and not any(
             lookup.status is LookupStatus.ERROR for lookup in lookups.values()
         ):
-            hints = [lookup.message for lookup in lookups.values()
-                     if lookup.status is LookupStatus.NOT_FOUND and "no exact match" in lookup.message]
+            hints = [f"no exact match; {name} lists {_first_few(lookup.candidates)}"
+                     for name, lookup in lookups.items()
+                     if lookup.status is LookupStatus.NOT_FOUND and lookup.candidates]
             return LineResult(line, need, LineStatus.NOT_FOUND,
                               reason=_join(["no source lists this part", *hints, *failures]),
                               lookups=lookups, stock=stock)
@@ -200,6 +201,10 @@ def _shortage_note(need: int, offers: Sequence[Offer], purchase: Purchase | None
         lead_text = f", lead time {lead} wk" if lead else ""
         return f"none in stock; quantity and price are for a backorder{lead_text}"
     return f"no single offer covers the need: buy {purchase.buy_qty} now, {need - purchase.buy_qty} short"
+
+
+def _first_few(names: Sequence[str], few: int = 3) -> str:
+    return ", ".join(names[:few]) + (", …" if len(names) > few else "")
 
 
 def _join(parts: Iterable[str]) -> str:

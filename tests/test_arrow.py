@@ -369,6 +369,7 @@ async def test_not_found_names_the_near_misses(transport: Transport) -> None:
     lookup = lookups[Query("LM358")]
     assert lookup.status is LookupStatus.NOT_FOUND and lookup.offers == ()
     assert "LM358ADR" in lookup.message
+    assert "LM358ADR" in lookup.candidates and "LM358" not in lookup.candidates
 
 
 async def test_several_manufacturers_are_named(transport: Transport) -> None:

@@ -193,8 +193,8 @@ def test_plan_line_passes_on_what_a_source_remarked():
     remark = Lookup("Arrow", LookupStatus.FOUND, offers=(offer(),),
                     message="2 manufacturers make a part numbered X: Diotec, Nexperia")
     assert "2 manufacturers" in plan_line(line(), {"Arrow": remark}, 1).reason
-    near_miss = Lookup("Arrow", LookupStatus.NOT_FOUND,
-                       message="not found at Arrow (no exact match; Arrow lists LM358DR, LM358PWR)")
+    near_miss = Lookup("Arrow", LookupStatus.NOT_FOUND, message="not found at Arrow",
+                       candidates=("LM358DR", "LM358PWR"))
     result = plan_line(line(mpn="LM358"), {"Arrow": near_miss}, 1)
     assert result.status is LineStatus.NOT_FOUND and "LM358DR" in result.reason
 

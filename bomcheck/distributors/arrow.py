@@ -553,7 +553,7 @@ class ArrowSource:
             if others:
                 shown = ", ".join(others[:3]) + (", …" if len(others) > 3 else "")
                 message += f" (no exact match; Arrow lists {shown})"
-            return Lookup(self.name, LookupStatus.NOT_FOUND, message=message)
+            return Lookup(self.name, LookupStatus.NOT_FOUND, message=message, candidates=tuple(others))
         offers = tuple(offer for part in matched for offer in part.offers)
         makers: dict[str, str] = {}
         for part in matched:
