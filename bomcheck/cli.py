@@ -40,6 +40,9 @@ Exit codes:
 
 log = logging.getLogger("bomcheck")
 
+_ATTENTION = (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.NO_MPN, LineStatus.ERROR)
+_CENTS = Decimal("0.01")
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bomcheck")
@@ -153,9 +156,6 @@ def _print_summary(outcome: CheckOutcome) -> None:
     if outcome.json_output:
         click.echo(f"wrote {outcome.json_output}")
 
-
-_ATTENTION = (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.NO_MPN, LineStatus.ERROR)
-_CENTS = Decimal("0.01")
 
 
 def _fail(exc: BomcheckError) -> None:

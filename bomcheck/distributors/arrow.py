@@ -121,10 +121,6 @@ def _mappings(value: Any) -> Iterator[Mapping[str, Any]]:
     return (item for item in _as_list(value) if isinstance(item, Mapping))
 
 
-
-
-
-
 # --------------------------------------------------------------------------- response
 
 

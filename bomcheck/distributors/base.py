@@ -104,13 +104,13 @@ class Transport:
     secrets: Sequence[str] = ()
     timeout: float = 30.0
     sleep: Sleep = asyncio.sleep
-    requests_sent: int = 0
-    throttled: int = 0  # 429 answers received
-    _semaphore: asyncio.Semaphore | None = None
-    _pause_until: float = 0.0
-    _slow_limiter: AsyncLimiter | None = None
-    _slow_rate: float | None = None
-    _last_slowdown: float = float("-inf")
+    requests_sent: int = field(default=0, init=False)
+    throttled: int = field(default=0, init=False)  # 429 answers received
+    _semaphore: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
+    _pause_until: float = field(default=0.0, init=False, repr=False)
+    _slow_limiter: AsyncLimiter | None = field(default=None, init=False, repr=False)
+    _slow_rate: float | None = field(default=None, init=False, repr=False)
+    _last_slowdown: float = field(default=float("-inf"), init=False, repr=False)
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:

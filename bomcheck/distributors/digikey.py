@@ -72,9 +72,6 @@ def _folded(obj: Mapping[str, Any]) -> dict[str, Any]:
     return {str(key).casefold(): value for key, value in obj.items()}
 
 
-
-
-
 def _price(value: Any) -> Decimal | None:
     """DigiKey's UnitPrice; 0 means no price was set, so it counts as unknown."""
     amount = fields.price(value)
@@ -115,8 +112,9 @@ def bonded_item_from_json(obj: Mapping[str, Any]) -> BondedItem:
     reserve = max(0, fields.integer(item.get("reservequantity")) or 0)
     quantity = reserve
     for key in ("quantityavailable", "quantity"):
-        if fields.integer(item.get(key)) is not None:
-            quantity = max(0, fields.integer(item.get(key)) or 0)
+        given = fields.integer(item.get(key))
+        if given is not None:
+            quantity = max(0, given)
             break
     ncnr_quantity = item.get("ncnrquantity")
     return BondedItem(
@@ -221,7 +219,6 @@ def match_items(items: Sequence[BondedItem], query: Query) -> list[BondedItem]:
 
 
 # --------------------------------------------------------------------------- errors
-
 
 
 def request_id(response: HttpResponse) -> str | None:
