@@ -95,7 +95,7 @@ def write_report(report: Report, output: Path) -> Path:
     The input file is never written; `output` appears complete or not at all.
     """
     output = Path(output)
-    check_output_path(output, report.bom.path)
+    _check_suffix(output)
     with atomic_output(output, protect=report.bom.path) as temp:
         build_workbook(report, output).save(temp)
     return output
@@ -103,9 +103,13 @@ def write_report(report: Report, output: Path) -> Path:
 
 def check_output_path(output: Path, input_path: Path) -> None:
     """Refuse, before any query is sent, an output that could not be written."""
-    if Path(output).suffix.lower() not in OUTPUT_SUFFIXES:
-        raise OutputError(f"cannot write {output}: the output must be an .xlsx or .xlsm file")
+    _check_suffix(Path(output))
     check_writable(Path(output), protect=input_path)
+
+
+def _check_suffix(output: Path) -> None:
+    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise OutputError(f"cannot write {output}: the output must be an .xlsx or .xlsm file")
 
 
 def build_workbook(report: Report, output: Path) -> Workbook:
