@@ -118,8 +118,11 @@ def header_role(text: Any) -> tuple[str, int] | None:
 # ---------------------------------------------------------------- public entry point
 
 
-def read_bom(path: Path, *, sheet: str | None = None) -> Bom:
-    """Read the BOM at `path`: the first sheet that looks like a BOM, or `sheet`."""
+def read_bom(path: Path, *, sheet: str | None = None, mpn_column: str | None = None) -> Bom:
+    """Read the BOM at `path`: the first sheet that looks like a BOM, or `sheet`.
+
+    `mpn_column` names the header of the MPN column when no known name is used for it.
+    """
     path = Path(path)
     suffix = _check_file(path)
     file_warnings: list[str] = []
@@ -132,7 +135,7 @@ def read_bom(path: Path, *, sheet: str | None = None) -> Bom:
         grid, text_warnings = load_text_grid(path)
         file_warnings.extend(text_warnings)
         candidates = [(None, grid)]
-    sheet_name, grid, header = _first_bom_table(path, candidates)
+    sheet_name, grid, header = _first_bom_table(path, candidates, mpn_column)
     lines, line_warnings = build_lines(grid, header)
     return Bom(
         path=path,
@@ -168,12 +171,12 @@ def _check_file(path: Path) -> str:
 
 
 def _first_bom_table(
-    path: Path, candidates: Iterable[tuple[str | None, Grid]]
+    path: Path, candidates: Iterable[tuple[str | None, Grid]], mpn_column: str | None = None
 ) -> tuple[str | None, Grid, Header]:
     """The first (sheet, grid, header) with an MPN column; else BomError saying what was seen."""
     seen: list[tuple[str | None, Grid]] = []
     for name, grid in candidates:
-        header = find_header(grid)
+        header = find_header(grid, mpn_column=mpn_column)
         if header is not None:
             return name, grid, header
         seen.append((name, grid))
@@ -187,6 +190,8 @@ def _first_bom_table(
     elif name is not None:
         where = f" (sheet {name!r})"
     headers = ", ".join(repr(text) for text in plausible_header(grid)) or "none"
+    if mpn_column:
+        raise BomError(f"{path.name}: no column named {mpn_column!r}{where}; headers seen: {headers}")
     raise BomError(
         f"{path.name}: no MPN column found{where}; headers seen: {headers}; pass --mpn-column"
     )
@@ -343,11 +348,20 @@ class Header:
         return any(key in _POSITIVE_DNP_KEYS for key in _key_variants(text))
 
 
-def map_header(cells: Sequence[CellValue], row: int = 0) -> Header:
-    """Roles of one candidate header row; a role seen twice takes its best alias, then leftmost."""
+def map_header(cells: Sequence[CellValue], row: int = 0, mpn_column: str | None = None) -> Header:
+    """Roles of one candidate header row; a role seen twice takes its best alias, then leftmost.
+
+    A cell equal to `mpn_column` (case and spaces aside) is the MPN column, whatever its name.
+    """
     best: dict[str, tuple[tuple[int, int, int], str]] = {}  # role -> ((rank, n, col), text)
+    wanted = _header_key(mpn_column) if mpn_column else None
     for col, value in enumerate(cells, start=1):
+        if wanted is not None and isinstance(value, str) and _header_key(value) == wanted:
+            best["mpn"] = ((-1, 0, col), value.strip())
+            continue
         match = header_role(value)
+        if wanted is not None and match is not None and match[0] == "mpn":
+            continue  # the user named the MPN column; look-alikes are not candidates
         if match is None:
             continue
         text = str(value).strip()
@@ -384,11 +398,12 @@ def _role_of(value: CellValue) -> str | None:
     return match[0] if match else None
 
 
-def find_header(grid: Grid, search_rows: int = HEADER_SEARCH_ROWS) -> Header | None:
+def find_header(grid: Grid, search_rows: int = HEADER_SEARCH_ROWS,
+                mpn_column: str | None = None) -> Header | None:
     """The best-scoring of the first `search_rows` rows that has an MPN column (ties: earliest)."""
     chosen: Header | None = None
     for number, cells in enumerate(grid[:search_rows], start=1):
-        header = map_header(cells, number)
+        header = map_header(cells, number, mpn_column)
         if "mpn" in header.index and (chosen is None or len(header.index) > len(chosen.index)):
             chosen = header
     return chosen

@@ -33,6 +33,7 @@ class CheckOptions:
 
     boards: int = 1
     sheet: str | None = None
+    mpn_column: str | None = None
     output: Path | None = None
     json_output: Path | None = None
     currency: str = "USD"
@@ -62,7 +63,7 @@ async def check_bom(
     progress: ProgressReporter | None = None,
 ) -> CheckOutcome:
     """Read, look up, plan and write one BOM; the input file is only ever read."""
-    bom = read_bom(path, sheet=options.sheet)
+    bom = read_bom(path, sheet=options.sheet, mpn_column=options.mpn_column)
     output = options.output or default_output_path(path)
     check_output_path(output, path)
     if options.json_output:

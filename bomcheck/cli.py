@@ -64,12 +64,15 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--json", "json_output", type=click.Path(path_type=Path, dir_okay=False),
               help="Also write the per-line results as JSON to this file.")
 @click.option("--sheet", help="The sheet that holds the BOM [default: the one that looks like a BOM].")
+@click.option("--mpn-column", metavar="HEADER",
+              help="The header of the column holding manufacturer part numbers, when bomcheck "
+                   "does not recognise it (e.g. 'Field2').")
 @click.option("--currency", help="Currency to ask Arrow for (USD, EUR, GBP, ...) [default: USD].")
 @click.option("--sandbox", is_flag=True,
               help="Use the built-in sandbox (synthetic catalog, demo account) instead of the real APIs.")
 @click.pass_context
 def check(ctx: click.Context, bom: Path, boards: int, output: Path | None, json_output: Path | None,
-          sheet: str | None, currency: str | None, sandbox: bool) -> None:
+          sheet: str | None, mpn_column: str | None, currency: str | None, sandbox: bool) -> None:
     """Check BOM and write an annotated copy with stock, MOQ, NCNR and best price per line.
 
     The input file is never written to.
@@ -80,8 +83,8 @@ def check(ctx: click.Context, bom: Path, boards: int, output: Path | None, json_
         redact_in_logs(settings.secrets)
         if not sandbox and not (settings.arrow_configured or settings.digikey_configured):
             raise ConfigError(missing_credentials_message())
-        options = CheckOptions(boards=boards, sheet=sheet, output=output, json_output=json_output,
-                               currency=settings.currency)
+        options = CheckOptions(boards=boards, sheet=sheet, mpn_column=mpn_column, output=output,
+                               json_output=json_output, currency=settings.currency)
         outcome = asyncio.run(_run_check(bom, options, settings, sandbox=sandbox, quiet=quiet))
     except BomcheckError as exc:
         _fail(exc)

@@ -359,3 +359,29 @@ def test_unknown_sheet_lists_sheet_names(tmp_path: Path) -> None:
 def test_xlsm_is_read(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "bom.xlsm", [["MPN", "Qty"], ["LM358DR", 2]])
     assert read_bom(path).lines[0].mpn == "LM358DR"
+
+
+def test_mpn_column_names_a_column_with_an_unknown_header(tmp_path: Path) -> None:
+    path = tmp_path / "fields.csv"
+    path.write_text("ref;value;Field1;Field2\nR1;10k;Yageo;RC0603FR-0710KL\nC1;100n;Murata;GRM188R71C104KA01D\n",
+                    encoding="utf-8")
+    with pytest.raises(BomError, match="--mpn-column"):
+        read_bom(path)
+    bom = read_bom(path, mpn_column="field2")
+    assert bom.columns["mpn"] == "Field2" and bom.header_row == 1
+    assert [(line.mpn, line.refdes) for line in bom.lines] == [
+        ("RC0603FR-0710KL", ("R1",)), ("GRM188R71C104KA01D", ("C1",))]
+
+
+def test_mpn_column_beats_a_recognised_mpn_header(tmp_path: Path) -> None:
+    path = tmp_path / "libref.csv"
+    path.write_text("Designator,Part Number,LibRef\nU1,internal-123,TPS62130RGTR\n", encoding="utf-8")
+    assert read_bom(path).lines[0].mpn == "internal-123"
+    assert read_bom(path, mpn_column="LibRef").lines[0].mpn == "TPS62130RGTR"
+
+
+def test_mpn_column_that_does_not_exist_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_text("Ref,Value\nR1,10k\n", encoding="utf-8")
+    with pytest.raises(BomError, match=r"no column named 'MPN#'.*headers seen: 'Ref', 'Value'"):
+        read_bom(path, mpn_column="MPN#")

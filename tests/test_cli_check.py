@@ -226,3 +226,21 @@ def test_an_unwritable_output_is_refused_before_any_request(demo, threaded_sandb
     assert "does not exist" in result.output
     with urllib.request.urlopen(threaded_sandbox.url + STATS_PATH) as answer:
         assert json.load(answer)["arrow"] == 0  # no quota spent on a run that could not be written
+
+
+def test_mpn_column_option_reaches_the_reader(tmp_path):
+    bom = tmp_path / "fields.csv"
+    bom.write_text("ref;Field2\nU1;LM358DR\n", encoding="utf-8")
+    refused = run("check", str(bom), "--sandbox")
+    assert refused.exit_code == 3 and "--mpn-column" in refused.output
+    result = run("-q", "check", str(bom), "--sandbox", "--mpn-column", "Field2")
+    assert result.exit_code == 0, result.output
+    assert rows_by_mpn_csv(bom.with_name("fields.checked.xlsx"))["LM358DR"].startswith("OK")
+
+
+def rows_by_mpn_csv(path: Path) -> dict[str, str]:
+    """MPN -> Status of an output made from a CSV (header row 1, MPN in column B)."""
+    sheet = openpyxl.load_workbook(path)["BOM"]
+    headers = [cell.value for cell in sheet[1]]
+    status = headers.index("Status")
+    return {row[1]: row[status] for row in sheet.iter_rows(min_row=2, values_only=True)}
