@@ -40,7 +40,8 @@ Exit codes:
 
 log = logging.getLogger("bomcheck")
 
-_ATTENTION = (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.NO_MPN, LineStatus.ERROR)
+_ATTENTION = (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.AMBIGUOUS, LineStatus.NO_MPN,
+              LineStatus.ERROR)
 _CENTS = Decimal("0.01")
 
 

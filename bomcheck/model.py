@@ -25,6 +25,14 @@ def normalize_mpn(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Alternate:
+    """Another part the BOM allows on a line (a second MPN/manufacturer pair)."""
+
+    mpn: str
+    manufacturer: str | None = None
+
+
+@dataclass(frozen=True)
 class BomLine:
     """One line of the user's BOM (DNP lines included): what to buy, how many per board, where."""
 
@@ -38,6 +46,8 @@ class BomLine:
     description: str | None = None
     warnings: tuple[str, ...] = ()
     raw_mpn_text: str | None = None  # what stood in the MPN cell when no usable MPN was found
+    alternates: tuple[Alternate, ...] = ()
+    customer_pn: str | None = None  # the user's own internal part number, when the BOM has one
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class Bom:
     grid: tuple[tuple[Any, ...], ...]  # every row as read, for outputs of non-xlsx inputs
     last_column: int  # 1-based index of the last used column of the table
     warnings: tuple[str, ...] = ()
+    column_reasons: Mapping[str, str] = field(default_factory=dict)  # role -> why that column was chosen
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,7 @@ class SourceStatus:
 class LookupStatus(enum.Enum):
     FOUND = "found"
     NOT_FOUND = "not found"
+    AMBIGUOUS = "ambiguous"  # several different parts match; `candidates` names them, offers hold them all
     ERROR = "error"
     NOT_CHECKED = "not checked"
 
@@ -137,6 +149,7 @@ class LineStatus(enum.Enum):
     OK = "OK"
     SHORT = "SHORT"
     NOT_FOUND = "NOT FOUND"
+    AMBIGUOUS = "AMBIGUOUS"
     NO_MPN = "NO MPN"
     DNP = "DNP"
     ERROR = "ERROR"

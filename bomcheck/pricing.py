@@ -134,12 +134,20 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
         found_text = f"; the cell says {line.raw_mpn_text!r}" if line.raw_mpn_text else ""
         return LineResult(line, need, LineStatus.NO_MPN, reason=f"no usable MPN{found_text}")
     stock = {name: _stock_of(lookup) for name, lookup in lookups.items()}
-    offers = [offer for lookup in lookups.values() for offer in lookup.offers]
+    # Offers of an ambiguous answer are never planned: picking one of several parts silently is a guess.
+    offers = [offer for lookup in lookups.values() if lookup.status is not LookupStatus.AMBIGUOUS
+              for offer in lookup.offers]
+    ambiguous = [f"{name} lists several parts: {_first_few(lookup.candidates)}"
+                 for name, lookup in lookups.items() if lookup.status is LookupStatus.AMBIGUOUS]
     # A source that was not asked at all is reported once for the run, not on every line.
     failures = [f"{name}: {lookup.message}" for name, lookup in lookups.items()
                 if lookup.status is LookupStatus.ERROR]
     remarks = [f"{name}: {lookup.message}" for name, lookup in lookups.items()
                if lookup.status is LookupStatus.FOUND and lookup.message]
+    if not offers and ambiguous:
+        return LineResult(line, need, LineStatus.AMBIGUOUS,
+                          reason=_join([*ambiguous, "name the manufacturer to choose", *failures]),
+                          lookups=lookups, stock=stock)
     if not offers:
         if any(lookup.status is LookupStatus.NOT_FOUND for lookup in lookups.values()) and not any(
             lookup.status is LookupStatus.ERROR for lookup in lookups.values()
@@ -164,7 +172,7 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
     reference = purchase.offer if purchase else max(offers, key=lambda o: (o.stock, -o.moq))
     return LineResult(
         line, need, status,
-        reason=_join([*notes, *remarks, *failures]),
+        reason=_join([*notes, *ambiguous, *remarks, *failures]),
         purchase=purchase,
         lookups=lookups,
         stock=stock,

@@ -207,3 +207,20 @@ def test_prices_in_different_currencies_are_never_compared():
     assert best_purchase(10, [euro, dollar], currency="USD").offer.seller == "us"
     result = plan_line(line(qty=1), {"Arrow": found(dollar)}, boards=10, currency="EUR")
     assert result.status is LineStatus.OK and "priced in USD" in result.reason
+
+
+def test_an_ambiguous_answer_is_never_planned_silently():
+    ti, st = offer(seller="TI stock"), offer(seller="ST stock")
+    ambiguous = Lookup("Arrow", LookupStatus.AMBIGUOUS, offers=(ti, st),
+                       candidates=("LM358 (Texas Instruments)", "LM358 (STMicroelectronics)"))
+    result = plan_line(line(mpn="LM358"), {"Arrow": ambiguous}, boards=1)
+    assert result.status is LineStatus.AMBIGUOUS
+    assert result.purchase is None
+    assert "STMicroelectronics" in result.reason
+
+    bonded = offer(source="DigiKey Bonded", bonded=True)
+    with_bonded = plan_line(line(mpn="LM358"), {"Arrow": ambiguous, "DigiKey Bonded": found(bonded)},
+                            boards=1)
+    assert with_bonded.status is LineStatus.OK
+    assert with_bonded.purchase is not None and with_bonded.purchase.offer is bonded
+    assert "several parts" in with_bonded.reason
