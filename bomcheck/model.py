@@ -48,6 +48,7 @@ class BomLine:
     raw_mpn_text: str | None = None  # what stood in the MPN cell when no usable MPN was found
     alternates: tuple[Alternate, ...] = ()
     customer_pn: str | None = None  # the user's own internal part number, when the BOM has one
+    attrition: str | None = None  # per-line attrition override as written in the BOM ("5%", "10")
 
 
 @dataclass(frozen=True)
