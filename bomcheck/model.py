@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -157,6 +157,14 @@ class LineStatus(enum.Enum):
 
 
 @dataclass(frozen=True)
+class BuyUp:
+    """A higher price break planned because it costs less in total: buy `extra` more, save `saving`."""
+
+    extra: int
+    saving: Decimal
+
+
+@dataclass(frozen=True)
 class Purchase:
     """The planner's buy decision for one offer: how many, at what unit and extended price."""
 
@@ -165,11 +173,34 @@ class Purchase:
     unit_price: Decimal | None  # None when the offer has no list price
     ext_price: Decimal | None
     covers_need: bool
+    allocated: int = 0  # the part of the line's need this purchase is for (0: not said, = buy_qty)
+    buy_up: BuyUp | None = None  # set when buy_qty was raised to a cheaper break
+    backorder: bool = False  # more than the stock: delivered after the lead time
+
+    @property
+    def excess(self) -> int:
+        """Parts bought beyond the need this purchase is for (MOQ, multiple, buy-up)."""
+        return max(0, self.buy_qty - (self.allocated or self.buy_qty))
+
+
+def totals_of(results: Iterable[LineResult]) -> dict[str, Decimal]:
+    """Extended cost per currency: prices in different currencies are never added up."""
+    totals: dict[str, Decimal] = {}
+    for result in results:
+        for purchase in result.purchases:
+            if purchase.ext_price is not None:
+                currency = purchase.offer.currency
+                totals[currency] = totals.get(currency, Decimal(0)) + purchase.ext_price
+    return totals
 
 
 @dataclass(frozen=True)
 class LineResult:
-    """Everything the outputs say about one BOM line."""
+    """Everything the outputs say about one BOM line.
+
+    `purchases` holds every buy planned for the line (bonded release, splits); `purchase` is
+    the first of them, kept for readers that show one offer. Either may be given.
+    """
 
     line: BomLine
     need: int
@@ -181,11 +212,88 @@ class LineResult:
     moq: int | None = None
     ncnr: bool | None = None
     lead_time_weeks: int | None = None
+    purchases: tuple[Purchase, ...] = ()
+    need_base: int | None = None  # qty per board x boards; None: the same as `need`
+    notes: tuple[str, ...] = ()  # planning remarks: buy-up, excess, NCNR risk, shared stock
+    shortage: int = 0  # parts of the need no offer can supply now
+
+    def __post_init__(self) -> None:
+        if self.purchases and self.purchase is None:
+            object.__setattr__(self, "purchase", self.purchases[0])
+        elif self.purchase is not None and not self.purchases:
+            object.__setattr__(self, "purchases", (self.purchase,))
+        if self.need_base is None:
+            object.__setattr__(self, "need_base", self.need)
+
+    @property
+    def need_attrition(self) -> int:
+        return self.need - (self.need_base or 0)
+
+    @property
+    def buy_qty(self) -> int:
+        return sum(purchase.buy_qty for purchase in self.purchases)
+
+    @property
+    def any_ncnr(self) -> bool:
+        return any(purchase.offer.ncnr for purchase in self.purchases)
+
+    @property
+    def ncnr_risk(self) -> bool:
+        """An NCNR purchase with parts over need: the excess can never be returned."""
+        return any(purchase.offer.ncnr and purchase.excess > 0 for purchase in self.purchases)
+
+    @property
+    def bought_up(self) -> bool:
+        return any(purchase.buy_up is not None for purchase in self.purchases)
+
+    @property
+    def split(self) -> bool:
+        return len(self.purchases) > 1
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The plan for one build quantity."""
+
+    boards: int
+    results: tuple[LineResult, ...]
+
+    def count(self, status: LineStatus) -> int:
+        return sum(1 for result in self.results if result.status is status)
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        return totals_of(self.results)
+
+    @property
+    def per_board(self) -> dict[str, Decimal]:
+        """Total cost per currency divided by the boards built."""
+        return {currency: total / self.boards for currency, total in self.totals.items()}
+
+    @property
+    def coverage(self) -> Decimal:
+        """Share of the lines to buy (DNP left out) whose need stock covers now, 0..1."""
+        to_buy = [r for r in self.results if r.status is not LineStatus.DNP]
+        if not to_buy:
+            return Decimal(1)
+        return Decimal(sum(1 for r in to_buy if r.status is LineStatus.OK)) / len(to_buy)
+
+    @property
+    def shortages(self) -> int:
+        return self.count(LineStatus.SHORT)
+
+    @property
+    def ncnr_lines(self) -> int:
+        return sum(1 for result in self.results if result.any_ncnr)
 
 
 @dataclass(frozen=True)
 class Report:
-    """The result of checking one BOM."""
+    """The result of checking one BOM.
+
+    `boards` and `results` are the first build quantity's; `scenarios` holds one plan per
+    quantity asked for (the first one again first).
+    """
 
     bom: Bom
     boards: int
@@ -193,6 +301,12 @@ class Report:
     sources: tuple[SourceStatus, ...]
     checked_at: datetime
     currency: str = "USD"
+    scenarios: tuple[Scenario, ...] = ()
+    attrition: str = ""  # the default attrition as the user gave it, e.g. "2% + 5"
+
+    def __post_init__(self) -> None:
+        if not self.scenarios:
+            object.__setattr__(self, "scenarios", (Scenario(self.boards, self.results),))
 
     def count(self, status: LineStatus) -> int:
         return sum(1 for result in self.results if result.status is status)
@@ -200,13 +314,7 @@ class Report:
     @property
     def totals(self) -> dict[str, Decimal]:
         """Extended cost per currency: prices in different currencies are never added up."""
-        totals: dict[str, Decimal] = {}
-        for result in self.results:
-            purchase = result.purchase
-            if purchase and purchase.ext_price is not None:
-                currency = purchase.offer.currency
-                totals[currency] = totals.get(currency, Decimal(0)) + purchase.ext_price
-        return totals
+        return totals_of(self.results)
 
     @property
     def all_checked(self) -> bool:

@@ -1,0 +1,193 @@
+"""Plan BOM lines: need with attrition, status, notes, and one stock ledger shared by all lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+
+from bomcheck.model import BomLine, LineResult, LineStatus, Lookup, LookupStatus, Offer, Purchase
+from bomcheck.pricing.allocate import plan_need
+from bomcheck.pricing.offers import Attrition, distinct_stock, line_attrition, lot_key, need_for
+
+NO_ATTRITION = Attrition()
+
+
+class StockLedger:
+    """Stock already planned by earlier lines, per lot, so two lines never count on the same parts.
+
+    Lines are planned in BOM order: a later line sees only what earlier lines left of each
+    lot and says which rows took the rest.
+    """
+
+    def __init__(self) -> None:
+        self._taken: dict[tuple[str, ...], int] = {}
+        self._rows: dict[tuple[str, ...], list[int]] = {}
+
+    def left(self, offer: Offer) -> Offer:
+        taken = self._taken.get(lot_key(offer), 0)
+        return replace(offer, stock=max(0, offer.stock - taken)) if taken else offer
+
+    def rows_sharing(self, offers: Iterable[Offer]) -> list[int]:
+        rows = {row for offer in offers for row in self._rows.get(lot_key(offer), [])}
+        return sorted(rows)
+
+    def take(self, row: int, purchases: Iterable[Purchase]) -> None:
+        for purchase in purchases:
+            if purchase.backorder or purchase.offer.stock <= 0:
+                continue
+            key = lot_key(purchase.offer)
+            self._taken[key] = self._taken.get(key, 0) + purchase.buy_qty
+            self._rows.setdefault(key, []).append(row)
+
+
+def plan_lines(lines: Sequence[tuple[BomLine, Mapping[str, Lookup]]], boards: int,
+               currency: str | None = None, attrition: Attrition = NO_ATTRITION) -> tuple[LineResult, ...]:
+    """Plan every line in order against one StockLedger (see there for lines sharing a part)."""
+    ledger = StockLedger()
+    results = []
+    for line, lookups in lines:
+        result = plan_line(line, lookups, boards, currency, attrition, ledger)
+        ledger.take(line.row, result.purchases)
+        results.append(result)
+    return tuple(results)
+
+
+def need_of(line: BomLine, boards: int, attrition: Attrition = NO_ATTRITION) -> tuple[int, int, str]:
+    """(base, attrition parts, note): the line's own attrition column overrides the default."""
+    base = need_for(line.qty, boards)
+    note = ""
+    if line.attrition and line.attrition.strip():
+        try:
+            attrition = line_attrition(line.attrition)
+        except ValueError as exc:
+            note = f"{exc}; used the default"
+    return base, attrition.parts(base), note
+
+
+def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
+              currency: str | None = None, attrition: Attrition = NO_ATTRITION,
+              ledger: StockLedger | None = None) -> LineResult:
+    """The buy decision and status for one BOM line, from every source's answer about it.
+
+    `currency` is the one the user asked for; prices in others are never compared with it.
+    """
+    if line.dnp:
+        return LineResult(line, need=0, status=LineStatus.DNP, reason="do not populate")
+    base, extra, attrition_note = need_of(line, boards, attrition)
+    need = base + extra
+    head = {"need_base": base, "notes": (attrition_note,) if attrition_note else ()}
+    if not line.mpn and not line.digikey_pn:
+        found_text = f"; the cell says {line.raw_mpn_text!r}" if line.raw_mpn_text else ""
+        return LineResult(line, need, LineStatus.NO_MPN, reason=f"no usable MPN{found_text}", **head)
+    stock = {name: _stock_of(lookup) for name, lookup in lookups.items()}
+    # Offers of an ambiguous answer are never planned: picking one of several parts silently is a guess.
+    offers = [offer for lookup in lookups.values() if lookup.status is not LookupStatus.AMBIGUOUS
+              for offer in lookup.offers]
+    ambiguous = [f"{name} lists several parts: {_first_few(lookup.candidates)}"
+                 for name, lookup in lookups.items() if lookup.status is LookupStatus.AMBIGUOUS]
+    # A source that was not asked at all is reported once for the run, not on every line.
+    failures = [f"{name}: {lookup.message}" for name, lookup in lookups.items()
+                if lookup.status is LookupStatus.ERROR]
+    remarks = [f"{name}: {lookup.message}" for name, lookup in lookups.items()
+               if lookup.status is LookupStatus.FOUND and lookup.message]
+    if not offers and ambiguous:
+        return LineResult(line, need, LineStatus.AMBIGUOUS,
+                          reason=_join([*ambiguous, "name the manufacturer to choose", *failures]),
+                          lookups=lookups, stock=stock, shortage=need, **head)
+    if not offers:
+        if any(lookup.status is LookupStatus.NOT_FOUND for lookup in lookups.values()) and not failures:
+            hints = [f"no exact match; {name} lists {_first_few(lookup.candidates)}"
+                     for name, lookup in lookups.items()
+                     if lookup.status is LookupStatus.NOT_FOUND and lookup.candidates]
+            return LineResult(line, need, LineStatus.NOT_FOUND,
+                              reason=_join(["no source lists this part", *hints]),
+                              lookups=lookups, stock=stock, shortage=need, **head)
+        return LineResult(line, need, LineStatus.ERROR,
+                          reason=_join(failures) or "no source could be asked about this line",
+                          lookups=lookups, stock=stock, shortage=need, **head)
+    available = [ledger.left(offer) for offer in offers] if ledger else offers
+    plan = plan_need(need, available, currency)
+    status = LineStatus.OK if plan.shortage == 0 else LineStatus.SHORT
+    notes = [*head["notes"], *plan.notes, *_purchase_notes(plan.purchases)]
+    if ledger and (rows := ledger.rows_sharing(offers)):
+        notes.append(f"same stock also planned for row{'s' if len(rows) > 1 else ''} "
+                     f"{', '.join(map(str, rows))}: this line gets what those left")
+    reason = [_shortage_note(need, plan.shortage, offers, plan.purchases)] if plan.shortage else []
+    reference = plan.purchases[0].offer if plan.purchases else max(offers, key=lambda o: (o.stock, -o.moq))
+    return LineResult(
+        line, need, status,
+        reason=_join([*reason, *ambiguous, *remarks, *failures]),
+        lookups=lookups,
+        stock=stock,
+        moq=reference.moq,
+        ncnr=any(p.offer.ncnr for p in plan.purchases) if plan.purchases else reference.ncnr,
+        lead_time_weeks=reference.lead_time_weeks,
+        purchases=plan.purchases,
+        need_base=base,
+        notes=tuple(notes),
+        shortage=plan.shortage,
+    )
+
+
+def _stock_of(lookup: Lookup) -> int | None:
+    if lookup.status is LookupStatus.FOUND:
+        return distinct_stock(lookup.offers)
+    if lookup.status is LookupStatus.NOT_FOUND:
+        return 0
+    return None
+
+
+def _purchase_notes(purchases: Sequence[Purchase]) -> list[str]:
+    notes = []
+    for purchase in purchases:
+        offer, where = purchase.offer, f"{purchase.offer.source} {purchase.offer.seller}"
+        if purchase.offer.bonded:
+            notes.append(f"release {purchase.buy_qty} from {offer.source} (bonded first)")
+        elif len(purchases) > 1:
+            notes.append(f"buy {purchase.buy_qty} from {where}")
+        if purchase.buy_up is not None:
+            cost = f"{purchase.buy_up.saving:,.2f} {offer.currency}"
+            notes.append(f"buy {purchase.buy_up.extra} more, save {cost} (break at {purchase.buy_qty})")
+        elif purchase.excess > 0:
+            why = "MOQ" if purchase.buy_qty == offer.moq else (
+                "minimum release quantity" if offer.bonded else "order multiple")
+            size = offer.multiple if why == "order multiple" else offer.moq
+            notes.append(f"buys {purchase.excess} over need ({why} {size})")
+        if offer.ncnr:
+            risk = f"; RISK: {purchase.excess} over need can never be returned" if purchase.excess else ""
+            notes.append(f"NCNR at {where}{risk}")
+    return notes
+
+
+def _shortage_note(need: int, shortage: int, offers: Sequence[Offer], purchases: Sequence[Purchase]) -> str:
+    if not any(offer.breaks for offer in offers) and not purchases:
+        return "no list price (quote only); ask for a quote"
+    now = sum(p.buy_qty for p in purchases if not p.backorder)
+    if any(p.backorder for p in purchases):
+        backorder = next(p for p in purchases if p.backorder)
+        text = f"none in stock; quantity and price are for a backorder{_lead(backorder.offer)}"
+    elif now:
+        text = f"no offer covers the need: buy {now} now, {shortage} short"
+    else:
+        text = f"no offer can supply {need} now"
+    return text + _pipeline(offers)
+
+
+def _lead(offer: Offer) -> str:
+    return f", lead time {offer.lead_time_weeks} wk" if offer.lead_time_weeks else ""
+
+
+def _pipeline(offers: Sequence[Offer]) -> str:
+    deliveries = sorted({(d.date, d.quantity) for offer in offers for d in offer.pipeline})
+    if not deliveries:
+        leads = sorted({o.lead_time_weeks for o in offers if o.lead_time_weeks})
+        return f"; lead time {leads[0]} wk" if leads else ""
+    return "; on order: " + ", ".join(f"{qty} due {date}" for date, qty in deliveries[:3])
+
+
+def _first_few(names: Sequence[str], few: int = 3) -> str:
+    return ", ".join(names[:few]) + (", …" if len(names) > few else "")
+
+
+def _join(parts: Iterable[str]) -> str:
+    return "; ".join(part for part in parts if part)
