@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
@@ -13,8 +13,8 @@ from bomcheck.bom import read_bom
 from bomcheck.export import write_json
 from bomcheck.fanout import SourceRun, gather_lookups, planned_calls
 from bomcheck.files import check_writable
-from bomcheck.model import Bom, BomLine, Lookup, LookupStatus, Query, Report, SourceStatus
-from bomcheck.pricing import plan_line
+from bomcheck.model import Bom, BomLine, Lookup, LookupStatus, Query, Report, Scenario, SourceStatus
+from bomcheck.pricing import Attrition, plan_lines
 
 
 class ProgressReporter(Protocol):
@@ -31,12 +31,17 @@ class ProgressReporter(Protocol):
 class CheckOptions:
     """What the user asked for one check."""
 
-    boards: int = 1
+    boards: int | tuple[int, ...] = 1  # several: one plan per quantity, the first one shown on the BOM sheet
     sheet: str | None = None
     mpn_column: str | None = None
     output: Path | None = None
     json_output: Path | None = None
     currency: str = "USD"
+    attrition: Attrition = field(default_factory=Attrition)
+
+    @property
+    def board_counts(self) -> tuple[int, ...]:
+        return (self.boards,) if isinstance(self.boards, int) else tuple(self.boards) or (1,)
 
 
 @dataclass(frozen=True)
@@ -94,16 +99,19 @@ async def build_report(
             progress.finish()
     not_asked = {status.name: Lookup(status.name, LookupStatus.NOT_CHECKED, message=status.message)
                  for status in unavailable}
-    results = tuple(
-        plan_line(line, {**fanned.lookups.get(query, {}), **not_asked} if query else {},
-                  options.boards, options.currency)
-        for line, query in line_queries
+    answered = [(line, {**fanned.lookups.get(query, {}), **not_asked} if query else {})
+                for line, query in line_queries]
+    scenarios = tuple(
+        Scenario(boards, plan_lines(answered, boards, options.currency, options.attrition))
+        for boards in options.board_counts
     )
     return Report(
         bom=bom,
-        boards=options.boards,
-        results=results,
+        boards=scenarios[0].boards,
+        results=scenarios[0].results,
         sources=(*fanned.sources, *unavailable),
         checked_at=datetime.now(timezone.utc),
         currency=options.currency,
+        scenarios=scenarios,
+        attrition=str(options.attrition),
     )

@@ -19,6 +19,7 @@ from bomcheck.config import Settings, load_settings, missing_credentials_message
 from bomcheck.errors import BomcheckError, ConfigError
 from bomcheck.logs import redact_in_logs, setup_logging
 from bomcheck.model import LineStatus
+from bomcheck.pricing import Attrition, parse_percent
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox, serve_forever
 from bomcheck.session import login_digikey, open_sources, sandbox_settings
 
@@ -42,7 +43,43 @@ log = logging.getLogger("bomcheck")
 
 _ATTENTION = (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.AMBIGUOUS, LineStatus.NO_MPN,
               LineStatus.ERROR)
-_CENTS = Decimal("0.01")
+
+
+class BoardsList(click.ParamType):
+    """`100` or `10,100,1000`: build quantities, each a whole number of at least 1."""
+
+    name = "N[,N...]"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> tuple[int, ...]:
+        if isinstance(value, tuple):
+            return value
+        counts: list[int] = []
+        for part in str(value).split(","):
+            try:
+                count = int(part.strip())
+            except ValueError:
+                self.fail(f"{part.strip()!r} is not a whole number of boards (write e.g. 100 or 10,100,1000)",
+                          param, ctx)
+            if count < 1:
+                self.fail(f"{count} boards: build at least 1 board", param, ctx)
+            if count not in counts:
+                counts.append(count)
+        return tuple(counts)
+
+
+class Percent(click.ParamType):
+    """`2%` or `2`: a non-negative percentage."""
+
+    name = "PERCENT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            return parse_percent(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,8 +95,14 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("bom", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--boards", "-b", type=click.IntRange(min=1), default=1, show_default=True,
-              help="How many boards you build; need = quantity per board x boards.")
+@click.option("--boards", "-b", type=BoardsList(), default="1", show_default=True,
+              help="How many boards you build; need = quantity per board x boards. Several "
+                   "(10,100,1000) plan each; the BOM sheet shows the first, the Scenarios sheet all.")
+@click.option("--attrition", type=Percent(), default="0", show_default=True,
+              help="Extra parts per line for losses, as a share of the need (2%), rounded up; "
+                   "a BOM column Attrition/Overage overrides it per line.")
+@click.option("--extra", type=click.IntRange(min=0), default=0, show_default=True,
+              help="A fixed number of extra parts per line, on top of --attrition.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Where to write the annotated workbook [default: BOM.checked.xlsx beside the BOM].")
 @click.option("--json", "json_output", type=click.Path(path_type=Path, dir_okay=False),
@@ -72,7 +115,8 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--sandbox", is_flag=True,
               help="Use the built-in sandbox (synthetic catalog, demo account) instead of the real APIs.")
 @click.pass_context
-def check(ctx: click.Context, bom: Path, boards: int, output: Path | None, json_output: Path | None,
+def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Decimal, extra: int,
+          output: Path | None, json_output: Path | None,
           sheet: str | None, mpn_column: str | None, currency: str | None, sandbox: bool) -> None:
     """Check BOM and write an annotated copy with stock, MOQ, NCNR and best price per line.
 
@@ -84,7 +128,8 @@ def check(ctx: click.Context, bom: Path, boards: int, output: Path | None, json_
         redact_in_logs(settings.secrets)
         if not sandbox and not (settings.arrow_configured or settings.digikey_configured):
             raise ConfigError(missing_credentials_message())
-        options = CheckOptions(boards=boards, sheet=sheet, mpn_column=mpn_column, output=output,
+        options = CheckOptions(boards=boards, attrition=Attrition(attrition, extra), sheet=sheet,
+                               mpn_column=mpn_column, output=output,
                                json_output=json_output, currency=settings.currency)
         outcome = asyncio.run(_run_check(bom, options, settings, sandbox=sandbox, quiet=quiet))
     except BomcheckError as exc:
@@ -139,16 +184,28 @@ class ProgressBar:
 
 
 def _print_summary(outcome: CheckOutcome) -> None:
+    """The Summary sheet in short: sources, lines by status, a row per build quantity, attention."""
     report = outcome.report
-    click.echo(f"{report.bom.path.name}: {len(report.results)} lines, {report.boards} board(s)")
+    boards = ", ".join(str(s.boards) for s in report.scenarios)
+    click.echo(f"{report.bom.path.name}: {len(report.results)} lines, {boards} board(s), "
+               f"attrition {report.attrition or 'none'}, {report.currency}")
     for source in report.sources:
         click.echo(f"  {source.name:<16} " + ("checked" if source.checked
                                                 else f"not checked: {source.message}"))
     counts = ", ".join(f"{report.count(status)} {status.value}" for status in LineStatus
                        if report.count(status))
     click.echo(f"  lines: {counts}")
-    for currency, total in sorted(report.totals.items()):
-        click.echo(f"  total: {total.quantize(_CENTS):,} {currency}")
+    click.echo(f"  {'boards':>8}  {'total':>16}  {'per board':>14}  {'coverage':>8}  {'short':>5}  "
+               f"{'NCNR':>4}")
+    for scenario in report.scenarios:
+        totals = sorted(scenario.totals.items()) or [(report.currency, Decimal(0))]
+        for number, (currency, total) in enumerate(totals):
+            per_board = total / scenario.boards
+            first = number == 0
+            click.echo(f"  {scenario.boards if first else '':>8}  {_money(total, currency):>16}  "
+                       f"{_money(per_board, currency, 4):>14}  "
+                       + (f"{scenario.coverage:>8.0%}  {scenario.shortages:>5}  {scenario.ncnr_lines:>4}"
+                          if first else ""))
     attention = [r for r in report.results if r.status in _ATTENTION]
     for result in attention[:10]:
         name = result.line.mpn or ", ".join(result.line.refdes) or "(no MPN)"
@@ -160,6 +217,9 @@ def _print_summary(outcome: CheckOutcome) -> None:
     if outcome.json_output:
         click.echo(f"wrote {outcome.json_output}")
 
+
+def _money(value: Decimal, currency: str, places: int = 2) -> str:
+    return f"{value.quantize(Decimal(1).scaleb(-places)):,} {currency}"
 
 
 def _fail(exc: BomcheckError) -> None:

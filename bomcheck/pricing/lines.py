@@ -163,10 +163,11 @@ def _shortage_note(need: int, shortage: int, offers: Sequence[Offer], purchases:
     if not any(offer.breaks for offer in offers) and not purchases:
         return "no list price (quote only); ask for a quote"
     now = sum(p.buy_qty for p in purchases if not p.backorder)
-    if any(p.backorder for p in purchases):
-        backorder = next(p for p in purchases if p.backorder)
+    backorder = next((p for p in purchases if p.backorder), None)
+    if backorder is not None:
         text = f"none in stock; quantity and price are for a backorder{_lead(backorder.offer)}"
-    elif now:
+        return text + _pipeline(offers, lead=False)
+    if now:
         text = f"no offer covers the need: buy {now} now, {shortage} short"
     else:
         text = f"no offer can supply {need} now"
@@ -177,9 +178,12 @@ def _lead(offer: Offer) -> str:
     return f", lead time {offer.lead_time_weeks} wk" if offer.lead_time_weeks else ""
 
 
-def _pipeline(offers: Sequence[Offer]) -> str:
+def _pipeline(offers: Sequence[Offer], *, lead: bool = True) -> str:
+    """When more is coming: the seller's on-order dates, else (with `lead`) the shortest lead time."""
     deliveries = sorted({(d.date, d.quantity) for offer in offers for d in offer.pipeline})
     if not deliveries:
+        if not lead:
+            return ""
         leads = sorted({o.lead_time_weeks for o in offers if o.lead_time_weeks})
         return f"; lead time {leads[0]} wk" if leads else ""
     return "; on order: " + ", ".join(f"{qty} due {date}" for date, qty in deliveries[:3])
