@@ -1,36 +1,35 @@
-"""Write the annotated workbook: the user's BOM with result columns appended, plus a Summary sheet."""
+"""Write the annotated workbook: the user's BOM with result columns appended, plus the bomcheck sheets."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bomcheck.errors import OutputError
 from bomcheck.files import atomic_output, check_writable
-from bomcheck.model import LineResult, LineStatus, Report
+from bomcheck.model import LineResult, LineStatus, Purchase, Report
+from bomcheck.sheets.cells import BOLD, Value, display_width, fill_for, grid_value, put, set_widths
+from bomcheck.sheets.cells import money_format as money_format
+from bomcheck.sheets.cells import unit_format as unit_format
+from bomcheck.sheets.offers import add_offers
+from bomcheck.sheets.rfq import add_rfq
+from bomcheck.sheets.scenarios import add_scenarios
+from bomcheck.sheets.summary import add_summary, summary_rows
+
+__all__ = ["RESULT_HEADERS", "build_workbook", "check_output_path", "default_output_path", "grid_value",
+           "put", "summary_rows", "write_report"]
 
 NOT_CHECKED = "not checked"
 NOT_APPLICABLE = "—"  # written where a column has nothing to say for a line, so no cell is left blank
 ARROW_SOURCE = "Arrow"  # Source.name of the Arrow client, the key of LineResult.stock
 BONDED_SOURCE = "DigiKey Bonded"  # Source.name of the DigiKey bonded-inventory client
-PRICE_FORMAT = "#,##0.0000"
-MONEY_FORMAT = "#,##0.00"
-SUMMARY_TITLE = "Summary"
-OWN_SUMMARY_TITLE = "bomcheck Summary"
 OUTPUT_SUFFIXES = (".xlsx", ".xlsm")
-MAX_CELL_TEXT = 32767
-MIN_WIDTH, MAX_WIDTH = 8, 60
-
-Value = str | int | float | None
 
 
 def _stock(result: LineResult, source: str) -> Value:
@@ -46,40 +45,72 @@ def _status(result: LineResult) -> str:
     return f"{result.status.value} — {reason}" if reason else result.status.value
 
 
-def _unit_price(result: LineResult) -> Value:
-    purchase = result.purchase
-    return float(purchase.unit_price) if purchase and purchase.unit_price is not None else None
+def _currency(result: LineResult) -> str | None:
+    """The one currency of the line's purchases, None when it has none or (never planned) several."""
+    currencies = {p.offer.currency for p in result.purchases}
+    return currencies.pop() if len(currencies) == 1 else None
 
 
 def _ext_price(result: LineResult) -> Value:
-    purchase = result.purchase
-    return float(purchase.ext_price) if purchase and purchase.ext_price is not None else None
-
-
-def _best_source(result: LineResult) -> Value:
-    if result.purchase is None:
+    prices = [p.ext_price for p in result.purchases]
+    if not prices or None in prices or _currency(result) is None:
         return None
-    offer = result.purchase.offer
+    return float(sum(prices))  # type: ignore[arg-type]
+
+
+def _unit_price(result: LineResult) -> Value:
+    """The break price; for a line split across offers, the average (Ext. Price / Buy Qty)."""
+    if len(result.purchases) == 1:
+        price = result.purchases[0].unit_price
+        return float(price) if price is not None else None
+    ext = _ext_price(result)
+    return ext / result.buy_qty if isinstance(ext, float) and result.buy_qty else None
+
+
+def _where(purchase: Purchase) -> str:
+    offer = purchase.offer
     return f"{offer.source}: {offer.seller} {offer.sku}".strip()
 
 
-# The appended columns, in order: header, value of a line's result, number format.
-RESULT_COLUMNS: tuple[tuple[str, Callable[[LineResult], Value], str | None], ...] = (
-    ("Need", lambda r: r.need, None),
-    ("Arrow Stock", lambda r: _stock(r, ARROW_SOURCE), None),
-    ("DigiKey Bonded", lambda r: _stock(r, BONDED_SOURCE), None),
-    ("MOQ", lambda r: r.moq, None),
-    ("NCNR", lambda r: None if r.ncnr is None else ("YES" if r.ncnr else "no"), None),
-    ("Lead Time (wk)", lambda r: r.lead_time_weeks, None),
-    ("Buy Qty", lambda r: r.purchase.buy_qty if r.purchase else None, None),
-    ("Unit Price", _unit_price, PRICE_FORMAT),
-    ("Ext. Price", _ext_price, MONEY_FORMAT),
-    ("Best Source", _best_source, None),
-    ("Status", _status, None),
+def _best_source(result: LineResult) -> Value:
+    if not result.purchases:
+        return None
+    if len(result.purchases) == 1:
+        return _where(result.purchases[0])
+    return " + ".join(f"{_where(p)} ({p.buy_qty})" for p in result.purchases)
+
+
+def _notes(result: LineResult) -> Value:
+    notes = list(result.notes)
+    if result.need_attrition:
+        notes.insert(0, f"need {result.need} = {result.need_base} + {result.need_attrition} attrition")
+    return "; ".join(notes) or None
+
+
+def _money(result: LineResult) -> str | None:
+    return money_format(_currency(result))
+
+
+def _unit(result: LineResult) -> str | None:
+    return unit_format(_currency(result))
+
+
+# The appended columns, in order: header, value of a line's result, its number format.
+RESULT_COLUMNS: tuple[tuple[str, Callable[[LineResult], Value], Callable[[LineResult], str | None]], ...] = (
+    ("Need", lambda r: r.need, lambda r: None),
+    ("Arrow Stock", lambda r: _stock(r, ARROW_SOURCE), lambda r: None),
+    ("DigiKey Bonded", lambda r: _stock(r, BONDED_SOURCE), lambda r: None),
+    ("MOQ", lambda r: r.moq, lambda r: None),
+    ("NCNR", lambda r: None if r.ncnr is None else ("YES" if r.ncnr else "no"), lambda r: None),
+    ("Lead Time (wk)", lambda r: r.lead_time_weeks, lambda r: None),
+    ("Buy Qty", lambda r: r.buy_qty if r.purchases else None, lambda r: None),
+    ("Unit Price", _unit_price, _unit),
+    ("Ext. Price", _ext_price, _money),
+    ("Best Source", _best_source, lambda r: None),
+    ("Status", _status, lambda r: None),
+    ("Notes", _notes, lambda r: None),
 )
 RESULT_HEADERS = tuple(header for header, _, _ in RESULT_COLUMNS)
-
-_NUMBER_TEXT = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$")
 
 
 def default_output_path(input_path: Path) -> Path:
@@ -113,10 +144,13 @@ def _check_suffix(output: Path) -> None:
 
 
 def build_workbook(report: Report, output: Path) -> Workbook:
-    """The user's workbook (or a new one for text input) with results and a Summary added."""
+    """The user's workbook (or a new one for text input) with results and the bomcheck sheets added."""
     workbook, sheet = _load_bom_sheet(report, output)
     append_results(sheet, report)
     add_summary(workbook, report, sheet.title)
+    add_scenarios(workbook, report)
+    add_offers(workbook, report)
+    add_rfq(workbook, report)
     return workbook
 
 
@@ -152,47 +186,42 @@ def _grid_workbook(grid: Sequence[Sequence[Any]]) -> tuple[Workbook, Worksheet]:
     return workbook, sheet
 
 
-def grid_value(value: Any) -> Value:
-    """A text-file cell as a number when it is plainly one ("12", "0.5"; not "0603"), else text."""
-    if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()):
-        text = value.strip()
-        return float(text) if "." in text else int(text)
-    return value
-
-
-def put(cell: Cell, value: Value, number_format: str | None = None) -> None:
-    """Set a cell; text is always stored as text (never a formula) and made legal for Excel."""
-    if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
-        cell.data_type = "s"
-    else:
-        cell.value = value
-    if number_format is not None and value is not None:
-        cell.number_format = number_format
-
-
 # ---------------------------------------------------------------- result columns
 
 
 def append_results(sheet: Worksheet, report: Report) -> None:
-    """The result columns after the BOM's last column: headers in its header row, a row per line."""
-    first = first_result_column(sheet, report.bom.header_row, report.bom.last_column)
-    bold = Font(bold=True)
+    """The result columns after the BOM's last column: headers in its header row, a row per line.
+
+    Result cells get the line's fill; the header row is frozen and filtered unless the user
+    already froze or filtered the sheet.
+    """
+    header_row = report.bom.header_row
+    first = first_result_column(sheet, header_row, report.bom.last_column)
     widths = [len(header) for header in RESULT_HEADERS]
     for offset, header in enumerate(RESULT_HEADERS):
-        cell = sheet.cell(row=report.bom.header_row, column=first + offset)
+        cell = sheet.cell(row=header_row, column=first + offset)
         put(cell, header)
-        cell.font = bold
+        cell.font = BOLD
+    last_row = header_row
     for result in report.results:
-        for offset, (_, value_of, number_format) in enumerate(RESULT_COLUMNS):
+        fill = fill_for(result)
+        for offset, (_, value_of, format_of) in enumerate(RESULT_COLUMNS):
             value = value_of(result)
+            number_format = format_of(result) if value is not None else None
             if value is None:
                 value = NOT_APPLICABLE
-            put(sheet.cell(row=result.line.row, column=first + offset), value, number_format)
-            widths[offset] = max(widths[offset], _display_width(value, number_format))
-    for offset, width in enumerate(widths):
-        letter = get_column_letter(first + offset)
-        sheet.column_dimensions[letter].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
+            cell = sheet.cell(row=result.line.row, column=first + offset)
+            put(cell, value, number_format)
+            if fill is not None:
+                cell.fill = fill
+            widths[offset] = max(widths[offset], display_width(value, number_format))
+        last_row = max(last_row, result.line.row)
+    set_widths(sheet, first, widths)
+    if sheet.freeze_panes is None:
+        sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1).coordinate
+    if not sheet.auto_filter.ref:
+        last_column = get_column_letter(first + len(RESULT_HEADERS) - 1)
+        sheet.auto_filter.ref = f"A{header_row}:{last_column}{last_row}"
 
 
 def first_result_column(sheet: Worksheet, header_row: int, last_column: int) -> int:
@@ -210,60 +239,3 @@ def first_result_column(sheet: Worksheet, header_row: int, last_column: int) -> 
     return last + 1
 
 
-def _display_width(value: Value, number_format: str | None) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, float) and number_format:
-        decimals = len(number_format.rsplit(".", 1)[-1]) if "." in number_format else 0
-        return len(f"{value:,.{decimals}f}")
-    return len(str(value))
-
-
-# ---------------------------------------------------------------- summary sheet
-
-
-def summary_rows(report: Report, sheet_title: str) -> list[tuple[str, Value, str | None]]:
-    """(label, value, number format) rows of the Summary sheet."""
-    rows: list[tuple[str, Value, str | None]] = [
-        ("Checked at", report.checked_at.isoformat(timespec="seconds"), None),
-        ("File", report.bom.path.name, None),
-        ("Sheet", sheet_title, None),
-        ("Boards", report.boards, None),
-        ("Currency", report.currency, None),
-    ]
-    for source in report.sources:
-        state = "checked" if source.checked else f"not checked: {source.message or 'no reason given'}"
-        rows.append((f"Source: {source.name}", state, None))
-    totals = report.totals
-    for currency, total in sorted(totals.items()):
-        rows.append((f"Total cost ({currency})", float(total), MONEY_FORMAT))
-    if not totals:
-        rows.append(("Total cost", "no priced lines", None))
-    rows.append(("Lines", len(report.results), None))
-    rows.extend((f"Lines {status.value}", report.count(status), None) for status in LineStatus)
-    return rows
-
-
-def add_summary(workbook: Workbook, report: Report, sheet_title: str) -> Worksheet:
-    """Add the Summary sheet (named "bomcheck Summary" if the user has a "Summary" of their own)."""
-    title = SUMMARY_TITLE
-    if title in workbook.sheetnames and not _is_our_summary(workbook[title]):
-        title = OWN_SUMMARY_TITLE
-    if title in workbook.sheetnames:
-        del workbook[title]
-    sheet = workbook.create_sheet(title)
-    bold = Font(bold=True)
-    rows = summary_rows(report, sheet_title)
-    for number, (label, value, number_format) in enumerate(rows, start=1):
-        put(sheet.cell(row=number, column=1), label)
-        sheet.cell(row=number, column=1).font = bold
-        put(sheet.cell(row=number, column=2), value, number_format)
-    sheet.column_dimensions["A"].width = min(max(len(r[0]) for r in rows) + 2, MAX_WIDTH)
-    value_width = max(_display_width(value, fmt) for _, value, fmt in rows)
-    sheet.column_dimensions["B"].width = min(max(value_width + 2, MIN_WIDTH), MAX_WIDTH)
-    return sheet
-
-
-def _is_our_summary(sheet: Worksheet) -> bool:
-    """A Summary sheet written by an earlier bomcheck run (its first labels are ours)."""
-    return sheet["A1"].value == "Checked at" and sheet["A2"].value == "File"

@@ -26,6 +26,7 @@ from bomcheck.model import (
 )
 
 CHECKED_AT = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
+OUR_SHEETS = ["Summary", "Scenarios", "Offers", "RFQ"]
 
 
 def sha256(path: Path) -> str:
@@ -121,16 +122,16 @@ def test_user_content_and_formatting_survive(written) -> None:
     assert sheet["A1"].font.bold
     assert sheet["B4"].value == "LM358DR"
     assert written["Notes"]["A1"].value == "keep me"
-    assert written.sheetnames == ["BOM", "Notes", "Summary"]
+    assert written.sheetnames == ["BOM", "Notes", *OUR_SHEETS]
 
 
 def test_result_headers_in_header_row_after_last_column(written) -> None:
     sheet = written["BOM"]
-    headers = [sheet.cell(row=2, column=col).value for col in range(6, 17)]
+    headers = [sheet.cell(row=2, column=col).value for col in range(6, 18)]
     assert headers == list(RESULT_HEADERS)
-    assert len(RESULT_HEADERS) == 11
+    assert len(RESULT_HEADERS) == 12 and RESULT_HEADERS[-1] == "Notes"
     assert sheet.cell(row=2, column=6).font.bold
-    assert sheet.cell(row=2, column=17).value is None
+    assert sheet.cell(row=2, column=18).value is None
     assert sheet.column_dimensions["O"].width >= len("Best Source")
 
 
@@ -149,9 +150,9 @@ def test_values_per_line(written) -> None:
     assert ok["Lead Time (wk)"].value == 12
     assert ok["Buy Qty"].value == 100
     assert ok["Unit Price"].value == pytest.approx(0.0123)
-    assert ok["Unit Price"].number_format == "#,##0.0000"
+    assert ok["Unit Price"].number_format == '#,##0.0000 "USD"'
     assert ok["Ext. Price"].value == pytest.approx(1.23)
-    assert ok["Ext. Price"].number_format == "#,##0.00"
+    assert ok["Ext. Price"].number_format == '#,##0.00 "USD"'
     assert ok["Best Source"].value == "Arrow: Arrow Americas A-1"
     assert ok["Status"].value == "OK"
 
@@ -241,7 +242,7 @@ def test_writing_twice_replaces_our_summary(tmp_path: Path) -> None:
     source = make_user_workbook(tmp_path / "bom.xlsx")
     first = write_report(make_report(source), tmp_path / "first.xlsx")
     second = write_report(make_report(first), tmp_path / "second.xlsx")
-    assert openpyxl.load_workbook(second).sheetnames == ["BOM", "Notes", "Summary"]
+    assert openpyxl.load_workbook(second).sheetnames == ["BOM", "Notes", *OUR_SHEETS]
 
 
 def test_csv_input_becomes_new_workbook_with_grid(tmp_path: Path) -> None:

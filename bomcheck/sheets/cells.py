@@ -1,0 +1,130 @@
+"""Cell writing shared by every sheet: safe text, currency formats, status fills, headers, widths."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bomcheck.model import LineResult, LineStatus, LookupStatus
+
+Value = str | int | float | None
+
+MAX_CELL_TEXT = 32767
+MIN_WIDTH, MAX_WIDTH = 8, 60
+PERCENT_FORMAT = "0%"
+# Excel's own "Bad", "Neutral" and "Good" cell styles: what a buyer already reads as red/amber/green.
+RED = PatternFill("solid", fgColor="FFFFC7CE")
+AMBER = PatternFill("solid", fgColor="FFFFEB9C")
+GREEN = PatternFill("solid", fgColor="FFC6EFCE")
+BOLD = Font(bold=True)
+
+_NUMBER_TEXT = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$")
+
+
+def money_format(currency: str | None, places: int = 2) -> str:
+    """A number format that shows the currency code: `#,##0.00 "EUR"`."""
+    number = "#,##0." + "0" * places if places else "#,##0"
+    code = re.sub(r"[^A-Za-z]", "", currency or "")[:3].upper()
+    return f'{number} "{code}"' if code else number
+
+
+def unit_format(currency: str | None) -> str:
+    return money_format(currency, 4)
+
+
+def money(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def put(cell: Cell, value: Value, number_format: str | None = None) -> None:
+    """Set a cell; text is always stored as text (never a formula) and made legal for Excel."""
+    if isinstance(value, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    if number_format is not None and value is not None:
+        cell.number_format = number_format
+
+
+def grid_value(value: Any) -> Value:
+    """A text-file cell as a number when it is plainly one ("12", "0.5"; not "0603"), else text."""
+    if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()):
+        text = value.strip()
+        return float(text) if "." in text else int(text)
+    return value
+
+
+def display_width(value: Value, number_format: str | None) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, float) and number_format:
+        places = re.search(r"\.(0+)", number_format)
+        code = re.search(r'"([^"]*)"', number_format)
+        decimals = len(places.group(1)) if places else 0
+        return len(f"{value:,.{decimals}f}") + (len(code.group(1)) + 1 if code else 0)
+    return len(str(value))
+
+
+def fill_for(result: LineResult) -> PatternFill | None:
+    """Red: cannot be bought as planned; amber: can, but read the notes; green: OK; none for DNP."""
+    status = result.status
+    if status is LineStatus.DNP:
+        return None
+    if status in (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.ERROR, LineStatus.NO_MPN):
+        return RED
+    if status is LineStatus.AMBIGUOUS or needs_a_look(result):
+        return AMBER
+    return GREEN
+
+
+def needs_a_look(result: LineResult) -> bool:
+    """An OK line a buyer should still read: NCNR, split or partly answered, bought up, other currency."""
+    partly_answered = any(lookup.status in (LookupStatus.ERROR, LookupStatus.AMBIGUOUS)
+                          for lookup in result.lookups.values())
+    other_currency = any(note.startswith("priced in ") for note in result.notes)
+    return result.any_ncnr or result.split or partly_answered or result.bought_up or other_currency
+
+
+def new_sheet(workbook: Workbook, title: str, owned: str) -> Worksheet:
+    """A fresh sheet `title`, replacing our own earlier one; `bomcheck <title>` if the user has one.
+
+    `owned` is the text our sheet always holds in A1, how an earlier output is recognised.
+    """
+    if title in workbook.sheetnames and workbook[title]["A1"].value != owned:
+        title = f"bomcheck {title}"
+    if title in workbook.sheetnames:
+        del workbook[title]
+    return workbook.create_sheet(title)
+
+
+def write_table(sheet: Worksheet, headers: Sequence[str],
+                rows: Iterable[Sequence[tuple[Value, str | None]]]) -> int:
+    """Headers in bold on row 1, then (value, number format) rows; frozen header, filter, widths."""
+    widths = [len(header) for header in headers]
+    for col, header in enumerate(headers, start=1):
+        put(sheet.cell(row=1, column=col), header)
+        sheet.cell(row=1, column=col).font = BOLD
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        for col, (value, number_format) in enumerate(row, start=1):
+            put(sheet.cell(row=count + 1, column=col), value, number_format)
+            widths[col - 1] = max(widths[col - 1], display_width(value, number_format))
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
+    set_widths(sheet, 1, widths)
+    return count
+
+
+def set_widths(sheet: Worksheet, first: int, widths: Sequence[int]) -> None:
+    for offset, width in enumerate(widths):
+        sheet.column_dimensions[get_column_letter(first + offset)].width = (
+            min(max(width + 2, MIN_WIDTH), MAX_WIDTH))

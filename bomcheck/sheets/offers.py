@@ -1,0 +1,65 @@
+"""The Offers sheet: every offer considered for every line, and which the planner chose."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bomcheck.model import LineResult, LookupStatus, Offer, Purchase, Report
+from bomcheck.sheets.cells import GREEN, Value, new_sheet, write_table
+
+TITLE = "Offers"
+HEADERS = ("BOM Row", "BOM MPN", "Source", "Seller", "Part", "Manufacturer", "Seller Part", "Stock",
+           "MOQ", "Multiple", "Price Breaks", "Currency", "Lead Time (wk)", "NCNR", "Bonded",
+           "Date Code", "On Order", "Answer", "Chosen Qty")
+
+
+def breaks_text(offer: Offer) -> str:
+    """'1+ 0.50 | 10+ 0.40': the price ladder in one readable cell; 'quote only' without one."""
+    if not offer.breaks:
+        return "quote only"
+    return " | ".join(f"{b.min_qty}+ {b.unit_price}" for b in sorted(offer.breaks, key=lambda b: b.min_qty))
+
+
+def offer_rows(results: Sequence[LineResult]) -> Iterator[tuple[bool, list[tuple[Value, str | None]]]]:
+    """(chosen?, cells) per offer per line, in BOM order."""
+    for result in results:
+        for name, lookup in result.lookups.items():
+            answer = lookup.status.value
+            if lookup.status is LookupStatus.AMBIGUOUS:
+                answer = "ambiguous: not planned"
+            for offer in lookup.offers:
+                purchase = chosen_from(offer, result)
+                values: list[Value] = [
+                    result.line.row, result.line.mpn or "", name, offer.seller, offer.mpn,
+                    offer.manufacturer, offer.sku, offer.stock, offer.moq, offer.multiple,
+                    breaks_text(offer), offer.currency, offer.lead_time_weeks, "YES" if offer.ncnr else "no",
+                    "yes" if offer.bonded else "no", offer.date_code,
+                    "; ".join(f"{d.quantity} due {d.date}" for d in offer.pipeline),
+                    answer, purchase.buy_qty if purchase else None,
+                ]
+                yield purchase is not None, [(value, None) for value in values]
+
+
+def chosen_from(offer: Offer, result: LineResult) -> Purchase | None:
+    """The line's purchase from this offer (compared by identity fields: the stock ledger may have
+    handed the planner a copy with less stock)."""
+    for purchase in result.purchases:
+        other = purchase.offer
+        if (other.source, other.seller, other.sku, other.mpn) == (offer.source, offer.seller, offer.sku,
+                                                                   offer.mpn):
+            return purchase
+    return None
+
+
+def add_offers(workbook: Workbook, report: Report) -> Worksheet:
+    sheet = new_sheet(workbook, TITLE, HEADERS[0])
+    rows = list(offer_rows(report.results))
+    write_table(sheet, HEADERS, (cells for _, cells in rows))
+    for number, (chosen, _) in enumerate(rows, start=2):
+        if chosen:
+            for col in range(1, len(HEADERS) + 1):
+                sheet.cell(row=number, column=col).fill = GREEN
+    return sheet
