@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bomcheck.files import atomic_write_text
-from bomcheck.model import LineResult, LineStatus, Offer, Report
+from bomcheck.model import LineResult, LineStatus, Offer, Purchase, Report, Scenario
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
@@ -18,6 +18,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "sheet": report.bom.sheet,
         "checked_at": report.checked_at.isoformat(timespec="seconds"),
         "boards": report.boards,
+        "attrition": report.attrition,
         "currency": report.currency,
         "sources": [
             {"name": s.name, "checked": s.checked, "message": s.message} for s in report.sources
@@ -25,6 +26,21 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "totals": {currency: _money(total) for currency, total in report.totals.items()},
         "counts": {status.value: report.count(status) for status in LineStatus},
         "lines": [_line(result) for result in report.results],
+        "scenarios": [_scenario(scenario) for scenario in report.scenarios],
+    }
+
+
+def _scenario(scenario: Scenario) -> dict[str, Any]:
+    """One build quantity: its costs per currency, coverage and counts, and its lines in short."""
+    return {
+        "boards": scenario.boards,
+        "totals": {currency: _money(total) for currency, total in scenario.totals.items()},
+        "per_board": {currency: _money(value) for currency, value in scenario.per_board.items()},
+        "coverage": str(scenario.coverage.quantize(Decimal("0.0001"))),
+        "counts": {status.value: scenario.count(status) for status in LineStatus},
+        "ncnr_lines": scenario.ncnr_lines,
+        "lines": [{"row": r.line.row, "need": r.need, "status": r.status.value, "shortage": r.shortage,
+                   "purchases": [_purchase(p) for p in r.purchases]} for r in scenario.results],
     }
 
 
@@ -42,18 +58,40 @@ def _line(result: LineResult) -> dict[str, Any]:
         "refdes": list(line.refdes),
         "qty_per_board": line.qty,
         "need": result.need,
+        "need_base": result.need_base,
+        "need_attrition": result.need_attrition,
         "status": result.status.value,
         "reason": result.reason,
         "stock": dict(result.stock),
         "moq": result.moq,
         "ncnr": result.ncnr,
         "lead_time_weeks": result.lead_time_weeks,
+        "notes": list(result.notes),
+        "shortage": result.shortage,
+        "ncnr_risk": result.ncnr_risk,
+        "purchases": [_purchase(p) for p in result.purchases],
         "buy_qty": purchase.buy_qty if purchase else None,
         "unit_price": _money(purchase.unit_price) if purchase else None,
         "ext_price": _money(purchase.ext_price) if purchase else None,
         "currency": purchase.offer.currency if purchase else None,
         "best_source": _offer(purchase.offer) if purchase else None,
         "warnings": list(line.warnings),
+    }
+
+
+def _purchase(purchase: Purchase) -> dict[str, Any]:
+    buy_up = purchase.buy_up
+    return {
+        "source": _offer(purchase.offer),
+        "buy_qty": purchase.buy_qty,
+        "for_need": purchase.allocated or purchase.buy_qty,
+        "unit_price": _money(purchase.unit_price),
+        "ext_price": _money(purchase.ext_price),
+        "currency": purchase.offer.currency,
+        "bonded": purchase.offer.bonded,
+        "ncnr": purchase.offer.ncnr,
+        "backorder": purchase.backorder,
+        "buy_up": {"extra": buy_up.extra, "saving": _money(buy_up.saving)} if buy_up else None,
     }
 
 
