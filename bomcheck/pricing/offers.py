@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from bomcheck.model import BuyUp, Offer, PriceBreak, Purchase
+from bomcheck.model import BuyUp, Offer, PriceBreak, Purchase, normalize_mpn
 
 
 @dataclass(frozen=True)
@@ -160,9 +160,10 @@ def best_purchase(need: int, offers: Iterable[Offer], currency: str | None = Non
 
 def lot_key(offer: Offer) -> tuple[str, ...]:
     """Offers sharing this key are one physical lot (Arrow mirrors a lot under two sellers)."""
+    part = normalize_mpn(offer.mpn)
     if offer.date_code and offer.stock > 0:
-        return (offer.source, str(offer.stock), offer.date_code)
-    return (offer.source, offer.seller, offer.sku)
+        return (offer.source, part, str(offer.stock), offer.date_code)
+    return (offer.source, part, offer.seller, offer.sku)
 
 
 def distinct_stock(offers: Iterable[Offer]) -> int:
