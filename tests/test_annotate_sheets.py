@@ -183,6 +183,9 @@ def test_rfq_lists_lines_to_quote_with_quantities(workbook):
     assert rows["NCNRPART"]["Why"] == "NCNR"
 
 
+VBA_RELATIONSHIP = b"http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+
+
 def make_xlsm(path: Path, macro: bytes) -> Path:
     """A minimal macro-enabled workbook: an .xlsx given a vbaProject.bin part and its content types."""
     plain = path.with_suffix(".xlsx")
@@ -197,9 +200,8 @@ def make_xlsm(path: Path, macro: bytes) -> Path:
                 ).replace(b"<Default ", b'<Default Extension="bin" '
                           b'ContentType="application/vnd.ms-office.vbaProject"/><Default ', 1)
             elif item.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdVba" '
-                                    b'Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" '
-                                    b'Target="vbaProject.bin"/></Relationships>')
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdVba" Type="'
+                                    + VBA_RELATIONSHIP + b'" Target="vbaProject.bin"/></Relationships>')
             target.writestr(item, data)
         target.writestr("xl/vbaProject.bin", macro)
     plain.unlink()
