@@ -244,3 +244,33 @@ def rows_by_mpn_csv(path: Path) -> dict[str, str]:
     headers = [cell.value for cell in sheet[1]]
     status = headers.index("Status")
     return {row[1]: row[status] for row in sheet.iter_rows(min_row=2, values_only=True)}
+
+
+def test_several_build_quantities_one_fan_out(demo):
+    out = demo.with_name("scenarios.xlsx")
+    result = run("check", str(demo), "--sandbox", "--boards", "10,100,1000", "--attrition", "2%",
+                 "--extra", "1", "-o", str(out), "--json", str(demo.with_name("s.json")))
+    assert result.exit_code == 0, result.output
+    assert "10, 100, 1000 board(s), attrition 2% + 1 per line" in result.output
+    workbook = openpyxl.load_workbook(out)
+    scenarios = list(workbook["Scenarios"].iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in scenarios if row[1] == "USD"] == [10, 100, 1000]
+    # the BOM sheet shows the first quantity: 1 per board x 10 = 10, + 2% (0.2 -> 1) + 1 extra = 12
+    lm358 = rows_by_mpn(out)["LM358DR"][0]
+    assert lm358["Need"] == 12 and lm358["Notes"].startswith("need 12 = 10 + 2 attrition")
+    data = json.loads(demo.with_name("s.json").read_text(encoding="utf-8"))
+    assert [s["boards"] for s in data["scenarios"]] == [10, 100, 1000]
+    for number, row in enumerate(scenarios, start=2):
+        assert workbook["Scenarios"].cell(number, 4).number_format.endswith(f'"{row[1]}"')
+    assert {"Summary", "Scenarios", "Offers", "RFQ"} <= set(workbook.sheetnames)
+
+
+@pytest.mark.parametrize("boards", ["10,x", "0", "10,-1", ""])
+def test_bad_board_lists_are_usage_errors(demo, boards):
+    result = run("check", str(demo), "--sandbox", "--boards", boards)
+    assert result.exit_code == 2 and "--boards" in result.output
+
+
+def test_bad_attrition_is_a_usage_error(demo):
+    result = run("check", str(demo), "--sandbox", "--attrition", "lots")
+    assert result.exit_code == 2 and "percentage" in result.output
