@@ -103,7 +103,7 @@ RESULT_COLUMNS: tuple[tuple[str, Callable[[LineResult], Value], Callable[[LineRe
     ("MOQ", lambda r: r.moq, lambda r: None),
     ("NCNR", lambda r: None if r.ncnr is None else ("YES" if r.ncnr else "no"), lambda r: None),
     ("Lead Time (wk)", lambda r: r.lead_time_weeks, lambda r: None),
-    ("Buy Qty", lambda r: r.buy_qty if r.purchases else None, lambda r: None),
+    ("Buy Qty", lambda r: r.buy_qty if r.purchases or r.from_spare else None, lambda r: None),
     ("Unit Price", _unit_price, _unit),
     ("Ext. Price", _ext_price, _money),
     ("Best Source", _best_source, lambda r: None),

@@ -216,6 +216,7 @@ class LineResult:
     need_base: int | None = None  # qty per board x boards; None: the same as `need`
     notes: tuple[str, ...] = ()  # planning remarks: buy-up, excess, NCNR risk, shared stock
     shortage: int = 0  # parts of the need no offer can supply now
+    from_spare: int = 0  # parts of the need covered by what earlier lines of the part bought over theirs
 
     def __post_init__(self) -> None:
         if self.purchases and self.purchase is None:

@@ -328,3 +328,20 @@ def test_a_mirrored_lot_is_not_split_across_its_two_listings():
                       date_code="2140") for seller in ("Verical", "ACNA")]
     plan = plan_need(500, mirrored)
     assert [p.buy_qty for p in plan.purchases] == [300] and plan.shortage == 200
+
+
+def test_a_later_line_of_the_same_part_uses_what_an_earlier_one_bought_over_need():
+    # row 2 needs 30 but must buy the MOQ 100: 70 spare. Row 9 needs 50: all from the spare,
+    # nothing more to buy. Row 12 needs 40: 20 spare left, 20 bought (at the MOQ: 100 again).
+    offers = offers_table("""
+        seller stock moq mult breaks flags
+        A      1000  100 1    1:0.10 -
+        """)
+    lookups = {"Arrow": Lookup("Arrow", LookupStatus.FOUND, offers=tuple(offers))}
+    first, second, third = plan_lines([(BomLine(row=2, mpn="X", qty=3), lookups),
+                                       (BomLine(row=9, mpn="X", qty=5), lookups),
+                                       (BomLine(row=12, mpn="X", qty=4), lookups)], boards=10)
+    assert (first.buy_qty, first.purchase.excess) == (100, 70)
+    assert (second.status, second.purchases, second.from_spare) == (LineStatus.OK, (), 50)
+    assert "50 of the need come from parts bought over need for row 2" in second.notes
+    assert (third.from_spare, third.buy_qty, third.status) == (20, 100, LineStatus.OK)

@@ -15,13 +15,15 @@ NO_ATTRITION = Attrition()
 class StockLedger:
     """Stock already planned by earlier lines, per lot, so two lines never count on the same parts.
 
-    Lines are planned in BOM order: a later line sees only what earlier lines left of each
-    lot and says which rows took the rest.
+    Lines are planned in BOM order. A later line of the same part first uses what earlier lines
+    bought over their need (MOQ, multiple, minimum release) at no further cost, then sees only
+    what they left of each lot, and says which rows took the rest.
     """
 
     def __init__(self) -> None:
         self._taken: dict[tuple[str, ...], int] = {}
         self._rows: dict[tuple[str, ...], list[int]] = {}
+        self._spare: dict[tuple[str, ...], list[list[int]]] = {}  # lot -> [[row, parts over need], ...]
 
     def left(self, offer: Offer) -> Offer:
         taken = self._taken.get(lot_key(offer), 0)
@@ -31,13 +33,32 @@ class StockLedger:
         rows = {row for offer in offers for row in self._rows.get(lot_key(offer), [])}
         return sorted(rows)
 
-    def take(self, row: int, purchases: Iterable[Purchase]) -> None:
-        for purchase in purchases:
+    def spare(self, offers: Iterable[Offer]) -> tuple[int, list[int]]:
+        """Parts earlier lines bought over their need from these offers' lots, and those rows."""
+        keys = {lot_key(offer) for offer in offers}
+        entries = [entry for key in keys for entry in self._spare.get(key, []) if entry[1] > 0]
+        return sum(entry[1] for entry in entries), sorted({entry[0] for entry in entries})
+
+    def take(self, row: int, result: LineResult) -> None:
+        """Record what a planned line bought and what it used of earlier lines' spare parts."""
+        for purchase in result.purchases:
             if purchase.backorder or purchase.offer.stock <= 0:
                 continue
             key = lot_key(purchase.offer)
             self._taken[key] = self._taken.get(key, 0) + purchase.buy_qty
             self._rows.setdefault(key, []).append(row)
+            if purchase.excess:
+                self._spare.setdefault(key, []).append([row, purchase.excess])
+        used = result.from_spare
+        offers = [offer for lookup in result.lookups.values() for offer in lookup.offers]
+        for key in {lot_key(offer) for offer in offers}:
+            for entry in self._spare.get(key, []):
+                if used <= 0:
+                    return
+                if entry[0] != row:
+                    spent = min(used, entry[1])
+                    entry[1] -= spent
+                    used -= spent
 
 
 def plan_lines(lines: Sequence[tuple[BomLine, Mapping[str, Lookup]]], boards: int,
@@ -47,7 +68,7 @@ def plan_lines(lines: Sequence[tuple[BomLine, Mapping[str, Lookup]]], boards: in
     results = []
     for line, lookups in lines:
         result = plan_line(line, lookups, boards, currency, attrition, ledger)
-        ledger.take(line.row, result.purchases)
+        ledger.take(line.row, result)
         results.append(result)
     return tuple(results)
 
@@ -106,10 +127,15 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
                           reason=_join(failures) or "no source could be asked about this line",
                           lookups=lookups, stock=stock, shortage=need, **head)
     available = [ledger.left(offer) for offer in offers] if ledger else offers
-    plan = plan_need(need, available, currency)
+    spare, spare_rows = ledger.spare(offers) if ledger else (0, [])
+    from_spare = min(need, spare)
+    plan = plan_need(need - from_spare, available, currency)
     status = LineStatus.OK if plan.shortage == 0 else LineStatus.SHORT
     notes = [*head["notes"], *plan.notes, *_purchase_notes(plan.purchases)]
-    if ledger and (rows := ledger.rows_sharing(offers)):
+    if from_spare:
+        notes.append(f"{from_spare} of the need come from parts bought over need for row"
+                     f"{'s' if len(spare_rows) > 1 else ''} {', '.join(map(str, spare_rows))}")
+    if ledger and plan.purchases and (rows := ledger.rows_sharing(offers)):
         notes.append(f"same stock also planned for row{'s' if len(rows) > 1 else ''} "
                      f"{', '.join(map(str, rows))}: this line gets what those left")
     reason = [_shortage_note(need, plan.shortage, offers, plan.purchases)] if plan.shortage else []
@@ -126,6 +152,7 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
         need_base=base,
         notes=tuple(notes),
         shortage=plan.shortage,
+        from_spare=from_spare,
     )
 
 
