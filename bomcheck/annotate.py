@@ -14,9 +14,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bomcheck.errors import OutputError
 from bomcheck.files import atomic_output, check_writable
 from bomcheck.model import LineResult, LineStatus, Purchase, Report
-from bomcheck.sheets.cells import BOLD, Value, display_width, fill_for, grid_value, put, set_widths
-from bomcheck.sheets.cells import money_format as money_format
-from bomcheck.sheets.cells import unit_format as unit_format
+from bomcheck.sheets.cells import (
+    BOLD,
+    Value,
+    display_width,
+    fill_for,
+    grid_value,
+    money_format,
+    put,
+    set_widths,
+    unit_format,
+)
 from bomcheck.sheets.offers import add_offers
 from bomcheck.sheets.rfq import add_rfq
 from bomcheck.sheets.scenarios import add_scenarios
@@ -204,7 +212,7 @@ def append_results(sheet: Worksheet, report: Report) -> None:
         cell.font = BOLD
     last_row = header_row
     for result in report.results:
-        fill = fill_for(result)
+        fill = fill_for(result, report.currency)
         for offset, (_, value_of, format_of) in enumerate(RESULT_COLUMNS):
             value = value_of(result)
             number_format = format_of(result) if value is not None else None

@@ -74,23 +74,24 @@ def display_width(value: Value, number_format: str | None) -> int:
     return len(str(value))
 
 
-def fill_for(result: LineResult) -> PatternFill | None:
+def fill_for(result: LineResult, currency: str | None = None) -> PatternFill | None:
     """Red: cannot be bought as planned; amber: can, but read the notes; green: OK; none for DNP."""
     status = result.status
     if status is LineStatus.DNP:
         return None
     if status in (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.ERROR, LineStatus.NO_MPN):
         return RED
-    if status is LineStatus.AMBIGUOUS or needs_a_look(result):
+    if status is LineStatus.AMBIGUOUS or needs_a_look(result, currency):
         return AMBER
     return GREEN
 
 
-def needs_a_look(result: LineResult) -> bool:
-    """An OK line a buyer should still read: NCNR, split or partly answered, bought up, other currency."""
+def needs_a_look(result: LineResult, currency: str | None = None) -> bool:
+    """An OK line a buyer should still read: NCNR, split or partly answered, bought up, priced in
+    another currency than `currency` (the one asked for)."""
     partly_answered = any(lookup.status in (LookupStatus.ERROR, LookupStatus.AMBIGUOUS)
                           for lookup in result.lookups.values())
-    other_currency = any(note.startswith("priced in ") for note in result.notes)
+    other_currency = currency is not None and any(p.offer.currency != currency for p in result.purchases)
     return result.any_ncnr or result.split or partly_answered or result.bought_up or other_currency
 
 

@@ -27,9 +27,9 @@ ATTENTION = (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.AMBIGUOUS, LineS
 Row = tuple[str, Value, str | None]
 
 
-def needs_attention(result: LineResult) -> bool:
+def needs_attention(result: LineResult, currency: str | None = None) -> bool:
     """Lines a buyer must act on or read: every status but OK and DNP, and OK lines shown amber."""
-    return result.status in ATTENTION or (result.status is LineStatus.OK and needs_a_look(result))
+    return result.status in ATTENTION or (result.status is LineStatus.OK and needs_a_look(result, currency))
 
 
 def summary_rows(report: Report, sheet_title: str) -> list[Row]:
@@ -59,7 +59,7 @@ def summary_rows(report: Report, sheet_title: str) -> list[Row]:
     rows.extend((f"Lines {status.value}", report.count(status), None) for status in LineStatus)
     rows.append(("Coverage", float(first.coverage), PERCENT_FORMAT))
     rows.append(("NCNR lines", first.ncnr_lines, None))
-    attention = [r for r in report.results if needs_attention(r)]
+    attention = [r for r in report.results if needs_attention(r, report.currency)]
     rows.append(("Lines needing attention", len(attention), None))
     for result in attention:
         name = result.line.mpn or ", ".join(result.line.refdes) or "(no MPN)"
