@@ -1,0 +1,32 @@
+"""The JSON export: need breakdown, every purchase, and one entry per build quantity."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bomcheck.export import report_to_dict, write_json
+from tests.test_annotate_sheets import make_bom_file, make_report
+
+
+def test_json_has_purchases_and_scenarios(tmp_path: Path):
+    report = make_report(make_bom_file(tmp_path / "bom.xlsx"), boards=(10, 100))
+    data = report_to_dict(report)
+    assert data["attrition"] == "2%"
+    ncnr = next(line for line in data["lines"] if line["mpn"] == "NCNRPART")
+    assert (ncnr["need"], ncnr["need_base"], ncnr["need_attrition"]) == (21, 20, 1)
+    assert ncnr["ncnr_risk"] is True
+    assert ncnr["purchases"] == [{
+        "source": {"source": "Arrow", "seller": "Europe", "sku": "Europe-1", "mpn": "NCNRPART",
+                   "manufacturer": "M"},
+        "buy_qty": 1000, "for_need": 21, "unit_price": "0.01", "ext_price": "10.00", "currency": "USD",
+        "bonded": False, "ncnr": True, "backorder": False, "buy_up": None,
+    }]
+    short = next(line for line in data["lines"] if line["mpn"] == "SHORTPART")
+    assert short["shortage"] == 6 and short["status"] == "SHORT"
+    by_boards = {s["boards"]: s for s in data["scenarios"]}
+    assert by_boards[100]["totals"] == {"USD": "60.40", "EUR": "51.00"}  # EUR: 204 x 0.25
+    assert by_boards[100]["per_board"]["USD"] == "0.604"
+    assert by_boards[10]["coverage"] == "0.5000"
+    write_json(report, tmp_path / "out.json")
+    assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["scenarios"][0]["boards"] == 10
