@@ -310,12 +310,12 @@ class Report:
             object.__setattr__(self, "scenarios", (Scenario(self.boards, self.results),))
 
     def count(self, status: LineStatus) -> int:
-        return sum(1 for result in self.results if result.status is status)
+        return self.scenarios[0].count(status)
 
     @property
     def totals(self) -> dict[str, Decimal]:
         """Extended cost per currency: prices in different currencies are never added up."""
-        return totals_of(self.results)
+        return self.scenarios[0].totals
 
     @property
     def all_checked(self) -> bool:
