@@ -31,7 +31,7 @@ from bomcheck.check import CheckOptions, check_bom
 from bomcheck.errors import BomcheckError, ConfigError
 from bomcheck.fanout import SourceRun
 from bomcheck.files import atomic_output, atomic_write_text
-from bomcheck.model import LineStatus, SourceStatus
+from bomcheck.model import LineStatus, Report, SourceStatus
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -370,12 +370,17 @@ class InboxJob:
         finally:
             shutil.rmtree(work, ignore_errors=True)
         report = outcome.report
-        if report.all_checked:  # lines with source errors are asked again next time
+        if self._complete(report):
             self.ledger.record(key, outcome.output)
         counts = ", ".join(f"{report.count(s)} {s.value}" for s in LineStatus if report.count(s))
         return self._file_away(path, content_hash, FileResult(
             path.name, "checked", outcome.output,
             message=f"{len(report.results)} lines ({counts}), {report.boards} board(s)"))
+
+    def _complete(self, report: Report) -> bool:
+        """Worth reusing: no line in ERROR, and every source we run answered (none lost its login)."""
+        left_out = {status.name for status in self.unavailable}
+        return report.all_checked and all(s.checked for s in report.sources if s.name not in left_out)
 
     def _key(self, content_hash: str) -> str:
         o = self.options

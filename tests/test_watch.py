@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import signal
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -228,3 +229,18 @@ async def test_a_stop_request_lets_the_current_file_finish(folders):
     await asyncio.wait_for(task, 5)
     assert recorder.finished == ["one.csv"]
     assert (inbox / "two.csv").exists()  # not started: it waits for the next start
+
+
+async def test_a_second_interrupt_stops_at_once_and_leaves_the_file_in_place(folders):
+    inbox, done = folders
+    recorder = Recorder(done, asyncio.Event())  # never released: only a hard stop ends it
+    task = asyncio.create_task(serve(WatchConfig(inbox, SUFFIXES, settle=0.05), recorder))
+    (inbox / "one.csv").write_text("1")
+    await wait_until(lambda: len(recorder.taken) == 1)
+    os.kill(os.getpid(), signal.SIGINT)  # handled by the service's loop, not KeyboardInterrupt
+    await asyncio.sleep(0.1)
+    assert not task.done()
+    os.kill(os.getpid(), signal.SIGINT)
+    await asyncio.wait_for(task, 5)
+    assert recorder.finished == []
+    assert (inbox / "one.csv").exists()

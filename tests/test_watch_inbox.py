@@ -22,6 +22,7 @@ from bomcheck.inbox import (
     InboxFolders,
     InboxJob,
     Ledger,
+    exclusive_state,
     is_own_output,
     move_without_overwrite,
     read_inbox_config,
@@ -265,3 +266,11 @@ def test_start_removes_what_a_hard_kill_left_behind(tmp_path):
     assert names(folders.out) == ["demo.checked.xlsx"]
     assert names(folders.work) == []
     assert (folders.inbox / "demo.xlsx").read_bytes() == b"the user's"
+
+
+def test_a_second_service_on_the_same_state_folder_is_refused(tmp_path):
+    with exclusive_state(tmp_path), pytest.raises(ConfigError, match="already using"), \
+            exclusive_state(tmp_path):
+        pass
+    with exclusive_state(tmp_path):  # released when the first one ends
+        pass
