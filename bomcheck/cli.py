@@ -16,13 +16,14 @@ import click
 
 from bomcheck import __version__
 from bomcheck.check import CheckOptions, CheckOutcome, check_bom
-from bomcheck.config import Settings, load_settings, missing_credentials_message
+from bomcheck.config import Settings, config_dir, load_settings, missing_credentials_message
+from bomcheck.distributors.digikey_auth import NOT_LOGGED_IN, FileTokenStore, token_store_path
 from bomcheck.errors import BomcheckError, ConfigError
 from bomcheck.inbox import InboxFolders, InboxJob, Ledger, exclusive_state, is_own_output, read_inbox_config
 from bomcheck.logs import add_log_file, redact_in_logs, setup_logging
 from bomcheck.model import LineStatus
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox, serve_forever
-from bomcheck.session import login_digikey, open_sources, sandbox_settings
+from bomcheck.session import login_digikey, open_sources, sandbox_settings, token_environment
 from bomcheck.watch import WatchConfig, serve
 
 EXIT_OK = 0
@@ -289,9 +290,16 @@ async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Set
                     open_sources(effective) as (runs, unavailable)):
             for status in unavailable:
                 log.warning("%s not checked: %s", status.name, status.message)
+            if not sandbox and settings.digikey_configured and _digikey_logged_out(settings):
+                log.warning("DigiKey Bonded: %s (until then, files are checked without it)",
+                            NOT_LOGGED_IN)
             job = InboxJob(folders, options, runs, unavailable, reprocess=reprocess,
                            ledger=Ledger(folders.ledger, timedelta(hours=cache_hours)),
                            secrets=settings.secrets)
             job.start()
             await serve(WatchConfig(folders.inbox, job.suffixes, poll=poll, settle=settle,
                                     ignore=is_own_output), job.process)
+
+
+def _digikey_logged_out(settings: Settings) -> bool:
+    return FileTokenStore(token_store_path(config_dir(), token_environment(settings))).load() is None

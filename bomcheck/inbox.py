@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -299,7 +300,7 @@ class InboxJob:
         self.ledger = ledger or Ledger(folders.ledger)
         self.reprocess = reprocess
         self.secrets = tuple(s for s in secrets if s)
-        self.results: list[FileResult] = []
+        self.results: deque[FileResult] = deque(maxlen=100)  # the latest, for tests and callers
 
     @property
     def suffixes(self) -> frozenset[str]:
@@ -329,6 +330,8 @@ class InboxJob:
         if result.status == "failed":
             log.warning("%s: FAILED: %s -> %s (%.1f s)", result.name, result.message,
                         result.moved_to, seconds)
+        elif result.status == "changed":
+            log.info("%s: %s", result.name, result.message)
         else:
             log.info("%s: %s -> %s (%.1f s)", result.name, result.message, result.output, seconds)
         return result

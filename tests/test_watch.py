@@ -244,3 +244,9 @@ async def test_a_second_interrupt_stops_at_once_and_leaves_the_file_in_place(fol
     await asyncio.wait_for(task, 5)
     assert recorder.finished == []
     assert (inbox / "one.csv").exists()
+
+
+def test_the_watch_service_knows_nothing_of_boms():
+    from tests.test_architecture import PACKAGE, bomcheck_imports
+
+    assert bomcheck_imports(PACKAGE / "watch.py") == set()

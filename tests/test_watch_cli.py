@@ -36,12 +36,12 @@ def visible(folder: Path) -> list[str]:
 class Watcher:
     """`python -m bomcheck watch INBOX --sandbox` in a subprocess, its stderr in a file."""
 
-    def __init__(self, tmp_path: Path, latency: float, run: int, extra: tuple[str, ...] = ()) -> None:
+    def __init__(self, tmp_path: Path, latency: float | None, run: int, extra: tuple[str, ...] = ()) -> None:
         self.log = tmp_path / f"watch-{run}.log"
         self.inbox = tmp_path / "inbox"
-        command = [sys.executable, "-m", "bomcheck", "watch", str(self.inbox), "--sandbox",
-                   "--settle", "0.2", "--state", str(tmp_path / "state"),
-                   "--sandbox-latency", str(latency), *extra]
+        sandbox = [] if latency is None else ["--sandbox", "--sandbox-latency", str(latency)]
+        command = [sys.executable, "-m", "bomcheck", "watch", str(self.inbox), *sandbox,
+                   "--settle", "0.2", "--state", str(tmp_path / "state"), *extra]
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
                                             stdin=subprocess.DEVNULL)
@@ -63,7 +63,7 @@ class Watcher:
 def watchers(tmp_path) -> Iterator[Callable[..., Watcher]]:
     started: list[Watcher] = []
 
-    def start(latency: float = 0.0, *extra: str) -> Watcher:
+    def start(latency: float | None = 0.0, *extra: str) -> Watcher:
         watcher = Watcher(tmp_path, latency, len(started), extra)
         started.append(watcher)
         return watcher
@@ -112,6 +112,20 @@ def test_sigterm_finishes_the_current_file_then_exits_0(tmp_path, watchers):
     assert "demo.xlsx: 22 lines" in log
     logged = (tmp_path / "service.log").read_text()
     assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ INFO demo.xlsx: 22 lines", logged, re.M)
+
+
+def test_a_missing_digikey_login_is_warned_once_at_start_and_the_service_runs(tmp_path, watchers,
+                                                                              monkeypatch):
+    monkeypatch.setenv("BOMCHECK_DIGIKEY_CLIENT_ID", "app")
+    monkeypatch.setenv("BOMCHECK_DIGIKEY_CLIENT_SECRET", "app-secret-value")
+    monkeypatch.setenv("BOMCHECK_DIGIKEY_ACCOUNT_ID", "1234")
+    watcher = watchers(None)  # the real APIs, which are never reached: no file is dropped
+    watcher.wait_for_log("watching ")
+    assert watcher.stop() == 0
+    log = watcher.text()
+    assert log.count("not logged in to DigiKey; run `bomcheck auth digikey`") == 1
+    assert "Arrow not checked: no Arrow credentials" in log
+    assert "app-secret-value" not in log
 
 
 def test_processed_folder_equal_to_the_inbox_is_refused(tmp_path):
