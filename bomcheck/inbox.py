@@ -29,7 +29,7 @@ import platformdirs
 
 from bomcheck.bom import SUPPORTED_SUFFIXES
 from bomcheck.check import CheckOptions, check_bom
-from bomcheck.errors import BomcheckError, ConfigError
+from bomcheck.errors import BomcheckError, ConfigError, OutputError
 from bomcheck.fanout import SourceRun
 from bomcheck.files import atomic_output, atomic_write_text
 from bomcheck.model import LineStatus, Report, SourceStatus
@@ -281,7 +281,7 @@ class FileResult:
     """What became of one dropped file (for the log line and for tests)."""
 
     name: str
-    status: str  # "checked", "reused", "failed", "changed"
+    status: str  # "checked", "reused", "failed"; "changed" or "kept": still in the inbox
     output: Path | None = None
     moved_to: Path | None = None
     message: str = ""
@@ -330,6 +330,8 @@ class InboxJob:
         if result.status == "failed":
             log.warning("%s: FAILED: %s -> %s (%.1f s)", result.name, result.message,
                         result.moved_to, seconds)
+        elif result.status == "kept":
+            log.error("%s: %s", result.name, result.message)
         elif result.status == "changed":
             log.info("%s: %s", result.name, result.message)
         else:
@@ -344,7 +346,10 @@ class InboxJob:
         key = self._key(content_hash)
         entry = None if self.reprocess else self.ledger.fresh(key)
         if entry is not None and _intact(entry):
-            output = self._reuse(entry, path)
+            try:
+                output = self._reuse(entry, path)
+            except (OutputError, OSError) as exc:
+                return self._keep(path, exc)
             return self._file_away(path, content_hash, FileResult(
                 path.name, "reused", output,
                 message=f"unchanged since {entry.checked_at:%Y-%m-%d %H:%M} UTC, not asked again"))
@@ -360,10 +365,10 @@ class InboxJob:
             output_target = free_name(self.folders.out, _stem(path), _output_tail(path))
             options = dataclasses.replace(self.options, output=output_target, json_output=None)
             outcome = await check_bom(copy, options, self.runs, self.unavailable)
+        except (OutputError, OSError) as exc:  # our folders, not the user's file
+            return self._keep(path, exc)
         except BomcheckError as exc:
             return self._fail(path, self._redact(str(exc)))
-        except OSError as exc:
-            return self._fail(path, f"the file could not be read ({exc.strerror or exc})")
         except Exception as exc:
             log.debug("traceback of the failure on %s", path.name, exc_info=True)
             return self._fail(path, f"bomcheck failed unexpectedly ({type(exc).__name__}). This is "
@@ -411,6 +416,12 @@ class InboxJob:
                       path.name, self.folders.processed, exc.strerror or exc)
             return result
         return dataclasses.replace(result, moved_to=moved)
+
+    def _keep(self, path: Path, exc: Exception) -> FileResult:
+        """A problem on our side (out/ or the state folder): the file waits in the inbox."""
+        reason = str(exc) if isinstance(exc, BomcheckError) else getattr(exc, "strerror", None) or str(exc)
+        return FileResult(path.name, "kept", message=f"{self._redact(reason)}; the file stays in the "
+                                                     "inbox and is taken again at the next start")
 
     def _fail(self, path: Path, reason: str) -> FileResult:
         try:

@@ -274,3 +274,15 @@ def test_a_second_service_on_the_same_state_folder_is_refused(tmp_path):
         pass
     with exclusive_state(tmp_path):  # released when the first one ends
         pass
+
+
+async def test_a_broken_out_folder_keeps_the_file_in_the_inbox(tmp_path):
+    async with inbox_service(tmp_path) as service:
+        service.folders.out.rmdir()
+        service.folders.out.write_text("a file where the out folder should be")
+        (service.folders.inbox / "a.csv").write_text(csv_bom(catalog.DEMO_MPNS[0]))
+        await wait_until(lambda: len(service.job.results) == 1, 20)
+    [result] = service.job.results
+    assert result.status == "kept" and "does not exist" in result.message
+    assert (service.folders.inbox / "a.csv").exists()
+    assert names(service.folders.failed) == []
