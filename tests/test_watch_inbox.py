@@ -28,7 +28,7 @@ from bomcheck.inbox import (
     read_inbox_config,
 )
 from bomcheck.sandbox import catalog
-from bomcheck.sandbox.server import STATS_PATH, running_sandbox
+from bomcheck.sandbox.server import STATS_PATH, SandboxConfig, running_sandbox
 from bomcheck.session import open_sources, sandbox_settings
 from bomcheck.watch import WatchConfig, serve
 from tests.conftest import DEMO_BOM
@@ -60,12 +60,15 @@ class Service:
 
 
 @contextlib.asynccontextmanager
-async def inbox_service(tmp_path: Path, *, options: CheckOptions | None = None,
-                        reprocess: bool = False) -> AsyncIterator[Service]:
+async def inbox_service(tmp_path: Path, *, options: CheckOptions | None = None, reprocess: bool = False,
+                        server_rate: float | None = None, client_rate: float = 200.0,
+                        ) -> AsyncIterator[Service]:
     folders = InboxFolders.for_inbox(tmp_path / "inbox", state=tmp_path / "state")
     folders.create()
-    fast = dataclasses.replace(Settings(), arrow_rate=200.0, digikey_rate=200.0)
-    async with running_sandbox() as url, open_sources(sandbox_settings(fast, url)) as (runs, unavailable):
+    client = dataclasses.replace(Settings(), arrow_rate=client_rate, digikey_rate=client_rate)
+    server = SandboxConfig(arrow_rate=server_rate, digikey_rate=server_rate)
+    async with running_sandbox(server) as url, \
+            open_sources(sandbox_settings(client, url)) as (runs, unavailable):
         job = InboxJob(folders, options or CheckOptions(), runs, unavailable, reprocess=reprocess)
         job.start()
         stop = asyncio.Event()
@@ -137,9 +140,10 @@ async def test_a_bad_file_lands_in_failed_with_its_reason(tmp_path):
     assert (failed / "notes.csv").read_text() == "Item,Comment\n1,call Bob\n"
 
 
-async def test_five_files_dropped_at_once_all_come_out(tmp_path):
+async def test_five_files_dropped_at_once_all_come_out_within_the_rate_limits(tmp_path):
     mpns = catalog.DEMO_MPNS
-    async with inbox_service(tmp_path) as service:
+    # the server answers 429 above 10 requests/s; the service's one limiter per source keeps to 8
+    async with inbox_service(tmp_path, server_rate=10, client_rate=8) as service:
         staging = tmp_path / "staging"
         staging.mkdir()
         for n in range(5):
@@ -151,7 +155,7 @@ async def test_five_files_dropped_at_once_all_come_out(tmp_path):
     assert service.outputs() == [f"board{n}.checked.xlsx" for n in range(5)]
     assert [r.name for r in service.job.results] == [f"board{n}.csv" for n in range(5)]
     assert all(r.status == "checked" for r in service.job.results)
-    assert counted["throttled"] == 0
+    assert counted["arrow"] >= 10 and counted["throttled"] == 0
 
 
 async def test_the_same_content_twice_is_asked_once_and_a_new_version_again(tmp_path):
