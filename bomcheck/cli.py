@@ -293,9 +293,10 @@ async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Set
             if not sandbox and settings.digikey_configured and _digikey_logged_out(settings):
                 log.warning("DigiKey Bonded: %s (until then, files are checked without it)",
                             NOT_LOGGED_IN)
+            asked = effective.environment or f"{effective.arrow_url} {effective.digikey_url}"
             job = InboxJob(folders, options, runs, unavailable, reprocess=reprocess,
                            ledger=Ledger(folders.ledger, timedelta(hours=cache_hours)),
-                           secrets=settings.secrets)
+                           secrets=settings.secrets, ledger_tag=asked)
             job.start()
             await serve(WatchConfig(folders.inbox, job.suffixes, poll=poll, settle=settle,
                                     ignore=is_own_output), job.process)

@@ -292,13 +292,14 @@ class InboxJob:
 
     def __init__(self, folders: InboxFolders, options: CheckOptions, runs: Sequence[SourceRun],
                  unavailable: Sequence[SourceStatus] = (), *, ledger: Ledger | None = None,
-                 reprocess: bool = False, secrets: Sequence[str] = ()) -> None:
+                 reprocess: bool = False, secrets: Sequence[str] = (), ledger_tag: str = "") -> None:
         self.folders = folders
         self.options = options
         self.runs = runs
         self.unavailable = unavailable
         self.ledger = ledger or Ledger(folders.ledger)
         self.reprocess = reprocess
+        self.ledger_tag = ledger_tag  # where the answers come from (the APIs' URLs): part of the key
         self.secrets = tuple(s for s in secrets if s)
         self.results: deque[FileResult] = deque(maxlen=100)  # the latest, for tests and callers
 
@@ -392,7 +393,8 @@ class InboxJob:
 
     def _key(self, content_hash: str) -> str:
         o = self.options
-        return "|".join((content_hash, str(o.boards), o.currency, o.sheet or "", o.mpn_column or ""))
+        return "|".join((content_hash, str(o.boards), o.currency, o.sheet or "", o.mpn_column or "",
+                         *sorted(run.source.name for run in self.runs), self.ledger_tag))
 
     def _reuse(self, entry: LedgerEntry, path: Path) -> Path:
         """The earlier output, as it is if it already bears this file's name, else copied to it."""
