@@ -7,6 +7,7 @@ import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,13 +16,16 @@ import click
 
 from bomcheck import __version__
 from bomcheck.check import CheckOptions, CheckOutcome, check_bom
-from bomcheck.config import Settings, load_settings, missing_credentials_message
+from bomcheck.config import Settings, config_dir, load_settings, missing_credentials_message
+from bomcheck.distributors.digikey_auth import NOT_LOGGED_IN, FileTokenStore, token_store_path
 from bomcheck.errors import BomcheckError, ConfigError
-from bomcheck.logs import redact_in_logs, setup_logging
+from bomcheck.inbox import InboxFolders, InboxJob, Ledger, exclusive_state, is_own_output, read_inbox_config
+from bomcheck.logs import add_log_file, redact_in_logs, setup_logging
 from bomcheck.model import LineStatus
 from bomcheck.pricing import Attrition, parse_percent
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox, serve_forever
-from bomcheck.session import login_digikey, open_sources, sandbox_settings
+from bomcheck.session import login_digikey, open_sources, sandbox_settings, token_environment
+from bomcheck.watch import WatchConfig, serve
 
 EXIT_OK = 0
 EXIT_UNCHECKED = 1
@@ -152,11 +156,12 @@ async def _run_check(bom: Path, options: CheckOptions, settings: Settings, *, sa
 
 
 @contextlib.asynccontextmanager
-async def _maybe_sandbox(settings: Settings, sandbox: bool) -> AsyncIterator[Settings]:
+async def _maybe_sandbox(settings: Settings, sandbox: bool,
+                         config: SandboxConfig | None = None) -> AsyncIterator[Settings]:
     if not sandbox:
         yield settings
         return
-    async with running_sandbox() as url:
+    async with running_sandbox(config) as url:
         log.info("sandbox running at %s", url)
         yield sandbox_settings(settings, url)
 
@@ -266,3 +271,96 @@ def sandbox_command(host: str, port: int, arrow_rate: float | None, digikey_rate
                                                 latency=latency))
     except BomcheckError as exc:
         _fail(exc)
+
+
+@main.command()
+@click.argument("inbox", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Where the annotated workbooks go [default: INBOX/out].")
+@click.option("--processed", type=click.Path(path_type=Path, file_okay=False),
+              help="Where checked input files are moved [default: INBOX/processed].")
+@click.option("--failed", type=click.Path(path_type=Path, file_okay=False),
+              help="Where files that could not be checked are moved, each with a NAME.error.txt "
+                   "[default: INBOX/failed].")
+@click.option("--poll", type=click.FloatRange(min=0.1), metavar="SECONDS",
+              help="Scan the folder every SECONDS instead of waiting for folder events "
+                   "(network shares, where events do not arrive).")
+@click.option("--settle", type=click.FloatRange(min=0), default=2.0, show_default=True,
+              metavar="SECONDS", help="A file is taken once its size and time stay unchanged this long.")
+@click.option("--boards", "-b", type=click.IntRange(min=1),
+              help="How many boards you build [default: the inbox's bomcheck.toml, else 1].")
+@click.option("--currency", help="Currency to ask Arrow for [default: the inbox's bomcheck.toml, "
+                                 "else the config, else USD].")
+@click.option("--cache-age", type=click.FloatRange(min=0), default=12.0, show_default=True,
+              metavar="HOURS", help="A file whose content was checked this recently is not asked "
+                                    "about again: its earlier output is reused.")
+@click.option("--reprocess", is_flag=True, help="Check every file afresh, even unchanged ones.")
+@click.option("--state", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for the ledger and work copies [default: one per inbox in the user's "
+                   "state folder].")
+@click.option("--log-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also append the log, with timestamps, to this file.")
+@click.option("--sandbox", is_flag=True,
+              help="Use the built-in sandbox (runs as long as the service) instead of the real APIs.")
+@click.option("--sandbox-latency", type=click.FloatRange(min=0), default=0.0, hidden=True)
+@click.pass_context
+def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | None,
+          failed: Path | None, poll: float | None, settle: float, boards: int | None,
+          currency: str | None, cache_age: float, reprocess: bool, state: Path | None,
+          log_file: Path | None, sandbox: bool, sandbox_latency: float) -> None:
+    """Watch INBOX: check every BOM dropped there, write it annotated to out/, move it to processed/.
+
+    Files that cannot be checked go to failed/ with NAME.error.txt saying why. An inbox may hold
+    a bomcheck.toml (boards, currency, sheet, mpn_column) that wins over these options.
+    Ctrl+C or SIGTERM: the file being checked is finished, then the service stops (exit 0).
+    """
+    try:
+        if log_file:
+            try:
+                add_log_file(log_file)
+            except OSError as exc:
+                raise ConfigError(f"cannot write the log file {log_file}: {exc.strerror or exc}") from None
+        if not ctx.obj["quiet"]:
+            for name in ("bomcheck.watch", "bomcheck.inbox"):  # one line per file even without -v
+                logging.getLogger(name).setLevel(min(logging.getLogger().level, logging.INFO))
+        folders = InboxFolders.for_inbox(inbox, out=out, processed=processed, failed=failed, state=state)
+        folders.create()
+        local = read_inbox_config(folders.inbox)
+        chosen = {"boards": boards, "currency": currency.upper() if currency else None, **local}
+        settings = load_settings({"currency": chosen["currency"]})
+        redact_in_logs(settings.secrets)
+        if not sandbox and not (settings.arrow_configured or settings.digikey_configured):
+            raise ConfigError(missing_credentials_message())
+        options = CheckOptions(boards=chosen["boards"] or 1, sheet=chosen.get("sheet"),
+                               mpn_column=chosen.get("mpn_column"), currency=settings.currency)
+        asyncio.run(_run_watch(folders, options, settings, poll=poll, settle=settle,
+                               cache_hours=cache_age, reprocess=reprocess, sandbox=sandbox,
+                               sandbox_config=SandboxConfig(latency=sandbox_latency)))
+    except BomcheckError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:  # before the service took over the signals
+        sys.exit(EXIT_INTERRUPTED)
+
+
+async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Settings, *, poll: float | None,
+                     settle: float, cache_hours: float, reprocess: bool, sandbox: bool,
+                     sandbox_config: SandboxConfig) -> None:
+    with exclusive_state(folders.state):
+        async with (_maybe_sandbox(settings, sandbox, sandbox_config) as effective,
+                    open_sources(effective) as (runs, unavailable)):
+            for status in unavailable:
+                log.warning("%s not checked: %s", status.name, status.message)
+            if not sandbox and settings.digikey_configured and _digikey_logged_out(settings):
+                log.warning("DigiKey Bonded: %s (until then, files are checked without it)",
+                            NOT_LOGGED_IN)
+            asked = effective.environment or f"{effective.arrow_url} {effective.digikey_url}"
+            job = InboxJob(folders, options, runs, unavailable, reprocess=reprocess,
+                           ledger=Ledger(folders.ledger, timedelta(hours=cache_hours)),
+                           secrets=settings.secrets, ledger_tag=asked)
+            job.start()
+            await serve(WatchConfig(folders.inbox, job.suffixes, poll=poll, settle=settle,
+                                    ignore=is_own_output), job.process)
+
+
+def _digikey_logged_out(settings: Settings) -> bool:
+    return FileTokenStore(token_store_path(config_dir(), token_environment(settings))).load() is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 from bomcheck.distributors.base import redact_query_secrets
 
@@ -46,3 +47,12 @@ def setup_logging(*, verbose: int = 0, quiet: bool = False) -> None:
 def redact_in_logs(secrets: Iterable[str]) -> None:
     """Register secrets that must never appear in a log line."""
     _FILTER.secrets.update(s for s in secrets if s and len(s) >= 4)
+
+
+def add_log_file(path: Path) -> None:
+    """Also append every log record, with a timestamp and the same redaction, to `path`."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.addFilter(_FILTER)
+    handler.bomcheck = True  # type: ignore[attr-defined]
+    logging.getLogger().addHandler(handler)
