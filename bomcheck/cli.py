@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import json
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,11 +16,12 @@ from typing import Any
 import click
 
 from bomcheck import __version__
+from bomcheck.bom import ReaderOptions, read_bom
 from bomcheck.check import CheckOptions, CheckOutcome, check_bom
 from bomcheck.config import Settings, load_settings, missing_credentials_message
 from bomcheck.errors import BomcheckError, ConfigError
 from bomcheck.logs import redact_in_logs, setup_logging
-from bomcheck.model import LineStatus
+from bomcheck.model import Bom, LineStatus
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox, serve_forever
 from bomcheck.session import login_digikey, open_sources, sandbox_settings
 
@@ -56,6 +59,40 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     setup_logging(verbose=verbose, quiet=quiet)
 
 
+_READER_COLUMNS = (
+    ("mpn", "manufacturer part numbers", "'Field2', 'LibRef'"),
+    ("qty", "the quantity per board", "'Qty fix'"),
+    ("manufacturer", "manufacturer names", "'Vendor'"),
+    ("refdes", "designators", "'Ref'"),
+    ("description", "descriptions", "'Details'"),
+    ("digikey", "DigiKey part numbers", "'Cat#'"),
+    ("dnp", "the fitted / not fitted mark", "'Install Option'"),
+    ("customer-pn", "your internal part numbers", "'Item Number'"),
+    ("attrition", "per-line attrition", "'Spares'"),
+)
+
+
+def reader_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --sheet, --header-row and the --*-column overrides; the command gets `reader: ReaderOptions`."""
+    names = ["sheet", "header_row", *(f"{role.replace('-', '_')}_column" for role, _, _ in _READER_COLUMNS)]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["reader"] = ReaderOptions(**{name: kwargs.pop(name) for name in names})
+        return command(*args, **kwargs)
+
+    decorated: Callable[..., Any] = wrapper
+    for role, what, example in reversed(_READER_COLUMNS):
+        decorated = click.option(f"--{role}-column", metavar="HEADER",
+                                 help=f"The header of the column holding {what}, when bomcheck "
+                                      f"guesses wrong (e.g. {example}).")(decorated)
+    decorated = click.option("--header-row", type=click.IntRange(min=1), metavar="N",
+                             help="The row holding the column headers (1-based; CSV: record "
+                                  "number) [default: found by scoring the first 40 rows].")(decorated)
+    return click.option("--sheet", help="The sheet that holds the BOM [default: the one that looks "
+                                        "most like a BOM].")(decorated)
+
+
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("bom", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--boards", "-b", type=click.IntRange(min=1), default=1, show_default=True,
@@ -64,16 +101,13 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
               help="Where to write the annotated workbook [default: BOM.checked.xlsx beside the BOM].")
 @click.option("--json", "json_output", type=click.Path(path_type=Path, dir_okay=False),
               help="Also write the per-line results as JSON to this file.")
-@click.option("--sheet", help="The sheet that holds the BOM [default: the one that looks like a BOM].")
-@click.option("--mpn-column", metavar="HEADER",
-              help="The header of the column holding manufacturer part numbers, when bomcheck "
-                   "does not recognise it (e.g. 'Field2').")
+@reader_options
 @click.option("--currency", help="Currency to ask Arrow for (USD, EUR, GBP, ...) [default: USD].")
 @click.option("--sandbox", is_flag=True,
               help="Use the built-in sandbox (synthetic catalog, demo account) instead of the real APIs.")
 @click.pass_context
 def check(ctx: click.Context, bom: Path, boards: int, output: Path | None, json_output: Path | None,
-          sheet: str | None, mpn_column: str | None, currency: str | None, sandbox: bool) -> None:
+          reader: ReaderOptions, currency: str | None, sandbox: bool) -> None:
     """Check BOM and write an annotated copy with stock, MOQ, NCNR and best price per line.
 
     The input file is never written to.
@@ -84,7 +118,7 @@ def check(ctx: click.Context, bom: Path, boards: int, output: Path | None, json_
         redact_in_logs(settings.secrets)
         if not sandbox and not (settings.arrow_configured or settings.digikey_configured):
             raise ConfigError(missing_credentials_message())
-        options = CheckOptions(boards=boards, sheet=sheet, mpn_column=mpn_column, output=output,
+        options = CheckOptions(boards=boards, reader=reader, output=output,
                                json_output=json_output, currency=settings.currency)
         outcome = asyncio.run(_run_check(bom, options, settings, sandbox=sandbox, quiet=quiet))
     except BomcheckError as exc:
@@ -165,6 +199,74 @@ def _print_summary(outcome: CheckOutcome) -> None:
 def _fail(exc: BomcheckError) -> None:
     click.echo(f"bomcheck: error: {exc}", err=True)
     sys.exit(EXIT_FATAL)
+
+
+@main.command("inspect")
+@click.argument("bom", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print what was understood as JSON on stdout.")
+@reader_options
+def inspect_command(bom: Path, as_json: bool, reader: ReaderOptions) -> None:
+    """Show what bomcheck understood of BOM before any query: sheet, header row, columns and why, lines."""
+    try:
+        understood = read_bom(bom, reader)
+    except BomcheckError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(inspect_json(understood), ensure_ascii=False, indent=2))
+    else:
+        _print_inspection(understood)
+
+
+def inspect_json(bom: Bom) -> dict[str, Any]:
+    """What `inspect --json` prints: file, sheet, header row, columns, reasons, lines, warnings."""
+    return {
+        "file": str(bom.path),
+        "sheet": bom.sheet,
+        "header_row": bom.header_row,
+        "columns": dict(bom.columns),
+        "column_reasons": dict(bom.column_reasons),
+        "lines": [
+            {"row": line.row, "mpn": line.mpn, "manufacturer": line.manufacturer, "qty": line.qty,
+             "refdes": list(line.refdes), "dnp": line.dnp,
+             "alternates": [{"mpn": alt.mpn, "manufacturer": alt.manufacturer} for alt in line.alternates],
+             "warnings": list(line.warnings), "description": line.description,
+             "digikey_pn": line.digikey_pn, "customer_pn": line.customer_pn,
+             "attrition": line.attrition, "raw_mpn_text": line.raw_mpn_text}
+            for line in bom.lines
+        ],
+        "warnings": list(bom.warnings),
+    }
+
+
+def _print_inspection(bom: Bom) -> None:
+    where = f", sheet {bom.sheet!r}" if bom.sheet is not None else ""
+    click.echo(f"{bom.path.name}{where}, header row {bom.header_row}")
+    for role, header in bom.columns.items():
+        if header is not None:
+            click.echo(f"  {role:<13} {header!r:<32} {bom.column_reasons.get(role, '')}")
+    missing = [role for role, header in bom.columns.items() if header is None]
+    if missing:
+        click.echo(f"  not found: {', '.join(missing)}")
+    dnp = sum(1 for line in bom.lines if line.dnp)
+    no_mpn = sum(1 for line in bom.lines if not line.mpn and not line.dnp)
+    click.echo(f"{len(bom.lines)} lines, {dnp} DNP, {no_mpn} without MPN")
+    click.echo(f"  {'row':>5}  {'qty':>5}  {'MPN':<24} {'manufacturer':<20} designators")
+    for line in bom.lines:
+        mpn = line.mpn or f"(no MPN: {line.raw_mpn_text or '-'})"
+        refs = ",".join(line.refdes)
+        refs = refs if len(refs) <= 30 else refs[:27] + "..."
+        flags = " DNP" if line.dnp else ""
+        flags += f" +{len(line.alternates)} alt" if line.alternates else ""
+        flags += " !" if line.warnings else ""
+        click.echo(f"  {line.row:>5}  {line.qty:>5}  {mpn[:24]:<24} {(line.manufacturer or '')[:20]:<20} "
+                   f"{refs}{flags}")
+    for warning in bom.warnings:
+        click.echo(f"warning: {warning}")
+    flagged = [line for line in bom.lines if line.warnings]
+    for line in flagged[:20]:
+        click.echo(f"row {line.row}: {'; '.join(line.warnings)}")
+    if len(flagged) > 20:
+        click.echo(f"... and {len(flagged) - 20} more rows with warnings (see --json)")
 
 
 @main.group()
