@@ -391,13 +391,15 @@ def _content_roles(result: ColumnMap, headers: list[str], body: Sequence[Sequenc
         confidence = round(value * min(1.0, prof.count / 5), 2)
         what = {"mpn": "MPN-like", "refdes": "designator lists", "qty": "whole numbers",
                 "digikey_pn": "DigiKey part numbers (-ND)", "lcsc_pn": "LCSC part numbers (C…)",
-                "manufacturer": "known manufacturer names", "dnp": "DNP marks"}[role]
+                "manufacturer": "known manufacturer names", "dnp": "DNP marks",
+                "description": "descriptive text"}[role]
         _choose(result, role, col, headers[col - 1] or f"column {col}",
                 f"content: {round(value * 100)}% {what}, confidence {confidence}")
         result.by_content.add(role)
         for aux in AUX_ROLES:
             if result.index.get(aux) == col:
-                del result.index[aux], result.texts[aux], result.reasons[aux]
+                for mapping in (result.index, result.texts, result.reasons):
+                    mapping.pop(aux, None)
         taken.add(col)
 
     def generic(col: int) -> bool:

@@ -1,0 +1,190 @@
+"""One small case per reader rule: formats, header scoring, content columns, DNP conventions, lines."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bomcheck.bom import ReaderOptions, read_bom
+from bomcheck.bom.columns import map_columns, mpn_like, value_like
+from bomcheck.bom.lines import Table, build_lines
+from bomcheck.errors import BomError
+
+
+def csv_bom(tmp_path: Path, body: str, name: str = "bom.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(body.encode(encoding))
+    return path
+
+
+def test_utf16_tsv(tmp_path):
+    path = csv_bom(tmp_path, "\ufeffMPN\tQty\nLM358DR\t2\n", "bom.tsv", "utf-16-le")
+    assert [(line.mpn, line.qty) for line in read_bom(path).lines] == [("LM358DR", 2)]
+
+
+def test_ragged_rows_trailing_delimiters_and_quoted_newlines(tmp_path):
+    path = csv_bom(tmp_path, '"Id";"Designator";"MPN";"Qty";\n1;"R1,\nR2";"RC0603";2;;;\n'
+                             '2;"C1";CAP 1" WIDE-10X;1\n')
+    first, second = read_bom(path).lines
+    assert first.refdes == ("R1", "R2") and first.qty == 2
+    assert second.mpn == 'CAP 1" WIDE-10X'
+
+
+def test_header_in_column_b_below_comments_and_blank_rows(tmp_path):
+    path = csv_bom(tmp_path, "# exported by hand\nSource:,board.sch\n\n,Ref,MPN,Qty\n,U1,LM358DR,1\n")
+    bom = read_bom(path)
+    assert bom.header_row == 4 and bom.column_index["mpn"] == 3
+
+
+def test_group_row_names_the_distributor_of_repeated_columns(tmp_path):
+    path = csv_bom(tmp_path, ",,,Mouser,,Digi-Key,\nRefs,Manf#,Qty,Cat#,Unit$,Cat#,Unit$\n"
+                             "U1,LM358DR,1,595-LM358DR,0.5,296-1395-1-ND,0.4\n")
+    bom = read_bom(path)
+    assert bom.columns["digikey_pn"] == "Cat#" and bom.column_index["digikey_pn"] == 6
+    assert bom.lines[0].digikey_pn == "296-1395-1-ND"
+
+
+def test_content_finds_generic_columns_and_ignores_decoys(tmp_path):
+    path = csv_bom(tmp_path, "Field1;Field2;Field3;Quantity Available\n"
+                             "R1,R2;RC0603FR-0710KL;311-10.0KHRCT-ND;5000\n"
+                             "C1;GRM188R71C104KA01D;490-1532-1-ND;12000\n")
+    bom = read_bom(path)
+    assert (bom.columns["refdes"], bom.columns["mpn"], bom.columns["digikey_pn"]) == ("Field1", "Field2",
+                                                                                     "Field3")
+    assert bom.columns["qty"] is None and bom.lines[0].qty == 2
+    assert bom.column_reasons["mpn"].startswith("content: 100% MPN-like")
+
+
+def test_numbered_mpn_columns_become_alternates(tmp_path):
+    path = csv_bom(tmp_path, "MPN1,Manufacturer 1,MPN2,Manufacturer 2,Qty\nLM358DR,TI,LM358DT,ST,1\n")
+    line = read_bom(path).lines[0]
+    assert line.mpn == "LM358DR" and [(a.mpn, a.manufacturer) for a in line.alternates] == [("LM358DT", "ST")]
+
+
+def test_customer_pn_and_attrition(tmp_path):
+    path = csv_bom(tmp_path, "Internal PN,MPN,Qty,Attrition\nACME-0042,LM358DR,1,5%\n")
+    line = read_bom(path).lines[0]
+    assert (line.customer_pn, line.attrition) == ("ACME-0042", "5%")
+
+
+@pytest.mark.parametrize(("cell", "dnp"), [
+    ("NF(C2)", False), ("NF(C1 C2)", True), ("do not populate", True), ("check polarity", False),
+])
+def test_notes_column_dnp(tmp_path, cell, dnp):
+    path = csv_bom(tmp_path, f'Designator,MPN,Qty,Notes\n"C1,C2",GRM188,2,{cell}\n')
+    line = read_bom(path).lines[0]
+    assert line.dnp is dnp
+    if cell == "NF(C2)":
+        assert line.refdes == ("C1",) and line.qty == 1
+
+
+@pytest.mark.parametrize(("mpn_cell", "mpn", "dnp"), [
+    ("NA(22R/R0603)", None, True), ("NS(LM358DR)", "LM358DR", True), ("BAT54C(SOT23-3)", "BAT54C", False),
+    ("10k", None, False), ("0.1uF", None, False), ("5010", "5010", False), ("DNP", None, True),
+])
+def test_mpn_cell_conventions(tmp_path, mpn_cell, mpn, dnp):
+    path = csv_bom(tmp_path, f"Designator,MPN\nR1,{mpn_cell}\n")
+    line = read_bom(path).lines[0]
+    assert (line.mpn, line.dnp) == (mpn, dnp)
+    if mpn is None:
+        assert line.raw_mpn_text == mpn_cell
+
+
+def test_dnp_footprint_and_maker_marks(tmp_path):
+    path = csv_bom(tmp_path, "Ref,MPN,Footprint,Manufacturer\nR1,RC0603,R_0603_DNP,Yageo\n"
+                             "R2,RC0603,R_0603,DNP\nR3,RC0603,R_0603,Yageo\n")
+    assert [line.dnp for line in read_bom(path).lines] == [True, True, False]
+
+
+def test_per_designator_rows_grouped_by_mpn(tmp_path):
+    rows = "".join(f"R{n},RC0603FR-0710KL,Yageo\n" for n in range(1, 4)) + "C1,GRM188,Murata\nC2,GRM188,\n"
+    bom = read_bom(csv_bom(tmp_path, "Ref,MPN,Manufacturer\n" + rows))
+    assert [(line.row, line.mpn, line.qty, line.refdes) for line in bom.lines] == [
+        (2, "RC0603FR-0710KL", 3, ("R1", "R2", "R3")), (5, "GRM188", 2, ("C1", "C2"))]
+
+
+def test_section_titles_and_number_only_rows_are_skipped(tmp_path):
+    path = csv_bom(tmp_path, "Item,Qty,Reference,MPN\n,,Capacitors,\n1,2,C1 C2,GRM188\n23,4,,\n")
+    bom = read_bom(path)
+    assert [line.row for line in bom.lines] == [3]
+    assert any("rows 4" in warning for warning in bom.warnings)
+
+
+def test_empty_quantity_without_designators_is_not_fitted(tmp_path):
+    path = csv_bom(tmp_path, "MPN,Qty\nLM358DR,2\nNE555DR,\n")
+    first, second = read_bom(path).lines
+    assert (first.qty, first.dnp) == (2, False) and (second.qty, second.dnp) == (0, True)
+
+
+def test_formula_without_cached_value_is_flagged(tmp_path):
+    path = tmp_path / "bom.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Refs", "MPN", "Qty"])
+    sheet.append(["C1,C2", "GRM188", "=B9*2"])  # openpyxl writes no cached value
+    workbook.save(path)
+    line = read_bom(path).lines[0]
+    assert line.qty == 2 and "formula (=B9*2)" in line.warnings[0]
+
+
+def test_header_row_override_and_bad_override(tmp_path):
+    path = csv_bom(tmp_path, "MPN,Qty\nLM358DR,1\nMPN,Qty\n")
+    assert read_bom(path, ReaderOptions(header_row=1)).header_row == 1
+    with pytest.raises(BomError, match="no column named 'Count'"):
+        read_bom(path, ReaderOptions(qty_column="Count"))
+
+
+def test_multi_sheet_picks_the_bom_and_refuses_decoys(tmp_path):
+    path = tmp_path / "bom.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Import"
+    workbook.active.append([None, "2,P0.0GCT-ND"])
+    bom_sheet = workbook.create_sheet("Parts")
+    for row in (["Ref", "MPN", "Qty"], ["R1", "ERJ-3GEY0R00V", 1]):
+        bom_sheet.append(row)
+    workbook.save(path)
+    assert read_bom(path).sheet == "Parts"
+
+
+def test_classifiers():
+    assert mpn_like("ERJ-3GEY0R00V") and mpn_like("MCP2515-I/SO")
+    assert not mpn_like("RESC1608L") and not mpn_like("10uF") and not mpn_like("R1, R2")
+    assert value_like("4K7") and value_like("1nF/2kV") and not value_like("LM358")
+
+
+cells = st.one_of(st.none(), st.integers(-10, 10**6), st.floats(allow_nan=True, allow_infinity=True),
+                  st.text(max_size=12), st.sampled_from(["MPN", "Qty", "Ref", "R1-R4", "DNP", "NF(R1)",
+                                                         "Total", "=SUM(A1)", "10k", "LM358DR", "R1,,R2"]))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(cells, max_size=6), max_size=12))
+def test_any_grid_gives_lines_or_a_bom_error(grid):
+    from bomcheck.bom.header import find_header
+
+    try:
+        header = find_header(grid)
+        if header is None or "mpn" not in header.columns.index:
+            return
+        lines, _ = build_lines(grid, Table(header.row, header.columns, {}, grid[:header.row - 1]))
+    except BomError:
+        return
+    assert all(line.row > header.row and line.qty >= 0 for line in lines)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_file_gives_lines_or_a_bom_error(tmp_path_factory, body):
+    path = tmp_path_factory.mktemp("fuzz") / "bom.csv"
+    path.write_bytes(body.encode("utf-8", "replace"))
+    with contextlib.suppress(BomError):
+        read_bom(path)
+
+
+def test_map_columns_without_body():
+    assert map_columns(["MPN", "Qty"], []).index == {"mpn": 1, "qty": 2}
