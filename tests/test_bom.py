@@ -345,7 +345,7 @@ def test_sheet_selection(tmp_path: Path) -> None:
     first = read_bom(path)
     assert first.sheet == "Top"  # the first sheet that looks like a BOM
     assert first.lines[0].mpn == "TOP-1"
-    chosen = read_bom(path, sheet="Bottom")
+    chosen = read_bom(path, ReaderOptions(sheet="Bottom"))
     assert chosen.sheet == "Bottom"
     assert chosen.lines[0].mpn == "BOTTOM-1"
 
@@ -354,7 +354,7 @@ def test_unknown_sheet_lists_sheet_names(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "bom.xlsx", [["MPN"], ["X"]], title="Parts",
                      extra_sheets={"Notes": [["hello"]]})
     with pytest.raises(BomError) as caught:
-        read_bom(path, sheet="Assembly")
+        read_bom(path, ReaderOptions(sheet="Assembly"))
     message = str(caught.value)
     assert "'Assembly'" in message and "'Parts'" in message and "'Notes'" in message
 
@@ -379,11 +379,11 @@ def test_mpn_column_beats_a_recognised_mpn_header(tmp_path: Path) -> None:
     path = tmp_path / "libref.csv"
     path.write_text("Designator,Part Number,LibRef\nU1,internal-123,TPS62130RGTR\n", encoding="utf-8")
     assert read_bom(path).lines[0].mpn == "internal-123"
-    assert read_bom(path, mpn_column="LibRef").lines[0].mpn == "TPS62130RGTR"
+    assert read_bom(path, ReaderOptions(mpn_column="LibRef")).lines[0].mpn == "TPS62130RGTR"
 
 
 def test_mpn_column_that_does_not_exist_says_so(tmp_path: Path) -> None:
     path = tmp_path / "bom.csv"
     path.write_text("Ref,Value\nR1,10k\n", encoding="utf-8")
     with pytest.raises(BomError, match=r"no column named 'MPN#'.*headers seen: 'Ref', 'Value'"):
-        read_bom(path, mpn_column="MPN#")
+        read_bom(path, ReaderOptions(mpn_column="MPN#"))

@@ -332,6 +332,12 @@ def map_columns(
     if "mpn" in result.index:
         _alternates(result, headers, mpn_columns)
     _content_roles(result, headers, body, taken)
+    if "mpn" in result.index and "mpn" not in result.by_content:
+        named = profile([cell(list(row), result.index["mpn"]) for row in body])
+        if named.count >= 5 and named.mpn < 0.3:
+            result.warnings.append(
+                f"column {result.texts['mpn']!r} holds few part numbers ({round(named.mpn * 100)}% "
+                "MPN-like): lines without one are NO MPN; if the MPNs are elsewhere, pass --mpn-column")
     return result
 
 

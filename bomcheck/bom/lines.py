@@ -223,7 +223,8 @@ def _alternates(cells: list[CellValue], columns: ColumnMap) -> tuple[Alternate, 
 def clean_mpn(raw: str | None, notes: list[str]) -> tuple[str | None, bool]:
     """(the MPN in a cell's text or None, whether the cell marks the line DNP).
 
-    None for empty or placeholder text, DNP marks and component values ('10k', '0.1uF');
+    None for empty or placeholder text, DNP marks, component values ('10k', '0.1uF'), words
+    without digits and prose;
     'NA(...)'/'NS(...)' wrappers mean not fitted; a package in parentheses is dropped
     ('BAT54C(SOT23-3)' -> 'BAT54C'); a stray trailing '.' or ',' is dropped with a note.
     """
@@ -241,8 +242,12 @@ def clean_mpn(raw: str | None, notes: list[str]) -> tuple[str | None, bool]:
             candidate = outer
         elif mpn_like(inside) and (not outer or value_like(outer) or "/" in outer):
             candidate = inside
+        elif mpn_like(outer) and not mpn_like(inside):  # 'AMS1117-3.3(5v-3.3v)': a note
+            candidate = outer
     if optional(candidate) is None or ("_" in candidate and footprint_like(candidate)):
         return None, dnp
+    if not any(ch.isdigit() for ch in candidate) or ", " in candidate or candidate.count(" ") > 2:
+        return None, dnp  # a word ('LED', 'Fiducial') or prose ('Header, 16-Pin, Dual row')
     if value_like(candidate) and not re.fullmatch(r"\d{4,}", candidate):  # 5010 is a Keystone part
         return None, dnp
     if candidate.endswith((".", ",")) and len(candidate) > 4:

@@ -17,14 +17,9 @@ from bomcheck.model import Bom
 SUPPORTED_SUFFIXES = OPENPYXL_SUFFIXES + CALAMINE_SUFFIXES + TEXT_SUFFIXES
 
 
-def read_bom(path: Path, options: ReaderOptions | None = None, **legacy: str | None) -> Bom:
-    """Read the BOM at `path`: the sheet and header row that look most like a BOM, or those named.
-
-    `legacy` keeps the old keywords (`sheet=`, `mpn_column=`) working.
-    """
+def read_bom(path: Path, options: ReaderOptions | None = None) -> Bom:
+    """Read the BOM at `path`: the sheet and header row that look most like a BOM, or those named."""
     options = options or ReaderOptions()
-    if legacy:
-        options = ReaderOptions(**{**options.__dict__, **legacy})
     path = Path(path)
     suffix = _check_file(path)
     file_warnings: list[str] = []
