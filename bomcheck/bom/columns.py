@@ -293,7 +293,8 @@ def map_columns(
         wanted = header_key(name)
         for col, header in enumerate(headers, start=1):
             if header and header_key(header) == wanted and col not in taken:
-                _choose(result, role, col, header, f"named by --{role.replace('_', '-')}-column")
+                flag = "digikey" if role == "digikey_pn" else role.replace("_", "-")
+                _choose(result, role, col, header, f"named by --{flag}-column")
                 taken.add(col)
                 break
 
