@@ -188,3 +188,56 @@ def test_any_text_file_gives_lines_or_a_bom_error(tmp_path_factory, body):
 
 def test_map_columns_without_body():
     assert map_columns(["MPN", "Qty"], []).index == {"mpn": 1, "qty": 2}
+
+
+def make_ods(path: Path, rows: list[str]) -> Path:
+    """A minimal OpenDocument spreadsheet; `rows` are <table:table-row> bodies."""
+    import zipfile
+
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Parts">'
+        + "".join(f"<table:table-row>{row}</table:table-row>" for row in rows)
+        + "</table:table></office:spreadsheet></office:body></office:document-content>")
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>")
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                         compress_type=zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", manifest)
+        archive.writestr("content.xml", content)
+    return path
+
+
+def text_cell(value: str, extra: str = "") -> str:
+    return f'<table:table-cell office:value-type="string" {extra}><text:p>{value}</text:p></table:table-cell>'
+
+
+def test_ods_with_vertically_merged_cells(tmp_path):
+    path = make_ods(tmp_path / "bom.ods", [
+        text_cell("Ref") + text_cell("MPN") + text_cell("DigiKey PN"),
+        text_cell("R1") + text_cell("ERJ-3GEY0R00V")
+        + text_cell("P0.0GCT-ND", 'table:number-rows-spanned="2"'),
+        text_cell("R2") + text_cell("ERJ-3GEY0R00V") + "<table:covered-table-cell/>",
+        text_cell("C1") + text_cell("GRM188R71C104KA01D") + text_cell("490-1532-1-ND"),
+    ])
+    bom = read_bom(path)
+    assert bom.sheet == "Parts" and bom.grid[2][2] == "P0.0GCT-ND"  # the merged value, propagated
+    assert [(line.refdes, line.digikey_pn) for line in bom.lines] == [
+        (("R1",), "P0.0GCT-ND"), (("R2",), "P0.0GCT-ND"), (("C1",), "490-1532-1-ND")]
+
+
+def test_damaged_xls_and_ods_are_bom_errors(tmp_path):
+    for name in ("bom.xls", "bom.ods"):
+        path = tmp_path / name
+        path.write_bytes(b"PK\x03\x04 not really a spreadsheet")
+        with pytest.raises(BomError, match="is not a readable"):
+            read_bom(path)

@@ -132,6 +132,8 @@ def _calamine_sheets(path: Path, sheet: str | None) -> Iterator[Sheet]:
         except Exception as exc:
             raise BomError(f"{path.name}: sheet {name!r} is not readable ({_short(exc)})") from exc
         grid: Grid = [[plain_value(value) for value in row] for row in rows[:MAX_ROWS]]
+        if path.suffix.lower() == ".ods":
+            merged = ods_merges(path).get(name, [])
         for (min_row, min_col), (max_row, max_col) in merged:
             value = grid[min_row][min_col] if min_row < len(grid) and min_col < len(grid[min_row]) else None
             _fill(grid, min_row + 1, max_row + 1, min_col + 1, max_col + 1, value)
@@ -141,3 +143,40 @@ def _calamine_sheets(path: Path, sheet: str | None) -> Iterator[Sheet]:
 def _short(exc: Exception) -> str:
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return message[:200]
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+MAX_ODS_XML_BYTES = 50_000_000
+
+
+def ods_merges(path: Path) -> dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]:
+    """Merged ranges of each sheet of an .ods file, 0-based ((row, col), (last row, last col)).
+
+    calamine does not report them for OpenDocument; they are read from content.xml (safely).
+    """
+    from defusedxml import ElementTree
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("content.xml")
+            if info.file_size > MAX_ODS_XML_BYTES:
+                return {}
+            root = ElementTree.fromstring(archive.read(info))
+    except Exception:  # no merges is a safe answer: the values themselves came from calamine
+        return {}
+    found: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
+    for table in root.iter(f"{_ODS_TABLE}table"):
+        ranges: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        row = 0
+        for element in table.iter(f"{_ODS_TABLE}table-row"):
+            repeat = int(element.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+            col = 0
+            for cell in element:
+                span_cols = int(cell.get(f"{_ODS_TABLE}number-columns-spanned", "1"))
+                span_rows = int(cell.get(f"{_ODS_TABLE}number-rows-spanned", "1"))
+                if (span_cols > 1 or span_rows > 1) and row < MAX_ROWS:
+                    ranges.append(((row, col), (row + span_rows - 1, col + span_cols - 1)))
+                col += int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+            row += repeat
+        found[table.get(f"{_ODS_TABLE}name", "")] = ranges
+    return found
