@@ -241,3 +241,20 @@ def test_damaged_xls_and_ods_are_bom_errors(tmp_path):
         path.write_bytes(b"PK\x03\x04 not really a spreadsheet")
         with pytest.raises(BomError, match="is not a readable"):
             read_bom(path)
+
+
+def test_workbooks_are_read_by_content_not_extension(tmp_path):
+    real = Path(__file__).resolve().parent.parent / "sample_boms" / "real"
+    xls_as_xlsx = tmp_path / "renamed.xlsx"
+    xls_as_xlsx.write_bytes((real / "parallella-porcupine-kicad-legacy-header.xls").read_bytes())
+    assert read_bom(xls_as_xlsx).header_row == 8
+    xlsx_as_xls = tmp_path / "renamed.xls"
+    xlsx_as_xls.write_bytes((real / "parallella-buddy-sum-formula.xlsx").read_bytes())
+    assert len(read_bom(xlsx_as_xls).lines) == 10
+
+
+def test_encrypted_xlsx_says_so(tmp_path):
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)  # an OLE container, as Excel encrypts
+    with pytest.raises(BomError, match=r"locked\.xlsx is password-protected"):
+        read_bom(path)

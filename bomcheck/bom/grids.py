@@ -18,10 +18,24 @@ MAX_ROWS = 100_000
 
 def workbook_sheets(path: Path, sheet: str | None = None) -> Iterator[Sheet]:
     """Every worksheet of the workbook at `path` (visible ones first), or only `sheet`."""
-    if path.suffix.lower() in OPENPYXL_SUFFIXES:
+    magic = _magic(path)
+    ooxml = path.suffix.lower() in OPENPYXL_SUFFIXES and magic != _OLE_MAGIC
+    if ooxml or (path.suffix.lower() == ".xls" and magic == _ZIP_MAGIC):  # .xlsx saved as .xls too
         yield from _openpyxl_sheets(path, sheet)
     else:
         yield from _calamine_sheets(path, sheet)
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls, or an encrypted (password-protected) .xlsx
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _magic(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4)
+    except OSError as exc:
+        raise BomError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
 def _no_such_sheet(path: Path, sheet: str, names: list[str]) -> BomError:
@@ -39,7 +53,8 @@ def _open(path: Path, *, data_only: bool) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(path, data_only=data_only, read_only=False)
+            with path.open("rb") as handle:  # a file object: openpyxl would refuse an .xls name
+                return openpyxl.load_workbook(handle, data_only=data_only, read_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError,
             AttributeError, IndexError, EOFError) as exc:
         raise BomError(f"{path.name} is not a readable Excel workbook ({exc})") from exc
@@ -112,13 +127,17 @@ def _fill(grid: Grid, min_row: int, max_row: int, min_col: int, max_col: int, va
 def _calamine_sheets(path: Path, sheet: str | None) -> Iterator[Sheet]:
     from python_calamine import CalamineWorkbook
 
-    kind = "Excel 97-2003 workbook" if path.suffix.lower() == ".xls" else "OpenDocument spreadsheet"
+    kind = "OpenDocument spreadsheet" if path.suffix.lower() == ".ods" else "Excel workbook"
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        with path.open("rb") as handle:  # from the content, not the extension: renamed files read too
+            workbook = CalamineWorkbook.from_filelike(handle)
         names = list(workbook.sheet_names)
     except OSError as exc:
         raise BomError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except Exception as exc:  # calamine raises its own error types for damaged files
+        if path.suffix.lower() in OPENPYXL_SUFFIXES:
+            raise BomError(f"{path.name} is password-protected (encrypted) or not a workbook; save an "
+                           "unprotected copy and check that") from exc
         raise BomError(f"{path.name} is not a readable {kind} ({_short(exc)})") from exc
     if sheet is not None:
         if sheet not in names:
