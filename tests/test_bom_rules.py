@@ -258,3 +258,41 @@ def test_encrypted_xlsx_says_so(tmp_path):
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)  # an OLE container, as Excel encrypts
     with pytest.raises(BomError, match=r"locked\.xlsx is password-protected"):
         read_bom(path)
+
+
+def test_orcad_text_report(tmp_path):
+    report = ("  Revised: Friday, November 09, 2018\r\n          Revision: \r\n\r\n"
+              "Bill Of Materials       November 9,2018      18:55:54\tPage1\r\n\r\n"
+              "Item\tQuantity\tReference\tPart Number\r\n______________________________\r\n\r\n"
+              "1\t1\tU1\tLM358DR\r\n2\t4\tR1,R2,\tRC0603FR-0710KL\r\n\t\tR3,R4\r\n")
+    path = csv_bom(tmp_path, report, "amp.BOM", "cp1252")
+    bom = read_bom(path)
+    assert bom.header_row == 6
+    assert [(line.row, line.mpn, line.qty, line.refdes) for line in bom.lines] == [
+        (9, "LM358DR", 1, ("U1",)), (10, "RC0603FR-0710KL", 4, ("R1", "R2", "R3", "R4"))]
+
+
+def test_mpn_under_a_misleading_name_needs_more_evidence(tmp_path):
+    rows = "".join(f"R{n},10k,ERJ-3GEYJ10{n}V\n" for n in range(1, 6))
+    bom = read_bom(csv_bom(tmp_path, "Ref,Value,Footprint\n" + rows))
+    assert bom.columns["mpn"] == "Footprint" and bom.column_reasons["mpn"].startswith("content: 100%")
+    footprints = "".join(f"R{n},10k,R_0603\n" for n in range(1, 6))
+    with pytest.raises(BomError, match="no MPN column found"):
+        read_bom(csv_bom(tmp_path, "Ref,Value,Footprint\n" + footprints, "fp.csv"))
+
+
+def test_board_qty_in_the_preamble(tmp_path):
+    body = "Board Qty:,10,,\n\nRefs,Manf#,Qty\n\"C1,C2\",GRM188,20\nU1,LM358DR,10\n"
+    bom = read_bom(csv_bom(tmp_path, body))
+    assert [line.qty for line in bom.lines] == [2, 1]
+    assert any("for 10 boards" in warning for warning in bom.warnings)
+    assert all(not line.warnings for line in bom.lines)
+
+
+def test_mpn_cleaning_details(tmp_path):
+    body = ("Ref,MPN\nC1,GRM31CR60J107ME39L.\nL1,2.2uH/1.5A/CD32(NR3015T2R2M)\n"
+            "U1,AMS1117-3.3(5v-3.3v)\nJ1,\"Header, 16-Pin, Dual row\"\n")
+    lines = read_bom(csv_bom(tmp_path, body)).lines
+    assert [line.mpn for line in lines] == ["GRM31CR60J107ME39L", "NR3015T2R2M", "AMS1117-3.3", None]
+    assert "stray trailing punctuation" in lines[0].warnings[0]
+    assert lines[3].raw_mpn_text == "Header, 16-Pin, Dual row"

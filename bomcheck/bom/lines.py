@@ -242,7 +242,7 @@ def clean_mpn(raw: str | None, notes: list[str]) -> tuple[str | None, bool]:
             candidate = outer
         elif mpn_like(inside) and (not outer or value_like(outer) or "/" in outer):
             candidate = inside
-        elif mpn_like(outer) and not mpn_like(inside):  # 'AMS1117-3.3(5v-3.3v)': a note
+        elif mpn_like(outer) and _note_like(inside):  # 'AMS1117-3.3(5v-3.3v)': a note
             candidate = outer
     if optional(candidate) is None or ("_" in candidate and footprint_like(candidate)):
         return None, dnp
@@ -254,6 +254,12 @@ def clean_mpn(raw: str | None, notes: list[str]) -> tuple[str | None, bool]:
         notes.append(f"MPN {candidate!r} read as {candidate.rstrip('.,')!r} (stray trailing punctuation)")
         candidate = candidate.rstrip(".,")
     return candidate, dnp
+
+
+def _note_like(inside: str) -> bool:
+    """Parenthesised text that is a remark, not a part number: values ('5v-3.3v') or words."""
+    pieces = [piece for piece in re.split(r"[-/~\s]+", inside) if piece]
+    return not mpn_like(inside) or all(value_like(piece) for piece in pieces)
 
 
 def _not_fitted_refs(note: str | None, refdes: tuple[str, ...], qty: int,
