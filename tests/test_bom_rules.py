@@ -296,3 +296,8 @@ def test_mpn_cleaning_details(tmp_path):
     assert [line.mpn for line in lines] == ["GRM31CR60J107ME39L", "NR3015T2R2M", "AMS1117-3.3", None]
     assert "stray trailing punctuation" in lines[0].warnings[0]
     assert lines[3].raw_mpn_text == "Header, 16-Pin, Dual row"
+
+
+def test_wrapped_designators_without_a_qty_column_are_counted(tmp_path):
+    wrapped = read_bom(csv_bom(tmp_path, "Reference\tMPN\nR1,R2,\tRC0603\nR3,R4\n", "c.tsv")).lines
+    assert [(line.refdes, line.qty) for line in wrapped] == [(("R1", "R2", "R3", "R4"), 4)]

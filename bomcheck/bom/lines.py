@@ -62,7 +62,8 @@ def build_lines(grid: Grid, table: Table) -> tuple[list[BomLine], list[str]]:
         if not row_has_content(cells) or _repeats_header(cells, table.columns):
             continue
         if lines and _continues_designators(cells, index, lines[-1], grid):
-            lines[-1] = _extend_refdes(lines[-1], text(cell(cells, index["refdes"])) or "")
+            lines[-1] = _extend_refdes(lines[-1], text(cell(cells, index["refdes"])) or "",
+                                       counted="qty" not in index)
             continue
         kind = row_kind(cells, index)
         if kind == "numbers":
@@ -109,10 +110,13 @@ def _continues_designators(cells: Sequence[CellValue], index: dict[str, int], pr
     return bool(above) and above.rstrip().endswith((",", ";"))
 
 
-def _extend_refdes(line: BomLine, more: str) -> BomLine:
+def _extend_refdes(line: BomLine, more: str, *, counted: bool) -> BomLine:
+    """The line with the designators of its continuation row (`counted`: qty is their number)."""
     notes: list[str] = []
     refdes = tuple(dict.fromkeys([*line.refdes, *split_refdes(more, notes)]))
     warnings = [w for w in line.warnings if " designators (" not in w]
+    if counted:
+        return replace(line, refdes=refdes, qty=len(refdes) if line.qty else 0, warnings=tuple(warnings))
     if line.qty not in (0, len(refdes)):
         warnings.append(f"quantity {line.qty} but {len(refdes)} designators ({', '.join(refdes)})")
     return replace(line, refdes=refdes, warnings=tuple(warnings))
