@@ -57,3 +57,13 @@ def test_inspect_refusal_is_one_line_and_exit_3(tmp_path):
     result = CliRunner().invoke(main, ["inspect", str(path)])
     assert result.exit_code == 3
     assert "bomcheck: error: values.csv: no MPN column found" in result.output
+
+
+def test_check_takes_the_same_reader_overrides(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_text("MPN,Qty,Qty fix\nLM358DR,1,3\n", encoding="utf-8")
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(main, ["-q", "check", str(path), "--sandbox", "--qty-column", "Qty fix",
+                                       "--json", str(out)], env={"BOMCHECK_ARROW_RATE": "200"})
+    assert result.exit_code == 0, result.output
+    assert [line["need"] for line in json.loads(out.read_text(encoding="utf-8"))["lines"]] == [3]
