@@ -17,9 +17,11 @@ import click
 
 from bomcheck import __version__
 from bomcheck.bom import ReaderOptions, read_bom
+from bomcheck.bom.layouts import layout_key, load_layouts, with_layout
 from bomcheck.check import CheckOptions, CheckOutcome, check_bom
-from bomcheck.config import Settings, load_settings, missing_credentials_message
+from bomcheck.config import Settings, config_dir, load_settings, missing_credentials_message
 from bomcheck.errors import BomcheckError, ConfigError
+from bomcheck.files import atomic_write_text
 from bomcheck.logs import redact_in_logs, setup_logging
 from bomcheck.model import Bom, LineStatus
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox, serve_forever
@@ -72,13 +74,23 @@ _READER_COLUMNS = (
 )
 
 
+def layouts_path() -> Path:
+    """Where `inspect --save-layout` keeps the column maps it saved."""
+    return config_dir() / "layouts.json"
+
+
 def reader_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add --sheet, --header-row and the --*-column overrides; the command gets `reader: ReaderOptions`."""
     names = ["sheet", "header_row", *(f"{role.replace('-', '_')}_column" for role, _, _ in _READER_COLUMNS)]
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        kwargs["reader"] = ReaderOptions(**{name: kwargs.pop(name) for name in names})
+        given = {name: kwargs.pop(name) for name in names}
+        try:
+            layouts = load_layouts(layouts_path())
+        except BomcheckError as exc:
+            _fail(exc)
+        kwargs["reader"] = ReaderOptions(**given, layouts=layouts)
         return command(*args, **kwargs)
 
     decorated: Callable[..., Any] = wrapper
@@ -204,17 +216,33 @@ def _fail(exc: BomcheckError) -> None:
 @main.command("inspect")
 @click.argument("bom", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print what was understood as JSON on stdout.")
+@click.option("--save-layout", is_flag=True,
+              help="Remember the --*-column overrides given for BOMs with this header row, so later "
+                   "runs (check, watch, inspect) apply them without flags.")
 @reader_options
-def inspect_command(bom: Path, as_json: bool, reader: ReaderOptions) -> None:
+def inspect_command(bom: Path, as_json: bool, save_layout: bool, reader: ReaderOptions) -> None:
     """Show what bomcheck understood of BOM before any query: sheet, header row, columns and why, lines."""
     try:
         understood = read_bom(bom, reader)
+        if save_layout:
+            _save_layout(understood, reader)
     except BomcheckError as exc:
         _fail(exc)
     if as_json:
         click.echo(json.dumps(inspect_json(understood), ensure_ascii=False, indent=2))
     else:
         _print_inspection(understood)
+
+
+def _save_layout(bom: Bom, reader: ReaderOptions) -> None:
+    columns = reader.column_overrides()
+    if not columns:
+        raise ConfigError("--save-layout saves the --*-column overrides given with it; none were given")
+    header = bom.grid[bom.header_row - 1] if bom.header_row <= len(bom.grid) else ()
+    target = layouts_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, with_layout(target, layout_key(header), header, columns))
+    click.echo(f"saved the column map for this header layout in {target}", err=True)
 
 
 def inspect_json(bom: Bom) -> dict[str, Any]:

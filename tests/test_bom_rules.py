@@ -301,3 +301,10 @@ def test_mpn_cleaning_details(tmp_path):
 def test_wrapped_designators_without_a_qty_column_are_counted(tmp_path):
     wrapped = read_bom(csv_bom(tmp_path, "Reference\tMPN\nR1,R2,\tRC0603\nR3,R4\n", "c.tsv")).lines
     assert [(line.refdes, line.qty) for line in wrapped] == [(("R1", "R2", "R3", "R4"), 4)]
+
+
+def test_layout_key_ignores_case_and_punctuation_but_not_order():
+    from bomcheck.bom.layouts import layout_key
+
+    assert layout_key(["Ref", "Mfr. Part #", None]) == layout_key(["REF", "mfr part#"])
+    assert layout_key(["Ref", "MPN"]) != layout_key(["MPN", "Ref"])

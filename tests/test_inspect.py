@@ -67,3 +67,23 @@ def test_check_takes_the_same_reader_overrides(tmp_path):
                                        "--json", str(out)], env={"BOMCHECK_ARROW_RATE": "200"})
     assert result.exit_code == 0, result.output
     assert [line["need"] for line in json.loads(out.read_text(encoding="utf-8"))["lines"]] == [3]
+
+
+def test_saved_layout_is_applied_to_later_runs(tmp_path):
+    first = tmp_path / "rev-a.csv"
+    first.write_text("Ref,MPN,Alt\nU1,LM358DR,TLV9001IDBVR\n", encoding="utf-8")
+    second = tmp_path / "rev-b.csv"
+    second.write_text("Board rev B\nRef,MPN,Alt\nU1,NE555DR,TLC555IDR\n", encoding="utf-8")
+    runner = CliRunner()
+    guessed = json.loads(runner.invoke(main, ["inspect", str(first), "--json"]).output)
+    assert guessed["columns"]["mpn"] == "MPN"
+    saved = runner.invoke(main, ["inspect", str(first), "--mpn-column", "Alt", "--save-layout"])
+    assert saved.exit_code == 0, saved.output
+    later = json.loads(runner.invoke(main, ["inspect", str(second), "--json"]).output)
+    assert later["header_row"] == 2 and later["lines"][0]["mpn"] == "TLC555IDR"
+    assert later["column_reasons"]["mpn"] == "saved column map (inspect --save-layout)"
+
+
+def test_save_layout_needs_overrides(tmp_path):
+    result = CliRunner().invoke(main, ["inspect", str(write_bom(tmp_path)), "--save-layout"])
+    assert result.exit_code == 3 and "none were given" in result.output

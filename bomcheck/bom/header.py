@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bomcheck.bom.cells import Grid, cell, is_empty, is_number, row_has_content, text
 from bomcheck.bom.columns import ColumnMap, header_key, header_role, map_columns
+from bomcheck.bom.layouts import Layouts, layout_key
 
 HEADER_SEARCH_ROWS = 40
 BODY_SAMPLE_ROWS = 200
@@ -54,13 +55,19 @@ def data_support(grid: Grid, number: int, sample: int = 8) -> float:
 
 
 def find_header(grid: Grid, overrides: Mapping[str, str] | None = None, header_row: int | None = None,
-                search_rows: int = HEADER_SEARCH_ROWS) -> Header | None:
+                search_rows: int = HEADER_SEARCH_ROWS, layouts: Layouts | None = None) -> Header | None:
     """The best header of the grid that yields an MPN column; the best one of all when none does.
 
     Overrides (a column named by the user) restrict the choice to rows holding those names;
-    `header_row` fixes the row.
+    `header_row` fixes the row. A row whose layout was saved takes its saved column map.
     """
     overrides = dict(overrides or {})
+    if layouts and header_row is None:
+        for number in range(1, min(len(grid), search_rows) + 1):
+            saved = layouts.get(layout_key(grid[number - 1])) if row_has_content(grid[number - 1]) else None
+            if saved:
+                columns = _columns(grid, number, {**saved, **overrides}, saved=set(saved) - set(overrides))
+                return Header(number, columns, row_score(grid, number))
     if header_row is not None:
         if header_row > len(grid):
             return None
@@ -93,10 +100,15 @@ def _holds_names(cells: list, names) -> bool:
     return all(header_key(name) in keys for name in names)
 
 
-def _columns(grid: Grid, number: int, overrides: Mapping[str, str]) -> ColumnMap:
+def _columns(grid: Grid, number: int, overrides: Mapping[str, str], saved: set[str] | None = None
+             ) -> ColumnMap:
     body = [row for row in grid[number:number + BODY_SAMPLE_ROWS] if row_has_content(row)]
     group_row = grid[number - 2] if number >= 2 else None
-    return map_columns(grid[number - 1], body, overrides, group_row)
+    columns = map_columns(grid[number - 1], body, overrides, group_row)
+    for role in saved or ():
+        if role in columns.reasons:
+            columns.reasons[role] = "saved column map (inspect --save-layout)"
+    return columns
 
 
 def plausible_header(grid: Grid, search_rows: int = HEADER_SEARCH_ROWS) -> list[str]:

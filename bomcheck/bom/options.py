@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class ReaderOptions:
     dnp_column: str | None = None
     customer_pn_column: str | None = None
     attrition_column: str | None = None
+    layouts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # saved column maps
 
     def column_overrides(self) -> dict[str, str]:
         """role -> header text, for the columns the user named."""

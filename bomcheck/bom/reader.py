@@ -77,7 +77,7 @@ def _choose_table(path: Path, sheets: list[Sheet], options: ReaderOptions) -> tu
     found: list[tuple[Sheet, Header]] = []
     seen: list[tuple[Sheet, Header | None]] = []
     for sheet in sheets:
-        header = find_header(sheet.rows, overrides, options.header_row)
+        header = find_header(sheet.rows, overrides, options.header_row, layouts=options.layouts)
         seen.append((sheet, header))
         if header is not None and "mpn" in header.columns.index and _covers(header, overrides):
             found.append((sheet, header))
