@@ -22,6 +22,7 @@ from bomcheck.check import CheckOptions, CheckOutcome, check_bom
 from bomcheck.config import Settings, config_dir, load_settings, missing_credentials_message
 from bomcheck.errors import BomcheckError, ConfigError
 from bomcheck.files import atomic_write_text
+from bomcheck.inspection import inspect_json, inspection_lines
 from bomcheck.logs import redact_in_logs, setup_logging
 from bomcheck.model import Bom, LineStatus
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox, serve_forever
@@ -231,7 +232,7 @@ def inspect_command(bom: Path, as_json: bool, save_layout: bool, reader: ReaderO
     if as_json:
         click.echo(json.dumps(inspect_json(understood), ensure_ascii=False, indent=2))
     else:
-        _print_inspection(understood)
+        click.echo("\n".join(inspection_lines(understood)))
 
 
 def _save_layout(bom: Bom, reader: ReaderOptions) -> None:
@@ -243,58 +244,6 @@ def _save_layout(bom: Bom, reader: ReaderOptions) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target, with_layout(target, layout_key(header), header, columns))
     click.echo(f"saved the column map for this header layout in {target}", err=True)
-
-
-def inspect_json(bom: Bom) -> dict[str, Any]:
-    """What `inspect --json` prints: file, sheet, header row, columns, reasons, lines, warnings."""
-    return {
-        "file": str(bom.path),
-        "sheet": bom.sheet,
-        "header_row": bom.header_row,
-        "columns": dict(bom.columns),
-        "column_reasons": dict(bom.column_reasons),
-        "lines": [
-            {"row": line.row, "mpn": line.mpn, "manufacturer": line.manufacturer, "qty": line.qty,
-             "refdes": list(line.refdes), "dnp": line.dnp,
-             "alternates": [{"mpn": alt.mpn, "manufacturer": alt.manufacturer} for alt in line.alternates],
-             "warnings": list(line.warnings), "description": line.description,
-             "digikey_pn": line.digikey_pn, "customer_pn": line.customer_pn,
-             "attrition": line.attrition, "raw_mpn_text": line.raw_mpn_text}
-            for line in bom.lines
-        ],
-        "warnings": list(bom.warnings),
-    }
-
-
-def _print_inspection(bom: Bom) -> None:
-    where = f", sheet {bom.sheet!r}" if bom.sheet is not None else ""
-    click.echo(f"{bom.path.name}{where}, header row {bom.header_row}")
-    for role, header in bom.columns.items():
-        if header is not None:
-            click.echo(f"  {role:<13} {header!r:<32} {bom.column_reasons.get(role, '')}")
-    missing = [role for role, header in bom.columns.items() if header is None]
-    if missing:
-        click.echo(f"  not found: {', '.join(missing)}")
-    dnp = sum(1 for line in bom.lines if line.dnp)
-    no_mpn = sum(1 for line in bom.lines if not line.mpn and not line.dnp)
-    click.echo(f"{len(bom.lines)} lines, {dnp} DNP, {no_mpn} without MPN")
-    click.echo(f"  {'row':>5}  {'qty':>5}  {'MPN':<24} {'manufacturer':<20} designators")
-    for line in bom.lines:
-        mpn = line.mpn or f"(no MPN: {line.raw_mpn_text or '-'})"
-        refs = ",".join(line.refdes)
-        refs = refs if len(refs) <= 30 else refs[:27] + "..."
-        flags = " DNP" if line.dnp else ""
-        flags += f" +{len(line.alternates)} alt" if line.alternates else ""
-        flags += " !" if line.warnings else ""
-        click.echo(f"  {line.row:>5}  {line.qty:>5}  {mpn[:24]:<24} {(line.manufacturer or '')[:20]:<20} "
-                   f"{refs}{flags}")
-    for warning in bom.warnings:
-        click.echo(f"warning: {warning}")
-    flagged = [line for line in bom.lines if line.warnings]
-    for line in flagged[:20]:
-        click.echo(f"row {line.row}: {'; '.join(line.warnings)}")
-    if len(flagged) > 20:
-        click.echo(f"... and {len(flagged) - 20} more rows with warnings (see --json)")
 
 
 @main.group()
