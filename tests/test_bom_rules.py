@@ -308,3 +308,14 @@ def test_layout_key_ignores_case_and_punctuation_but_not_order():
 
     assert layout_key(["Ref", "Mfr. Part #", None]) == layout_key(["REF", "mfr part#"])
     assert layout_key(["Ref", "MPN"]) != layout_key(["MPN", "Ref"])
+
+
+def test_damaged_xlsx_is_a_bom_error(tmp_path):
+    real = Path(__file__).resolve().parent.parent / "sample_boms" / "real"
+    data = bytearray((real / "parallella-buddy-sum-formula.xlsx").read_bytes())
+    start = data.index(b"xl/worksheets/sheet1.xml") + 40  # inside the sheet's compressed data
+    data[start:start + 64] = bytes(64)
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(BomError, match=r"damaged\.xlsx is (a damaged|not a readable) Excel workbook"):
+        read_bom(path)

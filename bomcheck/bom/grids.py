@@ -14,6 +14,7 @@ from bomcheck.errors import BomError
 OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
 CALAMINE_SUFFIXES = (".xls", ".ods")
 MAX_ROWS = 100_000
+MAX_MERGE_CELLS = 100_000  # a merged range larger than this is damage, not layout
 
 
 def workbook_sheets(path: Path, sheet: str | None = None) -> Iterator[Sheet]:
@@ -55,11 +56,15 @@ def _open(path: Path, *, data_only: bool) -> Any:
             warnings.simplefilter("ignore")
             with path.open("rb") as handle:  # a file object: openpyxl would refuse an .xls name
                 return openpyxl.load_workbook(handle, data_only=data_only, read_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError,
-            AttributeError, IndexError, EOFError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException) as exc:
         raise BomError(f"{path.name} is not a readable Excel workbook ({exc})") from exc
     except OSError as exc:
-        raise BomError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        if not path.is_file():
+            raise BomError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise BomError(f"{path.name} is a damaged Excel workbook ({_short(exc)})") from exc
+    except Exception as exc:  # a damaged archive or XML surfaces as zlib, XML, Key or Value errors
+        raise BomError(f"{path.name} is a damaged Excel workbook ({type(exc).__name__}: {_short(exc)})"
+                       ) from exc
 
 
 def _openpyxl_sheets(path: Path, sheet: str | None) -> Iterator[Sheet]:
@@ -109,7 +114,8 @@ def _formula_cells(worksheet: Any) -> dict[tuple[int, int], str]:
 
 
 def _fill(grid: Grid, min_row: int, max_row: int, min_col: int, max_col: int, value: Any) -> None:
-    if value is None or max_row > MAX_ROWS:
+    area = (max_row - min_row + 1) * (max_col - min_col + 1)
+    if value is None or max_row > MAX_ROWS or area > MAX_MERGE_CELLS:
         return
     for row in range(min_row, max_row + 1):
         while len(grid) < row:
@@ -134,7 +140,9 @@ def _calamine_sheets(path: Path, sheet: str | None) -> Iterator[Sheet]:
         names = list(workbook.sheet_names)
     except OSError as exc:
         raise BomError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except Exception as exc:  # calamine raises its own error types for damaged files
+    except BaseException as exc:  # calamine raises its own error types (and Rust panics) for damaged files
+        if not _calamine_failure(exc):
+            raise
         if path.suffix.lower() in OPENPYXL_SUFFIXES:
             raise BomError(f"{path.name} is password-protected (encrypted) or not a workbook; save an "
                            "unprotected copy and check that") from exc
@@ -148,7 +156,9 @@ def _calamine_sheets(path: Path, sheet: str | None) -> Iterator[Sheet]:
             worksheet = workbook.get_sheet_by_name(name)
             rows = worksheet.to_python(skip_empty_area=False)
             merged = getattr(worksheet, "merged_cell_ranges", None) or []
-        except Exception as exc:
+        except BaseException as exc:
+            if not _calamine_failure(exc):
+                raise
             raise BomError(f"{path.name}: sheet {name!r} is not readable ({_short(exc)})") from exc
         grid: Grid = [[plain_value(value) for value in row] for row in rows[:MAX_ROWS]]
         if path.suffix.lower() == ".ods":
@@ -159,7 +169,12 @@ def _calamine_sheets(path: Path, sheet: str | None) -> Iterator[Sheet]:
         yield Sheet(name, trim(grid))
 
 
-def _short(exc: Exception) -> str:
+def _calamine_failure(exc: BaseException) -> bool:
+    """An error of the file, not of the run: any Exception, or a panic inside calamine's Rust code."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def _short(exc: BaseException) -> str:
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return message[:200]
 
