@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bomcheck.annotate import check_output_path, default_output_path, write_report
-from bomcheck.bom import read_bom
+from bomcheck.bom import ReaderOptions, read_bom
 from bomcheck.export import write_json
 from bomcheck.fanout import SourceRun, gather_lookups, planned_calls
 from bomcheck.files import check_writable
@@ -32,8 +32,7 @@ class CheckOptions:
     """What the user asked for one check."""
 
     boards: int | tuple[int, ...] = 1  # several: one plan per quantity, the first one shown on the BOM sheet
-    sheet: str | None = None
-    mpn_column: str | None = None
+    reader: ReaderOptions = field(default_factory=ReaderOptions)
     output: Path | None = None
     json_output: Path | None = None
     currency: str = "USD"
@@ -68,7 +67,7 @@ async def check_bom(
     progress: ProgressReporter | None = None,
 ) -> CheckOutcome:
     """Read, look up, plan and write one BOM; the input file is only ever read."""
-    bom = read_bom(path, sheet=options.sheet, mpn_column=options.mpn_column)
+    bom = read_bom(path, options.reader)
     output = options.output or default_output_path(path)
     check_output_path(output, path)
     if options.json_output:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import json
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,13 +17,18 @@ from typing import Any
 import click
 
 from bomcheck import __version__
+from bomcheck.bom import ReaderOptions, read_bom
+from bomcheck.bom.layouts import layout_key, load_layouts, with_layout
 from bomcheck.check import CheckOptions, CheckOutcome, check_bom
 from bomcheck.config import Settings, config_dir, load_settings, missing_credentials_message
 from bomcheck.distributors.digikey_auth import NOT_LOGGED_IN, FileTokenStore, token_store_path
 from bomcheck.errors import BomcheckError, ConfigError
-from bomcheck.inbox import InboxFolders, InboxJob, Ledger, exclusive_state, is_own_output, read_inbox_config
+from bomcheck.files import atomic_write_text
+from bomcheck.inbox import InboxFolders, InboxJob, Ledger, exclusive_state, is_own_output
+from bomcheck.inbox_config import inbox_options, read_inbox_config
+from bomcheck.inspection import inspect_json, inspection_lines
 from bomcheck.logs import add_log_file, redact_in_logs, setup_logging
-from bomcheck.model import LineStatus
+from bomcheck.model import Bom, LineStatus
 from bomcheck.pricing import Attrition, parse_percent
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox, serve_forever
 from bomcheck.session import login_digikey, open_sources, sandbox_settings, token_environment
@@ -97,6 +104,50 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     setup_logging(verbose=verbose, quiet=quiet)
 
 
+_READER_COLUMNS = (
+    ("mpn", "manufacturer part numbers", "'Field2', 'LibRef'"),
+    ("qty", "the quantity per board", "'Qty fix'"),
+    ("manufacturer", "manufacturer names", "'Vendor'"),
+    ("refdes", "designators", "'Ref'"),
+    ("description", "descriptions", "'Details'"),
+    ("digikey", "DigiKey part numbers", "'Cat#'"),
+    ("dnp", "the fitted / not fitted mark", "'Install Option'"),
+    ("customer-pn", "your internal part numbers", "'Item Number'"),
+    ("attrition", "per-line attrition", "'Spares'"),
+)
+
+
+def layouts_path() -> Path:
+    """Where `inspect --save-layout` keeps the column maps it saved."""
+    return config_dir() / "layouts.json"
+
+
+def reader_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --sheet, --header-row and the --*-column overrides; the command gets `reader: ReaderOptions`."""
+    names = ["sheet", "header_row", *(f"{role.replace('-', '_')}_column" for role, _, _ in _READER_COLUMNS)]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        given = {name: kwargs.pop(name) for name in names}
+        try:
+            layouts = load_layouts(layouts_path())
+        except BomcheckError as exc:
+            _fail(exc)
+        kwargs["reader"] = ReaderOptions(**given, layouts=layouts)
+        return command(*args, **kwargs)
+
+    decorated: Callable[..., Any] = wrapper
+    for role, what, example in reversed(_READER_COLUMNS):
+        decorated = click.option(f"--{role}-column", metavar="HEADER",
+                                 help=f"The header of the column holding {what}, when bomcheck "
+                                      f"guesses wrong (e.g. {example}).")(decorated)
+    decorated = click.option("--header-row", type=click.IntRange(min=1), metavar="N",
+                             help="The row holding the column headers (1-based; CSV: record "
+                                  "number) [default: found by scoring the first 40 rows].")(decorated)
+    return click.option("--sheet", help="The sheet that holds the BOM [default: the one that looks "
+                                        "most like a BOM].")(decorated)
+
+
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("bom", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--boards", "-b", type=BoardsList(), default="1", show_default=True,
@@ -111,17 +162,14 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
               help="Where to write the annotated workbook [default: BOM.checked.xlsx beside the BOM].")
 @click.option("--json", "json_output", type=click.Path(path_type=Path, dir_okay=False),
               help="Also write the per-line results as JSON to this file.")
-@click.option("--sheet", help="The sheet that holds the BOM [default: the one that looks like a BOM].")
-@click.option("--mpn-column", metavar="HEADER",
-              help="The header of the column holding manufacturer part numbers, when bomcheck "
-                   "does not recognise it (e.g. 'Field2').")
+@reader_options
 @click.option("--currency", help="Currency to ask Arrow for (USD, EUR, GBP, ...) [default: USD].")
 @click.option("--sandbox", is_flag=True,
               help="Use the built-in sandbox (synthetic catalog, demo account) instead of the real APIs.")
 @click.pass_context
 def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Decimal, extra: int,
           output: Path | None, json_output: Path | None,
-          sheet: str | None, mpn_column: str | None, currency: str | None, sandbox: bool) -> None:
+          reader: ReaderOptions, currency: str | None, sandbox: bool) -> None:
     """Check BOM and write an annotated copy with stock, MOQ, NCNR and best price per line.
 
     The input file is never written to.
@@ -132,8 +180,8 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
         redact_in_logs(settings.secrets)
         if not sandbox and not (settings.arrow_configured or settings.digikey_configured):
             raise ConfigError(missing_credentials_message())
-        options = CheckOptions(boards=boards, attrition=Attrition(attrition, extra), sheet=sheet,
-                               mpn_column=mpn_column, output=output,
+        options = CheckOptions(boards=boards, attrition=Attrition(attrition, extra), reader=reader,
+                               output=output,
                                json_output=json_output, currency=settings.currency)
         outcome = asyncio.run(_run_check(bom, options, settings, sandbox=sandbox, quiet=quiet))
     except BomcheckError as exc:
@@ -232,6 +280,38 @@ def _fail(exc: BomcheckError) -> None:
     sys.exit(EXIT_FATAL)
 
 
+@main.command("inspect")
+@click.argument("bom", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print what was understood as JSON on stdout.")
+@click.option("--save-layout", is_flag=True,
+              help="Remember the --*-column overrides given for BOMs with this header row, so later "
+                   "runs (check, watch, inspect) apply them without flags.")
+@reader_options
+def inspect_command(bom: Path, as_json: bool, save_layout: bool, reader: ReaderOptions) -> None:
+    """Show what bomcheck understood of BOM before any query: sheet, header row, columns and why, lines."""
+    try:
+        understood = read_bom(bom, reader)
+        if save_layout:
+            _save_layout(understood, reader)
+    except BomcheckError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(inspect_json(understood), ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(inspection_lines(understood)))
+
+
+def _save_layout(bom: Bom, reader: ReaderOptions) -> None:
+    columns = reader.column_overrides()
+    if not columns:
+        raise ConfigError("--save-layout saves the --*-column overrides given with it; none were given")
+    header = bom.grid[bom.header_row - 1] if bom.header_row <= len(bom.grid) else ()
+    target = layouts_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, with_layout(target, layout_key(header), header, columns))
+    click.echo(f"saved the column map for this header layout in {target}", err=True)
+
+
 @main.group()
 def auth() -> None:
     """Log in to a distributor API that needs a user login (DigiKey)."""
@@ -287,8 +367,14 @@ def sandbox_command(host: str, port: int, arrow_rate: float | None, digikey_rate
                    "(network shares, where events do not arrive).")
 @click.option("--settle", type=click.FloatRange(min=0), default=2.0, show_default=True,
               metavar="SECONDS", help="A file is taken once its size and time stay unchanged this long.")
-@click.option("--boards", "-b", type=click.IntRange(min=1),
-              help="How many boards you build [default: the inbox's bomcheck.toml, else 1].")
+@click.option("--boards", "-b", type=BoardsList(),
+              help="How many boards you build, or several (10,100,1000) [default: the inbox's "
+                   "bomcheck.toml, else 1].")
+@click.option("--attrition", type=Percent(),
+              help="Extra parts per line for losses (2%) [default: the inbox's bomcheck.toml, else 0].")
+@click.option("--extra", type=click.IntRange(min=0),
+              help="A fixed number of extra parts per line [default: the inbox's bomcheck.toml, else 0].")
+@reader_options
 @click.option("--currency", help="Currency to ask Arrow for [default: the inbox's bomcheck.toml, "
                                  "else the config, else USD].")
 @click.option("--cache-age", type=click.FloatRange(min=0), default=12.0, show_default=True,
@@ -305,13 +391,15 @@ def sandbox_command(host: str, port: int, arrow_rate: float | None, digikey_rate
 @click.option("--sandbox-latency", type=click.FloatRange(min=0), default=0.0, hidden=True)
 @click.pass_context
 def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | None,
-          failed: Path | None, poll: float | None, settle: float, boards: int | None,
-          currency: str | None, cache_age: float, reprocess: bool, state: Path | None,
+          failed: Path | None, poll: float | None, settle: float, boards: tuple[int, ...] | None,
+          attrition: Decimal | None, extra: int | None, reader: ReaderOptions, currency: str | None,
+          cache_age: float, reprocess: bool, state: Path | None,
           log_file: Path | None, sandbox: bool, sandbox_latency: float) -> None:
     """Watch INBOX: check every BOM dropped there, write it annotated to out/, move it to processed/.
 
     Files that cannot be checked go to failed/ with NAME.error.txt saying why. An inbox may hold
-    a bomcheck.toml (boards, currency, sheet, mpn_column) that wins over these options.
+    a bomcheck.toml (boards, attrition, extra, currency, sheet, header_row, mpn_column, ...)
+    that wins over these options.
     Ctrl+C or SIGTERM: the file being checked is finished, then the service stops (exit 0).
     """
     try:
@@ -326,13 +414,13 @@ def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | N
         folders = InboxFolders.for_inbox(inbox, out=out, processed=processed, failed=failed, state=state)
         folders.create()
         local = read_inbox_config(folders.inbox)
-        chosen = {"boards": boards, "currency": currency.upper() if currency else None, **local}
-        settings = load_settings({"currency": chosen["currency"]})
+        chosen_currency = local.get("currency") or (currency.upper() if currency else None)
+        settings = load_settings({"currency": chosen_currency})
         redact_in_logs(settings.secrets)
         if not sandbox and not (settings.arrow_configured or settings.digikey_configured):
             raise ConfigError(missing_credentials_message())
-        options = CheckOptions(boards=chosen["boards"] or 1, sheet=chosen.get("sheet"),
-                               mpn_column=chosen.get("mpn_column"), currency=settings.currency)
+        options = inbox_options(local, boards=boards, attrition=attrition, extra=extra, reader=reader,
+                                currency=settings.currency)
         asyncio.run(_run_watch(folders, options, settings, poll=poll, settle=settle,
                                cache_hours=cache_age, reprocess=reprocess, sandbox=sandbox,
                                sandbox_config=SandboxConfig(latency=sandbox_latency)))

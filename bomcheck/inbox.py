@@ -16,14 +16,12 @@ import json
 import logging
 import os
 import shutil
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 import platformdirs
 
@@ -34,17 +32,10 @@ from bomcheck.fanout import SourceRun
 from bomcheck.files import atomic_output, atomic_write_text
 from bomcheck.model import LineStatus, Report, SourceStatus
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 log = logging.getLogger(__name__)
 
-INBOX_CONFIG = "bomcheck.toml"
 OUTPUT_MARK = ".checked"  # outputs are <stem>.checked.xlsx: never taken as input
 DEFAULT_CACHE_AGE = timedelta(hours=12)
-INBOX_SETTINGS = ("boards", "currency", "sheet", "mpn_column")
 OUTPUT_SUFFIXES = (".xlsx", ".xlsm")
 
 
@@ -126,38 +117,6 @@ def _same_folder(a: Path, b: Path) -> bool:
 def is_own_output(path: Path) -> bool:
     """Our outputs (`x.checked.xlsx`, `x (2).checked.xlsx`) are never inputs, wherever they land."""
     return path.suffix.lower() in OUTPUT_SUFFIXES and path.stem.endswith(OUTPUT_MARK)
-
-
-def read_inbox_config(inbox: Path) -> dict[str, Any]:
-    """The inbox's own `bomcheck.toml` (boards, currency, sheet, mpn_column), or {} when there is none."""
-    path = Path(inbox) / INBOX_CONFIG
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        document = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path} is not valid TOML ({exc}); fix it or remove it") from None
-    unknown = sorted(set(document) - set(INBOX_SETTINGS))
-    if unknown:
-        raise ConfigError(f"{path}: unknown setting {', '.join(unknown)}; "
-                          f"an inbox config may set {', '.join(INBOX_SETTINGS)}")
-    values: dict[str, Any] = {}
-    if "boards" in document:
-        boards = document["boards"]
-        if isinstance(boards, bool) or not isinstance(boards, int) or boards < 1:
-            raise ConfigError(f"{path}: boards must be a whole number of at least 1, got {boards!r}")
-        values["boards"] = boards
-    for name in ("currency", "sheet", "mpn_column"):
-        if name in document:
-            text = document[name]
-            if not isinstance(text, str) or not text.strip():
-                raise ConfigError(f"{path}: {name} must be a non-empty text, got {text!r}")
-            values[name] = text.strip().upper() if name == "currency" else text.strip()
-    return values
 
 
 @dataclass(frozen=True)
@@ -393,7 +352,8 @@ class InboxJob:
 
     def _key(self, content_hash: str) -> str:
         o = self.options
-        return "|".join((content_hash, str(o.boards), o.currency, o.sheet or "", o.mpn_column or "",
+        reader = dataclasses.replace(o.reader, layouts={})
+        return "|".join((content_hash, repr(o.board_counts), str(o.attrition), o.currency, repr(reader),
                          *sorted(run.source.name for run in self.runs), self.ledger_tag))
 
     def _reuse(self, entry: LedgerEntry, path: Path) -> Path:

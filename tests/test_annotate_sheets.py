@@ -27,7 +27,7 @@ from bomcheck.sheets.cells import AMBER, GREEN, RED
 
 D = Decimal
 CHECKED_AT = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
-MPNS = ["OKPART", "SHORTPART", "NCNRPART", "GONE", "EUROPART", "DNPPART", "MAYBE"]
+MPNS = ["OKPART-01", "SHORTPART-01", "NCNRPART-01", "GONE-01", "EUROPART-01", "DNPPART-01", "MAYBE-01"]
 
 
 def offer(seller: str, stock: int, price: str, *, moq: int = 1, currency: str = "USD", ncnr: bool = False,
@@ -42,14 +42,14 @@ def found(*offers: Offer) -> dict[str, Lookup]:
 
 
 LOOKUPS = {
-    "OKPART": found(offer("ACNA", 10_000, "0.10", mpn="OKPART")),
-    "SHORTPART": found(offer("ACNA", 15, "2.00", mpn="SHORTPART")),
-    "NCNRPART": found(offer("Europe", 5000, "0.01", moq=1000, ncnr=True, mpn="NCNRPART")),
-    "GONE": {"Arrow": Lookup("Arrow", LookupStatus.NOT_FOUND)},
-    "EUROPART": found(offer("Europe", 5000, "0.25", currency="EUR", mpn="EUROPART")),
-    "DNPPART": {},
-    "MAYBE": {"Arrow": Lookup("Arrow", LookupStatus.AMBIGUOUS, offers=(offer("TI", 50, "1.00", mpn="MAYBE"),),
-                              candidates=("MAYBE (TI)", "MAYBE (ST)"))},
+    "OKPART-01": found(offer("ACNA", 10_000, "0.10", mpn="OKPART-01")),
+    "SHORTPART-01": found(offer("ACNA", 15, "2.00", mpn="SHORTPART-01")),
+    "NCNRPART-01": found(offer("Europe", 5000, "0.01", moq=1000, ncnr=True, mpn="NCNRPART-01")),
+    "GONE-01": {"Arrow": Lookup("Arrow", LookupStatus.NOT_FOUND)},
+    "EUROPART-01": found(offer("Europe", 5000, "0.25", currency="EUR", mpn="EUROPART-01")),
+    "DNPPART-01": {},
+    "MAYBE-01": {"Arrow": Lookup("Arrow", LookupStatus.AMBIGUOUS, offers=(offer("TI", 50, "1.00", mpn="MAYBE-01"),),
+                              candidates=("MAYBE-01 (TI)", "MAYBE-01 (ST)"))},
 }
 
 
@@ -59,14 +59,14 @@ def make_bom_file(path: Path) -> Path:
     sheet.title = "BOM"
     sheet.append(["Ref", "MPN", "Qty"])
     for number, mpn in enumerate(MPNS, start=1):
-        sheet.append([f"U{number}", mpn, 2 if mpn != "DNPPART" else 0])
+        sheet.append([f"U{number}", mpn, 2 if mpn != "DNPPART-01" else 0])
     workbook.save(path)
     return path
 
 
 def make_report(path: Path, boards: tuple[int, ...] = (10, 100)) -> Report:
     bom = read_bom(path)
-    lines = [line if line.mpn != "DNPPART" else BomLine(row=line.row, mpn="DNPPART", qty=2, dnp=True)
+    lines = [line if line.mpn != "DNPPART-01" else BomLine(row=line.row, mpn="DNPPART-01", qty=2, dnp=True)
              for line in bom.lines]
     answered = [(line, LOOKUPS[line.mpn or ""]) for line in lines]
     scenarios = tuple(Scenario(n, plan_lines(answered, n, "USD", Attrition(D(2)))) for n in boards)
@@ -98,8 +98,8 @@ def test_sheets_in_order(workbook):
     assert workbook.sheetnames == ["BOM", "Summary", "Scenarios", "Offers", "RFQ"]
 
 
-@pytest.mark.parametrize(("mpn", "fill"), [("OKPART", GREEN), ("SHORTPART", RED), ("GONE", RED),
-                                           ("NCNRPART", AMBER), ("MAYBE", AMBER), ("EUROPART", AMBER)])
+@pytest.mark.parametrize(("mpn", "fill"), [("OKPART-01", GREEN), ("SHORTPART-01", RED), ("GONE-01", RED),
+                                           ("NCNRPART-01", AMBER), ("MAYBE-01", AMBER), ("EUROPART-01", AMBER)])
 def test_fills_say_what_to_look_at(workbook, mpn, fill):
     cells = columns(workbook["BOM"], row_of(mpn))
     assert cells["Status"].fill.fgColor.rgb == fill.fgColor.rgb
@@ -108,22 +108,22 @@ def test_fills_say_what_to_look_at(workbook, mpn, fill):
 
 
 def test_dnp_is_not_coloured(workbook):
-    assert columns(workbook["BOM"], row_of("DNPPART"))["Status"].fill.fill_type is None
+    assert columns(workbook["BOM"], row_of("DNPPART-01"))["Status"].fill.fill_type is None
 
 
 def test_values_and_currency_formats(workbook):
     sheet = workbook["BOM"]
-    ok = columns(sheet, row_of("OKPART"))
+    ok = columns(sheet, row_of("OKPART-01"))
     # 2 x 10 boards = 20, 2% attrition = 0.4 -> 1: need 21 at 0.10 = 2.10
     assert (ok["Need"].value, ok["Buy Qty"].value) == (21, 21)
     assert ok["Ext. Price"].value == pytest.approx(2.10)
     assert ok["Ext. Price"].number_format == '#,##0.00 "USD"'
     assert ok["Unit Price"].number_format == '#,##0.0000 "USD"'
     assert ok["Notes"].value == "need 21 = 20 + 1 attrition"
-    euro = columns(sheet, row_of("EUROPART"))
+    euro = columns(sheet, row_of("EUROPART-01"))
     assert euro["Ext. Price"].value == pytest.approx(5.25)
     assert euro["Ext. Price"].number_format == '#,##0.00 "EUR"'
-    ncnr = columns(sheet, row_of("NCNRPART"))
+    ncnr = columns(sheet, row_of("NCNRPART-01"))
     assert ncnr["NCNR"].value == "YES" and "RISK: 979 over need" in ncnr["Notes"].value
 
 
@@ -145,7 +145,7 @@ def test_summary(workbook):
     assert summary["Coverage"] == pytest.approx(3 / 6)  # OK, NCNR, EURO of 6 lines to buy
     assert summary["NCNR lines"] == 1
     assert summary["Lines needing attention"] == 5
-    assert "SHORTPART: SHORT" in summary["Row 3"]
+    assert "SHORTPART-01: SHORT" in summary["Row 3"]
     cell = next(c for c in workbook["Summary"]["B"] if c.value == pytest.approx(42.10))
     assert cell.number_format == '#,##0.00 "USD"'
 
@@ -165,22 +165,22 @@ def test_scenarios(workbook):
 
 def test_offers_lists_every_offer_and_the_chosen_ones(workbook):
     rows = table(workbook["Offers"])
-    assert len(rows) == 5  # one offer each for OK, SHORT, NCNR, EURO, ambiguous; none for GONE/DNP
+    assert len(rows) == 5  # one offer each for OK, SHORT, NCNR, EURO, ambiguous; none for GONE-01/DNP
     by_mpn = {row["BOM MPN"]: row for row in rows}
-    assert by_mpn["OKPART"]["Chosen Qty"] == 21 and by_mpn["OKPART"]["Price Breaks"] == "1+ 0.10"
-    assert by_mpn["MAYBE"]["Answer"] == "ambiguous: not planned" and by_mpn["MAYBE"]["Chosen Qty"] is None
-    assert by_mpn["NCNRPART"]["NCNR"] == "YES"
+    assert by_mpn["OKPART-01"]["Chosen Qty"] == 21 and by_mpn["OKPART-01"]["Price Breaks"] == "1+ 0.10"
+    assert by_mpn["MAYBE-01"]["Answer"] == "ambiguous: not planned" and by_mpn["MAYBE-01"]["Chosen Qty"] is None
+    assert by_mpn["NCNRPART-01"]["NCNR"] == "YES"
 
 
 def test_rfq_lists_lines_to_quote_with_quantities(workbook):
     rows = {row["MPN"]: row for row in table(workbook["RFQ"])}
-    assert set(rows) == {"SHORTPART", "NCNRPART", "GONE", "MAYBE"}
+    assert set(rows) == {"SHORTPART-01", "NCNRPART-01", "GONE-01", "MAYBE-01"}
     # SHORT quotes what stock cannot supply: 21 - 15 = 6 at 10 boards, 204 - 15 = 189 at 100
-    assert rows["SHORTPART"]["Quote Qty (10 boards)"] == 6
-    assert rows["SHORTPART"]["Quote Qty (100 boards)"] == 189
-    assert rows["GONE"]["Why"] == "NOT FOUND" and rows["GONE"]["Quote Qty (100 boards)"] == 204
-    assert rows["MAYBE"]["Why"] == "AMBIGUOUS" and "MAYBE (ST)" in rows["MAYBE"]["Details"]
-    assert rows["NCNRPART"]["Why"] == "NCNR"
+    assert rows["SHORTPART-01"]["Quote Qty (10 boards)"] == 6
+    assert rows["SHORTPART-01"]["Quote Qty (100 boards)"] == 189
+    assert rows["GONE-01"]["Why"] == "NOT FOUND" and rows["GONE-01"]["Quote Qty (100 boards)"] == 204
+    assert rows["MAYBE-01"]["Why"] == "AMBIGUOUS" and "MAYBE-01 (ST)" in rows["MAYBE-01"]["Details"]
+    assert rows["NCNRPART-01"]["Why"] == "NCNR"
 
 
 VBA_RELATIONSHIP = b"http://schemas.microsoft.com/office/2006/relationships/vbaProject"

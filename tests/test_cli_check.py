@@ -230,12 +230,13 @@ def test_an_unwritable_output_is_refused_before_any_request(demo, threaded_sandb
 
 def test_mpn_column_option_reaches_the_reader(tmp_path):
     bom = tmp_path / "fields.csv"
-    bom.write_text("ref;Field2\nU1;LM358DR\n", encoding="utf-8")
-    refused = run("check", str(bom), "--sandbox")
-    assert refused.exit_code == 3 and "--mpn-column" in refused.output
-    result = run("-q", "check", str(bom), "--sandbox", "--mpn-column", "Field2")
-    assert result.exit_code == 0, result.output
+    bom.write_text("ref;Field2;Field3\nU1;LM358DR;XYZ-NOTFOUND-1\n", encoding="utf-8")
+    guessed = run("-q", "check", str(bom), "--sandbox")  # content picks the leftmost MPN-like column
+    assert guessed.exit_code == 0, guessed.output
     assert rows_by_mpn_csv(bom.with_name("fields.checked.xlsx"))["LM358DR"].startswith("OK")
+    result = run("-q", "check", str(bom), "--sandbox", "--mpn-column", "Field3")
+    assert result.exit_code == 0, result.output
+    assert rows_by_mpn_csv(bom.with_name("fields.checked.xlsx"))["LM358DR"].startswith("NOT FOUND")
 
 
 def rows_by_mpn_csv(path: Path) -> dict[str, str]:

@@ -13,16 +13,16 @@ def test_json_has_purchases_and_scenarios(tmp_path: Path):
     report = make_report(make_bom_file(tmp_path / "bom.xlsx"), boards=(10, 100))
     data = report_to_dict(report)
     assert data["attrition"] == "2%"
-    ncnr = next(line for line in data["lines"] if line["mpn"] == "NCNRPART")
+    ncnr = next(line for line in data["lines"] if line["mpn"] == "NCNRPART-01")
     assert (ncnr["need"], ncnr["need_base"], ncnr["need_attrition"]) == (21, 20, 1)
     assert ncnr["ncnr_risk"] is True
     assert ncnr["purchases"] == [{
-        "source": {"source": "Arrow", "seller": "Europe", "sku": "Europe-1", "mpn": "NCNRPART",
+        "source": {"source": "Arrow", "seller": "Europe", "sku": "Europe-1", "mpn": "NCNRPART-01",
                    "manufacturer": "M"},
         "buy_qty": 1000, "for_need": 21, "unit_price": "0.01", "ext_price": "10.00", "currency": "USD",
         "bonded": False, "ncnr": True, "backorder": False, "buy_up": None,
     }]
-    short = next(line for line in data["lines"] if line["mpn"] == "SHORTPART")
+    short = next(line for line in data["lines"] if line["mpn"] == "SHORTPART-01")
     assert short["shortage"] == 6 and short["status"] == "SHORT"
     by_boards = {s["boards"]: s for s in data["scenarios"]}
     assert by_boards[100]["totals"] == {"USD": "60.40", "EUR": "51.00"}  # EUR: 204 x 0.25

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from bomcheck.bom import read_bom
+from bomcheck.bom import ReaderOptions, read_bom
 from bomcheck.cli import main
+from bomcheck.errors import BomError
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_boms"
 
@@ -60,3 +62,39 @@ def test_real_boms_check_on_the_sandbox(tmp_path, name):
                                        "-o", str(out)], env={"BOMCHECK_ARROW_RATE": "200"})
     assert result.exit_code == 0, result.output
     assert out.exists()
+
+
+@pytest.mark.parametrize(("name", "header_row", "mpn_header", "count", "dnp", "pair"), [
+    ("limesdr-usb-1v4-altium-nf.xls", 1, "Manufacturer Part Number 1", 124, 8, ("GRM155R61A105KE15J", 21)),
+    ("hackrf-jellybean-digikey.ods", 2, "Footprint", 52, 1, ("ERJ-3GEYJ101V", 10)),
+    ("parallella-porcupine-kicad-legacy-header.xls", 8, "MFRPN", 11, 1, ("878311420", 1)),
+    ("kicost-xess-test-formulas-merged.xlsx", 6, "Manf#", 17, 0, ("UWX1C220MCL1GB", 2)),
+    ("hackrf-one-2014-kicad-fieldN-semicolon.csv", 1, "Field2", 140, 75, ("GRM1555C1H330JA01D", 33)),
+])
+def test_shipped_real_boms(name, header_row, mpn_header, count, dnp, pair):
+    bom = read_bom(SAMPLES / "real" / name)
+    assert (bom.header_row, bom.columns["mpn"], len(bom.lines)) == (header_row, mpn_header, count)
+    assert sum(1 for line in bom.lines if line.dnp) == dnp
+    assert next(line.qty for line in bom.lines if line.mpn == pair[0]) == pair[1]
+
+
+def test_shipped_olimex_is_refused_then_read_with_its_mpn_column():
+    path = SAMPLES / "real" / "olimex-esp32-poe-revM-semicolon.csv"
+    with pytest.raises(BomError, match=r"no MPN column found.*'Designation', is"):
+        read_bom(path)
+    bom = read_bom(path, ReaderOptions(mpn_column="Designation"))
+    assert sum(1 for line in bom.lines if line.dnp) == 7
+
+
+@pytest.mark.parametrize("name", ["limesdr-usb-1v4-altium-nf.xls", "hackrf-jellybean-digikey.ods"])
+def test_xls_and_ods_check_on_the_sandbox(tmp_path, name):
+    out = tmp_path / "out.xlsx"
+    result = CliRunner().invoke(main, ["-q", "check", str(SAMPLES / "real" / name), "--sandbox",
+                                       "-o", str(out)], env={"BOMCHECK_ARROW_RATE": "500"})
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(out)["BOM"]
+    bom = read_bom(SAMPLES / "real" / name)
+    headers = [cell.value for cell in sheet[bom.header_row]]
+    assert headers[bom.column_index["mpn"] - 1] == bom.columns["mpn"]  # the original grid, cell for cell
+    status = headers.index("Status") + 1
+    assert sheet.cell(bom.lines[0].row, status).value

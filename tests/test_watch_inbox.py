@@ -25,8 +25,8 @@ from bomcheck.inbox import (
     exclusive_state,
     is_own_output,
     move_without_overwrite,
-    read_inbox_config,
 )
+from bomcheck.inbox_config import read_inbox_config
 from bomcheck.sandbox import catalog
 from bomcheck.sandbox.server import STATS_PATH, SandboxConfig, running_sandbox
 from bomcheck.session import open_sources, sandbox_settings
@@ -229,7 +229,7 @@ def test_moves_never_overwrite(tmp_path):
 
 def test_inbox_config_sets_boards_and_currency(tmp_path):
     (tmp_path / "bomcheck.toml").write_text('boards = 250\ncurrency = "eur"\nmpn_column = "Field2"\n')
-    assert read_inbox_config(tmp_path) == {"boards": 250, "currency": "EUR", "mpn_column": "Field2"}
+    assert read_inbox_config(tmp_path) == {"boards": (250,), "currency": "EUR", "mpn_column": "Field2"}
     assert read_inbox_config(tmp_path / "elsewhere") == {}
 
 

@@ -1,0 +1,9 @@
+"""Read a BOM file (.xlsx/.xlsm/.xls/.ods/.csv/.tsv/.BOM) into a `Bom`: sheet, header, columns, lines."""
+
+from bomcheck.bom.columns import COLUMN_ALIASES, ROLES, header_role
+from bomcheck.bom.lines import expand_range, split_refdes
+from bomcheck.bom.options import ReaderOptions
+from bomcheck.bom.reader import SUPPORTED_SUFFIXES, read_bom
+
+__all__ = ["COLUMN_ALIASES", "ROLES", "SUPPORTED_SUFFIXES", "ReaderOptions", "expand_range",
+           "header_role", "read_bom", "split_refdes"]

@@ -1,0 +1,129 @@
+"""read_bom: pick the sheet and header that hold the BOM, map its columns, and build its lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bomcheck.bom.cells import Grid, Sheet, is_empty, row_has_content
+from bomcheck.bom.columns import ROLES
+from bomcheck.bom.grids import CALAMINE_SUFFIXES, OPENPYXL_SUFFIXES, workbook_sheets
+from bomcheck.bom.header import Header, find_header, plausible_header
+from bomcheck.bom.lines import Table, build_lines
+from bomcheck.bom.options import ReaderOptions
+from bomcheck.bom.text import TEXT_SUFFIXES, text_sheet
+from bomcheck.errors import BomError
+from bomcheck.model import Bom
+
+SUPPORTED_SUFFIXES = OPENPYXL_SUFFIXES + CALAMINE_SUFFIXES + TEXT_SUFFIXES
+
+
+def read_bom(path: Path, options: ReaderOptions | None = None) -> Bom:
+    """Read the BOM at `path`: the sheet and header row that look most like a BOM, or those named."""
+    options = options or ReaderOptions()
+    path = Path(path)
+    suffix = _check_file(path)
+    file_warnings: list[str] = []
+    if suffix in TEXT_SUFFIXES:
+        if options.sheet is not None:
+            file_warnings.append(f"sheet {options.sheet!r} ignored: {suffix} files have no sheets")
+        sheets = [text_sheet(path)]
+    else:
+        sheets = list(workbook_sheets(path, options.sheet))
+    sheet, header = _choose_table(path, sheets, options)
+    file_warnings.extend(sheet.notes)
+    grid = sheet.rows
+    table = Table(header.row, header.columns, sheet.formulas, grid[:header.row - 1])
+    lines, line_warnings = build_lines(grid, table)
+    columns = header.columns
+    return Bom(
+        path=path,
+        sheet=sheet.name,
+        header_row=header.row,
+        columns={role: columns.texts.get(role) for role in ROLES},
+        column_index={role: col for role, col in columns.index.items()},
+        lines=tuple(lines),
+        grid=tuple(tuple(row) for row in grid),
+        last_column=last_column(grid, header.row),
+        warnings=tuple(file_warnings + columns.warnings + line_warnings),
+        column_reasons=dict(columns.reasons),
+    )
+
+
+def _check_file(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise BomError(
+            f"{path.name}: unsupported file type {suffix or '(no extension)'}; "
+            f"bomcheck reads {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    if not path.exists():
+        raise BomError(f"BOM file not found: {path}")
+    if not path.is_file():
+        raise BomError(f"{path} is not a file")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise BomError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if size == 0:
+        raise BomError(f"{path.name} is empty")
+    return suffix
+
+
+def _choose_table(path: Path, sheets: list[Sheet], options: ReaderOptions) -> tuple[Sheet, Header]:
+    """The sheet and header with an MPN column and the best header score; else a BomError."""
+    overrides = options.column_overrides()
+    if options.header_row is not None and options.header_row < 1:
+        raise BomError(f"--header-row must be 1 or more, not {options.header_row}")
+    found: list[tuple[Sheet, Header]] = []
+    seen: list[tuple[Sheet, Header | None]] = []
+    for sheet in sheets:
+        header = find_header(sheet.rows, overrides, options.header_row, layouts=options.layouts)
+        seen.append((sheet, header))
+        if header is not None and "mpn" in header.columns.index and _covers(header, overrides):
+            found.append((sheet, header))
+    if found:
+        return max(found, key=lambda item: item[1].score)  # max keeps the first of equals
+    _refuse(path, seen, options, overrides)
+    raise AssertionError("unreachable")
+
+
+def _covers(header: Header, overrides: dict[str, str]) -> bool:
+    return all(role in header.columns.index for role in overrides)
+
+
+def _refuse(path: Path, seen: list[tuple[Sheet, Header | None]], options: ReaderOptions,
+            overrides: dict[str, str]) -> None:
+    filled = [(sheet, header) for sheet, header in seen if any(map(row_has_content, sheet.rows))]
+    if not filled:
+        raise BomError(f"{path.name} is empty")
+    sheet, header = max(filled, key=lambda item: item[1].score if item[1] else -1)
+    where = ""
+    if len(seen) > 1:
+        where = f" (sheets checked: {', '.join(repr(s.name) for s, _ in seen)})"
+    elif sheet.name is not None:
+        where = f" (sheet {sheet.name!r})"
+    if options.header_row is not None:
+        row = sheet.rows[options.header_row - 1] if options.header_row <= len(sheet.rows) else []
+        names = [str(value).strip() for value in row if not is_empty(value)]
+    else:
+        names = plausible_header(sheet.rows)
+    headers = ", ".join(repr(name) for name in names) or "none"
+    missing = [name for role, name in overrides.items()
+               if header is None or role not in header.columns.index]
+    if missing:
+        raise BomError(f"{path.name}: no column named {missing[0]!r}{where}; headers seen: {headers}")
+    at_row = f" in row {options.header_row}" if options.header_row is not None else ""
+    guess = f"; {header.columns.best_mpn_guess}" if header and header.columns.best_mpn_guess else ""
+    raise BomError(f"{path.name}: no MPN column found{at_row}{where}; headers seen: {headers}"
+                   f"{guess}; pass --mpn-column")
+
+
+def last_column(grid: Grid, header_row: int) -> int:
+    """The last column with a value in the header row or any row below it (1-based)."""
+    last = 0
+    for cells in grid[header_row - 1:]:
+        for col in range(len(cells), last, -1):
+            if not is_empty(cells[col - 1]):
+                last = col
+                break
+    return last

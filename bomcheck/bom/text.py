@@ -1,0 +1,81 @@
+"""Text tables: .csv/.tsv (comma, semicolon or tab) and OrCAD .BOM reports, in any common encoding."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bomcheck.bom.cells import Sheet, trim
+from bomcheck.errors import BomError
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".bom")
+MAX_TEXT_BYTES = 50_000_000
+
+
+def text_sheet(path: Path) -> Sheet:
+    """The rows of a text table (rows[i] = record i+1) and notes about how it was decoded."""
+    try:
+        if path.stat().st_size > MAX_TEXT_BYTES:
+            raise BomError(f"{path.name} is larger than {MAX_TEXT_BYTES // 1_000_000} MB; "
+                           "that is not a BOM bomcheck can read")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BomError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    decoded, notes = decode_text(data, path.name)
+    if not decoded.strip():
+        raise BomError(f"{path.name} is empty")
+    if "\x00" in decoded:
+        raise BomError(f"{path.name} is not a text table (it holds binary data)")
+    suffix = path.suffix.lower()
+    delimiter = "\t" if suffix == ".tsv" else sniff_delimiter(
+        decoded, ("\t", ",", ";") if suffix in (".bom", ".txt") else (",", ";", "\t"))
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    try:
+        rows = list(csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise BomError(f"{path.name} is not a readable text table ({exc})") from exc
+    grid = trim([[cell.strip() or None for cell in row] for row in rows])
+    return Sheet(None, grid, notes=notes)
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, list[str]]:
+    """Text of a file: UTF-16 (marked, or plainly so), UTF-8 (BOM or not), else Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), []
+        except UnicodeDecodeError as exc:
+            raise BomError(f"{name} is not readable UTF-16 text ({exc.reason})") from exc
+    sample = data[:4000]
+    if len(sample) >= 4 and sample.count(b"\x00") > len(sample) // 4:
+        encoding = "utf-16-le" if sample[1:2] == b"\x00" else "utf-16-be"
+        try:
+            return data.decode(encoding), []
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), [f"{name} is not UTF-8; read it as Windows-1252 text"]
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), [f"{name} is not UTF-8; read it as Latin-1 text"]
+
+
+def sniff_delimiter(decoded: str, candidates: Sequence[str] = (",", ";", "\t")) -> str:
+    """The delimiter giving the most early rows of one shared width above 1 (ties: first)."""
+    sample = "\n".join(decoded.splitlines()[:60])
+    best, best_score = candidates[0], -1
+    for delimiter in candidates:
+        try:
+            widths = [len(row) for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row]
+        except csv.Error:
+            continue
+        common = max(set(widths), key=widths.count, default=1)
+        score = widths.count(common) if common > 1 else 0
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
