@@ -20,17 +20,14 @@ from bomcheck.distributors.digikey import (
     DigiKeyBondedSource,
 )
 from bomcheck.distributors.digikey_auth import (
-    FileTokenStore,
-    MemoryTokenStore,
     OAuthTokenProvider,
-    TokenStore,
     authorize_url,
     exchange_code,
     new_state,
     parse_redirect,
     sandbox_consent,
-    token_store_path,
 )
+from bomcheck.distributors.token_store import FileTokenStore, MemoryTokenStore, TokenStore, token_store_path
 from bomcheck.errors import ConfigError
 from bomcheck.fanout import SourceRun
 from bomcheck.model import SourceStatus

@@ -25,7 +25,8 @@ from bomcheck.distributors.digikey import (
     match_items,
     parse_products,
 )
-from bomcheck.distributors.digikey_auth import MemoryTokenStore, OAuthTokenProvider, Tokens
+from bomcheck.distributors.digikey_auth import OAuthTokenProvider
+from bomcheck.distributors.token_store import MemoryTokenStore, Tokens
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import LookupStatus, PriceBreak, Query
 from tests.conftest import quick_transport
