@@ -372,7 +372,7 @@ async def test_not_found_names_the_near_misses(transport: Transport) -> None:
     assert "LM358ADR" in lookup.candidates and "LM358" not in lookup.candidates
 
 
-async def test_several_manufacturers_are_named(transport: Transport) -> None:
+async def test_several_manufacturers_make_an_ambiguous_answer(transport: Transport) -> None:
     source = ArrowSource(BASE, CREDS)
     queries = [Query("LM358"), Query("LM358", "TI(德州仪器)"), Query("LM358", "Analog Devices")]
     with aioresponses() as mocked:
@@ -380,13 +380,18 @@ async def test_several_manufacturers_are_named(transport: Transport) -> None:
         lookups = await source.fetch(transport, queries)
         assert len(sent_requests(mocked)) == 1
     any_maker = lookups[queries[0]]
+    assert any_maker.status is LookupStatus.AMBIGUOUS
     assert len(any_maker.offers) == 3
+    assert any_maker.candidates == ("LM358 (Texas Instruments)", "LM358 (onsemi)",
+                                    "LM358 (STMicroelectronics)")
     for name in ("Texas Instruments", "onsemi", "STMicroelectronics"):
         assert name in any_maker.message
     ti = lookups[queries[1]]
+    assert ti.status is LookupStatus.FOUND
     assert [o.manufacturer for o in ti.offers] == ["Texas Instruments"]
     assert ti.message == ""
     adi = lookups[queries[2]]
+    assert adi.status is LookupStatus.AMBIGUOUS
     assert len(adi.offers) == 3 and "none is Analog Devices" in adi.message
     assert {o.currency for o in any_maker.offers} == {"USD", "EUR"}
 
@@ -529,3 +534,15 @@ async def test_api_key_never_leaks(answer: dict[str, Any], caller_passed_secrets
 
 def test_secrets_property() -> None:
     assert ArrowSource(BASE, CREDS).secrets == (API_KEY,)
+
+
+def test_one_maker_under_two_names_is_not_ambiguous() -> None:
+    ti_a = ArrowPart("1", "LM358", "TI", "Texas Instruments", "", ())
+    ti_b = ArrowPart("2", "lm358", "TXN", "TI", "", ())
+    other = ArrowPart("3", "LM358", "STM", "STMicroelectronics", "", ())
+    source = ArrowSource(BASE, CREDS)
+    assert source._lookup(Query("LM358"), [ti_a, ti_b]).status is LookupStatus.FOUND
+    both = source._lookup(Query("LM358"), [ti_a, ti_b, other])
+    assert both.status is LookupStatus.AMBIGUOUS
+    assert both.candidates == ("LM358 (Texas Instruments)", "LM358 (STMicroelectronics)")
+    assert source._lookup(Query("LM358", "ST Micro"), [ti_a, other]).status is LookupStatus.FOUND

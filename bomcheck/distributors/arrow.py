@@ -361,6 +361,13 @@ def _contains_long(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
     return len("".join(part)) >= 4 and _contains_words(words, part)
 
 
+def maker_key(name: str) -> object:
+    """One key per manufacturer: its alias group, else its words run together."""
+    words = _manufacturer_words(name)
+    group = _alias_group(words)
+    return ("alias", group) if group is not None else "".join(words)
+
+
 def manufacturer_matches(wanted: str, *names: str) -> bool:
     """Whether the BOM's manufacturer `wanted` names the same maker as any of `names`.
 
@@ -551,19 +558,27 @@ class ArrowSource:
                 message += f" (no exact match; Arrow lists {shown})"
             return Lookup(self.name, LookupStatus.NOT_FOUND, message=message, candidates=tuple(others))
         offers = tuple(offer for part in matched for offer in part.offers)
-        makers: dict[str, str] = {}
+        makers: dict[object, str] = {}
         for part in matched:
             maker = part.mfr_name or part.mfr_cd
             if maker:
-                makers.setdefault(maker.casefold(), maker)
-        notes: list[str] = []
+                makers.setdefault(maker_key(maker), maker)
         fits = not query.manufacturer or any(
             manufacturer_matches(query.manufacturer, part.mfr_name, part.mfr_cd) for part in matched
         )
         if len(makers) > 1:
-            notes.append(f"{len(makers)} manufacturers make a part numbered {matched[0].part_num}: "
-                         + ", ".join(makers.values()))
-        elif not fits and makers:
+            # Several different parts carry this exact number: never pick one silently.
+            candidates = tuple(f"{matched[0].part_num} ({maker})" for maker in makers.values())
+            message = (f"{len(makers)} manufacturers make a part numbered {matched[0].part_num}: "
+                       + ", ".join(makers.values()))
+            if query.manufacturer:
+                message += f"; none is {query.manufacturer}"
+            else:
+                message += "; add the manufacturer to the BOM line"
+            return Lookup(self.name, LookupStatus.AMBIGUOUS, offers=offers, message=message,
+                          candidates=candidates)
+        notes: list[str] = []
+        if not fits and makers:
             notes.append(f"Arrow's {matched[0].part_num} is made by {next(iter(makers.values()))}")
         if not fits:
             notes.append(f"none is {query.manufacturer}")
