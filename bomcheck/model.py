@@ -112,6 +112,7 @@ class Query:
     mpn: str | None
     manufacturer: str | None = None
     digikey_pn: str | None = None
+    customer_pn: str | None = None  # the user's own part number (DigiKey bonded items may carry it)
 
     @property
     def mpn_key(self) -> str:

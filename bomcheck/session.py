@@ -88,9 +88,8 @@ async def open_sources(
             runs.append(SourceRun(digikey, _transport(session, settings, settings.digikey_rate)))
         else:
             unavailable.append(SourceStatus(DigiKeyBondedSource.name, False, "no DigiKey credentials (set "
-                                            f"{ENV_VARS['digikey_client_id']}, "
-                                            f"{ENV_VARS['digikey_client_secret']} and "
-                                            f"{ENV_VARS['digikey_account_id']})"))
+                                            f"{ENV_VARS['digikey_client_id']} and "
+                                            f"{ENV_VARS['digikey_client_secret']})"))
         yield runs, unavailable
 
 
