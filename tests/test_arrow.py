@@ -546,3 +546,25 @@ def test_one_maker_under_two_names_is_not_ambiguous() -> None:
     assert both.status is LookupStatus.AMBIGUOUS
     assert both.candidates == ("LM358 (Texas Instruments)", "LM358 (STMicroelectronics)")
     assert source._lookup(Query("LM358", "ST Micro"), [ti_a, other]).status is LookupStatus.FOUND
+
+
+def test_every_seed_element_reaches_the_offer() -> None:
+    (part,) = parse_response(load("v3_bav99_seed.json")).parts
+    verical, europe = part.offers
+    assert (verical.eccn, verical.hts, verical.availability) == ("EAR99", "8541.10.00.80", "INSTK")
+    assert europe.availability == "INSTKEU" and europe.lead_time_weeks == 12
+    assert europe.compliance == (("eurohs", "Compliant"), ("cnrohs", "Compliant"))
+    links = dict(europe.links)
+    assert links["cloud_part_detail"] == "https://www.arrow.com/en/products/bav99/diotec-semiconductor-ag"
+    assert links["add_to_cart"].startswith("https://www.arrow.com/")
+    assert not any("api.arrow.com" in uri for _, uri in verical.links + europe.links)
+
+
+def test_v4_sample_fields_quote_and_cut_strips() -> None:
+    (part,) = parse_response(load(SAMPLE_04)).parts
+    by_code = {offer.availability: offer for offer in part.offers}
+    quote = next(o for o in part.offers if "QUOTE" in o.availability and o.stock > 0)
+    assert quote.breaks == ()  # a stocked QUOTE offer has no price: never planned at one
+    cut = next(o for o in by_code.values() if o.availability == "CSTRP")
+    assert cut.packaging == "Cut Strips" and cut.pipeline and cut.breaks
+    assert all(o.eccn for o in part.offers if o.seller.endswith("(ACNA)"))

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 from bomcheck.distributors import fields
 from bomcheck.distributors.base import HttpResponse, Transport
@@ -227,6 +227,12 @@ def arrow_offer(
     - ncnr: isNcnr; lead_time_weeks: mfrLeadTime as given (documented in weeks; 0 and 99
       occur and look like placeholders); date_code: dateCode; pipeline: every
       `Availability[].pipeline[]` (delivery text as written, quantity).
+    - availability: the `availabilityCd`s as given, joined ("CSTRP"); unknown codes stay
+      codes, they never mean "in stock". packaging: containerType.
+    - eccn: eccnCode; hts: htsCode; country_of_origin: countryOfOrigin (any may be missing).
+    - compliance: the part's `EnvData.compliance[]` as (displayLabel, displayValue).
+    - links: (type, uri) of the part's and the sourcePart's `resources[]` meant for people
+      (datasheet, images, detail and cart pages); links into api.arrow.com are left out.
     """
     seller_name = fields.text(_get(source, "displayName"))
     source_code = fields.text(_get(source, "sourceCd"))
@@ -237,8 +243,12 @@ def arrow_offer(
 
     stock = 0
     pipeline: list[PipelineDelivery] = []
+    codes: list[str] = []
     for availability in _mappings(_get(source_part, "Availability")):
         stock += max(0, fields.integer(_get(availability, "fohQty")) or 0)
+        code = fields.text(_get(availability, "availabilityCd")).upper()
+        if code and code not in codes:
+            codes.append(code)
         for delivery in _mappings(_get(availability, "pipeline")):
             quantity = fields.integer(_get(delivery, "quantity"))
             if quantity is not None and quantity > 0:
@@ -271,7 +281,30 @@ def arrow_offer(
         description=fields.text(_get(part, "desc")),
         date_code=fields.text(_get(source_part, "dateCode")),
         pipeline=tuple(pipeline),
+        availability="/".join(codes),
+        packaging=fields.text(_get(source_part, "containerType")),
+        eccn=fields.text(_get(source_part, "eccnCode")),
+        hts=fields.text(_get(source_part, "htsCode")),
+        country_of_origin=fields.text(_get(source_part, "countryOfOrigin")),
+        compliance=tuple(
+            (fields.text(_get(item, "displayLabel")), fields.text(_get(item, "displayValue")))
+            for item in _mappings(_get(_get(part, "EnvData"), "compliance"))
+            if fields.text(_get(item, "displayLabel"))
+        ),
+        links=_links(_get(part, "resources"), _get(source_part, "resources")),
     )
+
+
+def _links(*resource_lists: Any) -> tuple[tuple[str, str], ...]:
+    """(type, uri) of resources meant for people, in order, without duplicates or API links."""
+    links: dict[tuple[str, str], None] = {}
+    for resources in resource_lists:
+        for resource in _mappings(resources):
+            kind, uri = fields.text(_get(resource, "type")), fields.text(_get(resource, "uri"))
+            host = urlsplit(uri).hostname or ""
+            if kind and uri.startswith(("https://", "http://")) and not host.startswith("api."):
+                links.setdefault((kind, uri), None)
+    return tuple(links)
 
 
 def _price_breaks(prices: Any) -> tuple[PriceBreak, ...]:
