@@ -479,8 +479,11 @@ class DigiKeyBondedSource:
         if status == 404 and not_found_ok:
             return None
         message = transport.redact(error_message(response)).replace(token, "***")
-        log.warning("DigiKey %s%s failed: %s (request id %s)", SUPPLY_CHAIN_PATH, path, message,
-                    request_id(response) or "-")
+        # error_message() carries the request id. Refusals that stop DigiKey for the run (401,
+        # 403, spent quota) are said once by the fan-out; here they are only logged at INFO.
+        stops_run = status in (401, 403) or (status == 429 and _is_daily_quota(response))
+        log.log(logging.INFO if stops_run else logging.WARNING, "DigiKey %s%s failed: %s",
+                SUPPLY_CHAIN_PATH, path, message)
         if status == 401:
             raise SourceUnavailable(
                 f"DigiKey rejected the request ({message}); check the app's client id and its "
