@@ -166,3 +166,34 @@ async def test_arrow_faults_are_readable_errors_without_the_key(config: SandboxC
             await source.fetch(transport, [Query("LM358")])
     assert expected in str(failure.value)
     assert SANDBOX_ARROW_API_KEY not in str(failure.value)
+
+
+def test_no_secret_reaches_the_output_files_or_the_terminal(tmp_path) -> None:
+    """A hostile Arrow echoing the key, DigiKey with no agreement: the run's outputs stay clean."""
+    import openpyxl
+    from click.testing import CliRunner
+
+    from bomcheck.cli import main
+    from tests.conftest import ThreadedSandbox
+
+    config = SandboxConfig(arrow_error=("401", f"Invalid apikey {SANDBOX_ARROW_API_KEY}"),
+                           digikey_bonded_agreement=False)
+    bom = tmp_path / "bom.csv"
+    bom.write_text("Qty,MPN\n2,LM358DR\n1,BAV99\n", encoding="utf-8")
+    with ThreadedSandbox(config) as sandbox:
+        env = {"BOMCHECK_ARROW_URL": sandbox.url, "BOMCHECK_ARROW_LOGIN": SANDBOX_ARROW_LOGIN,
+               "BOMCHECK_ARROW_API_KEY": SANDBOX_ARROW_API_KEY}
+        result = CliRunner().invoke(main, ["-vv", "check", str(bom)], env=env)
+    assert "Invalid apikey ***" in result.output
+    written = [path for path in tmp_path.iterdir() if path != bom]
+    assert written
+    for path in written:
+        if path.suffix == ".xlsx":
+            cells = [str(cell.value) for sheet in openpyxl.load_workbook(path) for row in sheet.iter_rows()
+                     for cell in row if cell.value is not None]
+            assert "Invalid apikey ***" in " ".join(cells)
+            text = " ".join(cells)
+        else:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        assert SANDBOX_ARROW_API_KEY not in text
+    assert SANDBOX_ARROW_API_KEY not in result.output

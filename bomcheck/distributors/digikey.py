@@ -436,7 +436,7 @@ class DigiKeyBondedSource:
         try:
             return response.json()
         except SourceError as exc:
-            error = SourceError(transport.redact(f"DigiKey: {exc}"), retryable=exc.retryable)
+            error = SourceError(self._redact(transport, f"DigiKey: {exc}"), retryable=exc.retryable)
         raise error  # raised outside the except block: nothing unredacted is chained
 
     async def _token(self, transport: Transport, *, refresh: bool = False) -> str:
@@ -445,8 +445,15 @@ class DigiKeyBondedSource:
                 return await self.tokens.refresh(transport)
             return await self.tokens.access_token(transport)
         except AuthError as exc:
-            error = SourceUnavailable(f"{exc} — bonded stock not checked")
+            error = SourceUnavailable(self._redact(transport, f"{exc} — bonded stock not checked"))
         raise error
+
+    def _redact(self, transport: Transport, text: str, *tokens: str) -> str:
+        """`text` without the transport's secrets nor any token the provider has held."""
+        for secret in (*tokens, *getattr(self.tokens, "secrets", ())):
+            if secret:
+                text = text.replace(secret, "***")
+        return transport.redact(text)
 
     async def _send(self, transport: Transport, url: str, token: str) -> HttpResponse:
         headers = {
@@ -457,7 +464,7 @@ class DigiKeyBondedSource:
         try:
             return await transport.request("GET", url, headers=headers)
         except SourceError as exc:
-            message = transport.redact(f"DigiKey: {exc}").replace(token, "***")
+            message = self._redact(transport, f"DigiKey: {exc}", token)
             error = SourceError(message, retryable=exc.retryable)
         raise error
 
@@ -478,7 +485,7 @@ class DigiKeyBondedSource:
             return response
         if status == 404 and not_found_ok:
             return None
-        message = transport.redact(error_message(response)).replace(token, "***")
+        message = self._redact(transport, error_message(response), token)
         # error_message() carries the request id. Refusals that stop DigiKey for the run (401,
         # 403, spent quota) are said once by the fan-out; here they are only logged at INFO.
         stops_run = status in (401, 403) or (status == 429 and _is_daily_quota(response))

@@ -277,12 +277,28 @@ class OAuthTokenProvider:
         self.store = store
         self.margin = margin
         self._now = now
-        self._tokens: Tokens | None = None
+        self._tokens_held: Tokens | None = None
+        self._seen: set[str] = {client_secret} if client_secret else set()
         self._lock = asyncio.Lock()
         self._refreshed_at: float | None = None  # time.monotonic() of our last refresh
 
     def __repr__(self) -> str:
         return f"OAuthTokenProvider({self.base_url!r}, client_id={self.client_id!r})"
+
+    @property
+    def _tokens(self) -> Tokens | None:
+        return self._tokens_held
+
+    @_tokens.setter
+    def _tokens(self, tokens: Tokens | None) -> None:
+        self._tokens_held = tokens
+        if tokens is not None:
+            self._seen.update((tokens.access_token, tokens.refresh_token))
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The client secret and every token this provider has held: never to be shown."""
+        return tuple(self._seen)
 
     async def access_token(self, transport: Transport) -> str:
         tokens = self._tokens
@@ -312,6 +328,7 @@ class OAuthTokenProvider:
             current = self.store.load()
             if current is None:
                 raise AuthError(NOT_LOGGED_IN)
+            self._seen.update((current.access_token, current.refresh_token))
             valid = not current.expires_within(self.margin, self._now())
             recent = (self._refreshed_at is not None and may_reuse_recent
                       and time.monotonic() - self._refreshed_at < self.RECENT)
