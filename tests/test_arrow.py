@@ -72,7 +72,8 @@ def sent_urls(mocked: aioresponses) -> list[str]:
 def test_build_request_v3_defaults() -> None:
     url, params = build_request(ARROW_PRODUCTION_URL, CREDS, "BAV99-7-F")
     assert url == "https://api.arrow.com/itemservice/v3/en/search/token"
-    assert params == {"login": "acme", "apikey": API_KEY, "search_token": "BAV99-7-F", "rows": "25"}
+    assert params == {"login": "acme", "apikey": API_KEY, "search_token": "BAV99-7-F", "rows": "25",
+                      "fmt": "json"}
 
 
 def test_build_request_all_options() -> None:
@@ -568,3 +569,37 @@ def test_v4_sample_fields_quote_and_cut_strips() -> None:
     cut = next(o for o in by_code.values() if o.availability == "CSTRP")
     assert cut.packaging == "Cut Strips" and cut.pipeline and cut.breaks
     assert all(o.eccn for o in part.offers if o.seller.endswith("(ACNA)"))
+
+
+@pytest.mark.parametrize(("sample", "boards", "seller", "buy", "status"), [
+    # packSize 1 with MOQ 2000 at ASIA: the minimum is 2000; the ACNA offers are QUOTE without stock
+    (SAMPLE_02, 1, "Asia (ASIA)", 2000, "OK"),
+    # the stocked QUOTE reel (2500 on hand, no Prices) is never bought; cut strips are
+    (SAMPLE_04, 100, "Arrow Americas (ACNA)", 100, "OK"),
+    (SAMPLE_06, 100, "Arrow Americas (ACNA)", 67, "SHORT"),
+])
+def test_the_real_v4_samples_plan_sensibly(sample: str, boards: int, seller: str, buy: int,
+                                           status: str) -> None:
+    from bomcheck.model import BomLine, Lookup
+    from bomcheck.pricing import plan_line
+
+    (part,) = parse_response(load(sample)).parts
+    lookup = Lookup("Arrow", LookupStatus.FOUND, offers=part.offers)
+    result = plan_line(BomLine(row=2, mpn=part.part_num, qty=1), {"Arrow": lookup}, boards=boards)
+    assert result.status.name == status
+    assert result.purchase is not None and result.purchase.offer.breaks
+    assert (result.purchase.offer.seller, result.purchase.buy_qty) == (seller, buy)
+    if sample == SAMPLE_04:  # 2403 mirrored under Verical and ACNA counts once
+        assert result.stock["Arrow"] == 2500 + 2403
+
+
+def test_every_seed_parameter_and_awkward_mpns_on_the_wire() -> None:
+    url, params = build_request(ARROW_PRODUCTION_URL, CREDS, "A+B#C/D", rows=99, start=25,
+                                currency="eur", mfr_cd="TI", api_version="v4")
+    assert url == "https://api.arrow.com/itemservice/v4/en/search/token"
+    assert params == {"login": CREDS.login, "apikey": CREDS.api_key, "search_token": "A+B#C/D",
+                      "rows": "25", "start": "25", "utm_currency": "EUR", "mfrCd": "TI", "fmt": "json"}
+    from yarl import URL
+
+    wire = str(URL(url).with_query(params))
+    assert "search_token=A%2BB%23C/D" in wire  # '+' and '#' survive the trip

@@ -82,6 +82,7 @@ def build_request(
         "apikey": credentials.api_key,
         "search_token": token,
         "rows": str(max(1, min(int(rows), MAX_ROWS))),
+        "fmt": "json",
     }
     if start > 0:
         params["start"] = str(int(start))
