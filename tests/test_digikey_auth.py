@@ -457,3 +457,23 @@ async def test_listener_times_out_to_none() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     assert await catch_redirect(f"http://127.0.0.1:{port}/cb", "s", timeout=0.05) is None
+
+
+async def test_a_refused_refresh_leaves_no_in_flight_marker(transport: Transport) -> None:
+    store = MemoryTokenStore(Tokens("AT-first-0001", "RT-first-0001", NOW + 30))
+    provider = OAuthTokenProvider(BASE, CLIENT_ID, CLIENT_SECRET, store, now=clock)
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, status=400, payload=load("token_invalid_grant.json"))
+        with pytest.raises(AuthError, match="bomcheck auth digikey"):
+            await provider.access_token(transport)
+    assert store.tokens == Tokens("AT-first-0001", "RT-first-0001", NOW + 30)  # marker cleared
+
+
+async def test_a_lost_refresh_answer_keeps_the_marker_and_the_live_access_token(transport: Transport) -> None:
+    store = MemoryTokenStore(Tokens("AT-first-0001", "RT-first-0001", NOW + 30))
+    provider = OAuthTokenProvider(BASE, CLIENT_ID, CLIENT_SECRET, store, now=clock)
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, exception=aiohttp.ServerDisconnectedError())
+        assert await provider.access_token(transport) == "AT-first-0001"  # still alive for 30 s
+        assert len(posted_forms(mocked)) == 1  # a refresh is never sent twice
+    assert store.tokens is not None and store.tokens.refresh_started_at == NOW

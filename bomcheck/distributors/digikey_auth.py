@@ -345,6 +345,7 @@ class OAuthTokenProvider:
                     current.refresh_token, now=self._now,
                 )
             except AuthError as exc:
+                self.store.save(current)  # DigiKey answered: nothing was lost in flight
                 if current.refresh_started_at is not None and str(exc) == LOGIN_EXPIRED:
                     raise AuthError(INTERRUPTED_REFRESH) from None
                 raise
