@@ -174,6 +174,7 @@ def test_bonded_offer() -> None:
     assert offer.breaks == (PriceBreak(1, Decimal("0.0042")),)
     assert offer.currency == "USD" and offer.ncnr is True and offer.bonded is True
     assert offer.lead_time_weeks == 12
+    assert (offer.packaging, offer.country_of_origin) == ("Cut Tape (CT)", "TW")
     assert bonded_offer(samsung, "EUR").currency == "EUR"
     assert bonded_offer(samsung).lead_time_weeks is None
     unpriced = bonded_item_from_json({"DigiKeyPartNumber": "X"})

@@ -199,6 +199,8 @@ def bonded_offer(item: BondedItem, currency: str = "USD") -> Offer:
         lead_time_weeks=item.vendor_lead_weeks,
         description=item.description,
         bonded=True,
+        packaging=item.pack_type,
+        country_of_origin=item.country_of_origin,
     )
 
 
