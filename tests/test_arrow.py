@@ -303,6 +303,8 @@ def test_match_manufacturer_narrowing(manufacturer: str | None, expected: list[s
     ("Microchip", "Microchip Technology Inc.", True),
     ("NXP", "NXP Semiconductors", True),
     ("ADI", "Analog Devices Inc.", True),
+    ("Maxim", "Analog Devices", True),
+    ("Maxim Integrated", "Analog Devices Inc.", True),
     ("On Shore Technology", "onsemi", False),
     ("On Shore Technology", "ON", False),
     ("ON Semiconductor", "ON", True),

@@ -330,7 +330,8 @@ def _price_breaks(prices: Any) -> tuple[PriceBreak, ...]:
 MANUFACTURER_ALIASES: tuple[tuple[str, ...], ...] = (
     ("Texas Instruments", "TI", "德州仪器"),
     ("STMicroelectronics", "ST", "ST Micro", "STMicro", "ST Microelectronics", "意法半导体"),
-    ("Analog Devices", "ADI", "亚德诺"),
+    # Maxim and Linear Technology belong to ADI now; their parts are listed under ADI
+    ("Analog Devices", "ADI", "亚德诺", "Maxim Integrated", "Maxim", "Linear Technology"),
     ("Microchip Technology", "Microchip", "MCHP"),
     ("NXP Semiconductors", "NXP", "恩智浦"),
     ("onsemi", "ON Semiconductor", "ON Semi", "ON", "安森美"),
