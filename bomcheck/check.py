@@ -56,7 +56,8 @@ def query_for(line: BomLine) -> Query | None:
     """What the sources are asked about a line; None for lines nobody needs to ask about."""
     if line.dnp or not (line.mpn or line.digikey_pn):
         return None
-    return Query(mpn=line.mpn, manufacturer=line.manufacturer, digikey_pn=line.digikey_pn)
+    return Query(mpn=line.mpn, manufacturer=line.manufacturer, digikey_pn=line.digikey_pn,
+                 customer_pn=line.customer_pn)
 
 
 async def check_bom(

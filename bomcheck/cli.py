@@ -21,7 +21,7 @@ from bomcheck.bom import ReaderOptions, read_bom
 from bomcheck.bom.layouts import layout_key, load_layouts, with_layout
 from bomcheck.check import CheckOptions, CheckOutcome, check_bom
 from bomcheck.config import Settings, config_dir, load_settings, missing_credentials_message
-from bomcheck.distributors.digikey_auth import NOT_LOGGED_IN, FileTokenStore, token_store_path
+from bomcheck.distributors.digikey_auth import NOT_LOGGED_IN
 from bomcheck.errors import BomcheckError, ConfigError
 from bomcheck.files import atomic_write_text
 from bomcheck.inbox import InboxFolders, InboxJob, Ledger, exclusive_state, is_own_output
@@ -31,7 +31,13 @@ from bomcheck.logs import add_log_file, redact_in_logs, setup_logging
 from bomcheck.model import Bom, LineStatus
 from bomcheck.pricing import Attrition, parse_percent
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox, serve_forever
-from bomcheck.session import login_digikey, open_sources, sandbox_settings, token_environment
+from bomcheck.session import (
+    DIGIKEY_SANDBOX_URL,
+    digikey_logged_in,
+    login_digikey,
+    open_sources,
+    sandbox_settings,
+)
 from bomcheck.watch import WatchConfig, serve
 
 EXIT_OK = 0
@@ -318,17 +324,26 @@ def auth() -> None:
 
 
 @auth.command("digikey")
-def auth_digikey() -> None:
+@click.option("--sandbox", "digikey_sandbox", is_flag=True,
+              help="Log in to DigiKey's own sandbox (sandbox-api.digikey.com) instead of production.")
+@click.option("--no-listener", is_flag=True,
+              help="Do not listen for the browser's redirect; always paste it back.")
+@click.option("--listen-timeout", type=click.FloatRange(min=1), default=180.0, show_default=True,
+              help="Seconds to wait for the redirect before asking for a paste-back.")
+def auth_digikey(digikey_sandbox: bool, no_listener: bool, listen_timeout: float) -> None:
     """Log in to DigiKey (OAuth, 3-legged) and keep the login for `check`.
 
-    Prints an address to open in any browser; paste back the address the browser is sent
-    to afterwards. The tokens are stored in a 0600 file in the config folder, one per
-    environment (production, DigiKey's sandbox, or the server in BOMCHECK_DIGIKEY_URL).
+    Prints an address to open in any browser. With a redirect URI like
+    http://localhost:8139/callback the redirect is caught by a local listener; otherwise (or
+    with --no-listener, or on a headless server) paste back the address the browser is sent
+    to. The tokens are stored in a 0600 file in the config folder, one per environment
+    (production, DigiKey's sandbox, or the server in BOMCHECK_DIGIKEY_URL).
     """
     try:
-        settings = load_settings()
+        settings = load_settings({"digikey_url": DIGIKEY_SANDBOX_URL} if digikey_sandbox else None)
         redact_in_logs(settings.secrets)
-        stored = asyncio.run(login_digikey(settings, ask=click.prompt, tell=click.echo))
+        stored = asyncio.run(login_digikey(settings, ask=click.prompt, tell=click.echo,
+                                           listen=not no_listener, listen_timeout=listen_timeout))
     except BomcheckError as exc:
         _fail(exc)
     click.echo(f"DigiKey login saved in {stored}")
@@ -438,7 +453,7 @@ async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Set
                     open_sources(effective) as (runs, unavailable)):
             for status in unavailable:
                 log.warning("%s not checked: %s", status.name, status.message)
-            if not sandbox and settings.digikey_configured and _digikey_logged_out(settings):
+            if not sandbox and settings.digikey_configured and not digikey_logged_in(settings):
                 log.warning("DigiKey Bonded: %s (until then, files are checked without it)",
                             NOT_LOGGED_IN)
             asked = effective.environment or f"{effective.arrow_url} {effective.digikey_url}"
@@ -449,6 +464,3 @@ async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Set
             await serve(WatchConfig(folders.inbox, job.suffixes, poll=poll, settle=settle,
                                     ignore=is_own_output), job.process)
 
-
-def _digikey_logged_out(settings: Settings) -> bool:
-    return FileTokenStore(token_store_path(config_dir(), token_environment(settings))).load() is None

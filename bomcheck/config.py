@@ -54,8 +54,9 @@ class Settings:
 
     @property
     def digikey_configured(self) -> bool:
-        return bool(self.digikey_client_id and self.digikey_client_secret
-                    and self.digikey_account_id)
+        """An app's client id and secret; the account id is optional (without it bomcheck asks
+        for the bonded products of all the user's locations)."""
+        return bool(self.digikey_client_id and self.digikey_client_secret)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -176,8 +177,7 @@ def _build(values: Mapping[str, Any], source_hint: str) -> Settings:
 def missing_credentials_message() -> str:
     """What to tell a user who asked for a real run without any credentials."""
     arrow = ", ".join(ENV_VARS[n] for n in ("arrow_login", "arrow_api_key"))
-    digikey = ", ".join(ENV_VARS[n] for n in ("digikey_client_id", "digikey_client_secret",
-                                                "digikey_account_id"))
+    digikey = ", ".join(ENV_VARS[n] for n in ("digikey_client_id", "digikey_client_secret"))
     return (f"no distributor credentials found; set {arrow} for Arrow and/or {digikey} for "
             f"DigiKey (or put them in {config_path()}), or pass --sandbox to try bomcheck "
             "on its built-in sandbox")

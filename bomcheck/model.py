@@ -103,6 +103,13 @@ class Offer:
     bonded: bool = False
     date_code: str = ""
     pipeline: tuple[PipelineDelivery, ...] = ()
+    availability: str = ""  # the seller's availability code as given (Arrow: INSTK, CSTRP, QUOTE...)
+    packaging: str = ""  # e.g. "Cut Strips", "Tube"
+    eccn: str = ""  # export control classification
+    hts: str = ""  # harmonized tariff code
+    country_of_origin: str = ""
+    compliance: tuple[tuple[str, str], ...] = ()  # (label, value), e.g. ("eurohs", "Compliant")
+    links: tuple[tuple[str, str], ...] = ()  # (type, url): datasheet, detail page...
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,7 @@ class Query:
     mpn: str | None
     manufacturer: str | None = None
     digikey_pn: str | None = None
+    customer_pn: str | None = None  # the user's own part number (DigiKey bonded items may carry it)
 
     @property
     def mpn_key(self) -> str:

@@ -20,18 +20,16 @@ from bomcheck.distributors.digikey import (
     DigiKeyBondedSource,
 )
 from bomcheck.distributors.digikey_auth import (
-    FileTokenStore,
-    MemoryTokenStore,
     OAuthTokenProvider,
-    TokenStore,
     authorize_url,
     exchange_code,
     new_state,
     parse_redirect,
     sandbox_consent,
-    token_store_path,
 )
-from bomcheck.errors import ConfigError
+from bomcheck.distributors.redirect_listener import catch_redirect, listener_address
+from bomcheck.distributors.token_store import FileTokenStore, MemoryTokenStore, TokenStore, token_store_path
+from bomcheck.errors import AuthError, ConfigError, SourceError
 from bomcheck.fanout import SourceRun
 from bomcheck.model import SourceStatus
 from bomcheck.sandbox import (
@@ -91,9 +89,8 @@ async def open_sources(
             runs.append(SourceRun(digikey, _transport(session, settings, settings.digikey_rate)))
         else:
             unavailable.append(SourceStatus(DigiKeyBondedSource.name, False, "no DigiKey credentials (set "
-                                            f"{ENV_VARS['digikey_client_id']}, "
-                                            f"{ENV_VARS['digikey_client_secret']} and "
-                                            f"{ENV_VARS['digikey_account_id']})"))
+                                            f"{ENV_VARS['digikey_client_id']} and "
+                                            f"{ENV_VARS['digikey_client_secret']})"))
         yield runs, unavailable
 
 
@@ -106,6 +103,11 @@ def _token_store(settings: Settings) -> TokenStore:
     if settings.environment == SANDBOX_ENVIRONMENT:
         return MemoryTokenStore()  # the in-process sandbox lives for one run; so does its login
     return FileTokenStore(token_store_path(config_dir(), token_environment(settings)))
+
+
+def digikey_logged_in(settings: Settings) -> bool:
+    """Whether a DigiKey login is stored for the environment these settings point at."""
+    return _token_store(settings).load() is not None
 
 
 def token_environment(settings: Settings) -> str:
@@ -121,30 +123,63 @@ def token_environment(settings: Settings) -> str:
 
 
 async def login_digikey(settings: Settings, ask: Callable[[str], str],
-                        tell: Callable[[str], None]) -> Path:
-    """The 3-legged login: show the authorize URL, take the redirected URL back, store the tokens.
+                        tell: Callable[[str], None], *, listen: bool = True,
+                        listen_timeout: float = 180.0) -> Path:
+    """The 3-legged login: show the authorize URL, catch or take back the redirect, store the tokens.
 
-    Works on a headless server: the browser can be on another machine, the user pastes back
-    the address it was redirected to.
+    When the registered redirect URI is a plain-http loopback address with a port
+    (`http://localhost:8139/callback`) and `listen` is on, a local listener catches the browser's
+    redirect; after `listen_timeout` seconds (or when the port is taken) it falls back to the
+    paste-back, which also serves headless servers: the browser can be on another machine, the
+    user pastes back the address it was sent to.
     """
     if not (settings.digikey_client_id and settings.digikey_client_secret):
         raise ConfigError(f"set {ENV_VARS['digikey_client_id']} and "
                           f"{ENV_VARS['digikey_client_secret']} (your DigiKey app) first")
     state = new_state()
+    redirect_uri = settings.digikey_redirect_uri
     tell("Open this address in a browser, log in to DigiKey and allow access:\n\n  "
-         + authorize_url(settings.digikey_url, settings.digikey_client_id,
-                         settings.digikey_redirect_uri, state) + "\n")
-    pasted = ask(f"Paste the address the browser was sent to (it starts with "
-                 f"{settings.digikey_redirect_uri})")
-    code = parse_redirect(pasted, state)
+         + authorize_url(settings.digikey_url, settings.digikey_client_id, redirect_uri, state) + "\n")
+    code: str | None = None
+    if listen and listener_address(redirect_uri) is not None:
+        tell(f"Waiting up to {listen_timeout:.0f} s for the browser to come back to {redirect_uri} ...")
+        code = await catch_redirect(redirect_uri, state, listen_timeout)
+        if code is None:
+            tell("No redirect arrived; paste it instead.")
+    if code is None:
+        pasted = ask(f"Paste the address the browser was sent to (it starts with {redirect_uri})")
+        code = parse_redirect(pasted, state)
     store_path = token_store_path(config_dir(), token_environment(settings))
     async with aiohttp.ClientSession() as session:
-        tokens = await exchange_code(_transport(session, settings, settings.digikey_rate),
-                                     settings.digikey_url, settings.digikey_client_id,
-                                     settings.digikey_client_secret, code,
-                                     settings.digikey_redirect_uri)
-    FileTokenStore(store_path).save(tokens)
+        transport = _transport(session, settings, settings.digikey_rate)
+        tokens = await exchange_code(transport, settings.digikey_url, settings.digikey_client_id,
+                                     settings.digikey_client_secret, code, redirect_uri)
+        store = FileTokenStore(store_path)
+        store.save(tokens)
+        await _show_locations(transport, settings, store, tell)
     return store_path
+
+
+async def _show_locations(transport: Transport, settings: Settings, store: TokenStore,
+                          tell: Callable[[str], None]) -> None:
+    """Try the new login on GetLocations and say what it sees (account ids, bonded or not)."""
+    provider = OAuthTokenProvider(settings.digikey_url, settings.digikey_client_id,
+                                  settings.digikey_client_secret, store)
+    source = DigiKeyBondedSource(settings.digikey_url, settings.digikey_client_id,
+                                 settings.digikey_account_id, provider)
+    try:
+        locations = await source.fetch_locations(transport)
+    except (SourceError, AuthError) as exc:
+        tell(f"Logged in, but Supply Chain answered: {exc}")
+        return
+    if not locations:
+        tell("Logged in; DigiKey lists no bonded inventory locations for this user.")
+        return
+    shown = ", ".join(f"{loc.customer_id} ({'bonded' if loc.bonded_inventory else 'no bonded stock'}"
+                      f"{', ' + loc.currency if loc.currency else ''})" for loc in locations)
+    tell(f"Logged in; bonded inventory locations (account ids): {shown}")
+    if not settings.digikey_account_id:
+        tell(f"Set {ENV_VARS['digikey_account_id']} to one of them to ask only that account.")
 
 
 class SandboxLogin:

@@ -72,7 +72,8 @@ def sent_urls(mocked: aioresponses) -> list[str]:
 def test_build_request_v3_defaults() -> None:
     url, params = build_request(ARROW_PRODUCTION_URL, CREDS, "BAV99-7-F")
     assert url == "https://api.arrow.com/itemservice/v3/en/search/token"
-    assert params == {"login": "acme", "apikey": API_KEY, "search_token": "BAV99-7-F", "rows": "25"}
+    assert params == {"login": "acme", "apikey": API_KEY, "search_token": "BAV99-7-F", "rows": "25",
+                      "fmt": "json"}
 
 
 def test_build_request_all_options() -> None:
@@ -302,6 +303,8 @@ def test_match_manufacturer_narrowing(manufacturer: str | None, expected: list[s
     ("Microchip", "Microchip Technology Inc.", True),
     ("NXP", "NXP Semiconductors", True),
     ("ADI", "Analog Devices Inc.", True),
+    ("Maxim", "Analog Devices", True),
+    ("Maxim Integrated", "Analog Devices Inc.", True),
     ("On Shore Technology", "onsemi", False),
     ("On Shore Technology", "ON", False),
     ("ON Semiconductor", "ON", True),
@@ -372,7 +375,7 @@ async def test_not_found_names_the_near_misses(transport: Transport) -> None:
     assert "LM358ADR" in lookup.candidates and "LM358" not in lookup.candidates
 
 
-async def test_several_manufacturers_are_named(transport: Transport) -> None:
+async def test_several_manufacturers_make_an_ambiguous_answer(transport: Transport) -> None:
     source = ArrowSource(BASE, CREDS)
     queries = [Query("LM358"), Query("LM358", "TI(德州仪器)"), Query("LM358", "Analog Devices")]
     with aioresponses() as mocked:
@@ -380,13 +383,18 @@ async def test_several_manufacturers_are_named(transport: Transport) -> None:
         lookups = await source.fetch(transport, queries)
         assert len(sent_requests(mocked)) == 1
     any_maker = lookups[queries[0]]
+    assert any_maker.status is LookupStatus.AMBIGUOUS
     assert len(any_maker.offers) == 3
+    assert any_maker.candidates == ("LM358 (Texas Instruments)", "LM358 (onsemi)",
+                                    "LM358 (STMicroelectronics)")
     for name in ("Texas Instruments", "onsemi", "STMicroelectronics"):
         assert name in any_maker.message
     ti = lookups[queries[1]]
+    assert ti.status is LookupStatus.FOUND
     assert [o.manufacturer for o in ti.offers] == ["Texas Instruments"]
     assert ti.message == ""
     adi = lookups[queries[2]]
+    assert adi.status is LookupStatus.AMBIGUOUS
     assert len(adi.offers) == 3 and "none is Analog Devices" in adi.message
     assert {o.currency for o in any_maker.offers} == {"USD", "EUR"}
 
@@ -529,3 +537,71 @@ async def test_api_key_never_leaks(answer: dict[str, Any], caller_passed_secrets
 
 def test_secrets_property() -> None:
     assert ArrowSource(BASE, CREDS).secrets == (API_KEY,)
+
+
+def test_one_maker_under_two_names_is_not_ambiguous() -> None:
+    ti_a = ArrowPart("1", "LM358", "TI", "Texas Instruments", "", ())
+    ti_b = ArrowPart("2", "lm358", "TXN", "TI", "", ())
+    other = ArrowPart("3", "LM358", "STM", "STMicroelectronics", "", ())
+    source = ArrowSource(BASE, CREDS)
+    assert source._lookup(Query("LM358"), [ti_a, ti_b]).status is LookupStatus.FOUND
+    both = source._lookup(Query("LM358"), [ti_a, ti_b, other])
+    assert both.status is LookupStatus.AMBIGUOUS
+    assert both.candidates == ("LM358 (Texas Instruments)", "LM358 (STMicroelectronics)")
+    assert source._lookup(Query("LM358", "ST Micro"), [ti_a, other]).status is LookupStatus.FOUND
+
+
+def test_every_seed_element_reaches_the_offer() -> None:
+    (part,) = parse_response(load("v3_bav99_seed.json")).parts
+    verical, europe = part.offers
+    assert (verical.eccn, verical.hts, verical.availability) == ("EAR99", "8541.10.00.80", "INSTK")
+    assert europe.availability == "INSTKEU" and europe.lead_time_weeks == 12
+    assert europe.compliance == (("eurohs", "Compliant"), ("cnrohs", "Compliant"))
+    links = dict(europe.links)
+    assert links["cloud_part_detail"] == "https://www.arrow.com/en/products/bav99/diotec-semiconductor-ag"
+    assert links["add_to_cart"].startswith("https://www.arrow.com/")
+    assert not any("api.arrow.com" in uri for _, uri in verical.links + europe.links)
+
+
+def test_v4_sample_fields_quote_and_cut_strips() -> None:
+    (part,) = parse_response(load(SAMPLE_04)).parts
+    by_code = {offer.availability: offer for offer in part.offers}
+    quote = next(o for o in part.offers if "QUOTE" in o.availability and o.stock > 0)
+    assert quote.breaks == ()  # a stocked QUOTE offer has no price: never planned at one
+    cut = next(o for o in by_code.values() if o.availability == "CSTRP")
+    assert cut.packaging == "Cut Strips" and cut.pipeline and cut.breaks
+    assert all(o.eccn for o in part.offers if o.seller.endswith("(ACNA)"))
+
+
+@pytest.mark.parametrize(("sample", "boards", "seller", "buy", "status"), [
+    # packSize 1 with MOQ 2000 at ASIA: the minimum is 2000; the ACNA offers are QUOTE without stock
+    (SAMPLE_02, 1, "Asia (ASIA)", 2000, "OK"),
+    # the stocked QUOTE reel (2500 on hand, no Prices) is never bought; cut strips are
+    (SAMPLE_04, 100, "Arrow Americas (ACNA)", 100, "OK"),
+    (SAMPLE_06, 100, "Arrow Americas (ACNA)", 67, "SHORT"),
+])
+def test_the_real_v4_samples_plan_sensibly(sample: str, boards: int, seller: str, buy: int,
+                                           status: str) -> None:
+    from bomcheck.model import BomLine, Lookup
+    from bomcheck.pricing import plan_line
+
+    (part,) = parse_response(load(sample)).parts
+    lookup = Lookup("Arrow", LookupStatus.FOUND, offers=part.offers)
+    result = plan_line(BomLine(row=2, mpn=part.part_num, qty=1), {"Arrow": lookup}, boards=boards)
+    assert result.status.name == status
+    assert result.purchase is not None and result.purchase.offer.breaks
+    assert (result.purchase.offer.seller, result.purchase.buy_qty) == (seller, buy)
+    if sample == SAMPLE_04:  # 2403 mirrored under Verical and ACNA counts once
+        assert result.stock["Arrow"] == 2500 + 2403
+
+
+def test_every_seed_parameter_and_awkward_mpns_on_the_wire() -> None:
+    url, params = build_request(ARROW_PRODUCTION_URL, CREDS, "A+B#C/D", rows=99, start=25,
+                                currency="eur", mfr_cd="TI", api_version="v4")
+    assert url == "https://api.arrow.com/itemservice/v4/en/search/token"
+    assert params == {"login": CREDS.login, "apikey": CREDS.api_key, "search_token": "A+B#C/D",
+                      "rows": "25", "start": "25", "utm_currency": "EUR", "mfrCd": "TI", "fmt": "json"}
+    from yarl import URL
+
+    wire = str(URL(url).with_query(params))
+    assert "search_token=A%2BB%23C/D" in wire  # '+' and '#' survive the trip

@@ -79,3 +79,62 @@ def test_check_without_a_login_marks_bonded_not_checked_with_the_command_to_run(
     result = CliRunner().invoke(main, ["check", str(bom)], env=digikey_env)
     assert "bomcheck auth digikey" in result.output
     assert result.exit_code == 1  # DigiKey is the only source here, so no line could be checked
+
+
+def test_local_listener_catches_the_redirect(digikey_env, monkeypatch):
+    """A loopback http redirect URI: the browser lands on bomcheck's listener, nothing is pasted."""
+    import socket
+    import threading
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    redirect = f"http://localhost:{port}/callback"
+    monkeypatch.setattr(session, "new_state", lambda: "listener-state")
+    authorize = (f"{digikey_env['BOMCHECK_DIGIKEY_URL']}/v1/oauth2/authorize?response_type=code"
+                 f"&client_id={SANDBOX_DIGIKEY_CLIENT_ID}&redirect_uri={redirect}&state=listener-state")
+    pages: list[str] = []
+
+    def browser() -> None:
+        landed = browser_consents(authorize).replace("localhost", "127.0.0.1")
+        for _ in range(200):  # the listener may not be up yet: retry, bounded
+            try:
+                with urllib.request.urlopen(landed, timeout=5) as page:
+                    pages.append(page.read().decode())
+                    return
+            except OSError:
+                threading.Event().wait(0.05)
+
+    thread = threading.Thread(target=browser)
+    thread.start()
+    result = CliRunner().invoke(main, ["auth", "digikey", "--listen-timeout", "30"], input="",
+                                env=digikey_env | {"BOMCHECK_DIGIKEY_REDIRECT_URI": redirect})
+    thread.join(30)
+    assert result.exit_code == 0, result.output
+    assert "Paste" not in result.output
+    assert pages and "You can close this tab" in pages[0]
+    assert "bonded inventory locations (account ids): " + SANDBOX_DIGIKEY_ACCOUNT_ID in result.output
+    assert len(list(config_dir().glob("digikey-tokens-*.json"))) == 1
+
+
+def test_no_listener_falls_back_to_paste_back(digikey_env, monkeypatch):
+    redirect = "http://localhost:1/callback"
+    result = CliRunner().invoke(main, ["auth", "digikey", "--no-listener"],
+                                input="http://localhost:1/callback?code=x&state=other\n",
+                                env=digikey_env | {"BOMCHECK_DIGIKEY_REDIRECT_URI": redirect})
+    assert "Paste the address" in result.output and "Waiting" not in result.output
+    assert result.exit_code == 3 and "state" in result.output
+
+
+def test_auth_sandbox_flag_targets_digikeys_sandbox(monkeypatch):
+    seen = {}
+
+    async def fake_login(settings, ask, tell, **kwargs):
+        seen["url"], seen["kwargs"] = settings.digikey_url, kwargs
+        return config_dir() / "x.json"
+
+    monkeypatch.setattr("bomcheck.cli.login_digikey", fake_login)
+    result = CliRunner().invoke(main, ["auth", "digikey", "--sandbox", "--no-listener"])
+    assert result.exit_code == 0, result.output
+    assert seen["url"] == "https://sandbox-api.digikey.com"
+    assert seen["kwargs"]["listen"] is False

@@ -25,7 +25,8 @@ from bomcheck.distributors.digikey import (
     match_items,
     parse_products,
 )
-from bomcheck.distributors.digikey_auth import MemoryTokenStore, OAuthTokenProvider, Tokens
+from bomcheck.distributors.digikey_auth import OAuthTokenProvider
+from bomcheck.distributors.token_store import MemoryTokenStore, Tokens
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import LookupStatus, PriceBreak, Query
 from tests.conftest import quick_transport
@@ -173,6 +174,7 @@ def test_bonded_offer() -> None:
     assert offer.breaks == (PriceBreak(1, Decimal("0.0042")),)
     assert offer.currency == "USD" and offer.ncnr is True and offer.bonded is True
     assert offer.lead_time_weeks == 12
+    assert (offer.packaging, offer.country_of_origin) == ("Cut Tape (CT)", "TW")
     assert bonded_offer(samsung, "EUR").currency == "EUR"
     assert bonded_offer(samsung).lead_time_weeks is None
     unpriced = bonded_item_from_json({"DigiKeyPartNumber": "X"})
@@ -342,11 +344,12 @@ async def test_403_no_agreement(source: DigiKeyBondedSource, transport: Transpor
     with aioresponses() as mocked:
         mocked.get(PRODUCTS_URL, status=403, payload=load("error_problem_details_403.json"),
                    headers={"X-DIGIKEY-REQUEST-ID": "req-403"})
-        with caplog.at_level(logging.WARNING), pytest.raises(SourceUnavailable) as info:
+        with caplog.at_level(logging.INFO), pytest.raises(SourceUnavailable) as info:
             await source.fetch(transport, [Query("LM358P")])
     assert str(info.value) == ("DigiKey: this account has no bonded inventory agreement "
                                "(HTTP 403) — bonded stock not checked")
-    assert "req-403" in caplog.text
+    assert "req-403" in caplog.text  # logged with the request id, at INFO: the fan-out warns once
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 async def test_daily_quota(source: DigiKeyBondedSource, transport: Transport) -> None:
@@ -447,3 +450,70 @@ async def test_fetch_part(source: DigiKeyBondedSource, transport: Transport) -> 
 
 def test_production_url() -> None:
     assert DIGIKEY_PRODUCTION_URL == "https://api.digikey.com"
+
+
+# --------------------------------------------------------------------------- endpoint choice
+
+
+def test_match_by_the_lines_customer_part_number() -> None:
+    items = parse_products(load("products_bare_list.json"))
+    found = match_items(items, Query("NOT-THE-MPN", customer_pn="acme-opamp-01"))
+    assert [item.digikey_pn for item in found] == ["296-1395-5-ND"]
+    # the DigiKey part number column wins over the MPN, the MPN over the customer PN
+    both = match_items(items, Query("RC0603FR-07100KL", digikey_pn="296-1395-5-ND",
+                                    customer_pn="ACME-OPAMP-01"))
+    assert [item.digikey_pn for item in both] == ["296-1395-5-ND"]
+    by_mpn = match_items(items, Query("RC0603FR-07100KL", customer_pn="ACME-OPAMP-01"))
+    assert [item.digikey_pn for item in by_mpn] == ["311-100KCRCT-ND"]
+
+
+def test_endpoint_choice_per_bom(source: DigiKeyBondedSource) -> None:
+    few = [Query("A", digikey_pn="A-ND"), Query("B", digikey_pn="B-ND")]
+    assert source.batches(few) == [[few[0]], [few[1]]]  # per-part calls
+    one_without = [*few, Query("C")]
+    assert source.batches(one_without) == [one_without]  # the products list
+    many = [Query(f"P{i}", digikey_pn=f"P{i}-ND") for i in range(source.PER_PART_LIMIT + 1)]
+    assert source.batches(many) == [many]
+
+
+async def test_per_part_mode_calls_the_part_endpoint(source: DigiKeyBondedSource,
+                                                     transport: Transport) -> None:
+    queries = [Query("LM358P", digikey_pn="296-1395-5-ND"), Query("X", digikey_pn="NOPE-ND")]
+    one = [load("products_bare_list.json")[0]]
+    with aioresponses() as mocked:
+        mocked.get(f"{PRODUCTS_URL}/296-1395-5-ND", payload=one)
+        mocked.get(f"{PRODUCTS_URL}/NOPE-ND", status=404, payload=load(
+            "error_problem_details_400.json") | {"status": 404})
+        lookups: dict[Query, Any] = {}
+        for batch in source.batches(queries):
+            lookups.update(await source.fetch(transport, batch))
+        urls = sorted(str(key[1]) for key in mocked.requests)
+    assert urls == [f"{PRODUCTS_URL}/296-1395-5-ND", f"{PRODUCTS_URL}/NOPE-ND"]
+    assert lookups[queries[0]].status is LookupStatus.FOUND
+    assert lookups[queries[0]].offers[0].sku == "296-1395-5-ND"
+    assert lookups[queries[1]].status is LookupStatus.NOT_FOUND
+
+
+async def test_without_account_id_all_products_are_asked(store: MemoryTokenStore,
+                                                         transport: Transport) -> None:
+    provider = OAuthTokenProvider(BASE, CLIENT_ID, CLIENT_SECRET, store, now=lambda: NOW)
+    source = DigiKeyBondedSource(BASE, CLIENT_ID, None, provider)
+    queries = [Query("LM358P", digikey_pn="296-1395-5-ND")]
+    assert source.batches(queries) == [queries]  # no per-part endpoint without an account
+    with aioresponses() as mocked:
+        mocked.get(f"{BASE}/SupplyChain/v1/BondedQuantity/Products", payload=load("products_bare_list.json"))
+        lookups = await source.fetch(transport, queries)
+    assert lookups[queries[0]].status is LookupStatus.FOUND
+
+
+async def test_locations_endpoints(source: DigiKeyBondedSource, transport: Transport) -> None:
+    with aioresponses() as mocked:
+        mocked.get(f"{BASE}/SupplyChain/v1/BondedQuantity/Locations", payload=load("locations.json"))
+        mocked.get(f"{BASE}/SupplyChain/v1/BondedQuantity/Locations/123456",
+                   payload=load("locations.json")[0])
+        every = await source.fetch_locations(transport)
+        one = await source.fetch_locations(transport, "123456")
+    assert [(loc.customer_id, loc.bonded_inventory, loc.currency) for loc in every] == [
+        (123456, True, "USD"), (123457, False, "CAD")]
+    assert every[0].shipping_address["City"] == "Thief River Falls"
+    assert [loc.customer_id for loc in one] == [123456]

@@ -19,19 +19,17 @@ from aioresponses import aioresponses
 
 from bomcheck.distributors.base import Transport
 from bomcheck.distributors.digikey_auth import (
-    FileTokenStore,
-    MemoryTokenStore,
     OAuthTokenProvider,
-    Tokens,
     authorize_url,
     exchange_code,
     new_state,
     parse_redirect,
     refresh_tokens,
     sandbox_consent,
-    token_store_path,
     tokens_from_response,
 )
+from bomcheck.distributors.redirect_listener import catch_redirect, listener_address
+from bomcheck.distributors.token_store import FileTokenStore, MemoryTokenStore, Tokens, token_store_path
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
 from tests.conftest import quick_transport
 
@@ -339,7 +337,7 @@ async def test_provider_refreshes_within_margin_and_saves(transport: Transport) 
         (form,) = posted_forms(mocked)
     assert form["refresh_token"] == "RT-first-0001"
     assert store.tokens == Tokens("AT-second-0002", "RT-second-0002", NOW + 1799)
-    assert store.saves == 1
+    assert store.saves == 2  # the in-flight marker, then the new pair
 
 
 async def test_provider_saves_before_returning(transport: Transport) -> None:
@@ -414,3 +412,68 @@ async def test_provider_invalid_grant(transport: Transport) -> None:
         mocked.post(TOKEN_URL, status=400, payload=load("token_invalid_grant.json"))
         with pytest.raises(AuthError, match="`bomcheck auth digikey`"):
             await provider.access_token(transport)
+
+
+# --------------------------------------------------------------------------- local listener
+
+
+@pytest.mark.parametrize(("uri", "address"), [
+    ("http://localhost:8139/callback", ("127.0.0.1", 8139, "/callback")),
+    ("http://127.0.0.1:9000", ("127.0.0.1", 9000, "/")),
+    ("https://localhost", None),  # needs a trusted certificate: paste-back
+    ("http://localhost/cb", None),  # port 80 needs privileges
+    ("http://example.com:8139/cb", None),
+])
+def test_listener_address(uri: str, address: tuple[str, int, str] | None) -> None:
+    assert listener_address(uri) == address
+
+
+async def test_listener_ignores_a_stale_tab_then_takes_the_right_redirect() -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    uri = f"http://127.0.0.1:{port}/cb"
+    waiting = asyncio.create_task(catch_redirect(uri, "good-state", timeout=10))
+    statuses = []
+    async with aiohttp.ClientSession() as session:
+        for query in ("code=old&state=stale", "code=THECODE&state=good-state"):
+            for _ in range(200):  # until the listener is up (bounded)
+                try:
+                    async with session.get(f"{uri}?{query}") as answer:
+                        statuses.append(answer.status)
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.02)
+    assert statuses == [400, 200]
+    assert await waiting == "THECODE"
+
+
+async def test_listener_times_out_to_none() -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert await catch_redirect(f"http://127.0.0.1:{port}/cb", "s", timeout=0.05) is None
+
+
+async def test_a_refused_refresh_leaves_no_in_flight_marker(transport: Transport) -> None:
+    store = MemoryTokenStore(Tokens("AT-first-0001", "RT-first-0001", NOW + 30))
+    provider = OAuthTokenProvider(BASE, CLIENT_ID, CLIENT_SECRET, store, now=clock)
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, status=400, payload=load("token_invalid_grant.json"))
+        with pytest.raises(AuthError, match="bomcheck auth digikey"):
+            await provider.access_token(transport)
+    assert store.tokens == Tokens("AT-first-0001", "RT-first-0001", NOW + 30)  # marker cleared
+
+
+async def test_a_lost_refresh_answer_keeps_the_marker_and_the_live_access_token(transport: Transport) -> None:
+    store = MemoryTokenStore(Tokens("AT-first-0001", "RT-first-0001", NOW + 30))
+    provider = OAuthTokenProvider(BASE, CLIENT_ID, CLIENT_SECRET, store, now=clock)
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, exception=aiohttp.ServerDisconnectedError())
+        assert await provider.access_token(transport) == "AT-first-0001"  # still alive for 30 s
+        assert len(posted_forms(mocked)) == 1  # a refresh is never sent twice
+    assert store.tokens is not None and store.tokens.refresh_started_at == NOW

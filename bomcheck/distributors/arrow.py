@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 from bomcheck.distributors import fields
 from bomcheck.distributors.base import HttpResponse, Transport
@@ -82,6 +82,7 @@ def build_request(
         "apikey": credentials.api_key,
         "search_token": token,
         "rows": str(max(1, min(int(rows), MAX_ROWS))),
+        "fmt": "json",
     }
     if start > 0:
         params["start"] = str(int(start))
@@ -227,6 +228,12 @@ def arrow_offer(
     - ncnr: isNcnr; lead_time_weeks: mfrLeadTime as given (documented in weeks; 0 and 99
       occur and look like placeholders); date_code: dateCode; pipeline: every
       `Availability[].pipeline[]` (delivery text as written, quantity).
+    - availability: the `availabilityCd`s as given, joined ("CSTRP"); unknown codes stay
+      codes, they never mean "in stock". packaging: containerType.
+    - eccn: eccnCode; hts: htsCode; country_of_origin: countryOfOrigin (any may be missing).
+    - compliance: the part's `EnvData.compliance[]` as (displayLabel, displayValue).
+    - links: (type, uri) of the part's and the sourcePart's `resources[]` meant for people
+      (datasheet, images, detail and cart pages); links into api.arrow.com are left out.
     """
     seller_name = fields.text(_get(source, "displayName"))
     source_code = fields.text(_get(source, "sourceCd"))
@@ -237,8 +244,12 @@ def arrow_offer(
 
     stock = 0
     pipeline: list[PipelineDelivery] = []
+    codes: list[str] = []
     for availability in _mappings(_get(source_part, "Availability")):
         stock += max(0, fields.integer(_get(availability, "fohQty")) or 0)
+        code = fields.text(_get(availability, "availabilityCd")).upper()
+        if code and code not in codes:
+            codes.append(code)
         for delivery in _mappings(_get(availability, "pipeline")):
             quantity = fields.integer(_get(delivery, "quantity"))
             if quantity is not None and quantity > 0:
@@ -271,7 +282,30 @@ def arrow_offer(
         description=fields.text(_get(part, "desc")),
         date_code=fields.text(_get(source_part, "dateCode")),
         pipeline=tuple(pipeline),
+        availability="/".join(codes),
+        packaging=fields.text(_get(source_part, "containerType")),
+        eccn=fields.text(_get(source_part, "eccnCode")),
+        hts=fields.text(_get(source_part, "htsCode")),
+        country_of_origin=fields.text(_get(source_part, "countryOfOrigin")),
+        compliance=tuple(
+            (fields.text(_get(item, "displayLabel")), fields.text(_get(item, "displayValue")))
+            for item in _mappings(_get(_get(part, "EnvData"), "compliance"))
+            if fields.text(_get(item, "displayLabel"))
+        ),
+        links=_links(_get(part, "resources"), _get(source_part, "resources")),
     )
+
+
+def _links(*resource_lists: Any) -> tuple[tuple[str, str], ...]:
+    """(type, uri) of resources meant for people, in order, without duplicates or API links."""
+    links: dict[tuple[str, str], None] = {}
+    for resources in resource_lists:
+        for resource in _mappings(resources):
+            kind, uri = fields.text(_get(resource, "type")), fields.text(_get(resource, "uri"))
+            host = urlsplit(uri).hostname or ""
+            if kind and uri.startswith(("https://", "http://")) and not host.startswith("api."):
+                links.setdefault((kind, uri), None)
+    return tuple(links)
 
 
 def _price_breaks(prices: Any) -> tuple[PriceBreak, ...]:
@@ -296,7 +330,8 @@ def _price_breaks(prices: Any) -> tuple[PriceBreak, ...]:
 MANUFACTURER_ALIASES: tuple[tuple[str, ...], ...] = (
     ("Texas Instruments", "TI", "德州仪器"),
     ("STMicroelectronics", "ST", "ST Micro", "STMicro", "ST Microelectronics", "意法半导体"),
-    ("Analog Devices", "ADI", "亚德诺"),
+    # Maxim and Linear Technology belong to ADI now; their parts are listed under ADI
+    ("Analog Devices", "ADI", "亚德诺", "Maxim Integrated", "Maxim", "Linear Technology"),
     ("Microchip Technology", "Microchip", "MCHP"),
     ("NXP Semiconductors", "NXP", "恩智浦"),
     ("onsemi", "ON Semiconductor", "ON Semi", "ON", "安森美"),
@@ -359,6 +394,13 @@ def _contains_words(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
 def _contains_long(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
     """Whole-word containment of a name of 4+ letters ("ON" alone never matches "On Shore")."""
     return len("".join(part)) >= 4 and _contains_words(words, part)
+
+
+def maker_key(name: str) -> object:
+    """One key per manufacturer: its alias group, else its words run together."""
+    words = _manufacturer_words(name)
+    group = _alias_group(words)
+    return ("alias", group) if group is not None else "".join(words)
 
 
 def manufacturer_matches(wanted: str, *names: str) -> bool:
@@ -551,19 +593,27 @@ class ArrowSource:
                 message += f" (no exact match; Arrow lists {shown})"
             return Lookup(self.name, LookupStatus.NOT_FOUND, message=message, candidates=tuple(others))
         offers = tuple(offer for part in matched for offer in part.offers)
-        makers: dict[str, str] = {}
+        makers: dict[object, str] = {}
         for part in matched:
             maker = part.mfr_name or part.mfr_cd
             if maker:
-                makers.setdefault(maker.casefold(), maker)
-        notes: list[str] = []
+                makers.setdefault(maker_key(maker), maker)
         fits = not query.manufacturer or any(
             manufacturer_matches(query.manufacturer, part.mfr_name, part.mfr_cd) for part in matched
         )
         if len(makers) > 1:
-            notes.append(f"{len(makers)} manufacturers make a part numbered {matched[0].part_num}: "
-                         + ", ".join(makers.values()))
-        elif not fits and makers:
+            # Several different parts carry this exact number: never pick one silently.
+            candidates = tuple(f"{matched[0].part_num} ({maker})" for maker in makers.values())
+            message = (f"{len(makers)} manufacturers make a part numbered {matched[0].part_num}: "
+                       + ", ".join(makers.values()))
+            if query.manufacturer:
+                message += f"; none is {query.manufacturer}"
+            else:
+                message += "; add the manufacturer to the BOM line"
+            return Lookup(self.name, LookupStatus.AMBIGUOUS, offers=offers, message=message,
+                          candidates=candidates)
+        notes: list[str] = []
+        if not fits and makers:
             notes.append(f"Arrow's {matched[0].part_num} is made by {next(iter(makers.values()))}")
         if not fits:
             notes.append(f"none is {query.manufacturer}")

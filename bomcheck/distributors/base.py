@@ -136,7 +136,18 @@ class Transport:
         """
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.concurrency)
-        shown_url = self.redact(url + ("?" + urlencode(params) if params else ""))
+        # credentials of this one request (bearer token, form secrets) are hidden like `secrets`
+        carried = [value.split(" ", 1)[-1] for name, value in (headers or {}).items()
+                   if name.casefold() == "authorization"]
+        carried += [value for name, value in (data or {}).items() if name.casefold() in _SECRET_FIELDS]
+
+        def redact(text: str) -> str:
+            for secret in carried:
+                if secret:
+                    text = text.replace(secret, "***")
+            return self.redact(text)
+
+        shown_url = redact(url + ("?" + urlencode(params) if params else ""))
         last_error = ""
         attempts = attempts or self.retry.attempts
         attempt = 0
@@ -156,7 +167,7 @@ class Transport:
                         body = await response.read()
                         answer = HttpResponse(response.status, dict(response.headers), body)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                last_error = self.redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
+                last_error = redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
                 log.debug("%s %s failed: %s", method, shown_url, last_error)
             else:
                 wait = parse_retry_after(answer.header("Retry-After"))
@@ -210,6 +221,8 @@ class Transport:
         return min(delay, self.retry.max_delay) * random.uniform(0.5, 1.0)
 
 
+_SECRET_FIELDS = frozenset({"apikey", "api_key", "client_secret", "access_token", "refresh_token", "code",
+                            "password"})
 _SECRET_PARAM = re.compile(
     r"(?i)\b(apikey|api_key|client_secret|access_token|refresh_token|code|password)=([^&\s\"']+)"
 )

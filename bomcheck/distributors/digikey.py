@@ -199,23 +199,63 @@ def bonded_offer(item: BondedItem, currency: str = "USD") -> Offer:
         lead_time_weeks=item.vendor_lead_weeks,
         description=item.description,
         bonded=True,
+        packaging=item.pack_type,
+        country_of_origin=item.country_of_origin,
     )
 
 
 def match_items(items: Sequence[BondedItem], query: Query) -> list[BondedItem]:
-    """Bonded items for a query: by DigiKey part number first, then MPN, then customer PN = MPN."""
-    if query.digikey_pn and query.digikey_pn.strip():
-        wanted = normalize_mpn(query.digikey_pn)
-        found = [item for item in items if item.digikey_pn and normalize_mpn(item.digikey_pn) == wanted]
+    """Bonded items for a query, by the first key that finds any: the BOM's DigiKey part number,
+    then its MPN, then its customer part number; last, an item whose customer PN is the MPN."""
+    def same(value: str, wanted: str | None) -> bool:
+        return bool(value and wanted and wanted.strip()) and normalize_mpn(value) == normalize_mpn(
+            wanted or "")
+
+    for found in (
+        [item for item in items if same(item.digikey_pn, query.digikey_pn)],
+        [item for item in items if same(item.mpn, query.mpn)],
+        [item for item in items if same(item.customer_pn, query.customer_pn)],
+        [item for item in items if same(item.customer_pn, query.mpn)],
+    ):
         if found:
             return found
-    key = query.mpn_key
-    if not key:
-        return []
-    found = [item for item in items if item.mpn and normalize_mpn(item.mpn) == key]
-    if found:
-        return found
-    return [item for item in items if item.customer_pn and normalize_mpn(item.customer_pn) == key]
+    return []
+
+
+@dataclass(frozen=True)
+class BondedLocation:
+    """One CustomerLocationResponse: an account location, whether it holds bonded stock, its currency."""
+
+    customer_id: int | None
+    bonded_inventory: bool
+    currency: str
+    shipping_address: Mapping[str, str]
+
+
+def parse_locations(body: Any) -> list[BondedLocation]:
+    """Every CustomerLocationResponse of an answer (a bare list, an object holding one, or one)."""
+    if isinstance(body, Mapping):
+        lists = [value for value in body.values() if isinstance(value, list)]
+        is_location = "customerid" in _folded(body)
+        body = lists[0] if lists and not is_location else [body]
+    locations: list[BondedLocation] = []
+    for obj in body if isinstance(body, list) else []:
+        if not isinstance(obj, Mapping):
+            continue
+        item = _folded(obj)
+        address = item.get("shippingaddress")
+        locations.append(BondedLocation(
+            customer_id=fields.integer(item.get("customerid")),
+            bonded_inventory=fields.boolean(item.get("bondedinventory")),
+            currency=fields.text(item.get("currency")).upper(),
+            shipping_address={str(k): fields.text(v) for k, v in address.items()}
+            if isinstance(address, Mapping) else {},
+        ))
+    return locations
+
+
+def _has(value: str | None) -> bool:
+    return bool(value and value.strip())
 
 
 # --------------------------------------------------------------------------- errors
@@ -297,17 +337,25 @@ def _is_daily_quota(response: HttpResponse) -> bool:
 
 
 class DigiKeyBondedSource:
-    """The DigiKey bonded-inventory Source: one products-list call answers the whole BOM."""
+    """The DigiKey bonded-inventory Source.
+
+    Endpoint choice, per BOM: when every asked line has a DigiKey part number and there are at
+    most PER_PART_LIMIT of them, one GetProductByPartNumber call per line; otherwise a single
+    products-list call answers the whole BOM (GetLocationProducts for the configured account,
+    or GetAllProducts when no account id is set). The list is one call whatever the BOM's
+    size, which is what a daily quota wants; the per-part calls fetch less for a re-check.
+    """
 
     name = "DigiKey Bonded"
+    PER_PART_LIMIT = 3
 
     def __init__(
-        self, base_url: str, client_id: str, account_id: str | int, tokens: TokenProvider, *,
+        self, base_url: str, client_id: str, account_id: str | int | None, tokens: TokenProvider, *,
         currency: str = "USD",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.client_id = client_id
-        self.account_id = str(account_id)
+        self.account_id = str(account_id).strip() if account_id not in (None, "") else ""
         self.tokens = tokens
         self.currency = currency
 
@@ -315,11 +363,21 @@ class DigiKeyBondedSource:
         return f"DigiKeyBondedSource({self.base_url!r}, account_id={self.account_id!r})"
 
     def batches(self, queries: Sequence[Query]) -> list[list[Query]]:
-        """Every query with an MPN or DigiKey part number, in one batch (one call per account)."""
-        batch = [q for q in queries if q.mpn_key or (q.digikey_pn and q.digikey_pn.strip())]
-        return [batch] if batch else []
+        """One batch per line in per-part mode, else every askable query in one batch."""
+        asked = [q for q in queries if _has(q.mpn) or _has(q.digikey_pn) or _has(q.customer_pn)]
+        if not asked:
+            return []
+        if self._per_part(asked):
+            return [[query] for query in asked]
+        return [asked]
+
+    def _per_part(self, batch: Sequence[Query]) -> bool:
+        return (bool(self.account_id) and len(batch) <= self.PER_PART_LIMIT
+                and all(_has(query.digikey_pn) for query in batch))
 
     async def fetch(self, transport: Transport, batch: Sequence[Query]) -> dict[Query, Lookup]:
+        if self._per_part(batch):
+            return {query: await self._lookup_part(transport, query) for query in batch}
         items = await self.fetch_products(transport)
         missing = "not in bonded inventory"
         if not items:
@@ -334,17 +392,26 @@ class DigiKeyBondedSource:
                 lookups[query] = Lookup(self.name, LookupStatus.NOT_FOUND, message=missing)
         return lookups
 
+    async def _lookup_part(self, transport: Transport, query: Query) -> Lookup:
+        item = await self.fetch_part(transport, query.digikey_pn or "")
+        if item is None:
+            return Lookup(self.name, LookupStatus.NOT_FOUND, message="not in bonded inventory")
+        return Lookup(self.name, LookupStatus.FOUND, offers=(bonded_offer(item, self.currency),))
+
     def _location_path(self) -> str:
-        return f"/BondedQuantity/Locations/{quote(self.account_id, safe='')}/Products"
+        return f"/BondedQuantity/Locations/{quote(self.account_id, safe='')}"
 
     async def fetch_products(self, transport: Transport) -> list[BondedItem]:
-        """Every bonded product of the account (GetLocationProducts)."""
-        response = await self._get(transport, self._location_path())
+        """Every bonded product: GetLocationProducts for the account, else GetAllProducts."""
+        path = f"{self._location_path()}/Products" if self.account_id else "/BondedQuantity/Products"
+        response = await self._get(transport, path)
         return parse_products(self._json(transport, response)) if response is not None else []
 
     async def fetch_part(self, transport: Transport, digikey_pn: str) -> BondedItem | None:
         """One bonded part by DigiKey part number (GetProductByPartNumber); None when unknown."""
-        path = f"{self._location_path()}/{quote(digikey_pn.strip(), safe='')}"
+        if not self.account_id:
+            raise SourceUnavailable("DigiKey: set the account id to look up single bonded parts")
+        path = f"{self._location_path()}/Products/{quote(digikey_pn.strip(), safe='')}"
         response = await self._get(transport, path, not_found_ok=True)
         if response is None:
             return None
@@ -355,13 +422,23 @@ class DigiKeyBondedSource:
                 return item
         return items[0] if items else None
 
+    async def fetch_locations(self, transport: Transport, account_id: str | None = None
+                              ) -> list[BondedLocation]:
+        """The bonded locations of the logged-in user (GetLocations), or of one account
+        (GetOneLocation)."""
+        path = "/BondedQuantity/Locations"
+        if account_id:
+            path += f"/{quote(str(account_id).strip(), safe='')}"
+        response = await self._get(transport, path)
+        return parse_locations(self._json(transport, response)) if response is not None else []
+
     def _json(self, transport: Transport, response: HttpResponse) -> Any:
         if not response.body.strip():
             return []
         try:
             return response.json()
         except SourceError as exc:
-            error = SourceError(transport.redact(f"DigiKey: {exc}"), retryable=exc.retryable)
+            error = SourceError(self._redact(transport, f"DigiKey: {exc}"), retryable=exc.retryable)
         raise error  # raised outside the except block: nothing unredacted is chained
 
     async def _token(self, transport: Transport, *, refresh: bool = False) -> str:
@@ -370,8 +447,15 @@ class DigiKeyBondedSource:
                 return await self.tokens.refresh(transport)
             return await self.tokens.access_token(transport)
         except AuthError as exc:
-            error = SourceUnavailable(f"{exc} — bonded stock not checked")
+            error = SourceUnavailable(self._redact(transport, f"{exc} — bonded stock not checked"))
         raise error
+
+    def _redact(self, transport: Transport, text: str, *tokens: str) -> str:
+        """`text` without the transport's secrets nor any token the provider has held."""
+        for secret in (*tokens, *getattr(self.tokens, "secrets", ())):
+            if secret:
+                text = text.replace(secret, "***")
+        return transport.redact(text)
 
     async def _send(self, transport: Transport, url: str, token: str) -> HttpResponse:
         headers = {
@@ -382,7 +466,7 @@ class DigiKeyBondedSource:
         try:
             return await transport.request("GET", url, headers=headers)
         except SourceError as exc:
-            message = transport.redact(f"DigiKey: {exc}").replace(token, "***")
+            message = self._redact(transport, f"DigiKey: {exc}", token)
             error = SourceError(message, retryable=exc.retryable)
         raise error
 
@@ -403,9 +487,12 @@ class DigiKeyBondedSource:
             return response
         if status == 404 and not_found_ok:
             return None
-        message = transport.redact(error_message(response)).replace(token, "***")
-        log.warning("DigiKey %s%s failed: %s (request id %s)", SUPPLY_CHAIN_PATH, path, message,
-                    request_id(response) or "-")
+        message = self._redact(transport, error_message(response), token)
+        # error_message() carries the request id. Refusals that stop DigiKey for the run (401,
+        # 403, spent quota) are said once by the fan-out; here they are only logged at INFO.
+        stops_run = status in (401, 403) or (status == 429 and _is_daily_quota(response))
+        log.log(logging.INFO if stops_run else logging.WARNING, "DigiKey %s%s failed: %s",
+                SUPPLY_CHAIN_PATH, path, message)
         if status == 401:
             raise SourceUnavailable(
                 f"DigiKey rejected the request ({message}); check the app's client id and its "

@@ -6,23 +6,16 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from bomcheck.distributors.base import Transport
+from bomcheck.distributors.token_store import Tokens, TokenStore
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
-
-try:  # POSIX only; elsewhere the file lock is a no-op
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +25,10 @@ AUTHORIZE_PATH = "/v1/oauth2/authorize"
 TOKEN_PATH = "/v1/oauth2/token"
 LOGIN_EXPIRED = (
     "DigiKey login expired or revoked; run `bomcheck auth digikey` to log in again"
+)
+INTERRUPTED_REFRESH = (
+    "DigiKey login lost: an earlier token refresh was interrupted before its answer could be "
+    "saved, and DigiKey has retired the old refresh token; run `bomcheck auth digikey` to log in again"
 )
 NOT_LOGGED_IN = "not logged in to DigiKey; run `bomcheck auth digikey` to log in"
 # DigiKey's lifetimes vary (10 min to 24 h access); when an answer lacks expires_in we assume
@@ -96,18 +93,6 @@ def parse_redirect(pasted: str, expected_state: str) -> str:
 
 
 # --------------------------------------------------------------------------- step 2: tokens
-
-
-@dataclass(frozen=True)
-class Tokens:
-    """An access token, the refresh token that renews it, and when the access token dies."""
-
-    access_token: str = field(repr=False)
-    refresh_token: str = field(repr=False)
-    expires_at: float  # epoch seconds
-
-    def expires_within(self, seconds: float, now: float) -> bool:
-        return self.expires_at - now <= seconds
 
 
 def _oauth_error(body: Any) -> tuple[str, str] | None:
@@ -259,151 +244,6 @@ async def sandbox_consent(
 
 
 
-# --------------------------------------------------------------------------- storage
-
-
-class TokenStore(Protocol):
-    """Where the current tokens live between runs."""
-
-    def load(self) -> Tokens | None: ...
-
-    def save(self, tokens: Tokens) -> None: ...
-
-
-class MemoryTokenStore:
-    """Tokens kept in memory only (tests, one-shot runs)."""
-
-    def __init__(self, tokens: Tokens | None = None) -> None:
-        self.tokens = tokens
-        self.saves = 0
-
-    def __repr__(self) -> str:
-        return f"MemoryTokenStore(saves={self.saves})"
-
-    def load(self) -> Tokens | None:
-        return self.tokens
-
-    def save(self, tokens: Tokens) -> None:
-        self.tokens = tokens
-        self.saves += 1
-
-
-def token_store_path(config_dir: Path, environment: str) -> Path:
-    """The token file of one DigiKey environment: sandbox and production logins never mix."""
-    if not re.fullmatch(r"[A-Za-z0-9_-]+", environment):
-        raise ValueError(f"invalid DigiKey environment name {environment!r}")
-    return Path(config_dir) / f"digikey-tokens-{environment.lower()}.json"
-
-
-class FileTokenStore:
-    """Tokens in a JSON file readable by the owner only (0600), replaced atomically.
-
-    save() writes a temp file in the same directory, flushes and fsyncs it, then os.replace()s
-    it over the old file: a crash leaves either the old or the new refresh token, never half
-    a file. try_lock()/unlock() take an advisory lock on a side file so that only one process
-    refreshes (refresh tokens rotate; two refreshes with one token lose the login).
-    """
-
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._lock_fd: int | None = None
-
-    def __repr__(self) -> str:
-        return f"FileTokenStore({str(self.path)!r})"
-
-    def load(self) -> Tokens | None:
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            log.warning("cannot read the DigiKey token file %s: %s", self.path, exc.strerror)
-            return None
-        self._tighten()
-        try:
-            data = json.loads(raw)
-            tokens = Tokens(
-                access_token=_require_str(data, "access_token"),
-                refresh_token=_require_str(data, "refresh_token"),
-                expires_at=float(data["expires_at"]),
-            )
-        except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
-            log.warning("ignoring the unreadable DigiKey token file %s (%s); "
-                        "run `bomcheck auth digikey` to log in again", self.path,
-                        type(exc).__name__)
-            return None
-        return tokens
-
-    def save(self, tokens: Tokens) -> None:
-        directory = self.path.parent
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        payload = json.dumps({
-            "access_token": tokens.access_token,
-            "refresh_token": tokens.refresh_token,
-            "expires_at": tokens.expires_at,
-        }).encode()
-        temp = directory / f".{self.path.name}.{secrets.token_hex(6)}.tmp"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
-        self._tighten()
-        _fsync_directory(directory)
-
-    def try_lock(self) -> bool:
-        """Take the refresh lock without blocking; False when another process holds it."""
-        if self._lock_fd is not None:
-            return False  # held by another user of this very store
-        if fcntl is None:
-            return True
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return False
-        self._lock_fd = fd
-        return True
-
-    def unlock(self) -> None:
-        fd, self._lock_fd = self._lock_fd, None
-        if fd is not None:
-            with contextlib.suppress(OSError):
-                if fcntl is not None:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
-
-    def _tighten(self) -> None:
-        with contextlib.suppress(OSError):
-            if self.path.stat().st_mode & 0o077:
-                os.chmod(self.path, 0o600)
-
-
-def _require_str(data: Any, key: str) -> str:
-    value = data[key]
-    if not isinstance(value, str) or not value:
-        raise ValueError(key)
-    return value
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); harmless where directories cannot be opened."""
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 # --------------------------------------------------------------------------- provider
 
 
@@ -420,7 +260,8 @@ class OAuthTokenProvider:
 
     Every refresh saves the rotated tokens to the store BEFORE the new access token is used,
     and happens once however many callers ask at the same time (an asyncio.Lock in-process,
-    the store's try_lock() across processes, re-reading the store after taking them).
+    the store's try_lock() across processes, re-reading the store after taking them). While
+    a refresh is in flight the store carries a `refresh_started_at` marker; see refresh().
     """
 
     LOCK_TIMEOUT = 30.0
@@ -436,12 +277,28 @@ class OAuthTokenProvider:
         self.store = store
         self.margin = margin
         self._now = now
-        self._tokens: Tokens | None = None
+        self._tokens_held: Tokens | None = None
+        self._seen: set[str] = {client_secret} if client_secret else set()
         self._lock = asyncio.Lock()
         self._refreshed_at: float | None = None  # time.monotonic() of our last refresh
 
     def __repr__(self) -> str:
         return f"OAuthTokenProvider({self.base_url!r}, client_id={self.client_id!r})"
+
+    @property
+    def _tokens(self) -> Tokens | None:
+        return self._tokens_held
+
+    @_tokens.setter
+    def _tokens(self, tokens: Tokens | None) -> None:
+        self._tokens_held = tokens
+        if tokens is not None:
+            self._seen.update((tokens.access_token, tokens.refresh_token))
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The client secret and every token this provider has held: never to be shown."""
+        return tuple(self._seen)
 
     async def access_token(self, transport: Transport) -> str:
         tokens = self._tokens
@@ -457,23 +314,51 @@ class OAuthTokenProvider:
     async def refresh(self, transport: Transport, *, rejected_token: str | None = None) -> str:
         """Renew the tokens now (after a 401 "expired"), unless that already happened: when
         the store holds a valid access token other than `rejected_token` (default: the one
-        this provider handed out when called), or we refreshed moments ago."""
+        this provider handed out when called), or we refreshed moments ago.
+
+        The refresh runs shielded from cancellation: a caller that gives up (a timeout, a
+        cancelled batch) does not abort it between DigiKey's answer and saving that answer.
+        """
         stale = rejected_token or (self._tokens.access_token if self._tokens else None)
+        return await asyncio.shield(self._refresh_locked(transport, stale, rejected_token is None))
+
+    async def _refresh_locked(self, transport: Transport, stale: str | None, may_reuse_recent: bool
+                              ) -> str:
         async with self._lock, self._store_lock():
             current = self.store.load()
             if current is None:
                 raise AuthError(NOT_LOGGED_IN)
+            self._seen.update((current.access_token, current.refresh_token))
             valid = not current.expires_within(self.margin, self._now())
-            recent = (self._refreshed_at is not None and rejected_token is None
+            recent = (self._refreshed_at is not None and may_reuse_recent
                       and time.monotonic() - self._refreshed_at < self.RECENT)
             if valid and ((stale is not None and current.access_token != stale) or recent):
                 self._tokens = current  # refreshed meanwhile by another caller or process
                 return current.access_token
-            new = await refresh_tokens(
-                transport, self.base_url, self.client_id, self._client_secret,
-                current.refresh_token, now=self._now,
-            )
-            self.store.save(new)  # the old refresh token is dead now: persist first
+            # From here on DigiKey may spend the stored refresh token: say so in the store
+            # first, so that an answer lost on the way (or a crash before it is saved) is
+            # recognised later instead of looking like a revoked login.
+            self.store.save(current.refreshing(self._now()))
+            try:
+                new = await refresh_tokens(
+                    transport, self.base_url, self.client_id, self._client_secret,
+                    current.refresh_token, now=self._now,
+                )
+            except AuthError as exc:
+                self.store.save(current)  # DigiKey answered: nothing was lost in flight
+                if current.refresh_started_at is not None and str(exc) == LOGIN_EXPIRED:
+                    raise AuthError(INTERRUPTED_REFRESH) from None
+                raise
+            except SourceUnavailable:
+                # No answer (or a 5xx): the token may or may not be spent. The access token we
+                # have is still the best there is while it lives.
+                if not current.expires_within(0, self._now()):
+                    log.warning("DigiKey token refresh failed; using the current access token "
+                                "until it expires")
+                    self._tokens = current
+                    return current.access_token
+                raise
+            self.store.save(new)  # the old refresh token is dead now: persist before any use
             self._tokens = new
             self._refreshed_at = time.monotonic()
             log.info("DigiKey access token refreshed")

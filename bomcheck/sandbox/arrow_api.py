@@ -100,6 +100,17 @@ async def handle_search(request: web.Request) -> web.Response:
     return _answer(body)
 
 
+def fault_response(request: web.Request, error: tuple[str, str] | None, *, html: bool = False
+                   ) -> web.Response:
+    """A fault switched on in SandboxConfig: an HTML page, or an error in a 200 as Arrow sends them."""
+    if html:
+        return web.Response(text="<html><body><h1>Service temporarily unavailable</h1></body></html>",
+                            content_type="text/html")
+    code, message = error or ("500", "Internal error")
+    version = request.match_info.get("version", "v3")
+    return _answer(error_body(version, code, message, elapsed_ms=0.0))
+
+
 def parse_request(query: Mapping[str, str]) -> SearchRequest:
     """The search the query asks for; ArrowRequestError for bad credentials, format or paging."""
     login_ok = secrets.compare_digest(query.get("login", "").encode(), SANDBOX_ARROW_LOGIN.encode())

@@ -19,7 +19,9 @@ Our assumptions where the seed is silent or cut off (keep them here):
   CustomerLocationResponse, the three Products paths of BondedInventoryProductResponse (the
   per-part path: the lines of that one DigiKey part number, 404 when the account has none).
 - ShippingAddress is `{CompanyName, AddressLine1, AddressLine2, City, State, ZipCode, CountryCode}`.
-- An account other than the demo one has no bonded agreement: 403 in DKProblemDetails shape.
+- An account other than the demo one has no bonded agreement: 403 in DKProblemDetails shape
+  (SandboxConfig.digikey_bonded_agreement=False: the demo user has none either, on every path).
+- SandboxConfig.digikey_error_shape picks the error bodies: "mixed" (above), "api" or "problem".
 - ReserveQuantity is the bonded quantity available to release; UnitPrice is a JSON number.
 - Accepted redirect URIs: SANDBOX_REDIRECT_URI, or any http(s) URI on localhost / 127.0.0.1 / [::1]
   (for a local callback server); a missing redirect_uri means SANDBOX_REDIRECT_URI.
@@ -35,6 +37,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -56,6 +59,9 @@ SUPPLY_CHAIN_PREFIX = "/SupplyChain/v1"
 CODE_LIFETIME = 60.0
 REFRESH_LIFETIME = 90 * 24 * 3600
 ERROR_RESPONSE_VERSION = "3.0.0"
+# "mixed": ApiErrorResponse for most errors, DKProblemDetails for the 403 (as seen in the wild);
+# "api" / "problem": every error in that one shape.
+ERROR_SHAPES = ("mixed", "api", "problem")
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _REQUEST_ID_KEY = "digikey_request_id"
 
@@ -159,9 +165,14 @@ class DigiKeyApi:
     """The OAuth server and the Supply Chain API, with their tokens, codes and daily quota."""
 
     def __init__(self, *, token_lifetime: int = 1800, daily_quota: int = 1000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, bonded_agreement: bool = True,
+                 error_shape: str = "mixed") -> None:
+        if error_shape not in ERROR_SHAPES:
+            raise ValueError(f"error_shape must be one of {ERROR_SHAPES}")
         self.token_lifetime = token_lifetime
         self.daily_quota = daily_quota
+        self.bonded_agreement = bonded_agreement  # False: even the demo account gets 403
+        self.error_shape = error_shape
         self.clock = clock
         self.quota_used = 0
         self._codes: dict[str, _Grant] = {}
@@ -197,10 +208,14 @@ class DigiKeyApi:
             response.headers["X-BurstLimit-Limit"] = str(burst.limit)
             response.headers["X-BurstLimit-Remaining"] = str(burst.remaining)
             response.headers["X-BurstLimit-Reset"] = str(burst.reset_seconds)
+            reset_at = datetime.now(timezone.utc) + timedelta(seconds=burst.reset_seconds)
+            response.headers["X-BurstLimit-ResetTime"] = reset_at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def api_error(self, request: web.Request, status: int, message: str, details: str = "",
                   headers: Mapping[str, str] | None = None) -> web.Response:
-        """An answer in DigiKey's ApiErrorResponse shape."""
+        """An answer in DigiKey's ApiErrorResponse shape (DKProblemDetails if so configured)."""
+        if self.error_shape == "problem":
+            return self.problem(request, status, message, details, headers=headers, _shape=False)
         body = {
             "ErrorResponseVersion": ERROR_RESPONSE_VERSION,
             "StatusCode": status,
@@ -211,8 +226,11 @@ class DigiKeyApi:
         }
         return web.json_response(body, status=status, headers=headers)
 
-    def problem(self, request: web.Request, status: int, title: str, detail: str) -> web.Response:
-        """An answer in DigiKey's DKProblemDetails (RFC 7807) shape."""
+    def problem(self, request: web.Request, status: int, title: str, detail: str,
+                headers: Mapping[str, str] | None = None, _shape: bool = True) -> web.Response:
+        """An answer in DigiKey's DKProblemDetails (RFC 7807) shape (ApiErrorResponse if so configured)."""
+        if _shape and self.error_shape == "api":
+            return self.api_error(request, status, title, detail, headers=headers)
         body = {
             "type": f"https://httpstatuses.io/{status}",
             "title": title,
@@ -222,7 +240,8 @@ class DigiKeyApi:
             "correlationId": self.request_id(request),
             "errors": {},
         }
-        return web.json_response(body, status=status, content_type="application/problem+json")
+        return web.json_response(body, status=status, content_type="application/problem+json",
+                                 headers=headers)
 
     def throttled_response(self, request: web.Request, retry_after: int, burst: Burst) -> web.Response:
         """The 429 of the per-second burst limit: wait `retry_after` seconds and try again."""
@@ -335,14 +354,20 @@ class DigiKeyApi:
         if refusal is not None:
             return refusal
         account_id = request.match_info["accountId"]
-        if not catalog.has_bonded_agreement(account_id):
+        if not (self.bonded_agreement and catalog.has_bonded_agreement(account_id)):
             return self.problem(request, 403, "Forbidden",
                                 f"Account {account_id} has no bonded inventory agreement with DigiKey")
         return None
 
+    def _agreement_refusal(self, request: web.Request) -> web.Response | None:
+        if self.bonded_agreement:
+            return None
+        return self.problem(request, 403, "Forbidden",
+                            "This user's accounts have no bonded inventory agreement with DigiKey")
+
     async def locations(self, request: web.Request) -> web.Response:
         """GET /BondedQuantity/Locations: the locations of the authenticated (demo) account."""
-        refusal = self._refusal(request)
+        refusal = self._refusal(request) or self._agreement_refusal(request)
         if refusal is not None:
             return refusal
         return web.json_response([location_json(loc)
@@ -380,7 +405,7 @@ class DigiKeyApi:
 
     async def all_products(self, request: web.Request) -> web.Response:
         """GET /BondedQuantity/Products: every bonded line across the user's locations."""
-        refusal = self._refusal(request)
+        refusal = self._refusal(request) or self._agreement_refusal(request)
         if refusal is not None:
             return refusal
         records = catalog.bonded_inventory(SANDBOX_DIGIKEY_ACCOUNT_ID)

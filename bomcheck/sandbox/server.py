@@ -53,6 +53,10 @@ class SandboxConfig:
     token_lifetime: int = 1800  # DigiKey access token lifetime (expires_in), seconds
     daily_quota: int = 1000  # DigiKey Supply Chain calls per "day" (the server's lifetime)
     clock: Callable[[], float] = time.monotonic  # for token/code expiry and the rate windows
+    digikey_bonded_agreement: bool = True  # False: Supply Chain answers 403 for every account
+    digikey_error_shape: str = "mixed"  # "mixed", "api" (ApiErrorResponse) or "problem" (DKProblemDetails)
+    arrow_error: tuple[str, str] | None = None  # (returnCode, returnMsg) every search answers in a 200
+    arrow_html: bool = False  # every search answers an HTML maintenance page (HTTP 200)
 
 
 @dataclass
@@ -132,6 +136,8 @@ async def _answer(state: _Sandbox, api: str, request: web.Request, handler: Hand
         if api == "arrow":
             return arrow_api.throttled_response(request.path, _retry_after(wait))
         return state.digikey.throttled_response(request, _retry_after(wait), window.burst())
+    if api == "arrow" and (state.config.arrow_error or state.config.arrow_html):
+        return arrow_api.fault_response(request, state.config.arrow_error, html=state.config.arrow_html)
     try:
         return await handler(request)
     except web.HTTPException as exc:
@@ -168,7 +174,8 @@ def make_app(config: SandboxConfig | None = None) -> web.Application:
     """One aiohttp app serving Arrow's token search, DigiKey's OAuth and Supply Chain, and stats."""
     config = config or SandboxConfig()
     digikey = DigiKeyApi(token_lifetime=config.token_lifetime, daily_quota=config.daily_quota,
-                         clock=config.clock)
+                         clock=config.clock, bonded_agreement=config.digikey_bonded_agreement,
+                         error_shape=config.digikey_error_shape)
     state = _Sandbox(config=config, digikey=digikey)
     if config.arrow_rate is not None:
         state.windows["arrow"] = SlidingWindow(config.arrow_rate, config.clock)
