@@ -109,6 +109,11 @@ def test_corpus_file_is_refused_with_its_reason(name):
     assert "--mpn-column" in str(caught.value)
 
 
+def test_msp430_descriptions_in_the_mpn_column_are_not_queried():
+    bom = read_bom(CORPUS / "altium-ad13-msp430-chinese-sections.xls")
+    assert {line.mpn for line in bom.lines if line.mpn} == {"SP3232EEN", "MSP430F149", "AMS1117-3.3"}
+
+
 def test_hackrf_per_designator_and_grouped_exports_give_the_same_parts():
     per_ref = read_bom(CORPUS / "hackrf-one-2014-kicad-fieldN-semicolon.csv")
     grouped = read_bom(CORPUS / "hackrf-one-2016-kicad-bom-scripts.csv")

@@ -22,6 +22,7 @@ from bomcheck.bom.columns import ColumnMap, dnp_word, footprint_like, mpn_like, 
 from bomcheck.model import Alternate, BomLine, normalize_mpn
 
 MAX_RANGE_EXPANSION = 1000
+_CJK_RE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uff60]")
 _TOTAL_RE = re.compile(r"^(grand\s*)?(sub\s*)?totals?\b|^sum\b|^total\s+general", re.IGNORECASE)
 _NOTE_RE = re.compile(r"^(\*?\s*notes?|remarks?|comments?)\b", re.IGNORECASE)
 _RANGE_RE = re.compile(r"^([A-Za-z_]+)(\d+)-([A-Za-z_]*)(\d+)$")
@@ -254,10 +255,22 @@ def clean_mpn(raw: str | None, notes: list[str]) -> tuple[str | None, bool]:
         return None, dnp  # a word ('LED', 'Fiducial') or prose ('Header, 16-Pin, Dual row')
     if value_like(candidate) and not re.fullmatch(r"\d{4,}", candidate):  # 5010 is a Keystone part
         return None, dnp
+    if _description_in_cjk(candidate):
+        return None, dnp
     if candidate.endswith((".", ",")) and len(candidate) > 4:
         notes.append(f"MPN {candidate!r} read as {candidate.rstrip('.,')!r} (stray trailing punctuation)")
         candidate = candidate.rstrip(".,")
     return candidate, dnp
+
+
+def _description_in_cjk(text: str) -> bool:
+    """A description in CJK ('铝电解电容贴片 10uF/30V', '四脚按键6*6*6').
+
+    CJK after a Latin start ('KT-0805翠绿', a colour suffix) stays an MPN.
+    """
+    if not _CJK_RE.search(text):
+        return False
+    return bool(_CJK_RE.match(text)) or any(ch.isspace() for ch in text)
 
 
 def _note_like(inside: str) -> bool:

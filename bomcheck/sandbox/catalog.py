@@ -117,7 +117,6 @@ LAST_TIER_MAX = 99999999  # Arrow's "no upper bound" sentinel on the last price 
 _PRICE_STEP = Decimal("0.0001")
 _PRICE_FLOOR = Decimal("0.0010")
 _DECIMAL = Context(prec=28)
-_PIPELINE_BASE = date(2026, 9, 1)
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 
@@ -477,7 +476,8 @@ def _pipeline(dice: _Dice, pack: int) -> tuple[tuple[str, int], ...]:
         return ()
     deliveries = []
     for _ in range(dice.between(1, 2)):
-        day = _PIPELINE_BASE + timedelta(days=dice.below(240))
+        # Due dates lie ahead of the day the sandbox runs, as a real pipeline's do.
+        day = date.today() + timedelta(days=7 + dice.below(240))
         quantity = pack * dice.between(1, 4) if pack > 1 else 100 * dice.between(1, 30)
         deliveries.append((day, quantity))
     deliveries.sort()
