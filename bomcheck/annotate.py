@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -169,7 +170,8 @@ def _load_bom_sheet(report: Report, output: Path) -> tuple[Workbook, Worksheet]:
     """The workbook to write and its BOM sheet: the user's own workbook, or a new one for text."""
     bom = report.bom
     suffix = bom.path.suffix.lower()
-    if suffix not in OUTPUT_SUFFIXES:
+    # The reader goes by content: an old .xls renamed .xlsx is read, but openpyxl cannot reopen it.
+    if suffix not in OUTPUT_SUFFIXES or not zipfile.is_zipfile(bom.path):
         return _grid_workbook(bom.grid)
     # Macros survive only into an .xlsm output: an .xlsx holding VBA will not open in Excel.
     keep_vba = suffix == ".xlsm" and output.suffix.lower() == ".xlsm"

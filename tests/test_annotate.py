@@ -342,3 +342,21 @@ def test_default_output_path() -> None:
     assert default_output_path(Path("/x/board.xlsx")) == Path("/x/board.checked.xlsx")
     assert default_output_path(Path("/x/board.csv")) == Path("/x/board.checked.xlsx")
     assert default_output_path(Path("/x/board.XLSM")) == Path("/x/board.checked.xlsm")
+
+
+def test_an_old_xls_renamed_xlsx_is_annotated_from_its_grid(tmp_path: Path) -> None:
+    from bomcheck.pricing import plan_line
+
+    real = Path(__file__).resolve().parent.parent / "sample_boms" / "real"
+    source = tmp_path / "legacy.xlsx"  # BIFF8 content under an .xlsx name: openpyxl cannot open it
+    source.write_bytes((real / "parallella-porcupine-kicad-legacy-header.xls").read_bytes())
+    bom = read_bom(source)
+    results = tuple(plan_line(line, {}, 1) for line in bom.lines)
+    report = Report(bom=bom, boards=1, results=results, sources=(),
+                    checked_at=datetime.now(timezone.utc))
+    workbook = openpyxl.load_workbook(write_report(report, tmp_path / "out.xlsx"))
+    sheet = workbook["BOM"]
+    headers = [cell.value for cell in sheet[bom.header_row]]
+    assert "MFRPN" in headers and "Status" in headers
+    mpns = [sheet.cell(row=line.row, column=bom.column_index["mpn"]).value for line in bom.lines]
+    assert [str(m) for m in mpns if m is not None][:2] == [line.mpn for line in bom.lines][:2]
