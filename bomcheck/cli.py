@@ -358,12 +358,24 @@ def auth_digikey(digikey_sandbox: bool, no_listener: bool, listen_timeout: float
               help="Requests per second DigiKey allows before 429 [default: unlimited].")
 @click.option("--latency", type=click.FloatRange(min=0), default=0.0, show_default=True,
               help="Seconds added to every answer.")
+@click.option("--token-lifetime", type=click.IntRange(min=1), default=1800, show_default=True,
+              help="Seconds a DigiKey access token lives (expires_in).")
+@click.option("--daily-quota", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="DigiKey Supply Chain calls allowed per day (the server's lifetime).")
+@click.option("--no-bonded-agreement", is_flag=True,
+              help="Act as an account without a bonded agreement: Supply Chain answers 403.")
+@click.option("--digikey-error-shape", type=click.Choice(["mixed", "api", "problem"]), default="mixed",
+              show_default=True, help="DigiKey error bodies: ApiErrorResponse, DKProblemDetails or both.")
 def sandbox_command(host: str, port: int, arrow_rate: float | None, digikey_rate: float | None,
-                    latency: float) -> None:
+                    latency: float, token_lifetime: int, daily_quota: int, no_bonded_agreement: bool,
+                    digikey_error_shape: str) -> None:
     """Run the sandbox server standalone (point BOMCHECK_ARROW_URL / BOMCHECK_DIGIKEY_URL at it)."""
     try:
-        serve_forever(host, port, SandboxConfig(arrow_rate=arrow_rate, digikey_rate=digikey_rate,
-                                                latency=latency))
+        serve_forever(host, port, SandboxConfig(
+            arrow_rate=arrow_rate, digikey_rate=digikey_rate, latency=latency,
+            token_lifetime=token_lifetime, daily_quota=daily_quota,
+            digikey_bonded_agreement=not no_bonded_agreement, digikey_error_shape=digikey_error_shape,
+        ))
     except BomcheckError as exc:
         _fail(exc)
 
