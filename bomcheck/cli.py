@@ -262,7 +262,7 @@ def _print_summary(outcome: CheckOutcome) -> None:
             per_board = total / scenario.boards
             first = number == 0
             click.echo(f"  {scenario.boards if first else '':>8}  {_money(total, currency):>16}  "
-                       f"{_money(per_board, currency, 4):>14}  "
+                       f"{_money(per_board, currency, 2 if per_board >= 1 else 4):>14}  "
                        + (f"{scenario.coverage:>8.0%}  {scenario.shortages:>5}  {scenario.ncnr_lines:>4}"
                           if first else ""))
     attention = [r for r in report.results if r.status in _ATTENTION]

@@ -111,18 +111,23 @@ def load_settings(
     return _build(values, source_hint=f"{path} or the environment")
 
 
-def _read_config_file(path: Path) -> dict[str, Any]:
-    """The config file flattened to setting names: [arrow] api_key -> arrow_api_key."""
+def read_toml_file(path: Path) -> dict[str, Any]:
+    """A TOML file as a dict; {} when it does not exist; a ConfigError naming it when unreadable."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         return {}
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
-        document = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        raise ConfigError(f"{path} is not valid TOML ({exc}); fix it or remove it") from None
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    """The config file flattened to setting names: [arrow] api_key -> arrow_api_key."""
+    document = read_toml_file(path)
     flat: dict[str, Any] = {}
     for key, value in document.items():
         if isinstance(value, dict):

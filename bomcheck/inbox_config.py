@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from bomcheck.bom import ReaderOptions
 from bomcheck.check import CheckOptions
+from bomcheck.config import read_toml_file
 from bomcheck.errors import ConfigError
 from bomcheck.pricing import Attrition, parse_percent
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 INBOX_CONFIG = "bomcheck.toml"
 READER_SETTINGS = tuple(f.name for f in dataclasses.fields(ReaderOptions) if f.name != "layouts")
@@ -26,16 +21,7 @@ INBOX_SETTINGS = ("boards", "currency", "attrition", "extra", *READER_SETTINGS)
 def read_inbox_config(inbox: Path) -> dict[str, Any]:
     """The inbox's own `bomcheck.toml` as checked values, or {} when there is none."""
     path = Path(inbox) / INBOX_CONFIG
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        document = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path} is not valid TOML ({exc}); fix it or remove it") from None
+    document = read_toml_file(path)
     unknown = sorted(set(document) - set(INBOX_SETTINGS))
     if unknown:
         raise ConfigError(f"{path}: unknown setting {', '.join(unknown)}; "
