@@ -269,8 +269,9 @@ class InboxJob:
     def start(self) -> None:
         """Say what the service will do, and remove what a hard kill left behind."""
         f, o = self.folders, self.options
-        log.info("inbox %s: %d board(s), %s; outputs to %s, inputs then to %s or %s",
-                 f.inbox, o.boards, o.currency, f.out, f.processed, f.failed)
+        log.info("inbox %s: %s board(s), attrition %s, %s; outputs to %s, inputs then to %s or %s",
+                 f.inbox, ", ".join(map(str, o.board_counts)), o.attrition, o.currency, f.out,
+                 f.processed, f.failed)
         self.clean_leftovers()
 
     def clean_leftovers(self) -> None:
@@ -343,7 +344,8 @@ class InboxJob:
         counts = ", ".join(f"{report.count(s)} {s.value}" for s in LineStatus if report.count(s))
         return self._file_away(path, content_hash, FileResult(
             path.name, "checked", outcome.output,
-            message=f"{len(report.results)} lines ({counts}), {report.boards} board(s)"))
+            message=f"{len(report.results)} lines ({counts}), "
+                    f"{', '.join(str(s.boards) for s in report.scenarios)} board(s)"))
 
     def _complete(self, report: Report) -> bool:
         """Worth reusing: no line in ERROR, and every source we run answered (none lost its login)."""

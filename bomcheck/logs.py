@@ -18,7 +18,10 @@ class RedactingFilter(logging.Filter):
         self.secrets: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a mistaken format must cost a log line, never the service
+            message = f"{record.msg!s} {record.args!r}"
         for secret in self.secrets:
             message = message.replace(secret, "***")
         record.msg, record.args = redact_query_secrets(message), None

@@ -146,3 +146,21 @@ def test_a_bad_inbox_config_stops_the_service_at_start(tmp_path):
     result = CliRunner().invoke(main, ["watch", str(tmp_path), "--state", str(tmp_path / "s"), "--sandbox"])
     assert result.exit_code == 3
     assert "unknown setting bords" in result.output
+
+
+def test_build_quantities_and_attrition_from_the_command_line_reach_every_file(tmp_path, watchers):
+    import openpyxl
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "bomcheck.toml").write_text('attrition = "10%"\n')  # wins over --attrition
+    watcher = watchers(0.0, "--boards", "10,100", "--attrition", "2%")
+    watcher.wait_for_log("watching ")
+    shutil.copyfile(DEMO_BOM, inbox / "demo.xlsx")
+    wait_for(lambda: visible(inbox / "processed") == ["demo.xlsx"])
+    assert watcher.stop() == 0
+    log = watcher.text()
+    assert "10, 100 board(s), attrition 10%" in log
+    assert "demo.xlsx: 22 lines" in log and "10, 100 board(s)" in log.split("demo.xlsx: 22 lines")[1]
+    scenarios = openpyxl.load_workbook(inbox / "out" / "demo.checked.xlsx")["Scenarios"]
+    assert [row[0] for row in scenarios.iter_rows(min_row=2, values_only=True)] == [10, 100]
