@@ -87,7 +87,8 @@ def test_notes_column_dnp(tmp_path, cell, dnp):
     ("NA(22R/R0603)", None, True), ("NS(LM358DR)", "LM358DR", True), ("BAT54C(SOT23-3)", "BAT54C", False),
     ("10k", None, False), ("0.1uF", None, False), ("5010", "5010", False), ("DNP", None, True),
     ("铝电解电容贴片 10uF/30V", None, False), ("四脚按键6*6*6", None, False),
-    ("KT-0805翠绿", "KT-0805翠绿", False),
+    ("KT-0805翠绿", "KT-0805翠绿", False), ("LED/YELLOW/0603", None, False), ("NA/R0402", None, True),
+    ("MCP2551-I/SN", "MCP2551-I/SN", False), ("WPM2015-3/TR", "WPM2015-3/TR", False),
 ])
 def test_mpn_cell_conventions(tmp_path, mpn_cell, mpn, dnp):
     path = csv_bom(tmp_path, f"Designator,MPN\nR1,{mpn_cell}\n")

@@ -83,7 +83,9 @@ def test_shipped_olimex_is_refused_then_read_with_its_mpn_column():
     with pytest.raises(BomError, match=r"no MPN column found.*'Designation', is"):
         read_bom(path)
     bom = read_bom(path, ReaderOptions(mpn_column="Designation"))
-    assert sum(1 for line in bom.lines if line.dnp) == 7
+    # 7 'NA(...)'/'NS(...)' wrapped designations, and R44,R49 whose designation is 'NA/R0402'
+    assert sum(1 for line in bom.lines if line.dnp) == 8
+    assert next(line for line in bom.lines if "R44" in line.refdes).dnp
 
 
 @pytest.mark.parametrize("name", ["limesdr-usb-1v4-altium-nf.xls", "hackrf-jellybean-digikey.ods"])

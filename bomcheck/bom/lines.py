@@ -27,6 +27,7 @@ _TOTAL_RE = re.compile(r"^(grand\s*)?(sub\s*)?totals?\b|^sum\b|^total\s+general"
 _NOTE_RE = re.compile(r"^(\*?\s*notes?|remarks?|comments?)\b", re.IGNORECASE)
 _RANGE_RE = re.compile(r"^([A-Za-z_]+)(\d+)-([A-Za-z_]*)(\d+)$")
 _UNDERLINE_RE = re.compile(r"^[_\-=\s]{3,}$")
+_NOT_FITTED_PREFIX_RE = re.compile(r"^(NA|NS|DNP|DNI|DNF)/", re.IGNORECASE)
 _WRAPPED_DNP_RE = re.compile(r"^\s*(NA|NS|NF|DNP|DNI|DNF)\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
 _NF_LIST_RE = re.compile(r"\b(?:NF|DNP|DNI|NA|NS)\s*\(([^)]*)\)", re.IGNORECASE)
 _PACKAGE_RE = re.compile(r"SOT|SOIC|SOP|QFN|DFN|QFP|BGA|TO-?\d|DO-?\d|MSOP|DIP|SOD|LGA|CSP|SC-?\d|"
@@ -257,10 +258,21 @@ def clean_mpn(raw: str | None, notes: list[str]) -> tuple[str | None, bool]:
         return None, dnp
     if _description_in_cjk(candidate):
         return None, dnp
+    if _NOT_FITTED_PREFIX_RE.match(candidate):  # Olimex 'NA/R0402': not assembled
+        return None, True
+    if _slash_description(candidate):
+        return None, dnp
     if candidate.endswith((".", ",")) and len(candidate) > 4:
         notes.append(f"MPN {candidate!r} read as {candidate.rstrip('.,')!r} (stray trailing punctuation)")
         candidate = candidate.rstrip(".,")
     return candidate, dnp
+
+
+def _slash_description(text: str) -> bool:
+    """'LED/YELLOW/0603', '22uF/6.3V/20%/X5R': fields of a description, not an MPN ('MCP2551-I/SN' is one)."""
+    fields = [field for field in text.split("/") if field]
+    return len(fields) >= 3 and any(value_like(field) or footprint_like(field) or field.isdigit()
+                                    for field in fields[1:])
 
 
 def _description_in_cjk(text: str) -> bool:
