@@ -78,7 +78,7 @@ def _unit_price(result: LineResult) -> Value:
 
 def _where(purchase: Purchase) -> str:
     offer = purchase.offer
-    return f"{offer.source}: {offer.seller} {offer.sku}".strip()
+    return f"{offer.where} {offer.sku}".strip()
 
 
 def _best_source(result: LineResult) -> Value:

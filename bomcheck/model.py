@@ -111,6 +111,14 @@ class Offer:
     compliance: tuple[tuple[str, str], ...] = ()  # (label, value), e.g. ("eurohs", "Compliant")
     links: tuple[tuple[str, str], ...] = ()  # (type, url): datasheet, detail page...
 
+    @property
+    def where(self) -> str:
+        """Source and seller, without saying the source twice ('Arrow Europe (EUROPE)', 'Arrow: Verical')."""
+        first_word = self.source.split()[0].lower() if self.source else ""
+        if first_word and self.seller.lower().startswith(first_word):
+            return self.seller
+        return f"{self.source}: {self.seller}" if self.seller else self.source
+
 
 @dataclass(frozen=True)
 class Query:
@@ -248,8 +256,12 @@ class LineResult:
 
     @property
     def ncnr_risk(self) -> bool:
-        """An NCNR purchase with parts over need: the excess can never be returned."""
-        return any(purchase.offer.ncnr and purchase.excess > 0 for purchase in self.purchases)
+        """An open-market NCNR purchase with parts over need: the excess can never be returned.
+
+        Bonded stock is left out: the customer is already committed to all of it.
+        """
+        return any(purchase.offer.ncnr and not purchase.offer.bonded and purchase.excess > 0
+                   for purchase in self.purchases)
 
     @property
     def bought_up(self) -> bool:

@@ -153,7 +153,7 @@ def test_values_per_line(written) -> None:
     assert ok["Unit Price"].number_format == '#,##0.0000 "USD"'
     assert ok["Ext. Price"].value == pytest.approx(1.23)
     assert ok["Ext. Price"].number_format == '#,##0.00 "USD"'
-    assert ok["Best Source"].value == "Arrow: Arrow Americas A-1"
+    assert ok["Best Source"].value == "Arrow Americas A-1"  # the seller names the source already
     assert ok["Status"].value == "OK"
 
     short = result_row(sheet, 4)

@@ -224,3 +224,13 @@ def test_an_ambiguous_answer_is_never_planned_silently():
     assert with_bonded.status is LineStatus.OK
     assert with_bonded.purchase is not None and with_bonded.purchase.offer is bonded
     assert "several parts" in with_bonded.reason
+
+
+@pytest.mark.parametrize(("source", "seller", "where"), [
+    ("Arrow", "Arrow Europe (EUROPE)", "Arrow Europe (EUROPE)"),
+    ("Arrow", "Verical (VERICAL)", "Arrow: Verical (VERICAL)"),
+    ("DigiKey Bonded", "DigiKey bonded inventory", "DigiKey bonded inventory"),
+    ("Arrow", "", "Arrow"),
+])
+def test_an_offer_says_where_it_is_without_repeating_the_source(source, seller, where):
+    assert offer(source=source, seller=seller).where == where

@@ -257,6 +257,17 @@ def test_ncnr_with_excess_is_a_risk_and_without_is_not():
     assert exact.ncnr and not exact.ncnr_risk
 
 
+def test_bonded_ncnr_released_over_need_is_no_new_risk():
+    # The customer is committed to all of its bonded stock: releasing 100 for a need of 30 adds none.
+    released = one_line("""
+        seller stock moq mult breaks flags
+        bond   500   100 1    1:0.05 bonded,ncnr
+        """, 30)
+    assert released.ncnr and released.purchase.excess == 70
+    assert not released.ncnr_risk
+    assert not any("RISK" in note for note in released.notes)
+
+
 def test_shortage_reports_lead_time_and_pipeline_dates():
     result = one_line(CASES["zero stock anywhere: the cheapest backorder, all of it short"][1], 50)
     assert result.status is LineStatus.SHORT and result.shortage == 50

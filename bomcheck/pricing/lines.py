@@ -167,7 +167,7 @@ def _stock_of(lookup: Lookup) -> int | None:
 def _purchase_notes(purchases: Sequence[Purchase]) -> list[str]:
     notes = []
     for purchase in purchases:
-        offer, where = purchase.offer, f"{purchase.offer.source} {purchase.offer.seller}"
+        offer, where = purchase.offer, purchase.offer.where
         if purchase.offer.bonded:
             notes.append(f"release {purchase.buy_qty} from {offer.source} (bonded first)")
         elif len(purchases) > 1:
@@ -181,7 +181,9 @@ def _purchase_notes(purchases: Sequence[Purchase]) -> list[str]:
             size = offer.multiple if why == "order multiple" else offer.moq
             notes.append(f"buys {purchase.excess} over need ({why} {size})")
         if offer.ncnr:
-            risk = f"; RISK: {purchase.excess} over need can never be returned" if purchase.excess else ""
+            # Bonded stock is already the customer's commitment: releasing more adds no new liability.
+            risky = purchase.excess and not offer.bonded
+            risk = f"; RISK: {purchase.excess} over need can never be returned" if risky else ""
             notes.append(f"NCNR at {where}{risk}")
     return notes
 
