@@ -50,8 +50,8 @@ def _stock(result: LineResult, source: str) -> Value:
 
 
 def _status(result: LineResult) -> str:
-    reason = result.reason.strip()
-    return f"{result.status.value} — {reason}" if reason else result.status.value
+    # The status alone, so that the autofilter offers OK / SHORT / ... and not one value per line.
+    return result.status.value
 
 
 def _currency(result: LineResult) -> str | None:
@@ -90,7 +90,8 @@ def _best_source(result: LineResult) -> Value:
 
 
 def _notes(result: LineResult) -> Value:
-    notes = list(result.notes)
+    notes = [result.reason.strip()] if result.reason.strip() else []
+    notes += [note for note in result.notes if note not in notes]
     if result.need_attrition:
         notes.insert(0, f"need {result.need} = {result.need_base} + {result.need_attrition} attrition")
     return "; ".join(notes) or None

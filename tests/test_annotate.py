@@ -161,22 +161,24 @@ def test_values_per_line(written) -> None:
     assert short["NCNR"].value == "YES"
     assert short["Lead Time (wk)"].value == "—"  # nothing to say, but never a blank cell
     assert short["Unit Price"].value == "—" and short["Ext. Price"].value == "—"
-    assert short["Status"].value == "SHORT — 120 in stock, need 400"
+    assert short["Status"].value == "SHORT"  # the status alone: the autofilter lists each once
+    assert short["Notes"].value.startswith("120 in stock, need 400")
 
     dnp = result_row(sheet, 5)
     assert dnp["Status"].value == "DNP"
     assert dnp["Arrow Stock"].value == "—"  # not asked by design, unlike "not checked"
     assert dnp["NCNR"].value == "—" and dnp["Buy Qty"].value == "—"
     assert dnp["Best Source"].value == "—"
-    assert result_row(sheet, 6)["Status"].value == "NO MPN — no MPN"
+    assert result_row(sheet, 6)["Status"].value == "NO MPN"
+    assert result_row(sheet, 6)["Notes"].value == "no MPN"
 
 
 def test_formula_like_text_is_stored_as_text(written) -> None:
     row = result_row(written["BOM"], 7)
     assert row["Best Source"].value == 'DigiKey Bonded: =HYPERLINK("http://x") @D'
-    assert row["Status"].value == "OK — =1+1"
+    assert row["Notes"].value == "=1+1"
     sheet = written["BOM"]
-    assert all(cell.data_type == "s" for cell in (row["Best Source"], row["Status"]))
+    assert all(cell.data_type == "s" for cell in (row["Best Source"], row["Notes"]))
     assert sheet.cell(row=7, column=6 + 9).data_type == "s"
 
 
