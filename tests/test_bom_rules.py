@@ -180,6 +180,31 @@ def test_any_grid_gives_lines_or_a_bom_error(grid):
     assert all(line.row > header.row and line.qty >= 0 for line in lines)
 
 
+_SHEET_SAFE = str.maketrans("", "", "".join(map(chr, [*range(0, 9), 11, 12, *range(14, 32)])))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(cells, max_size=6), max_size=12))
+def test_any_workbook_gives_lines_or_a_bom_error(tmp_path, grid):
+    """The whole read path of a real .xlsx (sheet choice, header, columns, lines) on any grid."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in grid:
+        # openpyxl refuses control characters and infinities: those cannot be in a real workbook
+        sheet.append([c.translate(_SHEET_SAFE) if isinstance(c, str) else
+                      None if isinstance(c, float) and (c != c or abs(c) == float("inf")) else c
+                      for c in row])
+    path = tmp_path / "fuzz.xlsx"
+    workbook.save(path)
+    try:
+        bom = read_bom(path)
+    except BomError:
+        return
+    assert all(line.row > bom.header_row and line.qty >= 0 for line in bom.lines)
+    assert bom.columns["mpn"] is not None
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=200))
 def test_any_text_file_gives_lines_or_a_bom_error(tmp_path_factory, body):
