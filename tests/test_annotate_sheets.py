@@ -140,6 +140,7 @@ def test_header_frozen_and_filtered(workbook):
 def test_summary(workbook):
     summary = {row[0]: row[1] for row in workbook["Summary"].iter_rows(values_only=True)}
     assert summary["Boards"] == "10, 100" and summary["Attrition"] == "2%"
+    assert summary["Data age"].startswith("live")  # no cache yet: every answer is from this run
     assert summary["Source: DigiKey Bonded"] == "not checked: no login"
     # 10 boards: OK 2.10 + SHORT 15 x 2.00 + NCNR 1000 x 0.01 = 42.10 USD; EUR 21 x 0.25 = 5.25
     assert summary["Total cost at 10 boards (USD)"] == pytest.approx(42.10)

@@ -43,6 +43,7 @@ def summary_rows(report: Report, sheet_title: str) -> list[Row]:
         ("Boards", boards, None),
         ("Attrition", report.attrition or "none", None),
         ("Currency", report.currency, None),
+        ("Data age", "live: every answer was asked during this run (nothing cached)", None),
     ]
     for source in report.sources:
         state = "checked" if source.checked else f"not checked: {source.message or 'no reason given'}"
