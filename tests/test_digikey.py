@@ -15,17 +15,15 @@ import pytest
 from aioresponses import CallbackResult, aioresponses
 
 from bomcheck.distributors.base import HttpResponse, Transport
-from bomcheck.distributors.digikey import (
-    DIGIKEY_PRODUCTION_URL,
+from bomcheck.distributors.digikey import DIGIKEY_PRODUCTION_URL, DigiKeyBondedSource, match_items
+from bomcheck.distributors.digikey_auth import OAuthTokenProvider
+from bomcheck.distributors.digikey_errors import error_message
+from bomcheck.distributors.digikey_parse import (
     BondedItem,
-    DigiKeyBondedSource,
     bonded_item_from_json,
     bonded_offer,
-    error_message,
-    match_items,
     parse_products,
 )
-from bomcheck.distributors.digikey_auth import OAuthTokenProvider
 from bomcheck.distributors.token_store import MemoryTokenStore, Tokens
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import LookupStatus, PriceBreak, Query

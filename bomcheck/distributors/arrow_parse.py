@@ -1,0 +1,267 @@
+"""Arrow token-search answers (v3/v4 layouts) as parts and offers: tolerant, skipping what is malformed."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from bomcheck.distributors import fields
+from bomcheck.errors import SourceError, SourceUnavailable
+from bomcheck.model import Offer, PipelineDelivery, PriceBreak
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ArrowPart:
+    """One PartList entry: a manufacturer part as Arrow lists it, with one Offer per sourcePart."""
+
+    item_id: str
+    part_num: str
+    mfr_cd: str
+    mfr_name: str
+    description: str
+    offers: tuple[Offer, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArrowPage:
+    """One page of a token search: the parts on it and Arrow's total match count."""
+
+    parts: tuple[ArrowPart, ...]
+    total_items: int
+
+
+# --------------------------------------------------------------------------- tolerant readers
+
+
+def _get(mapping: Any, key: str) -> Any:
+    """mapping[key], falling back to a case-insensitive key match; None when absent or no mapping."""
+    if not isinstance(mapping, Mapping):
+        return None
+    if key in mapping:
+        return mapping[key]
+    folded = key.casefold()
+    for name, value in mapping.items():
+        if isinstance(name, str) and name.casefold() == folded:
+            return value
+    return None
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A JSON list as a list; a lone object as a one-item list; anything else as empty."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, Mapping):
+        return [value]
+    return []
+
+
+def _mappings(value: Any) -> Iterator[Mapping[str, Any]]:
+    return (item for item in _as_list(value) if isinstance(item, Mapping))
+
+
+# --------------------------------------------------------------------------- response
+
+
+def parse_response(body: Any, *, currency: str | None = None) -> ArrowPage:
+    """One token-search answer (v3 or v4 layout) as an ArrowPage.
+
+    Arrow answers errors with HTTP 200: `transactionArea[0].response.success` false or a
+    non-zero `returnCode` raises SourceError("Arrow: <returnMsg>") (SourceUnavailable when the
+    message is about the login or key). A missing or empty `data`/`PartList` is a miss: an
+    empty page. Malformed parts and offers are skipped, never fatal. `currency` is the one
+    asked for with utm_currency, used only for sources that name no currency of their own.
+    """
+    result = _get(body, "itemserviceresult")
+    if not isinstance(result, Mapping):
+        raise SourceError("Arrow: unexpected answer (no itemserviceresult)")
+    total: int | None = None
+    for area in _mappings(_get(result, "transactionArea")):
+        _raise_for_transaction(_get(area, "response"))
+        sequence = _get(area, "responseSequence")
+        if total is None:
+            total = fields.integer(_get(sequence, "totalItems"))
+    parts: list[ArrowPart] = []
+    for data in _mappings(_get(result, "data")):
+        for raw in _as_list(_get(data, "PartList")):
+            part = _parse_part(raw, currency)
+            if part is not None:
+                parts.append(part)
+    return ArrowPage(parts=tuple(parts), total_items=max(total or 0, len(parts)))
+
+
+_CREDENTIAL_WORDS = re.compile(r"(?i)api ?key|login|credential|unauthori[sz]ed|not authori[sz]ed")
+
+
+def _raise_for_transaction(response: Any) -> None:
+    if not isinstance(response, Mapping):
+        return
+    success = _get(response, "success")
+    code = fields.text(_get(response, "returnCode"))
+    failed = (success is not None and not fields.boolean(success)) or (code not in ("", "0"))
+    if not failed:
+        return
+    message = fields.text(_get(response, "returnMsg")) or f"request failed (returnCode {code or '?'})"
+    error = SourceUnavailable if _CREDENTIAL_WORDS.search(message) else SourceError
+    raise error(f"Arrow: {message}")
+
+
+def _parse_part(raw: Any, currency: str | None) -> ArrowPart | None:
+    if not isinstance(raw, Mapping):
+        log.debug("Arrow: skipping a PartList entry that is not an object")
+        return None
+    part_num = fields.text(_get(raw, "partNum"))
+    if not part_num:
+        log.debug("Arrow: skipping a PartList entry without partNum")
+        return None
+    manufacturer = _get(raw, "manufacturer")
+    offers: list[Offer] = []
+    for source in _sources(_get(raw, "InvOrg")):
+        for source_part in _as_list(_get(source, "sourceParts")):
+            if not isinstance(source_part, Mapping):
+                log.debug("Arrow: skipping a malformed sourcePart of %s", part_num)
+                continue
+            try:
+                offers.append(arrow_offer(raw, source, source_part, default_currency=currency))
+            except (TypeError, ValueError, ArithmeticError) as exc:
+                log.debug("Arrow: skipping a malformed sourcePart of %s: %s", part_num, exc)
+    return ArrowPart(
+        item_id=fields.text(_get(raw, "itemId")),
+        part_num=part_num,
+        mfr_cd=fields.text(_get(manufacturer, "mfrCd")),
+        mfr_name=fields.text(_get(manufacturer, "mfrName")),
+        description=fields.text(_get(raw, "desc")),
+        offers=tuple(offers),
+    )
+
+
+def _sources(inv_org: Any) -> Iterator[Mapping[str, Any]]:
+    """Every source of an InvOrg: v3 `sources[]` and v4 `webSites[].sources[]`, whichever exist."""
+    yield from _mappings(_get(inv_org, "sources"))
+    for web_site in _mappings(_get(inv_org, "webSites")):
+        yield from _mappings(_get(web_site, "sources"))
+
+
+def arrow_offer(
+    part: Mapping[str, Any],
+    source: Mapping[str, Any],
+    source_part: Mapping[str, Any],
+    *,
+    default_currency: str | None = None,
+) -> Offer:
+    """THE mapping of one Arrow sourcePart to an Offer.
+
+    - seller: "<displayName> (<sourceCd>)", e.g. "Verical (VERICAL)", "Arrow Americas (ACNA)".
+    - sku: sourcePartId (the id Arrow's checkout needs), else the deprecated sourcePartNumber.
+    - stock: the sum of `Availability[].fohQty` exactly as given, whatever `availabilityCd`
+      says (QUOTE once came with fohQty 2500, NOSTK/QUOTE usually with 0). Stock is per
+      sourcePart: the same lot can be mirrored under several sources (Verical and ACNA), so
+      adding stock across offers double-counts.
+    - breaks: `Prices.resaleList[]` as (minQty, Decimal(str(price))), ascending. No `Prices`
+      (QUOTE offers) means breaks=(): such an offer has no list price and is never planned
+      at one. Prices in an unknown currency are dropped too (never assume USD).
+    - moq: max(minimumOrderQuantity, first break minQty, 1) — Arrow's MOQ can sit below the
+      first price tier. multiple: packSize (at least 1).
+    - currency: the source's `currency`, else the utm_currency asked for, else "" (no prices).
+    - ncnr: isNcnr; lead_time_weeks: mfrLeadTime as given (documented in weeks; 0 and 99
+      occur and look like placeholders); date_code: dateCode; pipeline: every
+      `Availability[].pipeline[]` (delivery text as written, quantity).
+    - availability: the `availabilityCd`s as given, joined ("CSTRP"); unknown codes stay
+      codes, they never mean "in stock". packaging: containerType.
+    - eccn: eccnCode; hts: htsCode; country_of_origin: countryOfOrigin (any may be missing).
+    - compliance: the part's `EnvData.compliance[]` as (displayLabel, displayValue).
+    - links: (type, uri) of the part's and the sourcePart's `resources[]` meant for people
+      (datasheet, images, detail and cart pages); links into api.arrow.com are left out.
+    """
+    seller_name = fields.text(_get(source, "displayName"))
+    source_code = fields.text(_get(source, "sourceCd"))
+    if seller_name and source_code:
+        seller = f"{seller_name} ({source_code})"
+    else:
+        seller = seller_name or source_code or "Arrow"
+
+    stock = 0
+    pipeline: list[PipelineDelivery] = []
+    codes: list[str] = []
+    for availability in _mappings(_get(source_part, "Availability")):
+        stock += max(0, fields.integer(_get(availability, "fohQty")) or 0)
+        code = fields.text(_get(availability, "availabilityCd")).upper()
+        if code and code not in codes:
+            codes.append(code)
+        for delivery in _mappings(_get(availability, "pipeline")):
+            quantity = fields.integer(_get(delivery, "quantity"))
+            if quantity is not None and quantity > 0:
+                pipeline.append(PipelineDelivery(fields.text(_get(delivery, "delivery")), quantity))
+
+    currency = (fields.text(_get(source, "currency")) or fields.text(default_currency)).upper()
+    breaks = _price_breaks(_get(source_part, "Prices"))
+    if breaks and not currency:
+        log.debug("Arrow: dropping prices of %s from %s: no currency", _get(part, "partNum"), seller)
+        breaks = ()
+
+    moq_candidates = [1, fields.integer(_get(source_part, "minimumOrderQuantity")) or 0]
+    if breaks:
+        moq_candidates.append(breaks[0].min_qty)
+    manufacturer = _get(part, "manufacturer")
+    return Offer(
+        source="Arrow",
+        seller=seller,
+        mpn=fields.text(_get(part, "partNum")),
+        manufacturer=fields.text(_get(manufacturer, "mfrName")) or fields.text(_get(manufacturer, "mfrCd")),
+        sku=(fields.text(_get(source_part, "sourcePartId"))
+             or fields.text(_get(source_part, "sourcePartNumber"))),
+        stock=stock,
+        moq=max(moq_candidates),
+        multiple=max(1, fields.integer(_get(source_part, "packSize")) or 1),
+        breaks=breaks,
+        currency=currency,
+        ncnr=fields.boolean(_get(source_part, "isNcnr")),
+        lead_time_weeks=fields.integer(_get(source_part, "mfrLeadTime")),
+        description=fields.text(_get(part, "desc")),
+        date_code=fields.text(_get(source_part, "dateCode")),
+        pipeline=tuple(pipeline),
+        availability="/".join(codes),
+        packaging=fields.text(_get(source_part, "containerType")),
+        eccn=fields.text(_get(source_part, "eccnCode")),
+        hts=fields.text(_get(source_part, "htsCode")),
+        country_of_origin=fields.text(_get(source_part, "countryOfOrigin")),
+        compliance=tuple(
+            (fields.text(_get(item, "displayLabel")), fields.text(_get(item, "displayValue")))
+            for item in _mappings(_get(_get(part, "EnvData"), "compliance"))
+            if fields.text(_get(item, "displayLabel"))
+        ),
+        links=_links(_get(part, "resources"), _get(source_part, "resources")),
+    )
+
+
+def _links(*resource_lists: Any) -> tuple[tuple[str, str], ...]:
+    """(type, uri) of resources meant for people, in order, without duplicates or API links."""
+    links: dict[tuple[str, str], None] = {}
+    for resources in resource_lists:
+        for resource in _mappings(resources):
+            kind, uri = fields.text(_get(resource, "type")), fields.text(_get(resource, "uri"))
+            host = urlsplit(uri).hostname or ""
+            if kind and uri.startswith(("https://", "http://")) and not host.startswith("api."):
+                links.setdefault((kind, uri), None)
+    return tuple(links)
+
+
+def _price_breaks(prices: Any) -> tuple[PriceBreak, ...]:
+    """The resale ladder, ascending by minQty; tiers without a usable minQty or price are skipped."""
+    by_qty: dict[int, Decimal] = {}
+    for container in _mappings(prices):
+        for tier in _mappings(_get(container, "resaleList")):
+            min_qty = fields.integer(_get(tier, "minQty"))
+            price = fields.price(_get(tier, "price"))
+            if price is None:
+                price = fields.price(_get(tier, "displayPrice"))
+            if min_qty is None or price is None:
+                continue
+            by_qty.setdefault(max(1, min_qty), price)
+    return tuple(PriceBreak(qty, by_qty[qty]) for qty in sorted(by_qty))
