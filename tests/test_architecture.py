@@ -48,8 +48,9 @@ FORBIDDEN = {
     "bomcheck.sheets": ("bomcheck.distributors", "bomcheck.pricing", "bomcheck.fanout", "bomcheck.check"),
     "bomcheck.watch": ("bomcheck.bom", "bomcheck.check", "bomcheck.pricing", "bomcheck.distributors",
                        "bomcheck.annotate", "bomcheck.session"),  # knows nothing of BOMs
-    "bomcheck.distributors.arrow": ("bomcheck.pricing",),
-    "bomcheck.distributors.digikey": ("bomcheck.pricing",),
+    # Distributors report offers; pricing chooses, and check/fanout drive them, never the reverse.
+    "bomcheck.distributors": ("bomcheck.pricing", "bomcheck.check", "bomcheck.fanout", "bomcheck.bom",
+                              "bomcheck.annotate", "bomcheck.sheets", "bomcheck.session", "bomcheck.config"),
 }
 
 
