@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,85 +14,35 @@ import click
 
 from bomcheck import __version__
 from bomcheck.bom import ReaderOptions, read_bom
-from bomcheck.bom.layouts import layout_key, load_layouts, with_layout
+from bomcheck.bom.layouts import layout_key, with_layout
 from bomcheck.check import CheckOptions, CheckOutcome, check_bom
-from bomcheck.config import Settings, config_dir, load_settings, missing_credentials_message
-from bomcheck.distributors.digikey_auth import NOT_LOGGED_IN
+from bomcheck.cli_common import (
+    EXIT_CODES_HELP,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNCHECKED,
+    BoardsList,
+    Percent,
+    fail,
+    layouts_path,
+    maybe_sandbox,
+    reader_options,
+)
+from bomcheck.cli_watch import watch
+from bomcheck.config import Settings, load_settings, missing_credentials_message
 from bomcheck.errors import BomcheckError, ConfigError
 from bomcheck.files import atomic_write_text
-from bomcheck.inbox import InboxFolders, InboxJob, Ledger, exclusive_state, is_own_output
-from bomcheck.inbox_config import inbox_options, read_inbox_config
 from bomcheck.inspection import inspect_json, inspection_lines
-from bomcheck.logs import add_log_file, redact_in_logs, setup_logging
+from bomcheck.logs import redact_in_logs, setup_logging
 from bomcheck.model import Bom, LineStatus
-from bomcheck.pricing import Attrition, parse_percent
-from bomcheck.sandbox.server import SandboxConfig, running_sandbox, serve_forever
-from bomcheck.session import (
-    DIGIKEY_SANDBOX_URL,
-    digikey_logged_in,
-    login_digikey,
-    open_sources,
-    sandbox_settings,
-)
-from bomcheck.watch import WatchConfig, serve
-
-EXIT_OK = 0
-EXIT_UNCHECKED = 1
-EXIT_FATAL = 3
-EXIT_INTERRUPTED = 130
-
-EXIT_CODES_HELP = """\b
-Exit codes:
-  0  every line was checked (whatever its status: OK, SHORT,
-     NOT FOUND, NO MPN or DNP) and the output was written
-  1  the output was written, but some lines could not be
-     checked (status ERROR: a source failed for them)
-  2  usage error (bad option or argument)
-  3  nothing was written: the BOM, the settings or the output
-     path are wrong (the message says what to do)
-"""
+from bomcheck.pricing import Attrition
+from bomcheck.sandbox.server import SandboxConfig, serve_forever
+from bomcheck.session import DIGIKEY_SANDBOX_URL, login_digikey, open_sources
 
 log = logging.getLogger("bomcheck")
 
 _ATTENTION = (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.AMBIGUOUS, LineStatus.NO_MPN,
               LineStatus.ERROR)
-
-
-class BoardsList(click.ParamType):
-    """`100` or `10,100,1000`: build quantities, each a whole number of at least 1."""
-
-    name = "N[,N...]"
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> tuple[int, ...]:
-        if isinstance(value, tuple):
-            return value
-        counts: list[int] = []
-        for part in str(value).split(","):
-            try:
-                count = int(part.strip())
-            except ValueError:
-                self.fail(f"{part.strip()!r} is not a whole number of boards (write e.g. 100 or 10,100,1000)",
-                          param, ctx)
-            if count < 1:
-                self.fail(f"{count} boards: build at least 1 board", param, ctx)
-            if count not in counts:
-                counts.append(count)
-        return tuple(counts)
-
-
-class Percent(click.ParamType):
-    """`2%` or `2`: a non-negative percentage."""
-
-    name = "PERCENT"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Decimal:
-        if isinstance(value, Decimal):
-            return value
-        try:
-            return parse_percent(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,48 +56,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     setup_logging(verbose=verbose, quiet=quiet)
 
 
-_READER_COLUMNS = (
-    ("mpn", "manufacturer part numbers", "'Field2', 'LibRef'"),
-    ("qty", "the quantity per board", "'Qty fix'"),
-    ("manufacturer", "manufacturer names", "'Vendor'"),
-    ("refdes", "designators", "'Ref'"),
-    ("description", "descriptions", "'Details'"),
-    ("digikey", "DigiKey part numbers", "'Cat#'"),
-    ("dnp", "the fitted / not fitted mark", "'Install Option'"),
-    ("customer-pn", "your internal part numbers", "'Item Number'"),
-    ("attrition", "per-line attrition", "'Spares'"),
-)
-
-
-def layouts_path() -> Path:
-    """Where `inspect --save-layout` keeps the column maps it saved."""
-    return config_dir() / "layouts.json"
-
-
-def reader_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add --sheet, --header-row and the --*-column overrides; the command gets `reader: ReaderOptions`."""
-    names = ["sheet", "header_row", *(f"{role.replace('-', '_')}_column" for role, _, _ in _READER_COLUMNS)]
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        given = {name: kwargs.pop(name) for name in names}
-        try:
-            layouts = load_layouts(layouts_path())
-        except BomcheckError as exc:
-            _fail(exc)
-        kwargs["reader"] = ReaderOptions(**given, layouts=layouts)
-        return command(*args, **kwargs)
-
-    decorated: Callable[..., Any] = wrapper
-    for role, what, example in reversed(_READER_COLUMNS):
-        decorated = click.option(f"--{role}-column", metavar="HEADER",
-                                 help=f"The header of the column holding {what}, when bomcheck "
-                                      f"guesses wrong (e.g. {example}).")(decorated)
-    decorated = click.option("--header-row", type=click.IntRange(min=1), metavar="N",
-                             help="The row holding the column headers (1-based; CSV: record "
-                                  "number) [default: found by scoring the first 40 rows].")(decorated)
-    return click.option("--sheet", help="The sheet that holds the BOM [default: the one that looks "
-                                        "most like a BOM].")(decorated)
+main.add_command(watch)  # the drop-folder service's command, in cli_watch
 
 
 @main.command(epilog=EXIT_CODES_HELP)
@@ -191,7 +96,7 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
                                json_output=json_output, currency=settings.currency)
         outcome = asyncio.run(_run_check(bom, options, settings, sandbox=sandbox, quiet=quiet))
     except BomcheckError as exc:
-        _fail(exc)
+        fail(exc)
     except KeyboardInterrupt:
         click.echo("bomcheck: interrupted; no partial output was left behind", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -201,23 +106,12 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
 
 async def _run_check(bom: Path, options: CheckOptions, settings: Settings, *, sandbox: bool,
                      quiet: bool) -> CheckOutcome:
-    async with (_maybe_sandbox(settings, sandbox) as effective,
+    async with (maybe_sandbox(settings, sandbox) as effective,
                 open_sources(effective) as (runs, unavailable)):
         for status in unavailable:
             log.warning("%s not checked: %s", status.name, status.message)
         return await check_bom(bom, options, runs, unavailable,
                                progress=None if quiet else ProgressBar())
-
-
-@contextlib.asynccontextmanager
-async def _maybe_sandbox(settings: Settings, sandbox: bool,
-                         config: SandboxConfig | None = None) -> AsyncIterator[Settings]:
-    if not sandbox:
-        yield settings
-        return
-    async with running_sandbox(config) as url:
-        log.info("sandbox running at %s", url)
-        yield sandbox_settings(settings, url)
 
 
 class ProgressBar:
@@ -281,11 +175,6 @@ def _money(value: Decimal, currency: str, places: int = 2) -> str:
     return f"{value.quantize(Decimal(1).scaleb(-places)):,} {currency}"
 
 
-def _fail(exc: BomcheckError) -> None:
-    click.echo(f"bomcheck: error: {exc}", err=True)
-    sys.exit(EXIT_FATAL)
-
-
 @main.command("inspect")
 @click.argument("bom", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print what was understood as JSON on stdout.")
@@ -300,7 +189,7 @@ def inspect_command(bom: Path, as_json: bool, save_layout: bool, reader: ReaderO
         if save_layout:
             _save_layout(understood, reader)
     except BomcheckError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         click.echo(json.dumps(inspect_json(understood), ensure_ascii=False, indent=2))
     else:
@@ -345,7 +234,7 @@ def auth_digikey(digikey_sandbox: bool, no_listener: bool, listen_timeout: float
         stored = asyncio.run(login_digikey(settings, ask=click.prompt, tell=click.echo,
                                            listen=not no_listener, listen_timeout=listen_timeout))
     except BomcheckError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"DigiKey login saved in {stored}")
 
 
@@ -377,102 +266,4 @@ def sandbox_command(host: str, port: int, arrow_rate: float | None, digikey_rate
             digikey_bonded_agreement=not no_bonded_agreement, digikey_error_shape=digikey_error_shape,
         ))
     except BomcheckError as exc:
-        _fail(exc)
-
-
-@main.command()
-@click.argument("inbox", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-              help="Where the annotated workbooks go [default: INBOX/out].")
-@click.option("--processed", type=click.Path(path_type=Path, file_okay=False),
-              help="Where checked input files are moved [default: INBOX/processed].")
-@click.option("--failed", type=click.Path(path_type=Path, file_okay=False),
-              help="Where files that could not be checked are moved, each with a NAME.error.txt "
-                   "[default: INBOX/failed].")
-@click.option("--poll", type=click.FloatRange(min=0.1), metavar="SECONDS",
-              help="Scan the folder every SECONDS instead of waiting for folder events "
-                   "(network shares, where events do not arrive).")
-@click.option("--settle", type=click.FloatRange(min=0), default=2.0, show_default=True,
-              metavar="SECONDS", help="A file is taken once its size and time stay unchanged this long.")
-@click.option("--boards", "-b", type=BoardsList(),
-              help="How many boards you build, or several (10,100,1000) [default: the inbox's "
-                   "bomcheck.toml, else 1].")
-@click.option("--attrition", type=Percent(),
-              help="Extra parts per line for losses (2%) [default: the inbox's bomcheck.toml, else 0].")
-@click.option("--extra", type=click.IntRange(min=0),
-              help="A fixed number of extra parts per line [default: the inbox's bomcheck.toml, else 0].")
-@reader_options
-@click.option("--currency", help="Currency to ask Arrow for [default: the inbox's bomcheck.toml, "
-                                 "else the config, else USD].")
-@click.option("--cache-age", type=click.FloatRange(min=0), default=12.0, show_default=True,
-              metavar="HOURS", help="A file whose content was checked this recently is not asked "
-                                    "about again: its earlier output is reused.")
-@click.option("--reprocess", is_flag=True, help="Check every file afresh, even unchanged ones.")
-@click.option("--state", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder for the ledger and work copies [default: one per inbox in the user's "
-                   "state folder].")
-@click.option("--log-file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Also append the log, with timestamps, to this file.")
-@click.option("--sandbox", is_flag=True,
-              help="Use the built-in sandbox (runs as long as the service) instead of the real APIs.")
-@click.option("--sandbox-latency", type=click.FloatRange(min=0), default=0.0, hidden=True)
-@click.pass_context
-def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | None,
-          failed: Path | None, poll: float | None, settle: float, boards: tuple[int, ...] | None,
-          attrition: Decimal | None, extra: int | None, reader: ReaderOptions, currency: str | None,
-          cache_age: float, reprocess: bool, state: Path | None,
-          log_file: Path | None, sandbox: bool, sandbox_latency: float) -> None:
-    """Watch INBOX: check every BOM dropped there, write it annotated to out/, move it to processed/.
-
-    Files that cannot be checked go to failed/ with NAME.error.txt saying why. An inbox may hold
-    a bomcheck.toml (boards, attrition, extra, currency, sheet, header_row, mpn_column, ...)
-    that wins over these options.
-    Ctrl+C or SIGTERM: the file being checked is finished, then the service stops (exit 0).
-    """
-    try:
-        if log_file:
-            try:
-                add_log_file(log_file)
-            except OSError as exc:
-                raise ConfigError(f"cannot write the log file {log_file}: {exc.strerror or exc}") from None
-        if not ctx.obj["quiet"]:
-            for name in ("bomcheck.watch", "bomcheck.inbox"):  # one line per file even without -v
-                logging.getLogger(name).setLevel(min(logging.getLogger().level, logging.INFO))
-        folders = InboxFolders.for_inbox(inbox, out=out, processed=processed, failed=failed, state=state)
-        folders.create()
-        local = read_inbox_config(folders.inbox)
-        chosen_currency = local.get("currency") or (currency.upper() if currency else None)
-        settings = load_settings({"currency": chosen_currency})
-        redact_in_logs(settings.secrets)
-        if not sandbox and not (settings.arrow_configured or settings.digikey_configured):
-            raise ConfigError(missing_credentials_message())
-        options = inbox_options(local, boards=boards, attrition=attrition, extra=extra, reader=reader,
-                                currency=settings.currency)
-        asyncio.run(_run_watch(folders, options, settings, poll=poll, settle=settle,
-                               cache_hours=cache_age, reprocess=reprocess, sandbox=sandbox,
-                               sandbox_config=SandboxConfig(latency=sandbox_latency)))
-    except BomcheckError as exc:
-        _fail(exc)
-    except KeyboardInterrupt:  # before the service took over the signals
-        sys.exit(EXIT_INTERRUPTED)
-
-
-async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Settings, *, poll: float | None,
-                     settle: float, cache_hours: float, reprocess: bool, sandbox: bool,
-                     sandbox_config: SandboxConfig) -> None:
-    with exclusive_state(folders.state):
-        async with (_maybe_sandbox(settings, sandbox, sandbox_config) as effective,
-                    open_sources(effective) as (runs, unavailable)):
-            for status in unavailable:
-                log.warning("%s not checked: %s", status.name, status.message)
-            if not sandbox and settings.digikey_configured and not digikey_logged_in(settings):
-                log.warning("DigiKey Bonded: %s (until then, files are checked without it)",
-                            NOT_LOGGED_IN)
-            asked = effective.environment or f"{effective.arrow_url} {effective.digikey_url}"
-            job = InboxJob(folders, options, runs, unavailable, reprocess=reprocess,
-                           ledger=Ledger(folders.ledger, timedelta(hours=cache_hours)),
-                           secrets=settings.secrets, ledger_tag=asked)
-            job.start()
-            await serve(WatchConfig(folders.inbox, job.suffixes, poll=poll, settle=settle,
-                                    ignore=is_own_output), job.process)
-
+        fail(exc)

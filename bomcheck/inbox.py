@@ -10,229 +10,25 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
-import hashlib
-import json
 import logging
-import os
 import shutil
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
-
-import platformdirs
 
 from bomcheck.bom import SUPPORTED_SUFFIXES
 from bomcheck.check import CheckOptions, check_bom
-from bomcheck.errors import BomcheckError, ConfigError, OutputError
+from bomcheck.errors import BomcheckError, OutputError
 from bomcheck.fanout import SourceRun
 from bomcheck.files import atomic_output, atomic_write_text
+from bomcheck.inbox_folders import OUTPUT_MARK, InboxFolders, free_name, move_without_overwrite, output_tail
+from bomcheck.ledger import Ledger, LedgerEntry, sha256_of
 from bomcheck.model import LineStatus, Report, SourceStatus
 
 log = logging.getLogger(__name__)
-
-OUTPUT_MARK = ".checked"  # outputs are <stem>.checked.xlsx: never taken as input
-DEFAULT_CACHE_AGE = timedelta(hours=12)
-OUTPUT_SUFFIXES = (".xlsx", ".xlsm")
-
-
-@dataclass(frozen=True)
-class InboxFolders:
-    """The inbox and where its files go; out/, processed/ and failed/ default to subfolders of it."""
-
-    inbox: Path
-    out: Path
-    processed: Path
-    failed: Path
-    state: Path
-
-    @classmethod
-    def for_inbox(cls, inbox: Path, *, out: Path | None = None, processed: Path | None = None,
-                  failed: Path | None = None, state: Path | None = None) -> InboxFolders:
-        inbox = Path(inbox).absolute()
-        return cls(inbox=inbox, out=Path(out or inbox / "out").absolute(),
-                   processed=Path(processed or inbox / "processed").absolute(),
-                   failed=Path(failed or inbox / "failed").absolute(),
-                   state=Path(state or default_state_dir(inbox)).absolute())
-
-    def create(self) -> None:
-        """Make the missing folders; refuse a layout where a file would be taken again and again."""
-        for name in ("processed", "failed"):
-            if _same_folder(getattr(self, name), self.inbox):
-                raise ConfigError(f"--{name} cannot be the inbox itself ({self.inbox}); "
-                                  "choose another folder")
-        for folder in (self.inbox, self.out, self.processed, self.failed, self.state, self.work):
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise ConfigError(f"cannot create the folder {folder}: {exc.strerror or exc}; "
-                                  "create it or choose another one") from None
-            if not os.access(folder, os.W_OK | os.X_OK):
-                raise ConfigError(f"no permission to write in {folder}; fix its permissions or "
-                                  "choose another folder")
-
-    @property
-    def work(self) -> Path:
-        return self.state / "work"
-
-    @property
-    def ledger(self) -> Path:
-        return self.state / "ledger.json"
-
-
-@contextlib.contextmanager
-def exclusive_state(state: Path) -> Iterator[None]:
-    """Hold the state folder's lock: two services on one inbox would take the same files twice."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks; one service per inbox is up to the admin
-        yield
-        return
-    with open(state / "lock", "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise ConfigError(f"another bomcheck watch is already using {state} (the same inbox?); "
-                              "stop it first, or give this one its own --state") from None
-        yield
-
-
-def default_state_dir(inbox: Path) -> Path:
-    """One state folder per inbox in the user's state directory (the ledger, the work copies)."""
-    resolved = str(Path(inbox).absolute())
-    tag = hashlib.sha256(resolved.encode("utf-8")).hexdigest()[:10]
-    return platformdirs.user_state_path("bomcheck") / "watch" / f"{Path(resolved).name or 'inbox'}-{tag}"
-
-
-def _same_folder(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
-
-
-def is_own_output(path: Path) -> bool:
-    """Our outputs (`x.checked.xlsx`, `x (2).checked.xlsx`) are never inputs, wherever they land."""
-    return path.suffix.lower() in OUTPUT_SUFFIXES and path.stem.endswith(OUTPUT_MARK)
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    """A content already checked: where its output went, the output's hash, and when."""
-
-    output: Path
-    output_sha256: str
-    checked_at: datetime
-
-
-class Ledger:
-    """Content hash (+ options) → output, kept as a small JSON file; a broken ledger is never fatal."""
-
-    def __init__(self, path: Path, max_age: timedelta = DEFAULT_CACHE_AGE,
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
-        self.path = path
-        self.max_age = max_age
-        self._now = now
-        self._entries: dict[str, dict[str, str]] = self._load()
-
-    def _load(self) -> dict[str, dict[str, str]]:
-        try:
-            document = json.loads(self.path.read_text(encoding="utf-8"))
-            entries = document["entries"]
-            if not isinstance(entries, dict):
-                raise TypeError
-            return entries
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError, KeyError, TypeError):
-            log.warning("ignoring the unreadable ledger %s; files will be checked afresh", self.path)
-            return {}
-
-    def fresh(self, key: str) -> LedgerEntry | None:
-        raw = self._entries.get(key)
-        if raw is None:
-            return None
-        try:
-            entry = LedgerEntry(Path(raw["output"]), raw["output_sha256"],
-                                datetime.fromisoformat(raw["checked_at"]))
-        except (KeyError, ValueError, TypeError):
-            return None
-        return entry if self._now() - entry.checked_at <= self.max_age else None
-
-    def record(self, key: str, output: Path) -> None:
-        now = self._now()
-        self._entries = {k: v for k, v in self._entries.items() if _young(v, now, self.max_age)}
-        self._entries[key] = {"output": str(output), "output_sha256": sha256_of(output),
-                              "checked_at": now.isoformat()}
-        try:
-            atomic_write_text(self.path, json.dumps({"version": 1, "entries": self._entries}, indent=1))
-        except BomcheckError as exc:
-            log.warning("cannot save the ledger (%s); the same file may be checked again", exc)
-
-
-def _young(raw: Mapping[str, str], now: datetime, max_age: timedelta) -> bool:
-    try:
-        return now - datetime.fromisoformat(raw["checked_at"]) <= max_age
-    except (KeyError, ValueError, TypeError):
-        return False
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def numbered_names(folder: Path, stem: str, tail: str) -> Iterator[Path]:
-    """`stem+tail`, then `stem (2)+tail`, `stem (3)+tail`, ... in `folder`."""
-    yield folder / f"{stem}{tail}"
-    n = 2
-    while True:
-        yield folder / f"{stem} ({n}){tail}"
-        n += 1
-
-
-def free_name(folder: Path, stem: str, tail: str) -> Path:
-    return next(p for p in numbered_names(folder, stem, tail) if not os.path.lexists(p))
-
-
-def move_without_overwrite(source: Path, folder: Path) -> Path:
-    """Move `source` into `folder` under its name, or `name (2).ext` ... if taken; never replaces a file."""
-    for target in numbered_names(folder, source.stem, source.suffix):
-        try:
-            _move_exclusive(source, target)
-        except FileExistsError:
-            continue
-        return target
-    raise AssertionError("unreachable")
-
-
-def _move_exclusive(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)  # fails if target exists: no race with another writer
-    except FileExistsError:
-        raise
-    except OSError:  # no hard links here (another file system, a share, Windows FAT)
-        if os.path.lexists(target):
-            raise FileExistsError(target) from None
-        try:
-            os.rename(source, target)  # on Windows this never replaces; elsewhere just checked
-        except OSError as exc:
-            if exc.errno != errno.EXDEV:
-                raise
-            with open(source, "rb") as src, open(target, "xb") as dst:
-                shutil.copyfileobj(src, dst)
-                dst.flush()
-                os.fsync(dst.fileno())
-            shutil.copystat(source, target)
-            source.unlink()
-        return
-    source.unlink()
 
 
 @dataclass(frozen=True)
@@ -306,7 +102,7 @@ class InboxJob:
             return FileResult(path.name, "changed", message="it vanished before it could be read")
         key = self._key(content_hash)
         entry = None if self.reprocess else self.ledger.fresh(key)
-        if entry is not None and _intact(entry):
+        if entry is not None and entry.intact():
             try:
                 output = self._reuse(entry, path)
             except (OutputError, OSError) as exc:
@@ -323,7 +119,7 @@ class InboxJob:
             if sha256_of(copy) != content_hash:
                 return FileResult(path.name, "changed", message="it changed while being read; "
                                                                  "it will be taken again")
-            output_target = free_name(self.folders.out, _stem(path), _output_tail(path))
+            output_target = free_name(self.folders.out, _stem(path), output_tail(path))
             options = dataclasses.replace(self.options, output=output_target, json_output=None)
             outcome = await check_bom(copy, options, self.runs, self.unavailable)
         except (OutputError, OSError) as exc:  # our folders, not the user's file
@@ -360,10 +156,10 @@ class InboxJob:
 
     def _reuse(self, entry: LedgerEntry, path: Path) -> Path:
         """The earlier output, as it is if it already bears this file's name, else copied to it."""
-        natural = self.folders.out / f"{_stem(path)}{_output_tail(path)}"
+        natural = self.folders.out / f"{_stem(path)}{output_tail(path)}"
         if entry.output.parent == self.folders.out and entry.output.name == natural.name:
             return entry.output
-        target = free_name(self.folders.out, _stem(path), _output_tail(path))
+        target = free_name(self.folders.out, _stem(path), output_tail(path))
         with atomic_output(target) as temp:
             shutil.copyfile(entry.output, temp)
         return target
@@ -418,16 +214,5 @@ _OPTIONS_HINT = ("Options such as --mpn-column or --sheet are set for this inbox
                  "(mpn_column = \"Field2\", sheet = \"BOM\"), then the service is restarted.\n")
 
 
-def _intact(entry: LedgerEntry) -> bool:
-    try:
-        return entry.output.is_file() and sha256_of(entry.output) == entry.output_sha256
-    except OSError:
-        return False
-
-
 def _stem(path: Path) -> str:
     return path.stem
-
-
-def _output_tail(path: Path) -> str:
-    return OUTPUT_MARK + (".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx")

@@ -18,15 +18,10 @@ import pytest
 from bomcheck.check import CheckOptions
 from bomcheck.config import Settings
 from bomcheck.errors import ConfigError
-from bomcheck.inbox import (
-    InboxFolders,
-    InboxJob,
-    Ledger,
-    exclusive_state,
-    is_own_output,
-    move_without_overwrite,
-)
+from bomcheck.inbox import InboxJob
 from bomcheck.inbox_config import read_inbox_config
+from bomcheck.inbox_folders import InboxFolders, exclusive_state, is_own_output, move_without_overwrite
+from bomcheck.ledger import Ledger
 from bomcheck.sandbox import catalog
 from bomcheck.sandbox.server import STATS_PATH, SandboxConfig, running_sandbox
 from bomcheck.session import open_sources, sandbox_settings

@@ -1,0 +1,140 @@
+"""What the commands share: exit codes, the error exit, option types, the reader options, the sandbox."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from bomcheck.bom import ReaderOptions
+from bomcheck.bom.layouts import load_layouts
+from bomcheck.config import Settings, config_dir
+from bomcheck.errors import BomcheckError
+from bomcheck.pricing import parse_percent
+from bomcheck.sandbox.server import SandboxConfig, running_sandbox
+from bomcheck.session import sandbox_settings
+
+EXIT_OK = 0
+EXIT_UNCHECKED = 1
+EXIT_FATAL = 3
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  every line was checked (whatever its status: OK, SHORT,
+     NOT FOUND, NO MPN or DNP) and the output was written
+  1  the output was written, but some lines could not be
+     checked (status ERROR: a source failed for them)
+  2  usage error (bad option or argument)
+  3  nothing was written: the BOM, the settings or the output
+     path are wrong (the message says what to do)
+"""
+
+log = logging.getLogger("bomcheck")
+
+
+def fail(exc: BomcheckError) -> NoReturn:
+    """Say what went wrong on stderr and exit with EXIT_FATAL."""
+    click.echo(f"bomcheck: error: {exc}", err=True)
+    sys.exit(EXIT_FATAL)
+
+
+class BoardsList(click.ParamType):
+    """`100` or `10,100,1000`: build quantities, each a whole number of at least 1."""
+
+    name = "N[,N...]"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> tuple[int, ...]:
+        if isinstance(value, tuple):
+            return value
+        counts: list[int] = []
+        for part in str(value).split(","):
+            try:
+                count = int(part.strip())
+            except ValueError:
+                self.fail(f"{part.strip()!r} is not a whole number of boards (write e.g. 100 or 10,100,1000)",
+                          param, ctx)
+            if count < 1:
+                self.fail(f"{count} boards: build at least 1 board", param, ctx)
+            if count not in counts:
+                counts.append(count)
+        return tuple(counts)
+
+
+class Percent(click.ParamType):
+    """`2%` or `2`: a non-negative percentage."""
+
+    name = "PERCENT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            return parse_percent(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+_READER_COLUMNS = (
+    ("mpn", "manufacturer part numbers", "'Field2', 'LibRef'"),
+    ("qty", "the quantity per board", "'Qty fix'"),
+    ("manufacturer", "manufacturer names", "'Vendor'"),
+    ("refdes", "designators", "'Ref'"),
+    ("description", "descriptions", "'Details'"),
+    ("digikey", "DigiKey part numbers", "'Cat#'"),
+    ("dnp", "the fitted / not fitted mark", "'Install Option'"),
+    ("customer-pn", "your internal part numbers", "'Item Number'"),
+    ("attrition", "per-line attrition", "'Spares'"),
+)
+
+
+def layouts_path() -> Path:
+    """Where `inspect --save-layout` keeps the column maps it saved."""
+    return config_dir() / "layouts.json"
+
+
+def reader_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --sheet, --header-row and the --*-column overrides; the command gets `reader: ReaderOptions`."""
+    names = ["sheet", "header_row", *(f"{role.replace('-', '_')}_column" for role, _, _ in _READER_COLUMNS)]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        given = {name: kwargs.pop(name) for name in names}
+        try:
+            layouts = load_layouts(layouts_path())
+        except BomcheckError as exc:
+            fail(exc)
+        kwargs["reader"] = ReaderOptions(**given, layouts=layouts)
+        return command(*args, **kwargs)
+
+    decorated: Callable[..., Any] = wrapper
+    for role, what, example in reversed(_READER_COLUMNS):
+        decorated = click.option(f"--{role}-column", metavar="HEADER",
+                                 help=f"The header of the column holding {what}, when bomcheck "
+                                      f"guesses wrong (e.g. {example}).")(decorated)
+    decorated = click.option("--header-row", type=click.IntRange(min=1), metavar="N",
+                             help="The row holding the column headers (1-based; CSV: record "
+                                  "number) [default: found by scoring the first 40 rows].")(decorated)
+    return click.option("--sheet", help="The sheet that holds the BOM [default: the one that looks "
+                                        "most like a BOM].")(decorated)
+
+
+
+@contextlib.asynccontextmanager
+async def maybe_sandbox(settings: Settings, sandbox: bool,
+                        config: SandboxConfig | None = None) -> AsyncIterator[Settings]:
+    """`settings` as they are, or, with `sandbox`, pointed at a sandbox server running meanwhile."""
+    if not sandbox:
+        yield settings
+        return
+    async with running_sandbox(config) as url:
+        log.info("sandbox running at %s", url)
+        yield sandbox_settings(settings, url)

@@ -1,0 +1,127 @@
+"""The `bomcheck watch` command: the inbox's options and settings in, the watch service run on them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from bomcheck.bom import ReaderOptions
+from bomcheck.check import CheckOptions
+from bomcheck.cli_common import EXIT_INTERRUPTED, BoardsList, Percent, fail, maybe_sandbox, reader_options
+from bomcheck.config import Settings, load_settings, missing_credentials_message
+from bomcheck.distributors.digikey_auth import NOT_LOGGED_IN
+from bomcheck.errors import BomcheckError, ConfigError
+from bomcheck.inbox import InboxJob
+from bomcheck.inbox_config import inbox_options, read_inbox_config
+from bomcheck.inbox_folders import InboxFolders, exclusive_state, is_own_output
+from bomcheck.ledger import Ledger
+from bomcheck.logs import add_log_file, redact_in_logs
+from bomcheck.sandbox.server import SandboxConfig
+from bomcheck.session import digikey_logged_in, open_sources
+from bomcheck.watch import WatchConfig, serve
+
+log = logging.getLogger("bomcheck")
+
+
+@click.command()
+@click.argument("inbox", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Where the annotated workbooks go [default: INBOX/out].")
+@click.option("--processed", type=click.Path(path_type=Path, file_okay=False),
+              help="Where checked input files are moved [default: INBOX/processed].")
+@click.option("--failed", type=click.Path(path_type=Path, file_okay=False),
+              help="Where files that could not be checked are moved, each with a NAME.error.txt "
+                   "[default: INBOX/failed].")
+@click.option("--poll", type=click.FloatRange(min=0.1), metavar="SECONDS",
+              help="Scan the folder every SECONDS instead of waiting for folder events "
+                   "(network shares, where events do not arrive).")
+@click.option("--settle", type=click.FloatRange(min=0), default=2.0, show_default=True,
+              metavar="SECONDS", help="A file is taken once its size and time stay unchanged this long.")
+@click.option("--boards", "-b", type=BoardsList(),
+              help="How many boards you build, or several (10,100,1000) [default: the inbox's "
+                   "bomcheck.toml, else 1].")
+@click.option("--attrition", type=Percent(),
+              help="Extra parts per line for losses (2%) [default: the inbox's bomcheck.toml, else 0].")
+@click.option("--extra", type=click.IntRange(min=0),
+              help="A fixed number of extra parts per line [default: the inbox's bomcheck.toml, else 0].")
+@reader_options
+@click.option("--currency", help="Currency to ask Arrow for [default: the inbox's bomcheck.toml, "
+                                 "else the config, else USD].")
+@click.option("--cache-age", type=click.FloatRange(min=0), default=12.0, show_default=True,
+              metavar="HOURS", help="A file whose content was checked this recently is not asked "
+                                    "about again: its earlier output is reused.")
+@click.option("--reprocess", is_flag=True, help="Check every file afresh, even unchanged ones.")
+@click.option("--state", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for the ledger and work copies [default: one per inbox in the user's "
+                   "state folder].")
+@click.option("--log-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also append the log, with timestamps, to this file.")
+@click.option("--sandbox", is_flag=True,
+              help="Use the built-in sandbox (runs as long as the service) instead of the real APIs.")
+@click.option("--sandbox-latency", type=click.FloatRange(min=0), default=0.0, hidden=True)
+@click.pass_context
+def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | None,
+          failed: Path | None, poll: float | None, settle: float, boards: tuple[int, ...] | None,
+          attrition: Decimal | None, extra: int | None, reader: ReaderOptions, currency: str | None,
+          cache_age: float, reprocess: bool, state: Path | None,
+          log_file: Path | None, sandbox: bool, sandbox_latency: float) -> None:
+    """Watch INBOX: check every BOM dropped there, write it annotated to out/, move it to processed/.
+
+    Files that cannot be checked go to failed/ with NAME.error.txt saying why. An inbox may hold
+    a bomcheck.toml (boards, attrition, extra, currency, sheet, header_row, mpn_column, ...)
+    that wins over these options.
+    Ctrl+C or SIGTERM: the file being checked is finished, then the service stops (exit 0).
+    """
+    try:
+        if log_file:
+            try:
+                add_log_file(log_file)
+            except OSError as exc:
+                raise ConfigError(f"cannot write the log file {log_file}: {exc.strerror or exc}") from None
+        if not ctx.obj["quiet"]:
+            for name in ("bomcheck.watch", "bomcheck.inbox"):  # one line per file even without -v
+                logging.getLogger(name).setLevel(min(logging.getLogger().level, logging.INFO))
+        folders = InboxFolders.for_inbox(inbox, out=out, processed=processed, failed=failed, state=state)
+        folders.create()
+        local = read_inbox_config(folders.inbox)
+        chosen_currency = local.get("currency") or (currency.upper() if currency else None)
+        settings = load_settings({"currency": chosen_currency})
+        redact_in_logs(settings.secrets)
+        if not sandbox and not (settings.arrow_configured or settings.digikey_configured):
+            raise ConfigError(missing_credentials_message())
+        options = inbox_options(local, boards=boards, attrition=attrition, extra=extra, reader=reader,
+                                currency=settings.currency)
+        asyncio.run(_run_watch(folders, options, settings, poll=poll, settle=settle,
+                               cache_hours=cache_age, reprocess=reprocess, sandbox=sandbox,
+                               sandbox_config=SandboxConfig(latency=sandbox_latency)))
+    except BomcheckError as exc:
+        fail(exc)
+    except KeyboardInterrupt:  # before the service took over the signals
+        sys.exit(EXIT_INTERRUPTED)
+
+
+async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Settings, *, poll: float | None,
+                     settle: float, cache_hours: float, reprocess: bool, sandbox: bool,
+                     sandbox_config: SandboxConfig) -> None:
+    with exclusive_state(folders.state):
+        async with (maybe_sandbox(settings, sandbox, sandbox_config) as effective,
+                    open_sources(effective) as (runs, unavailable)):
+            for status in unavailable:
+                log.warning("%s not checked: %s", status.name, status.message)
+            if not sandbox and settings.digikey_configured and not digikey_logged_in(settings):
+                log.warning("DigiKey Bonded: %s (until then, files are checked without it)",
+                            NOT_LOGGED_IN)
+            asked = effective.environment or f"{effective.arrow_url} {effective.digikey_url}"
+            job = InboxJob(folders, options, runs, unavailable, reprocess=reprocess,
+                           ledger=Ledger(folders.ledger, timedelta(hours=cache_hours)),
+                           secrets=settings.secrets, ledger_tag=asked)
+            job.start()
+            await serve(WatchConfig(folders.inbox, job.suffixes, poll=poll, settle=settle,
+                                    ignore=is_own_output), job.process)
+
