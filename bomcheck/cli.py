@@ -27,9 +27,11 @@ from bomcheck.cli_common import (
     layouts_path,
     maybe_sandbox,
     reader_options,
+    settings_for_run,
+    warn_unavailable,
 )
 from bomcheck.cli_watch import watch
-from bomcheck.config import Settings, load_settings, missing_credentials_message
+from bomcheck.config import Settings, load_settings
 from bomcheck.errors import BomcheckError, ConfigError
 from bomcheck.files import atomic_write_text
 from bomcheck.inspection import inspect_json, inspection_lines
@@ -87,10 +89,7 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
     """
     quiet = ctx.obj["quiet"]
     try:
-        settings = load_settings({"currency": currency.upper() if currency else None})
-        redact_in_logs(settings.secrets)
-        if not sandbox and not (settings.arrow_configured or settings.digikey_configured):
-            raise ConfigError(missing_credentials_message())
+        settings = settings_for_run(currency, sandbox=sandbox)
         options = CheckOptions(boards=boards, attrition=Attrition(attrition, extra), reader=reader,
                                output=output,
                                json_output=json_output, currency=settings.currency)
@@ -108,8 +107,7 @@ async def _run_check(bom: Path, options: CheckOptions, settings: Settings, *, sa
                      quiet: bool) -> CheckOutcome:
     async with (maybe_sandbox(settings, sandbox) as effective,
                 open_sources(effective) as (runs, unavailable)):
-        for status in unavailable:
-            log.warning("%s not checked: %s", status.name, status.message)
+        warn_unavailable(unavailable)
         return await check_bom(bom, options, runs, unavailable,
                                progress=None if quiet else ProgressBar())
 

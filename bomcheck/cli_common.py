@@ -15,8 +15,10 @@ import click
 
 from bomcheck.bom import ReaderOptions
 from bomcheck.bom.layouts import load_layouts
-from bomcheck.config import Settings, config_dir
-from bomcheck.errors import BomcheckError
+from bomcheck.config import Settings, config_dir, load_settings, missing_credentials_message
+from bomcheck.errors import BomcheckError, ConfigError
+from bomcheck.logs import redact_in_logs
+from bomcheck.model import SourceStatus
 from bomcheck.pricing import parse_percent
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox
 from bomcheck.session import sandbox_settings
@@ -138,3 +140,18 @@ async def maybe_sandbox(settings: Settings, sandbox: bool,
     async with running_sandbox(config) as url:
         log.info("sandbox running at %s", url)
         yield sandbox_settings(settings, url)
+
+
+def settings_for_run(currency: str | None, *, sandbox: bool) -> Settings:
+    """The settings of a `check` or `watch` run, secrets registered; refuses a run with no source."""
+    settings = load_settings({"currency": currency.upper() if currency else None})
+    redact_in_logs(settings.secrets)
+    if not sandbox and not (settings.arrow_configured or settings.digikey_configured):
+        raise ConfigError(missing_credentials_message())
+    return settings
+
+
+def warn_unavailable(unavailable: list[SourceStatus]) -> None:
+    """One warning per source left out of the run, with the reason."""
+    for status in unavailable:
+        log.warning("%s not checked: %s", status.name, status.message)

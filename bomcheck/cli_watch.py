@@ -13,15 +13,24 @@ import click
 
 from bomcheck.bom import ReaderOptions
 from bomcheck.check import CheckOptions
-from bomcheck.cli_common import EXIT_INTERRUPTED, BoardsList, Percent, fail, maybe_sandbox, reader_options
-from bomcheck.config import Settings, load_settings, missing_credentials_message
+from bomcheck.cli_common import (
+    EXIT_INTERRUPTED,
+    BoardsList,
+    Percent,
+    fail,
+    maybe_sandbox,
+    reader_options,
+    settings_for_run,
+    warn_unavailable,
+)
+from bomcheck.config import Settings
 from bomcheck.distributors.digikey_auth import NOT_LOGGED_IN
 from bomcheck.errors import BomcheckError, ConfigError
 from bomcheck.inbox import InboxJob
 from bomcheck.inbox_config import inbox_options, read_inbox_config
 from bomcheck.inbox_folders import InboxFolders, exclusive_state, is_own_output
 from bomcheck.ledger import Ledger
-from bomcheck.logs import add_log_file, redact_in_logs
+from bomcheck.logs import add_log_file
 from bomcheck.sandbox.server import SandboxConfig
 from bomcheck.session import digikey_logged_in, open_sources
 from bomcheck.watch import WatchConfig, serve
@@ -90,11 +99,7 @@ def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | N
         folders = InboxFolders.for_inbox(inbox, out=out, processed=processed, failed=failed, state=state)
         folders.create()
         local = read_inbox_config(folders.inbox)
-        chosen_currency = local.get("currency") or (currency.upper() if currency else None)
-        settings = load_settings({"currency": chosen_currency})
-        redact_in_logs(settings.secrets)
-        if not sandbox and not (settings.arrow_configured or settings.digikey_configured):
-            raise ConfigError(missing_credentials_message())
+        settings = settings_for_run(local.get("currency") or currency, sandbox=sandbox)
         options = inbox_options(local, boards=boards, attrition=attrition, extra=extra, reader=reader,
                                 currency=settings.currency)
         asyncio.run(_run_watch(folders, options, settings, poll=poll, settle=settle,
@@ -112,8 +117,7 @@ async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Set
     with exclusive_state(folders.state):
         async with (maybe_sandbox(settings, sandbox, sandbox_config) as effective,
                     open_sources(effective) as (runs, unavailable)):
-            for status in unavailable:
-                log.warning("%s not checked: %s", status.name, status.message)
+            warn_unavailable(unavailable)
             if not sandbox and settings.digikey_configured and not digikey_logged_in(settings):
                 log.warning("DigiKey Bonded: %s (until then, files are checked without it)",
                             NOT_LOGGED_IN)
