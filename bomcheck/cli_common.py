@@ -31,7 +31,8 @@ EXIT_INTERRUPTED = 130
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  every line was checked (whatever its status: OK, SHORT,
-     NOT FOUND, NO MPN or DNP) and the output was written
+     NOT FOUND, AMBIGUOUS, NO MPN or DNP) and the output
+     was written
   1  the output was written, but some lines could not be
      checked (status ERROR: a source failed for them)
   2  usage error (bad option or argument)

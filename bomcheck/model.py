@@ -339,5 +339,5 @@ class Report:
 
     @property
     def all_checked(self) -> bool:
-        """True when every line got an answer (OK, SHORT, NOT FOUND, NO MPN or DNP), none an ERROR."""
+        """True when every line got an answer (OK, SHORT, NOT FOUND, AMBIGUOUS, NO MPN, DNP), no ERROR."""
         return self.count(LineStatus.ERROR) == 0
