@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bomcheck.errors import OutputError
 from bomcheck.files import atomic_output, check_writable
-from bomcheck.model import LineResult, LineStatus, Purchase, Report
+from bomcheck.model import LineResult, LineStatus, LookupStatus, Purchase, Report
 from bomcheck.sheets.cells import (
     BOLD,
     Value,
@@ -46,6 +46,9 @@ def _stock(result: LineResult, source: str) -> Value:
     if result.status in (LineStatus.DNP, LineStatus.NO_MPN):
         return None  # nobody is asked about these lines
     stock = result.stock.get(source)
+    lookup = result.lookups.get(source)
+    if stock is None and lookup is not None and lookup.status is LookupStatus.AMBIGUOUS:
+        return "several parts"  # asked and answered, but for which of them? (see Notes)
     return NOT_CHECKED if stock is None else stock
 
 

@@ -275,3 +275,21 @@ def test_bad_board_lists_are_usage_errors(demo, boards):
 def test_bad_attrition_is_a_usage_error(demo):
     result = run("check", str(demo), "--sandbox", "--attrition", "lots")
     assert result.exit_code == 2 and "percentage" in result.output
+
+
+def test_a_part_several_makers_sell_is_ambiguous_until_the_bom_names_the_maker(tmp_path):
+    bom = tmp_path / "generic.csv"
+    bom.write_text("Ref,MPN,Manufacturer,Qty\nU1,LM358,,1\nU2,LM358,ST,1\n", encoding="utf-8")
+    result = run("-q", "check", str(bom), "--sandbox", "--json", str(tmp_path / "out.json"))
+    assert result.exit_code == 0, result.output  # AMBIGUOUS is an answer, not a failure
+    lines = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["lines"]
+    unnamed, named = lines
+    assert unnamed["status"] == "AMBIGUOUS" and unnamed["purchases"] == []
+    makers = {maker for _, maker in catalog.SECOND_SOURCES["LM358"]}
+    assert all(maker in unnamed["reason"] for maker in makers)
+    assert named["status"] == "OK"
+    assert {p["source"]["manufacturer"] for p in named["purchases"]} == {"STMicroelectronics"}
+    sheet = openpyxl.load_workbook(tmp_path / "generic.checked.xlsx")["BOM"]
+    headers = [cell.value for cell in sheet[1]]
+    assert sheet.cell(row=2, column=headers.index("Arrow Stock") + 1).value == "several parts"
+    assert sheet.cell(row=2, column=headers.index("Status") + 1).value == "AMBIGUOUS"

@@ -253,3 +253,15 @@ def test_prices_convert_with_the_fixed_rates():
 def test_unknown_currencies_keep_usd_and_known_ones_are_normalised(asked, expected):
     part = lookup("LM358DR", asked)
     assert part is not None and {s.currency for s in part.sources} == {expected}
+
+
+def test_second_sourced_generics_come_from_several_makers_under_one_number():
+    for mpn, makers in catalog.SECOND_SOURCES.items():
+        exact = [part for part in catalog.search(mpn) if part.part_num == mpn]
+        names = [part.mfr_name for part in exact]
+        assert len(names) == len(set(names)) == 1 + len(makers), mpn
+        assert {name for _, name in makers} <= set(names)
+        primary = catalog.lookup(mpn)
+        assert primary.mfr_name not in {name for _, name in makers}  # the family's own maker
+        others = [part for part in exact if part.mfr_name != primary.mfr_name]
+        assert all(part.sources != primary.sources for part in others)  # their own offers

@@ -540,16 +540,28 @@ def _source(dice: _Dice, family: _Family, source_cd: str, item_id: int, unit_pri
     return CatalogSource(source_cd, SOURCE_NAMES[source_cd], "USD", parts)
 
 
+# Generic numbers several makers sell under exactly the same MPN, as in the real catalog:
+# a BOM line without a manufacturer cannot tell which one it means (Arrow answers AMBIGUOUS).
+SECOND_SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
+    "LM358": (("STMICRO", "STMicroelectronics"), ("ONSEMI", "onsemi")),
+    "NE555": (("STMICRO", "STMicroelectronics"),),
+    "LM317": (("STMICRO", "STMicroelectronics"), ("ONSEMI", "onsemi")),
+    "2N3904": (("ONSEMI", "onsemi"),),
+}
+
+
 @functools.lru_cache(maxsize=4096)
-def _build(key: str) -> CatalogPart:
-    """The USD catalog entry of a found part number (upper-cased, stripped)."""
+def _build(key: str, maker: tuple[str, str] | None = None) -> CatalogPart:
+    """The USD catalog entry of a found part number (upper-cased, stripped), or its second source."""
     with localcontext(_DECIMAL):  # the same digits whatever context the caller set
-        return _build_in_context(key)
+        return _build_in_context(key, maker)
 
 
-def _build_in_context(key: str) -> CatalogPart:
-    dice = _Dice(key, "part")
+def _build_in_context(key: str, maker: tuple[str, str] | None = None) -> CatalogPart:
+    dice = _Dice(key if maker is None else f"{key}|{maker[0]}", "part")
     family = _family(key)
+    if maker is not None:
+        family = dataclasses.replace(family, mfr_cd=maker[0], mfr_name=maker[1])
     item_id = 1_000_000 + dice.below(49_000_000)
     unit_price = dice.log_between(Decimal(family.price_low), Decimal(family.price_high))
     lead_weeks = dice.between(0, 26)
@@ -679,6 +691,8 @@ def search(token: str, currency: str | None = None) -> list[CatalogPart]:
     demo = [mpn for mpn in DEMO_MPNS if mpn.startswith(key) and mpn != key]  # LM358 finds LM358DR
     numbers = dict.fromkeys([key, *family_variants(key), *demo])
     parts = [part for part in (lookup(number, currency) for number in numbers) if part is not None]
+    if key in SECOND_SOURCES and is_found(key):
+        parts += [_in_currency(_build(key, maker), currency) for maker in SECOND_SOURCES[key]]
     return sorted(parts, key=lambda part: (part.item_id, part.part_num))
 
 
