@@ -40,6 +40,7 @@ LINES = (
     ("R11", 1, "Yageo", "RC0603FR-071KL", False, "RES 1K 1% 0603 (footprint option)", "DNP",
      "fit only for the 5 V variant"),
     ("TP1, TP2, TP3", 3, "", "", False, "Test point, 1 mm pad", "", "no part: PCB pad"),
+    ("U8", 1, "", "NE555", False, "IC OSC SINGLE TIMER 8SOIC", "", "any maker's 555 will do"),
 )
 
 
