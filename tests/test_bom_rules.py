@@ -98,6 +98,13 @@ def test_mpn_cell_conventions(tmp_path, mpn_cell, mpn, dnp):
         assert line.raw_mpn_text == mpn_cell
 
 
+def test_a_second_part_number_in_parentheses_is_an_alternate(tmp_path):
+    path = csv_bom(tmp_path, "Designator,MPN\nJ1,RJP-003TC1(LPJ4112CNL)\nU1,LM358DR(SOIC-8)\n")
+    jack, opamp = read_bom(path).lines
+    assert jack.mpn == "RJP-003TC1" and [a.mpn for a in jack.alternates] == ["LPJ4112CNL"]
+    assert opamp.mpn == "LM358DR" and opamp.alternates == ()  # a package, not a second part
+
+
 def test_dnp_footprint_and_maker_marks(tmp_path):
     path = csv_bom(tmp_path, "Ref,MPN,Footprint,Manufacturer\nR1,RC0603,R_0603_DNP,Yageo\n"
                              "R2,RC0603,R_0603,DNP\nR3,RC0603,R_0603,Yageo\n")

@@ -161,6 +161,7 @@ def build_line(number: int, cells: Sequence[CellValue], table: Table) -> BomLine
     notes: list[str] = []
     mpn_text = text(cell(cells, index["mpn"]))
     mpn, mpn_dnp = clean_mpn(mpn_text, notes)
+    mpn, second_choice = split_second_choice(mpn)
     description = text(cell(cells, index.get("description")))
     refdes = split_refdes(text(cell(cells, index.get("refdes"))), notes)
     qty_col = index.get("qty")
@@ -203,10 +204,18 @@ def build_line(number: int, cells: Sequence[CellValue], table: Table) -> BomLine
         description=description,
         warnings=tuple(notes),
         raw_mpn_text=mpn_text if mpn is None else None,
-        alternates=_alternates(cells, columns),
+        alternates=(*second_choice, *_alternates(cells, columns)),
         customer_pn=optional(text(cell(cells, index.get("customer_pn")))),
         attrition=optional(text(cell(cells, index.get("attrition")))),
     )
+
+
+def split_second_choice(mpn: str | None) -> tuple[str | None, tuple[Alternate, ...]]:
+    """'RJP-003TC1(LPJ4112CNL)': two part numbers, the one in parentheses an alternate."""
+    both = re.fullmatch(r"([^()]+?)\s*\(([^()]+)\)", mpn or "")
+    if not both or not (mpn_like(both.group(1)) and mpn_like(both.group(2))):
+        return mpn, ()
+    return both.group(1), (Alternate(both.group(2)),)
 
 
 def _digikey_pn(cells: list[CellValue], columns: ColumnMap) -> str | None:
