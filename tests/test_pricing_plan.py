@@ -334,6 +334,18 @@ def test_same_part_on_two_lines_shares_the_stock_and_says_so():
     assert second.stock == {"Arrow": 150}  # the source's stock as reported, not what is left
 
 
+def test_lines_of_one_part_never_plan_more_than_a_dated_lot_holds():
+    # A lot with a date code is keyed by its stock: what is left of it must still be the same lot.
+    lot = Offer("Arrow", "Verical", "X", "M", "29506451", stock=497, breaks=(PriceBreak(1, D("0.13")),),
+                date_code="2321")
+    lookups = {"Arrow": Lookup("Arrow", LookupStatus.FOUND, offers=(lot,))}
+    results = plan_lines([(BomLine(row=row, mpn="X", qty=2), lookups) for row in (2, 3, 4, 5)], boards=100)
+    from_stock = [sum(p.buy_qty for p in r.purchases if not p.backorder) for r in results]
+    assert from_stock == [200, 200, 97, 0]
+    assert [r.status for r in results] == [LineStatus.OK, LineStatus.OK, LineStatus.SHORT, LineStatus.SHORT]
+    assert results[3].purchase.backorder and results[3].shortage == 200
+
+
 def test_a_mirrored_lot_is_not_split_across_its_two_listings():
     mirrored = [Offer("Arrow", seller, "X", "M", seller, stock=300, breaks=(PriceBreak(1, D("0.10")),),
                       date_code="2140") for seller in ("Verical", "ACNA")]

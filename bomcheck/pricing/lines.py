@@ -24,18 +24,28 @@ class StockLedger:
         self._taken: dict[tuple[str, ...], int] = {}
         self._rows: dict[tuple[str, ...], list[int]] = {}
         self._spare: dict[tuple[str, ...], list[list[int]]] = {}  # lot -> [[row, parts over need], ...]
+        # An offer shown with what is left has another stock, hence another lot_key: remember its lot.
+        self._lot_of: dict[Offer, tuple[str, ...]] = {}
 
     def left(self, offer: Offer) -> Offer:
-        taken = self._taken.get(lot_key(offer), 0)
-        return replace(offer, stock=max(0, offer.stock - taken)) if taken else offer
+        key = self._lot(offer)
+        taken = self._taken.get(key, 0)
+        if not taken:
+            return offer
+        reduced = replace(offer, stock=max(0, offer.stock - taken))
+        self._lot_of[reduced] = key
+        return reduced
+
+    def _lot(self, offer: Offer) -> tuple[str, ...]:
+        return self._lot_of.get(offer) or lot_key(offer)
 
     def rows_sharing(self, offers: Iterable[Offer]) -> list[int]:
-        rows = {row for offer in offers for row in self._rows.get(lot_key(offer), [])}
+        rows = {row for offer in offers for row in self._rows.get(self._lot(offer), [])}
         return sorted(rows)
 
     def spare(self, offers: Iterable[Offer]) -> tuple[int, list[int]]:
         """Parts earlier lines bought over their need from these offers' lots, and those rows."""
-        keys = {lot_key(offer) for offer in offers}
+        keys = {self._lot(offer) for offer in offers}
         entries = [entry for key in keys for entry in self._spare.get(key, []) if entry[1] > 0]
         return sum(entry[1] for entry in entries), sorted({entry[0] for entry in entries})
 
@@ -44,14 +54,14 @@ class StockLedger:
         for purchase in result.purchases:
             if purchase.backorder or purchase.offer.stock <= 0:
                 continue
-            key = lot_key(purchase.offer)
+            key = self._lot(purchase.offer)
             self._taken[key] = self._taken.get(key, 0) + purchase.buy_qty
             self._rows.setdefault(key, []).append(row)
             if purchase.excess:
                 self._spare.setdefault(key, []).append([row, purchase.excess])
         used = result.from_spare
         offers = [offer for lookup in result.lookups.values() for offer in lookup.offers]
-        for key in {lot_key(offer) for offer in offers}:
+        for key in {self._lot(offer) for offer in offers}:
             for entry in self._spare.get(key, []):
                 if used <= 0:
                     return
