@@ -14,6 +14,7 @@ from bomcheck.annotate import RESULT_HEADERS, write_report
 from bomcheck.bom import read_bom
 from bomcheck.model import (
     BomLine,
+    LineStatus,
     Lookup,
     LookupStatus,
     Offer,
@@ -232,3 +233,18 @@ def test_writing_twice_replaces_our_sheets_and_keeps_a_users_rfq(tmp_path: Path)
     second = openpyxl.load_workbook(write_report(make_report(first), tmp_path / "second.xlsx"))
     assert second.sheetnames == ["BOM", "RFQ", "Summary", "Scenarios", "Offers", "bomcheck RFQ"]
     assert second["RFQ"]["A1"].value == "the user's own RFQ"
+
+
+def test_an_answer_the_source_remarked_on_is_amber_not_green():
+    from bomcheck.pricing import plan_line
+    from bomcheck.sheets.cells import fill_for, needs_a_look
+
+    plain = found(offer("ACNA", 10_000, "0.10", mpn="GRM155R61A105KE15J"))
+    remarked = {"Arrow": Lookup("Arrow", LookupStatus.FOUND, offers=plain["Arrow"].offers,
+                                message="Arrow's GRM155R61A105KE15J is made by Murata; none is TDK")}
+    line = BomLine(row=3, mpn="GRM155R61A105KE15J", manufacturer="TDK", qty=1)
+    assert not needs_a_look(plan_line(line, plain, 1))
+    flagged = plan_line(line, remarked, 1)
+    assert flagged.status is LineStatus.OK and needs_a_look(flagged)
+    assert "none is TDK" in flagged.reason
+    assert fill_for(flagged, "USD").fgColor.rgb == AMBER.fgColor.rgb
