@@ -141,8 +141,7 @@ def _print_summary(outcome: CheckOutcome) -> None:
     click.echo(f"{report.bom.path.name}: {len(report.results)} lines, {boards} board(s), "
                f"attrition {report.attrition or 'none'}, {report.currency}")
     for source in report.sources:
-        click.echo(f"  {source.name:<16} " + ("checked" if source.checked
-                                                else f"not checked: {source.message}"))
+        click.echo(f"  {source.name:<16} {source.describe()}")
     counts = ", ".join(f"{report.count(status)} {status.value}" for status in LineStatus
                        if report.count(status))
     click.echo(f"  lines: {counts}")
@@ -154,7 +153,7 @@ def _print_summary(outcome: CheckOutcome) -> None:
             per_board = total / scenario.boards
             first = number == 0
             click.echo(f"  {scenario.boards if first else '':>8}  {_money(total, currency):>16}  "
-                       f"{_money(per_board, currency, 2 if per_board >= 1 else 4):>14}  "
+                       f"{_money(per_board, currency, 4 if 0 < per_board < 1 else 2):>14}  "
                        + (f"{scenario.coverage:>8.0%}  {scenario.shortages:>5}  {scenario.ncnr_lines:>4}"
                           if first else ""))
     attention = [r for r in report.results if r.status in _ATTENTION]

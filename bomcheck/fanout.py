@@ -94,7 +94,17 @@ async def _run_source(
     await asyncio.gather(*(run_batch(batch) for batch in batches))
     if stopped:
         return answers, SourceStatus(source.name, checked=False, message=stopped[0])
-    return answers, SourceStatus(source.name, checked=True)
+    return answers, _status_of(source.name, answers)
+
+
+def _status_of(name: str, answers: dict[Query, Lookup]) -> SourceStatus:
+    """Checked, unless no query got an answer; how many failed when some did."""
+    failed = [lookup for lookup in answers.values() if lookup.status is LookupStatus.ERROR]
+    if answers and len(failed) == len(answers):
+        return SourceStatus(name, checked=False, message=f"no query was answered ({failed[0].message})")
+    if failed:
+        return SourceStatus(name, checked=True, message=f"{len(failed)} of {len(answers)} queries failed")
+    return SourceStatus(name, checked=True)
 
 
 def planned_calls(runs: Sequence[SourceRun], queries: Sequence[Query]) -> int:

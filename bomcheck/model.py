@@ -142,6 +142,12 @@ class SourceStatus:
     checked: bool
     message: str = ""
 
+    def describe(self) -> str:
+        """'checked', 'checked (3 of 20 queries failed)' or 'not checked: <why>'."""
+        if not self.checked:
+            return f"not checked: {self.message or 'no reason given'}"
+        return f"checked ({self.message})" if self.message else "checked"
+
 
 class LookupStatus(enum.Enum):
     FOUND = "found"

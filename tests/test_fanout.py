@@ -58,6 +58,17 @@ async def test_a_failed_call_marks_its_queries_and_keeps_the_others():
     assert bad.status is LookupStatus.ERROR
     assert "HTTP 500" in bad.message
     assert result.sources[0].checked
+    assert result.sources[0].describe() == "checked (1 of 2 queries failed)"
+
+
+async def test_a_source_that_answered_no_query_is_not_called_checked():
+    down = SourceError("no answer after 4 attempts")
+    source = FakeSource("A", fail={"X": down, "Y": down})
+    result = await gather_lookups([run_for(source)], [Query("X"), Query("Y")])
+    status = result.sources[0]
+    assert not status.checked
+    assert status.describe().startswith("not checked: no query was answered")
+    assert "no answer after 4 attempts" in status.message
 
 
 async def test_an_unavailable_source_stops_being_called_and_says_why_once():

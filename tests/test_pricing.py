@@ -234,3 +234,10 @@ def test_an_ambiguous_answer_is_never_planned_silently():
 ])
 def test_an_offer_says_where_it_is_without_repeating_the_source(source, seller, where):
     assert offer(source=source, seller=seller).where == where
+
+
+def test_a_failure_message_that_names_its_source_is_not_prefixed_twice():
+    failed = Lookup("Arrow", LookupStatus.ERROR, message="Arrow: no answer after 4 attempts")
+    result = plan_line(line(mpn="X"), {"Arrow": failed}, boards=1)
+    assert result.status is LineStatus.ERROR
+    assert result.reason == "Arrow: no answer after 4 attempts"

@@ -117,9 +117,9 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
     ambiguous = [f"{name} lists several parts: {_first_few(lookup.candidates)}"
                  for name, lookup in lookups.items() if lookup.status is LookupStatus.AMBIGUOUS]
     # A source that was not asked at all is reported once for the run, not on every line.
-    failures = [f"{name}: {lookup.message}" for name, lookup in lookups.items()
+    failures = [_said_by(name, lookup.message) for name, lookup in lookups.items()
                 if lookup.status is LookupStatus.ERROR]
-    remarks = [f"{name}: {lookup.message}" for name, lookup in lookups.items()
+    remarks = [_said_by(name, lookup.message) for name, lookup in lookups.items()
                if lookup.status is LookupStatus.FOUND and lookup.message]
     if not offers and ambiguous:
         return LineResult(line, need, LineStatus.AMBIGUOUS,
@@ -172,6 +172,11 @@ def _stock_of(lookup: Lookup) -> int | None:
     if lookup.status is LookupStatus.NOT_FOUND:
         return 0
     return None
+
+
+def _said_by(source: str, message: str) -> str:
+    """'Arrow: <message>', unless the message already names its source."""
+    return message if message.startswith(f"{source}:") else f"{source}: {message}"
 
 
 def _purchase_notes(purchases: Sequence[Purchase]) -> list[str]:

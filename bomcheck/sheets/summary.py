@@ -46,8 +46,7 @@ def summary_rows(report: Report, sheet_title: str) -> list[Row]:
         ("Data age", "live: every answer was asked during this run (nothing cached)", None),
     ]
     for source in report.sources:
-        state = "checked" if source.checked else f"not checked: {source.message or 'no reason given'}"
-        rows.append((f"Source: {source.name}", state, None))
+        rows.append((f"Source: {source.name}", source.describe(), None))
     several = len(report.scenarios) > 1
     for scenario in report.scenarios:
         at = f" at {scenario.boards} boards" if several else ""
