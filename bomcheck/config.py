@@ -150,6 +150,11 @@ def _readable_by_others(path: Path) -> bool:
     return bool(path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH))
 
 
+# The currencies Arrow's token search documents for prices (its example also spells CAD "CAN").
+ARROW_CURRENCIES = ("USD", "EUR", "GBP", "JPY", "SGD", "AUD", "CAD", "CAN", "HKD", "MYR", "KRW", "BRL",
+                    "CNY", "INR", "MXN", "TWD")
+
+
 def _build(values: Mapping[str, Any], source_hint: str) -> Settings:
     converted: dict[str, Any] = {}
     for f in dataclasses.fields(Settings):
@@ -173,7 +178,12 @@ def _build(values: Mapping[str, Any], source_hint: str) -> Settings:
             raise ConfigError(f"{f.name} must be a positive number, got {value!r} "
                               f"(set it with {variable} or in {source_hint})") from None
         converted[f.name] = value
+    if "currency" in converted:
+        converted["currency"] = converted["currency"].upper()
     settings = Settings(**converted)
+    if settings.currency not in ARROW_CURRENCIES:
+        raise ConfigError(f"currency {settings.currency!r} is not one Arrow prices in; use one of "
+                          f"{', '.join(ARROW_CURRENCIES)} (--currency or BOMCHECK_CURRENCY)")
     if settings.arrow_api_version not in ("v3", "v4"):
         raise ConfigError(f"arrow_api_version must be v3 or v4, got {settings.arrow_api_version!r}")
     return settings

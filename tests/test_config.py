@@ -57,3 +57,11 @@ def test_world_readable_config_with_secrets_warns(tmp_path, caplog):
     os.chmod(path, 0o644)
     load_settings(env={}, path=path)
     assert "chmod 600" in caplog.text
+
+
+def test_currency_is_upper_cased_and_must_be_one_arrow_prices_in(tmp_path):
+    from bomcheck.config import load_settings
+
+    assert load_settings(env={"BOMCHECK_CURRENCY": "eur"}, path=tmp_path / "none.toml").currency == "EUR"
+    with pytest.raises(ConfigError, match="'EURO' is not one Arrow prices in; use one of USD, EUR"):
+        load_settings(env={"BOMCHECK_CURRENCY": "euro"}, path=tmp_path / "none.toml")
