@@ -12,6 +12,7 @@ from bomcheck.annotate import check_output_path, default_output_path, write_repo
 from bomcheck.bom import ReaderOptions, read_bom
 from bomcheck.export import write_json
 from bomcheck.fanout import SourceRun, gather_lookups, planned_calls
+from bomcheck.errors import OutputError
 from bomcheck.files import check_writable
 from bomcheck.model import Bom, BomLine, Lookup, LookupStatus, Query, Report, Scenario, SourceStatus
 from bomcheck.pricing import Attrition, plan_lines
@@ -72,6 +73,9 @@ async def check_bom(
     output = options.output or default_output_path(path)
     check_output_path(output, path)
     if options.json_output:
+        if options.json_output.resolve() == output.resolve():
+            raise OutputError(f"--json and the workbook would both be {output}; give --json another "
+                              "file name")
         check_writable(options.json_output, protect=path)
     report = await build_report(bom, options, runs, unavailable, progress)
     write_report(report, output)

@@ -296,3 +296,15 @@ def test_a_part_several_makers_sell_is_ambiguous_until_the_bom_names_the_maker(t
     headers = [cell.value for cell in sheet[1]]
     assert sheet.cell(row=2, column=headers.index("Arrow Stock") + 1).value == "several parts"
     assert sheet.cell(row=2, column=headers.index("Status") + 1).value == "AMBIGUOUS"
+
+
+def test_json_and_workbook_on_one_path_is_refused_before_any_request(demo, threaded_sandbox):
+    env = {"BOMCHECK_ARROW_URL": threaded_sandbox.url, "BOMCHECK_ARROW_LOGIN": SANDBOX_ARROW_LOGIN,
+           "BOMCHECK_ARROW_API_KEY": SANDBOX_ARROW_API_KEY}
+    target = demo.parent / "both.xlsx"
+    result = run("check", str(demo), "-o", str(target), "--json", str(target), env=env)
+    assert result.exit_code == 3
+    assert "--json and the workbook would both be" in result.output
+    assert not target.exists()
+    with urllib.request.urlopen(threaded_sandbox.url + STATS_PATH) as answer:
+        assert json.load(answer)["arrow"] == 0
