@@ -10,9 +10,9 @@ from typing import Protocol
 
 from bomcheck.annotate import check_output_path, default_output_path, write_report
 from bomcheck.bom import ReaderOptions, read_bom
+from bomcheck.errors import OutputError
 from bomcheck.export import write_json
 from bomcheck.fanout import SourceRun, gather_lookups, planned_calls
-from bomcheck.errors import OutputError
 from bomcheck.files import check_writable
 from bomcheck.model import Bom, BomLine, Lookup, LookupStatus, Query, Report, Scenario, SourceStatus
 from bomcheck.pricing import Attrition, plan_lines
