@@ -57,26 +57,13 @@ def _status(result: LineResult) -> str:
     return result.status.value
 
 
-def _currency(result: LineResult) -> str | None:
-    """The one currency of the line's purchases, None when it has none or (never planned) several."""
-    currencies = {p.offer.currency for p in result.purchases}
-    return currencies.pop() if len(currencies) == 1 else None
-
-
 def _ext_price(result: LineResult) -> Value:
-    prices = [p.ext_price for p in result.purchases]
-    if not prices or None in prices or _currency(result) is None:
-        return None
-    return float(sum(prices))  # type: ignore[arg-type]
+    return float(result.ext_price) if result.ext_price is not None else None
 
 
 def _unit_price(result: LineResult) -> Value:
     """The break price; for a line split across offers, the average (Ext. Price / Buy Qty)."""
-    if len(result.purchases) == 1:
-        price = result.purchases[0].unit_price
-        return float(price) if price is not None else None
-    ext = _ext_price(result)
-    return ext / result.buy_qty if isinstance(ext, float) and result.buy_qty else None
+    return float(result.unit_price) if result.unit_price is not None else None
 
 
 def _where(purchase: Purchase) -> str:
@@ -101,11 +88,11 @@ def _notes(result: LineResult) -> Value:
 
 
 def _money(result: LineResult) -> str | None:
-    return money_format(_currency(result))
+    return money_format(result.currency)
 
 
 def _unit(result: LineResult) -> str | None:
-    return unit_format(_currency(result))
+    return unit_format(result.currency)
 
 
 # The appended columns, in order: header, value of a line's result, its number format.

@@ -70,21 +70,14 @@ def _line(result: LineResult) -> dict[str, Any]:
         "shortage": result.shortage,
         "ncnr_risk": result.ncnr_risk,
         "purchases": [_purchase(p) for p in result.purchases],
-        "buy_qty": result.buy_qty if purchase else None,
-        "unit_price": _money(purchase.unit_price) if purchase else None,  # the first purchase's
-        "ext_price": _money(_line_cost(result)),
-        "currency": purchase.offer.currency if purchase else None,
-        "best_source": _offer(purchase.offer) if purchase else None,
+        "buy_qty": result.buy_qty,
+        "unit_price": _money(result.unit_price),  # as the workbook: the average for a split line
+        "ext_price": _money(result.ext_price),
+        "currency": result.currency,
+        "best_source": _offer(purchase.offer) if purchase else None,  # the first purchase's
+        "sources": [_offer(p.offer) for p in result.purchases],
         "warnings": list(line.warnings),
     }
-
-
-def _line_cost(result: LineResult) -> Decimal | None:
-    """The line's purchases added up; None without a price or (never planned) in two currencies."""
-    prices = [p.ext_price for p in result.purchases]
-    if not prices or None in prices or len({p.offer.currency for p in result.purchases}) != 1:
-        return None
-    return sum(prices, Decimal(0))  # type: ignore[arg-type]
 
 
 def _purchase(purchase: Purchase) -> dict[str, Any]:

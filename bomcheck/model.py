@@ -277,6 +277,30 @@ class LineResult:
     def split(self) -> bool:
         return len(self.purchases) > 1
 
+    @property
+    def currency(self) -> str | None:
+        """The one currency of the line's purchases; None when it has none or (never planned) several."""
+        currencies = {purchase.offer.currency for purchase in self.purchases}
+        return currencies.pop() if len(currencies) == 1 else None
+
+    @property
+    def ext_price(self) -> Decimal | None:
+        """The line's purchases added up; None without a price or a single currency."""
+        prices = [purchase.ext_price for purchase in self.purchases]
+        if not prices or self.currency is None or any(price is None for price in prices):
+            return None
+        return sum((price for price in prices if price is not None), Decimal(0))
+
+    @property
+    def unit_price(self) -> Decimal | None:
+        """The break price; for a line split across offers, the average (ext_price / buy_qty)."""
+        if len(self.purchases) == 1:
+            return self.purchases[0].unit_price
+        ext = self.ext_price
+        if ext is None or not self.buy_qty:
+            return None
+        return (ext / self.buy_qty).quantize(Decimal("0.0001"))  # an average: four places say enough
+
 
 @dataclass(frozen=True)
 class Scenario:
