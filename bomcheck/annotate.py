@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -197,7 +198,12 @@ def append_results(sheet: Worksheet, report: Report) -> None:
     already froze or filtered the sheet.
     """
     header_row = report.bom.header_row
-    first = first_result_column(sheet, header_row, report.bom.last_column)
+    earlier = earlier_results_column(sheet, header_row)
+    if earlier is not None:
+        first = earlier  # checking an output again: its old results are replaced, not repeated
+        clear_below(sheet, header_row, first, len(RESULT_HEADERS))
+    else:
+        first = first_result_column(sheet, header_row, report.bom.last_column)
     widths = [len(header) for header in RESULT_HEADERS]
     for offset, header in enumerate(RESULT_HEADERS):
         cell = sheet.cell(row=header_row, column=first + offset)
@@ -223,6 +229,24 @@ def append_results(sheet: Worksheet, report: Report) -> None:
     if not sheet.auto_filter.ref:
         last_column = get_column_letter(first + len(RESULT_HEADERS) - 1)
         sheet.auto_filter.ref = f"A{header_row}:{last_column}{last_row}"
+
+
+def earlier_results_column(sheet: Worksheet, header_row: int) -> int | None:
+    """Where an earlier bomcheck output's result columns start in the header row, if they are there."""
+    headers = [cell.value for cell in sheet[header_row]]
+    width = len(RESULT_HEADERS)
+    for start in range(len(headers) - width + 1):
+        if tuple(headers[start:start + width]) == RESULT_HEADERS:
+            return start + 1
+    return None
+
+
+def clear_below(sheet: Worksheet, header_row: int, first: int, count: int) -> None:
+    """Empty the cells (values and fills) under the header of `count` columns from `first`."""
+    for row in sheet.iter_rows(min_row=header_row + 1, min_col=first, max_col=first + count - 1):
+        for cell in row:
+            cell.value = None
+            cell.fill = PatternFill()
 
 
 def first_result_column(sheet: Worksheet, header_row: int, last_column: int) -> int:

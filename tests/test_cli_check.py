@@ -308,3 +308,13 @@ def test_json_and_workbook_on_one_path_is_refused_before_any_request(demo, threa
     assert not target.exists()
     with urllib.request.urlopen(threaded_sandbox.url + STATS_PATH) as answer:
         assert json.load(answer)["arrow"] == 0
+
+
+def test_checking_an_output_again_replaces_its_result_columns(demo, tmp_path):
+    first = tmp_path / "first.xlsx"
+    assert run("-q", "check", str(demo), "--sandbox", "--boards", "100", "-o", str(first)).exit_code == 0
+    again = tmp_path / "again.xlsx"
+    assert run("-q", "check", str(first), "--sandbox", "--boards", "10", "-o", str(again)).exit_code == 0
+    headers = [cell.value for cell in openpyxl.load_workbook(again)["BOM"][HEADER_ROW]]
+    assert headers.count("Need") == 1 and headers.count("Best Source") == 1
+    assert rows_by_mpn(again)["GRM188R71C104KA01D"][0]["Need"] == 80  # 8 per board x 10, not x 100
