@@ -346,6 +346,25 @@ def test_lines_of_one_part_never_plan_more_than_a_dated_lot_holds():
     assert results[3].purchase.backorder and results[3].shortage == 200
 
 
+def test_stock_below_the_moq_is_not_called_none():
+    result = one_line("""
+        seller stock moq mult breaks flags
+        A      1     10  1    10:0.50 lead=8
+        """, 5)
+    assert result.status is LineStatus.SHORT and result.purchase.backorder
+    assert result.reason.startswith("only 1 in stock, below what can be ordered; quantity and price are for "
+                                    "a backorder, lead time 8 wk")
+
+
+def test_a_buy_up_saving_less_than_a_cent_is_not_suggested():
+    # 99 x 0.0101 = 0.9999 against 100 x 0.0099 = 0.9900: 0.0099 saved, below a cent
+    result = one_line("""
+        seller stock moq mult breaks flags
+        A      1000  1   1    1:0.0101,100:0.0099 -
+        """, 99)
+    assert not result.bought_up and result.buy_qty == 99
+
+
 def test_a_mirrored_lot_is_not_split_across_its_two_listings():
     mirrored = [Offer("Arrow", seller, "X", "M", seller, stock=300, breaks=(PriceBreak(1, D("0.10")),),
                       date_code="2140") for seller in ("Verical", "ACNA")]

@@ -148,7 +148,7 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
     if ledger and plan.purchases and (rows := ledger.rows_sharing(offers)):
         notes.append(f"same stock also planned for row{'s' if len(rows) > 1 else ''} "
                      f"{', '.join(map(str, rows))}: this line gets what those left")
-    reason = [_shortage_note(need, plan.shortage, offers, plan.purchases)] if plan.shortage else []
+    reason = [_shortage_note(need, plan.shortage, available, plan.purchases)] if plan.shortage else []
     reference = plan.purchases[0].offer if plan.purchases else max(offers, key=lambda o: (o.stock, -o.moq))
     return LineResult(
         line, need, status,
@@ -209,7 +209,10 @@ def _shortage_note(need: int, shortage: int, offers: Sequence[Offer], purchases:
     now = sum(p.buy_qty for p in purchases if not p.backorder)
     backorder = next((p for p in purchases if p.backorder), None)
     if backorder is not None:
-        text = f"none in stock; quantity and price are for a backorder{_lead(backorder.offer)}"
+        stocked = [offer for offer in offers if offer.stock > 0]
+        what = (f"only {max(o.stock for o in stocked)} in stock, below what can be ordered"
+                if stocked and not now else "none in stock")
+        text = f"{what}; quantity and price are for a backorder{_lead(backorder.offer)}"
         return text + _pipeline(offers, lead=False)
     if now:
         text = f"no offer covers the need: buy {now} now, {shortage} short"

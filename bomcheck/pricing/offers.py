@@ -110,6 +110,9 @@ def priced(offer: Offer, quantity: int, allocated: int, *, wanted: int | None = 
     )
 
 
+MIN_SAVING = Decimal("0.01")
+
+
 def plan_offer(need: int, offer: Offer) -> Purchase:
     """The purchase this offer alone would make for `need`, bought up to a higher break if cheaper.
 
@@ -126,8 +129,9 @@ def plan_offer(need: int, offer: Offer) -> Purchase:
         if higher <= quantity or higher > offer.stock:
             continue
         candidate = priced(offer, higher, need)
+        # Worth saying only when it saves at least a cent: more parts for 0.0034 less is noise.
         if candidate.ext_price is not None and best.ext_price is not None and (
-            candidate.ext_price < best.ext_price
+            best.ext_price - candidate.ext_price >= MIN_SAVING
         ):
             best = candidate
     if best is plain:
