@@ -214,6 +214,15 @@ async def test_refresh_invalid_grant_http_400(transport: Transport,
     assert "req-42" in caplog.text
 
 
+async def test_a_refused_code_says_to_open_the_address_again(transport: Transport) -> None:
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, status=400, payload=load("token_invalid_grant.json"))
+        with pytest.raises(AuthError, match="refused the authorization code") as info:
+            await exchange_code(transport, BASE, CLIENT_ID, CLIENT_SECRET, "old-code", REDIRECT)
+    assert "run `bomcheck auth digikey`" not in str(info.value)  # the user is running it already
+    assert "old-code" not in str(info.value)
+
+
 async def test_token_endpoint_down_is_not_an_auth_error(transport: Transport) -> None:
     with aioresponses() as mocked:
         mocked.post(TOKEN_URL, status=503, repeat=True)

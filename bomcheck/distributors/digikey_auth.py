@@ -26,6 +26,10 @@ TOKEN_PATH = "/v1/oauth2/token"
 LOGIN_EXPIRED = (
     "DigiKey login expired or revoked; run `bomcheck auth digikey` to log in again"
 )
+CODE_REFUSED = (
+    "DigiKey refused the authorization code (invalid_grant): it is used only once and lives about "
+    "a minute; open the address again and paste the new redirect promptly"
+)
 INTERRUPTED_REFRESH = (
     "DigiKey login lost: an earlier token refresh was interrupted before its answer could be "
     "saved, and DigiKey has retired the old refresh token; run `bomcheck auth digikey` to log in again"
@@ -206,7 +210,12 @@ async def exchange_code(
         "client_secret": client_secret,
         "redirect_uri": redirect_uri,
     }
-    return await _token_request(transport, base_url, form, now)
+    try:
+        return await _token_request(transport, base_url, form, now)
+    except AuthError as exc:
+        if str(exc) == LOGIN_EXPIRED:  # an expired or reused code, not a lost login
+            raise AuthError(CODE_REFUSED) from None
+        raise
 
 
 async def refresh_tokens(
