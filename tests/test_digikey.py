@@ -469,9 +469,9 @@ def test_endpoint_choice_per_bom(source: DigiKeyBondedSource) -> None:
     few = [Query("A", digikey_pn="A-ND"), Query("B", digikey_pn="B-ND")]
     assert source.batches(few) == [[few[0]], [few[1]]]  # per-part calls
     one_without = [*few, Query("C")]
-    assert source.batches(one_without) == [one_without]  # the products list
+    assert source.batches(one_without) == [one_without] and not source._per_part(one_without)
     many = [Query(f"P{i}", digikey_pn=f"P{i}-ND") for i in range(source.PER_PART_LIMIT + 1)]
-    assert source.batches(many) == [many]
+    assert source.batches(many) == [many] and not source._per_part(many)
 
 
 async def test_per_part_mode_calls_the_part_endpoint(source: DigiKeyBondedSource,
@@ -482,14 +482,31 @@ async def test_per_part_mode_calls_the_part_endpoint(source: DigiKeyBondedSource
         mocked.get(f"{PRODUCTS_URL}/296-1395-5-ND", payload=one)
         mocked.get(f"{PRODUCTS_URL}/NOPE-ND", status=404, payload=load(
             "error_problem_details_400.json") | {"status": 404})
+        mocked.get(PRODUCTS_URL, payload=load("products_bare_list.json"))  # the fallback for NOPE-ND
         lookups: dict[Query, Any] = {}
         for batch in source.batches(queries):
             lookups.update(await source.fetch(transport, batch))
         urls = sorted(str(key[1]) for key in mocked.requests)
-    assert urls == [f"{PRODUCTS_URL}/296-1395-5-ND", f"{PRODUCTS_URL}/NOPE-ND"]
+    assert urls == [PRODUCTS_URL, f"{PRODUCTS_URL}/296-1395-5-ND", f"{PRODUCTS_URL}/NOPE-ND"]
     assert lookups[queries[0]].status is LookupStatus.FOUND
     assert lookups[queries[0]].offers[0].sku == "296-1395-5-ND"
     assert lookups[queries[1]].status is LookupStatus.NOT_FOUND
+
+
+async def test_a_stale_digikey_pn_in_per_part_mode_falls_back_to_the_mpn(
+        source: DigiKeyBondedSource, transport: Transport) -> None:
+    stale = Query("LM358P", digikey_pn="296-OLD-ND")  # renumbered since the BOM was written
+    with aioresponses() as mocked:
+        mocked.get(f"{PRODUCTS_URL}/296-OLD-ND", status=404, payload=load(
+            "error_problem_details_400.json") | {"status": 404})
+        mocked.get(PRODUCTS_URL, payload=load("products_bare_list.json"))
+        (batch,) = source.batches([stale])
+        assert batch == [stale]
+        lookups = await source.fetch(transport, batch)
+        calls = len(mocked.requests)
+    assert calls == 2  # the part call, then one list call
+    assert lookups[stale].status is LookupStatus.FOUND
+    assert lookups[stale].offers[0].sku == "296-1395-5-ND"
 
 
 async def test_without_account_id_all_products_are_asked(store: MemoryTokenStore,

@@ -71,6 +71,9 @@ class DigiKeyBondedSource:
     products-list call answers the whole BOM (GetLocationProducts for the configured account,
     or GetAllProducts when no account id is set). The list is one call whatever the BOM's
     size, which is what a daily quota wants; the per-part calls fetch less for a re-check.
+    A part number the per-part endpoint does not know (a stale `-ND`) falls back to a list
+    call for that line, matched by MPN then customer part number, so the answer never depends
+    on the mode (at most PER_PART_LIMIT extra calls, and only for stale numbers).
     """
 
     name = "DigiKey Bonded"
@@ -104,7 +107,13 @@ class DigiKeyBondedSource:
 
     async def fetch(self, transport: Transport, batch: Sequence[Query]) -> dict[Query, Lookup]:
         if self._per_part(batch):
-            return {query: await self._lookup_part(transport, query) for query in batch}
+            by_part = {query: await self._lookup_part(transport, query) for query in batch}
+            unknown = [query for query, lookup in by_part.items() if lookup.status is LookupStatus.NOT_FOUND
+                       and (_has(query.mpn) or _has(query.customer_pn))]
+            return {**by_part, **(await self._from_list(transport, unknown) if unknown else {})}
+        return await self._from_list(transport, batch)
+
+    async def _from_list(self, transport: Transport, batch: Sequence[Query]) -> dict[Query, Lookup]:
         items = await self.fetch_products(transport)
         missing = "not in bonded inventory"
         if not items:
