@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import stat
 import sys
 from collections.abc import Mapping
@@ -43,6 +44,9 @@ class Settings:
     digikey_account_id: str = ""
     digikey_redirect_uri: str = "https://localhost"
     digikey_rate: float = 2.0  # 120 a minute, DigiKey's published per-minute quota
+    # The account's billing currency (`bomcheck auth digikey` shows it per location): the bonded
+    # answer carries prices without a currency, so this labels them.
+    digikey_currency: str = "USD"
     currency: str = "USD"
     concurrency: int = 8
     timeout: float = 30.0
@@ -76,6 +80,7 @@ ENV_VARS: Mapping[str, str] = {
     "digikey_account_id": "BOMCHECK_DIGIKEY_ACCOUNT_ID",
     "digikey_redirect_uri": "BOMCHECK_DIGIKEY_REDIRECT_URI",
     "digikey_rate": "BOMCHECK_DIGIKEY_RATE",
+    "digikey_currency": "BOMCHECK_DIGIKEY_CURRENCY",
     "currency": "BOMCHECK_CURRENCY",
     "concurrency": "BOMCHECK_CONCURRENCY",
     "timeout": "BOMCHECK_TIMEOUT",
@@ -178,12 +183,16 @@ def _build(values: Mapping[str, Any], source_hint: str) -> Settings:
             raise ConfigError(f"{f.name} must be a positive number, got {value!r} "
                               f"(set it with {variable} or in {source_hint})") from None
         converted[f.name] = value
-    if "currency" in converted:
-        converted["currency"] = converted["currency"].upper()
+    for name in ("currency", "digikey_currency"):
+        if name in converted:
+            converted[name] = converted[name].upper()
     settings = Settings(**converted)
     if settings.currency not in ARROW_CURRENCIES:
         raise ConfigError(f"currency {settings.currency!r} is not one Arrow prices in; use one of "
                           f"{', '.join(ARROW_CURRENCIES)} (--currency or BOMCHECK_CURRENCY)")
+    if not re.fullmatch(r"[A-Z]{3}", settings.digikey_currency):
+        raise ConfigError(f"digikey_currency must be a three-letter code such as USD or EUR, got "
+                          f"{settings.digikey_currency!r} (BOMCHECK_DIGIKEY_CURRENCY)")
     if settings.arrow_api_version not in ("v3", "v4"):
         raise ConfigError(f"arrow_api_version must be v3 or v4, got {settings.arrow_api_version!r}")
     return settings

@@ -85,7 +85,8 @@ async def open_sources(
             if settings.environment == SANDBOX_ENVIRONMENT:
                 tokens = SandboxLogin(tokens, settings)
             digikey = DigiKeyBondedSource(settings.digikey_url, settings.digikey_client_id,
-                                          settings.digikey_account_id, tokens)
+                                          settings.digikey_account_id, tokens,
+                                          currency=settings.digikey_currency)
             runs.append(SourceRun(digikey, _transport(session, settings, settings.digikey_rate)))
         else:
             unavailable.append(SourceStatus(DigiKeyBondedSource.name, False, "no DigiKey credentials (set "

@@ -318,3 +318,14 @@ def test_checking_an_output_again_replaces_its_result_columns(demo, tmp_path):
     headers = [cell.value for cell in openpyxl.load_workbook(again)["BOM"][HEADER_ROW]]
     assert headers.count("Need") == 1 and headers.count("Best Source") == 1
     assert rows_by_mpn(again)["GRM188R71C104KA01D"][0]["Need"] == 80  # 8 per board x 10, not x 100
+
+
+def test_bonded_prices_carry_the_accounts_currency(tmp_path):
+    bom = tmp_path / "bonded.csv"
+    bom.write_text(f"Ref,MPN,Qty\nU1,{catalog.BONDED_DEMO_MPNS[0]},1\n", encoding="utf-8")
+    result = run("-q", "check", str(bom), "--sandbox", "--json", str(tmp_path / "out.json"),
+                 env={"BOMCHECK_DIGIKEY_CURRENCY": "eur"})
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    (purchase,) = data["lines"][0]["purchases"]
+    assert purchase["bonded"] and purchase["currency"] == "EUR"
