@@ -85,6 +85,7 @@ def _notes(result: LineResult) -> Value:
     notes += [note for note in result.notes if note not in notes]
     if result.need_attrition:
         notes.insert(0, f"need {result.need} = {result.need_base} + {result.need_attrition} attrition")
+    notes += [f"BOM: {warning}" for warning in result.line.warnings]  # what the reader doubted
     return "; ".join(notes) or None
 
 

@@ -142,6 +142,8 @@ def _print_summary(outcome: CheckOutcome) -> None:
                f"attrition {report.attrition or 'none'}, {report.currency}")
     for source in report.sources:
         click.echo(f"  {source.name:<16} {source.describe()}")
+    for warning in report.bom.warnings:
+        click.echo(f"  reader: {warning}")
     counts = ", ".join(f"{report.count(status)} {status.value}" for status in LineStatus
                        if report.count(status))
     click.echo(f"  lines: {counts}")
@@ -163,6 +165,10 @@ def _print_summary(outcome: CheckOutcome) -> None:
                    + (f" ({result.reason})" if result.reason else ""))
     if len(attention) > 10:
         click.echo(f"  ... and {len(attention) - 10} more lines need attention (see Status column)")
+    doubted = [r.line.row for r in report.results if r.line.warnings and not r.line.dnp]
+    if doubted:
+        rows = ", ".join(map(str, doubted[:8])) + (", …" if len(doubted) > 8 else "")
+        click.echo(f"  reader warnings on {len(doubted)} line(s), rows {rows}: see their Notes")
     click.echo(f"wrote {outcome.output}")
     if outcome.json_output:
         click.echo(f"wrote {outcome.json_output}")

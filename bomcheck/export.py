@@ -27,6 +27,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "counts": {status.value: report.count(status) for status in LineStatus},
         "lines": [_line(result) for result in report.results],
         "scenarios": [_scenario(scenario) for scenario in report.scenarios],
+        "warnings": list(report.bom.warnings),  # what the reader said about the whole file
     }
 
 

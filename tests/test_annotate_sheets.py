@@ -61,7 +61,7 @@ def make_bom_file(path: Path) -> Path:
     sheet.title = "BOM"
     sheet.append(["Ref", "MPN", "Qty"])
     for number, mpn in enumerate(MPNS, start=1):
-        sheet.append([f"U{number}", mpn, 2 if mpn != "DNPPART-01" else 0])
+        sheet.append([f"U{number}A, U{number}B", mpn, 2 if mpn != "DNPPART-01" else 0])
     workbook.save(path)
     return path
 

@@ -98,6 +98,15 @@ def test_mpn_cell_conventions(tmp_path, mpn_cell, mpn, dnp):
         assert line.raw_mpn_text == mpn_cell
 
 
+@pytest.mark.parametrize(("cell", "qty", "warned"), [
+    ('"1,000"', 1000, False), ("2 pcs", 2, False), ("4ea", 4, False), ("-3", 1, True), ("2.5", 1, True),
+])
+def test_quantity_text(tmp_path, cell, qty, warned):
+    line = read_bom(csv_bom(tmp_path, f"Designator,MPN,Qty\nR1,RC0603FR-0710KL,{cell}\n")).lines[0]
+    assert line.qty == qty
+    assert any("not a whole number" in warning for warning in line.warnings) is warned
+
+
 def test_a_second_part_number_in_parentheses_is_an_alternate(tmp_path):
     path = csv_bom(tmp_path, "Designator,MPN\nJ1,RJP-003TC1(LPJ4112CNL)\nU1,LM358DR(SOIC-8)\n")
     jack, opamp = read_bom(path).lines

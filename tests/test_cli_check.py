@@ -329,3 +329,33 @@ def test_bonded_prices_carry_the_accounts_currency(tmp_path):
     data = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     (purchase,) = data["lines"][0]["purchases"]
     assert purchase["bonded"] and purchase["currency"] == "EUR"
+
+
+def test_reader_doubts_reach_the_notes_the_fill_and_the_terminal(tmp_path):
+    from bomcheck.sheets.cells import AMBER
+
+    bom = tmp_path / "doubt.csv"
+    bom.write_text("Ref,Qty,MPN\nR1,2.5,LM358DR\nR2,1,NE555\n", encoding="utf-8")
+    result = run("check", str(bom), "--sandbox", "--json", str(tmp_path / "out.json"))
+    assert "reader warnings on 1 line(s), rows 2" in result.output
+    sheet = openpyxl.load_workbook(tmp_path / "doubt.checked.xlsx")["BOM"]
+    headers = [cell.value for cell in sheet[1]]
+    notes = sheet.cell(row=2, column=headers.index("Notes") + 1)
+    assert "BOM: quantity '2.5' is not a whole number" in notes.value
+    assert notes.fill.fgColor.rgb == AMBER.fgColor.rgb
+    data = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert "warnings" in data and data["lines"][0]["warnings"]
+
+
+def test_what_the_reader_says_of_the_whole_file_is_shown_and_kept(tmp_path):
+    bom = tmp_path / "legacy.csv"
+    bom.write_bytes("Ref,Qty,MPN,Description\nR1,1,LM358DR,Ampli op \xe9tage\n".encode("cp1252"))
+    result = run("check", str(bom), "--sandbox", "--json", str(tmp_path / "out.json"))
+    assert result.exit_code == 0, result.output
+    reader_lines = [line for line in result.output.splitlines() if line.startswith("  reader: ")]
+    assert reader_lines and "1252" in reader_lines[0]
+    summary = openpyxl.load_workbook(tmp_path / "legacy.checked.xlsx")["Summary"]
+    said = [row[1] for row in summary.iter_rows(values_only=True) if row[0] == "Reader warning"]
+    assert said and "1252" in said[0]
+    assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["warnings"] == [
+        reader_lines[0].removeprefix("  reader: ")]

@@ -354,6 +354,8 @@ def parse_qty(value: CellValue, refdes: tuple[str, ...], notes: list[str]) -> in
     if is_empty(value):
         return fallback
     qty = whole_number(value)
+    if qty is None and isinstance(value, str):
+        qty = _counted_text(value)
     if qty is None or qty < 0:
         if not _is_dnp_mark(value):
             used = f"{len(refdes)} from the designators" if refdes else "1"
@@ -362,6 +364,19 @@ def parse_qty(value: CellValue, refdes: tuple[str, ...], notes: list[str]) -> in
     if refdes and qty not in (0, len(refdes)):
         notes.append(f"quantity {qty} but {len(refdes)} designators ({', '.join(refdes)})")
     return qty
+
+
+_THOUSANDS_RE = re.compile(r"^\d{1,3}(?:[,\u00a0 ]\d{3})+$")
+_COUNT_WITH_UNIT_RE = re.compile(r"^(\d+)\s*(?:pcs?|pieces?|ea|each|x|units?|st|шт\.?|个|只)$", re.IGNORECASE)
+
+
+def _counted_text(value: str) -> int | None:
+    """'1,000' (thousands separators) -> 1000; '2 pcs', '2ea', '4 шт' -> 2, 2, 4; else None."""
+    stripped = value.strip()
+    if _THOUSANDS_RE.match(stripped):
+        return int(re.sub(r"\D", "", stripped))
+    counted = _COUNT_WITH_UNIT_RE.match(stripped)
+    return int(counted.group(1)) if counted else None
 
 
 def dnp_column_says(value: CellValue, *, kind: str) -> bool:

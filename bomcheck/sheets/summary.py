@@ -47,6 +47,7 @@ def summary_rows(report: Report, sheet_title: str) -> list[Row]:
     ]
     for source in report.sources:
         rows.append((f"Source: {source.name}", source.describe(), None))
+    rows.extend(("Reader warning", warning, None) for warning in report.bom.warnings)
     several = len(report.scenarios) > 1
     for scenario in report.scenarios:
         at = f" at {scenario.boards} boards" if several else ""
