@@ -107,6 +107,11 @@ def test_quantity_text(tmp_path, cell, qty, warned):
     assert any("not a whole number" in warning for warning in line.warnings) is warned
 
 
+def test_a_header_with_nothing_below_is_refused(tmp_path):
+    with pytest.raises(BomError, match=r"no BOM lines below the header \(row 1\)"):
+        read_bom(csv_bom(tmp_path, "Ref,Qty,MPN\n"))
+
+
 def test_a_second_part_number_in_parentheses_is_an_alternate(tmp_path):
     path = csv_bom(tmp_path, "Designator,MPN\nJ1,RJP-003TC1(LPJ4112CNL)\nU1,LM358DR(SOIC-8)\n")
     jack, opamp = read_bom(path).lines

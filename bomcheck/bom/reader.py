@@ -35,6 +35,10 @@ def read_bom(path: Path, options: ReaderOptions | None = None) -> Bom:
     table = Table(header.row, header.columns, sheet.formulas, grid[:header.row - 1])
     lines, line_warnings = build_lines(grid, table)
     columns = header.columns
+    if not lines:
+        where = f"sheet {sheet.name!r}, " if sheet.name else ""
+        raise BomError(f"{path.name}: no BOM lines below the header ({where}row {header.row}); "
+                       "if the table is further down, pass --header-row")
     return Bom(
         path=path,
         sheet=sheet.name,
