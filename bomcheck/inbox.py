@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import logging
 import shutil
 import time
@@ -150,8 +151,9 @@ class InboxJob:
 
     def _key(self, content_hash: str) -> str:
         o = self.options
-        reader = dataclasses.replace(o.reader, layouts={})
-        return "|".join((content_hash, repr(o.board_counts), str(o.attrition), o.currency, repr(reader),
+        # The saved column maps count too: re-saving one changes how the same bytes are read.
+        reader = hashlib.sha256(repr(o.reader).encode("utf-8")).hexdigest()[:16]
+        return "|".join((content_hash, repr(o.board_counts), str(o.attrition), o.currency, reader,
                          *sorted(run.source.name for run in self.runs), self.ledger_tag))
 
     def _reuse(self, entry: LedgerEntry, path: Path) -> Path:

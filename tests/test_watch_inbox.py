@@ -285,3 +285,18 @@ async def test_a_broken_out_folder_keeps_the_file_in_the_inbox(tmp_path):
     assert result.status == "kept" and "does not exist" in result.message
     assert (service.folders.inbox / "a.csv").exists()
     assert names(service.folders.failed) == []
+
+
+def test_a_saved_column_map_is_part_of_what_makes_an_answer_reusable(tmp_path):
+    from bomcheck.bom import ReaderOptions
+
+    folders = InboxFolders.for_inbox(tmp_path / "inbox", state=tmp_path / "state")
+
+    def key(layouts: dict) -> str:
+        options = CheckOptions(reader=ReaderOptions(layouts=layouts))
+        return InboxJob(folders, options, [], [])._key("same-bytes")
+
+    by_libref = {"layout-1": {"mpn": "LibRef"}}
+    by_comment = {"layout-1": {"mpn": "Comment"}}
+    assert key(by_libref) == key(dict(by_libref))
+    assert key(by_libref) != key(by_comment)  # re-saved map: the same file is read differently
