@@ -165,7 +165,7 @@ def _load_bom_sheet(report: Report, output: Path) -> tuple[Workbook, Worksheet]:
     suffix = bom.path.suffix.lower()
     # The reader goes by content: an old .xls renamed .xlsx is read, but openpyxl cannot reopen it.
     if suffix not in OUTPUT_SUFFIXES or not zipfile.is_zipfile(bom.path):
-        return _grid_workbook(bom.grid)
+        return _grid_workbook(bom.grid, bom.merged, bom.last_column)
     # Macros survive only into an .xlsm output: an .xlsx holding VBA will not open in Excel.
     keep_vba = suffix == ".xlsm" and output.suffix.lower() == ".xlsm"
     try:
@@ -177,8 +177,13 @@ def _load_bom_sheet(report: Report, output: Path) -> tuple[Workbook, Worksheet]:
     return workbook, workbook[bom.sheet]
 
 
-def _grid_workbook(grid: Sequence[Sequence[Any]]) -> tuple[Workbook, Worksheet]:
-    """A new workbook whose sheet "BOM" holds the grid cell for cell, numbers as numbers."""
+def _grid_workbook(grid: Sequence[Sequence[Any]], merged: Sequence[tuple[int, int, int, int]] = (),
+                   last_column: int = 0) -> tuple[Workbook, Worksheet]:
+    """A new workbook whose sheet "BOM" holds the grid cell for cell, numbers as numbers.
+
+    The input's merged ranges are merged again (their value once, in the first cell), except
+    those reaching past the table, where the result columns go.
+    """
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "BOM"
@@ -186,6 +191,9 @@ def _grid_workbook(grid: Sequence[Sequence[Any]]) -> tuple[Workbook, Worksheet]:
         for col, value in enumerate(cells, start=1):
             if value is not None and value != "":
                 put(sheet.cell(row=row, column=col), grid_value(value))
+    for min_row, min_col, max_row, max_col in merged:
+        if max_col <= last_column and (min_row, min_col) != (max_row, max_col):
+            sheet.merge_cells(start_row=min_row, start_column=min_col, end_row=max_row, end_column=max_col)
     return workbook, sheet
 
 

@@ -65,6 +65,9 @@ class Bom:
     last_column: int  # 1-based index of the last used column of the table
     warnings: tuple[str, ...] = ()
     column_reasons: Mapping[str, str] = field(default_factory=dict)  # role -> why that column was chosen
+    # Merged ranges (min_row, min_col, max_row, max_col) of .xls/.ods inputs: `grid` repeats their
+    # value in every cell for the reader; the output merges them again.
+    merged: tuple[tuple[int, int, int, int], ...] = ()
 
 
 @dataclass(frozen=True)

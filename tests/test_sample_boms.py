@@ -100,3 +100,21 @@ def test_xls_and_ods_check_on_the_sandbox(tmp_path, name):
     assert headers[bom.column_index["mpn"] - 1] == bom.columns["mpn"]  # the original grid, cell for cell
     status = headers.index("Status") + 1
     assert sheet.cell(bom.lines[0].row, status).value
+
+
+def test_merged_cells_of_an_ods_come_back_merged_not_repeated(tmp_path):
+    # JellyBean's DigiKey Quantity/PN cells span each value group (R1, R2 share one 'P0.0GCT-ND')
+    source = SAMPLES / "real" / "hackrf-jellybean-digikey.ods"
+    bom = read_bom(source)
+    assert bom.merged
+    out = tmp_path / "out.xlsx"
+    result = CliRunner().invoke(main, ["-q", "check", str(source), "--sandbox", "-o", str(out)],
+                                env={"BOMCHECK_ARROW_RATE": "500"})
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(out)["BOM"]
+    kept = {(r.min_row, r.min_col, r.max_row, r.max_col) for r in sheet.merged_cells.ranges}
+    inside = [m for m in bom.merged if m[3] <= bom.last_column]
+    assert inside and set(inside) <= kept
+    min_row, min_col, max_row, _ = inside[0]
+    assert sheet.cell(min_row, min_col).value is not None
+    assert all(sheet.cell(row, min_col).value is None for row in range(min_row + 1, max_row + 1))

@@ -24,6 +24,8 @@ class Sheet:
     rows: Grid
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) 1-based -> "=..."
     notes: list[str] = field(default_factory=list)  # how the file was decoded, etc.
+    # merged ranges as (min_row, min_col, max_row, max_col), 1-based
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
 def plain_value(value: Any) -> CellValue:

@@ -163,10 +163,12 @@ def _calamine_sheets(path: Path, sheet: str | None) -> Iterator[Sheet]:
         grid: Grid = [[plain_value(value) for value in row] for row in rows[:MAX_ROWS]]
         if path.suffix.lower() == ".ods":
             merged = ods_merges(path).get(name, [])
+        ranges = []
         for (min_row, min_col), (max_row, max_col) in merged:
             value = grid[min_row][min_col] if min_row < len(grid) and min_col < len(grid[min_row]) else None
             _fill(grid, min_row + 1, max_row + 1, min_col + 1, max_col + 1, value)
-        yield Sheet(name, trim(grid))
+            ranges.append((min_row + 1, min_col + 1, max_row + 1, max_col + 1))
+        yield Sheet(name, trim(grid), merged=ranges)
 
 
 def _calamine_failure(exc: BaseException) -> bool:

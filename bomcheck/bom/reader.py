@@ -50,6 +50,7 @@ def read_bom(path: Path, options: ReaderOptions | None = None) -> Bom:
         last_column=last_column(grid, header.row),
         warnings=tuple(file_warnings + columns.warnings + line_warnings),
         column_reasons=dict(columns.reasons),
+        merged=tuple(sheet.merged),
     )
 
 
