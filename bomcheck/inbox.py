@@ -110,7 +110,8 @@ class InboxJob:
                 return self._keep(path, exc)
             return self._file_away(path, content_hash, FileResult(
                 path.name, "reused", output,
-                message=f"unchanged since {entry.checked_at:%Y-%m-%d %H:%M} UTC, not asked again"))
+                message=f"same content as {entry.output.name}, checked {entry.checked_at:%Y-%m-%d %H:%M} "
+                        "UTC: not asked again"))
         log.info("checking %s", path.name)
         work = self.folders.work / content_hash[:16]
         work.mkdir(parents=True, exist_ok=True)
