@@ -27,7 +27,7 @@ from bomcheck.config import Settings
 from bomcheck.distributors.digikey_auth import NOT_LOGGED_IN
 from bomcheck.errors import BomcheckError, ConfigError
 from bomcheck.inbox import InboxJob
-from bomcheck.inbox_config import inbox_options, read_inbox_config
+from bomcheck.inbox_config import INBOX_CONFIG, inbox_options, read_inbox_config
 from bomcheck.inbox_folders import InboxFolders, exclusive_state, is_own_output
 from bomcheck.ledger import Ledger
 from bomcheck.logs import add_log_file
@@ -36,6 +36,11 @@ from bomcheck.session import digikey_logged_in, open_sources
 from bomcheck.watch import WatchConfig, serve
 
 log = logging.getLogger("bomcheck")
+
+
+def _not_input(path: Path) -> bool:
+    """Our own outputs and the inbox's own settings file are never inputs (and never worth a word)."""
+    return is_own_output(path) or path.name == INBOX_CONFIG
 
 
 @click.command()
@@ -127,5 +132,5 @@ async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Set
                            secrets=settings.secrets, ledger_tag=asked)
             job.start()
             await serve(WatchConfig(folders.inbox, job.suffixes, poll=poll, settle=settle,
-                                    ignore=is_own_output), job.process)
+                                    ignore=_not_input), job.process)
 

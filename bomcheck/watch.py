@@ -73,6 +73,7 @@ class FolderWatcher:
         self._pending: dict[Path, _Candidate] = {}
         self._taken: dict[Path, tuple[int, int]] = {}  # handed over and still there, as it was then
         self._arrivals = itertools.count()
+        self._told: set[str] = set()  # files of an unaccepted type, reported once each
 
     def wanted(self, path: Path) -> bool:
         if path.parent != self.config.folder or not is_candidate(path, self.config.suffixes):
@@ -83,6 +84,7 @@ class FolderWatcher:
         """A file may have appeared or changed."""
         path = Path(path)
         if not self.wanted(path):
+            self._tell_ignored(path)
             return
         signature = _signature(path)
         if signature is None:
@@ -96,6 +98,18 @@ class FolderWatcher:
             self._pending[path] = _Candidate(next(self._arrivals), signature, self._clock())
         elif candidate.signature != signature:
             candidate.signature, candidate.stable_since = signature, self._clock()
+
+    def _tell_ignored(self, path: Path) -> None:
+        """Say once why a visible file of another type stays in the folder (a PDF dropped by mistake)."""
+        name = path.name
+        if (path.parent != self.config.folder or name in self._told or name.startswith((".", "~"))
+                or name.endswith(("~", "#")) or path.suffix.lower() in TEMP_SUFFIXES
+                or path.suffix.lower() in self.config.suffixes or not path.is_file()
+                or (self.config.ignore and self.config.ignore(path))):
+            return
+        self._told.add(name)
+        log.warning("%s is left in the inbox: not a file type bomcheck reads (%s)",
+                    name, ", ".join(sorted(self.config.suffixes)))
 
     def scan(self) -> None:
         """Notice every file now in the folder, oldest first (the catch-up at start, and polling)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import shutil
 import signal
@@ -129,6 +130,19 @@ def test_the_callers_own_outputs_and_subfolders_are_ignored(tmp_path):
     watcher.scan()
     watcher.notice(tmp_path / "out" / "bom.csv")
     assert not watcher.pending
+
+
+def test_a_file_of_another_type_is_left_alone_and_said_once(tmp_path, caplog):
+    config = WatchConfig(tmp_path, SUFFIXES, settle=0, ignore=lambda p: p.name == "settings.toml")
+    watcher = FolderWatcher(config)
+    for name in ("quote.pdf", "settings.toml", "~$bom.xlsx", ".hidden.pdf"):
+        (tmp_path / name).write_bytes(b"x")
+    with caplog.at_level(logging.WARNING, logger="bomcheck.watch"):
+        for _ in range(3):
+            watcher.scan()
+    said = [record.getMessage() for record in caplog.records]
+    assert len(said) == 1 and said[0].startswith("quote.pdf is left in the inbox: not a file type")
+    assert watcher.next_ready() is None and (tmp_path / "quote.pdf").exists()
 
 
 async def test_a_file_copied_in_slowly_is_taken_once_and_complete(folders):
