@@ -107,6 +107,15 @@ def test_quantity_text(tmp_path, cell, qty, warned):
     assert any("not a whole number" in warning for warning in line.warnings) is warned
 
 
+def test_a_column_name_several_groups_share_must_say_which(tmp_path):
+    path = csv_bom(tmp_path, ",,Digi-Key,,Mouser,\nMPN,Qty,Cat#,Price,Cat#,Price\n"
+                             "LM358DR,2,296-1395-5-ND,0.5,595-LM358DR,0.6\n")
+    with pytest.raises(BomError, match=r"names 2 columns; say which: 'Digi-Key/Cat#', 'Mouser/Cat#'"):
+        read_bom(path, ReaderOptions(digikey_column="Cat#"))
+    line = read_bom(path, ReaderOptions(digikey_column="Mouser/Cat#")).lines[0]
+    assert line.digikey_pn == "595-LM358DR"  # what the user named, even if it is not DigiKey's
+
+
 def test_a_header_with_nothing_below_is_refused(tmp_path):
     with pytest.raises(BomError, match=r"no BOM lines below the header \(row 1\)"):
         read_bom(csv_bom(tmp_path, "Ref,Qty,MPN\n"))

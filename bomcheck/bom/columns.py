@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bomcheck.bom.cells import DASHES, CellValue, cell, is_empty, text, whole_number
+from bomcheck.errors import BomError
 
 ROLES = ("mpn", "manufacturer", "qty", "refdes", "description", "digikey_pn", "dnp",
          "customer_pn", "attrition", "lcsc_pn")
@@ -271,6 +272,25 @@ def _group_labels(group_row: Sequence[CellValue] | None, width: int) -> list[str
     return labels
 
 
+def _named_column(name: str, headers: Sequence[str | None], groups: Sequence[str | None],
+                  taken: set[int], flag: str) -> int | None:
+    """The column a --*-column NAME means: the header as written, or 'Group/Header' under a group
+    row (KiCost's 'Digi-Key/Cat#'); a name several groups share must say which."""
+    wanted = header_key(name)
+    matches = [col for col, header in enumerate(headers, start=1)
+               if header and header_key(header) == wanted and col not in taken]
+    if not matches and "/" in name:
+        group, _, header_name = name.rpartition("/")
+        matches = [col for col, header in enumerate(headers, start=1)
+                   if header and header_key(header) == header_key(header_name) and col not in taken
+                   and header_key(groups[col - 1] or "") == header_key(group)]
+    labelled = {f"{groups[col - 1]}/{headers[col - 1]}" for col in matches if groups[col - 1]}
+    if len(matches) > 1 and len(labelled) > 1:
+        raise BomError(f"--{flag}-column {name!r} names {len(matches)} columns; say which: "
+                       + ", ".join(repr(label) for label in sorted(labelled)))
+    return matches[0] if matches else None
+
+
 def map_columns(
     header_cells: Sequence[CellValue],
     body: Sequence[Sequence[CellValue]],
@@ -290,13 +310,11 @@ def map_columns(
     taken: set[int] = set()
 
     for role, name in overrides.items():
-        wanted = header_key(name)
-        for col, header in enumerate(headers, start=1):
-            if header and header_key(header) == wanted and col not in taken:
-                flag = "digikey" if role == "digikey_pn" else role.replace("_", "-")
-                _choose(result, role, col, header, f"named by --{flag}-column")
-                taken.add(col)
-                break
+        flag = "digikey" if role == "digikey_pn" else role.replace("_", "-")
+        col = _named_column(name, headers, groups, taken, flag)
+        if col is not None:
+            _choose(result, role, col, headers[col - 1], f"named by --{flag}-column")
+            taken.add(col)
 
     best: dict[str, tuple[tuple[int, int, int], int, str]] = {}
     mpn_columns: list[tuple[int, str]] = []

@@ -96,8 +96,10 @@ def _has_alias(cells: list) -> bool:
 
 
 def _holds_names(cells: list, names) -> bool:
+    """Whether a row holds every named header ('Group/Header' names the header after the slash)."""
     keys = {header_key(text(value) or "") for value in cells}
-    return all(header_key(name) in keys for name in names)
+    return all(header_key(name) in keys or ("/" in name and header_key(name.rpartition("/")[2]) in keys)
+               for name in names)
 
 
 def _columns(grid: Grid, number: int, overrides: Mapping[str, str], saved: set[str] | None = None
