@@ -116,6 +116,12 @@ def test_a_column_name_several_groups_share_must_say_which(tmp_path):
     assert line.digikey_pn == "595-LM358DR"  # what the user named, even if it is not DigiKey's
 
 
+def test_naming_the_mpn_column_for_another_role_is_explained(tmp_path):
+    path = csv_bom(tmp_path, "Ref;Qty;MPN\nR1;2;RC0603FR-0710KL\n")
+    with pytest.raises(BomError, match=r"'MPN' would be the MPN column, but --qty-column took it"):
+        read_bom(path, ReaderOptions(qty_column="MPN"))
+
+
 def test_a_header_with_nothing_below_is_refused(tmp_path):
     with pytest.raises(BomError, match=r"no BOM lines below the header \(row 1\)"):
         read_bom(csv_bom(tmp_path, "Ref,Qty,MPN\n"))

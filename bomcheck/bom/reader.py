@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bomcheck.bom.cells import Grid, Sheet, is_empty, row_has_content
-from bomcheck.bom.columns import ROLES
+from bomcheck.bom.columns import ROLES, header_role
 from bomcheck.bom.grids import CALAMINE_SUFFIXES, OPENPYXL_SUFFIXES, workbook_sheets
 from bomcheck.bom.header import Header, find_header, plausible_header
 from bomcheck.bom.lines import Table, build_lines
@@ -119,6 +119,10 @@ def _refuse(path: Path, seen: list[tuple[Sheet, Header | None]], options: Reader
         raise BomError(f"{path.name}: no column named {missing[0]!r}{where}; headers seen: {headers}")
     at_row = f" in row {options.header_row}" if options.header_row is not None else ""
     guess = f"; {header.columns.best_mpn_guess}" if header and header.columns.best_mpn_guess else ""
+    for role, name in overrides.items():
+        if header_role(name) and header_role(name)[0] == "mpn":  # e.g. --qty-column MPN
+            flag = "digikey" if role == "digikey_pn" else role.replace("_", "-")
+            guess = f"; {name!r} would be the MPN column, but --{flag}-column took it"
     raise BomError(f"{path.name}: no MPN column found{at_row}{where}; headers seen: {headers}"
                    f"{guess}; pass --mpn-column")
 
