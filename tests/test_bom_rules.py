@@ -122,6 +122,19 @@ def test_naming_the_mpn_column_for_another_role_is_explained(tmp_path):
         read_bom(path, ReaderOptions(qty_column="MPN"))
 
 
+def test_a_header_below_the_searched_rows_is_found_and_said(tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for number in range(1, 45):
+        sheet.append([f"note {number}"])
+    sheet.append(["Ref", "Qty", "MPN", "Manufacturer"])
+    sheet.append(["U1", 1, "LM358DR", "TI"])
+    workbook.save(tmp_path / "late.xlsx")
+    bom = read_bom(tmp_path / "late.xlsx")
+    assert bom.header_row == 45 and [(line.row, line.mpn) for line in bom.lines] == [(46, "LM358DR")]
+    assert any("header found at row 45" in warning for warning in bom.warnings)
+
+
 def test_a_header_with_nothing_below_is_refused(tmp_path):
     with pytest.raises(BomError, match=r"no BOM lines below the header \(row 1\)"):
         read_bom(csv_bom(tmp_path, "Ref,Qty,MPN\n"))

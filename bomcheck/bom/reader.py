@@ -7,13 +7,14 @@ from pathlib import Path
 from bomcheck.bom.cells import Grid, Sheet, is_empty, row_has_content
 from bomcheck.bom.columns import ROLES, header_role
 from bomcheck.bom.grids import CALAMINE_SUFFIXES, OPENPYXL_SUFFIXES, workbook_sheets
-from bomcheck.bom.header import Header, find_header, plausible_header
+from bomcheck.bom.header import HEADER_SEARCH_ROWS, Header, find_header, plausible_header, row_score
 from bomcheck.bom.lines import Table, build_lines
 from bomcheck.bom.options import ReaderOptions
 from bomcheck.bom.text import TEXT_SUFFIXES, text_sheet
 from bomcheck.errors import BomError
 from bomcheck.model import Bom
 
+LATE_HEADER_ROWS = 500  # how far past the header search a better header is looked for
 SUPPORTED_SUFFIXES = OPENPYXL_SUFFIXES + CALAMINE_SUFFIXES + TEXT_SUFFIXES
 
 
@@ -31,6 +32,11 @@ def read_bom(path: Path, options: ReaderOptions | None = None) -> Bom:
         sheets = list(workbook_sheets(path, options.sheet))
     sheet, header = _choose_table(path, sheets, options)
     file_warnings.extend(sheet.notes)
+    later = _later_header(sheet.rows, header) if options.header_row is None else None
+    if later is not None:
+        header = find_header(sheet.rows, options.column_overrides(), later) or header
+        file_warnings.append(f"header found at row {later}, below the first {HEADER_SEARCH_ROWS} rows; "
+                             "if that is wrong, pass --header-row")
     grid = sheet.rows
     table = Table(header.row, header.columns, sheet.formulas, grid[:header.row - 1])
     lines, line_warnings = build_lines(grid, table)
@@ -52,6 +58,16 @@ def read_bom(path: Path, options: ReaderOptions | None = None) -> Bom:
         column_reasons=dict(columns.reasons),
         merged=tuple(sheet.merged),
     )
+
+
+def _later_header(grid: Grid, header: Header) -> int | None:
+    """A row past the searched ones that names an MPN column and scores higher than `header`."""
+    for number in range(HEADER_SEARCH_ROWS + 1, min(len(grid), LATE_HEADER_ROWS) + 1):
+        cells = grid[number - 1]
+        names_mpn = any((header_role(value) or ("", 0))[0] == "mpn" for value in cells if not is_empty(value))
+        if names_mpn and row_score(grid, number) > header.score:
+            return number
+    return None
 
 
 def _check_file(path: Path) -> str:
