@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import sys
@@ -14,7 +15,7 @@ import click
 
 from bomcheck import __version__
 from bomcheck.bom import ReaderOptions, read_bom
-from bomcheck.bom.layouts import layout_key, with_layout
+from bomcheck.bom.layouts import layout_key, load_layouts, with_layout, without_layout
 from bomcheck.check import CheckOptions, CheckOutcome, check_bom
 from bomcheck.cli_common import (
     EXIT_CODES_HELP,
@@ -184,13 +185,21 @@ def _money(value: Decimal, currency: str, places: int = 2) -> str:
 @click.option("--save-layout", is_flag=True,
               help="Remember the --*-column overrides given for BOMs with this header row, so later "
                    "runs (check, watch, inspect) apply them without flags.")
+@click.option("--forget-layout", is_flag=True,
+              help="Forget the column map saved for BOMs with this header row.")
 @reader_options
-def inspect_command(bom: Path, as_json: bool, save_layout: bool, reader: ReaderOptions) -> None:
+def inspect_command(bom: Path, as_json: bool, save_layout: bool, forget_layout: bool,
+                    reader: ReaderOptions) -> None:
     """Show what bomcheck understood of BOM before any query: sheet, header row, columns and why, lines."""
     try:
+        if save_layout and forget_layout:
+            raise ConfigError("--save-layout and --forget-layout contradict each other; give one")
         understood = read_bom(bom, reader)
         if save_layout:
             _save_layout(understood, reader)
+        if forget_layout:
+            _forget_layout(understood)
+            understood = read_bom(bom, dataclasses.replace(reader, layouts=load_layouts(layouts_path())))
     except BomcheckError as exc:
         fail(exc)
     if as_json:
@@ -208,6 +217,16 @@ def _save_layout(bom: Bom, reader: ReaderOptions) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target, with_layout(target, layout_key(header), header, columns))
     click.echo(f"saved the column map for this header layout in {target}", err=True)
+
+
+def _forget_layout(bom: Bom) -> None:
+    header = bom.grid[bom.header_row - 1] if bom.header_row <= len(bom.grid) else ()
+    target = layouts_path()
+    remaining = without_layout(target, layout_key(header))
+    if remaining is None:
+        raise ConfigError(f"no column map is saved for this header layout (in {target})")
+    atomic_write_text(target, remaining)
+    click.echo(f"forgot the column map for this header layout in {target}", err=True)
 
 
 @main.group()

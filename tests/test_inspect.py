@@ -87,3 +87,16 @@ def test_saved_layout_is_applied_to_later_runs(tmp_path):
 def test_save_layout_needs_overrides(tmp_path):
     result = CliRunner().invoke(main, ["inspect", str(write_bom(tmp_path)), "--save-layout"])
     assert result.exit_code == 3 and "none were given" in result.output
+
+
+def test_a_saved_layout_can_be_forgotten(tmp_path):
+    bom = tmp_path / "rev-a.csv"
+    bom.write_text("Ref,MPN,Alt\nU1,LM358DR,TLV9001IDBVR\n", encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["inspect", str(bom), "--mpn-column", "Alt", "--save-layout"]).exit_code == 0
+    forgot = runner.invoke(main, ["inspect", str(bom), "--forget-layout", "--json"])
+    assert forgot.exit_code == 0, forgot.output
+    assert "forgot the column map" in forgot.stderr
+    assert json.loads(forgot.stdout)["columns"]["mpn"] == "MPN"  # the guess again, at once
+    again = runner.invoke(main, ["inspect", str(bom), "--forget-layout"])
+    assert again.exit_code == 3 and "no column map is saved" in again.output

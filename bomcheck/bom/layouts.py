@@ -48,3 +48,16 @@ def with_layout(path: Path, key: str, header: Sequence[CellValue], columns: Mapp
         "columns": dict(columns),
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def without_layout(path: Path, key: str) -> str | None:
+    """The JSON text of the layouts file at `path` without layout `key`; None when it is not there."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    layouts = data.get("layouts") if isinstance(data, dict) else None
+    if not isinstance(layouts, dict) or key not in layouts:
+        return None
+    del layouts[key]
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
