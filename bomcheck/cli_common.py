@@ -33,11 +33,13 @@ Exit codes:
   0  every line was checked (whatever its status: OK, SHORT,
      NOT FOUND, AMBIGUOUS, NO MPN or DNP) and the output
      was written
-  1  the output was written, but some lines could not be
-     checked (status ERROR: a source failed for them)
+  1  the output was written, but a source failed for some
+     lines (status ERROR, or a note such as "bonded stock not
+     checked" when the daily quota ran out)
   2  usage error (bad option or argument)
   3  nothing was written: the BOM, the settings or the output
      path are wrong (the message says what to do)
+  130  interrupted (Ctrl+C); no partial output is left
 """
 
 log = logging.getLogger("bomcheck")

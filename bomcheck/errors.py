@@ -34,4 +34,13 @@ class SourceError(BomcheckError):
 
 
 class SourceUnavailable(SourceError):
-    """The source cannot answer anything more this run (quota spent, no access, no login)."""
+    """The source cannot answer anything more this run (quota spent, no access, no login).
+
+    `account_wide`: a lasting property of the account (no bonded agreement), said once for the
+    run like a source that is not configured; otherwise every line it leaves unanswered is
+    marked, and the run counts as incomplete.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False, account_wide: bool = False) -> None:
+        super().__init__(message, retryable=retryable)
+        self.account_wide = account_wide

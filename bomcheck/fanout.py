@@ -58,6 +58,9 @@ async def _run_source(
     batches = source.batches(queries)
     answers: dict[Query, Lookup] = {}
     stopped: list[str] = []  # set once the source said it cannot answer anything more
+    # ...and how the lines it leaves are marked: ERROR (a failure this run: quota, lost login)
+    # or NOT_CHECKED (an account-wide refusal, said once like a source that is not configured)
+    stop_kind: list[LookupStatus] = []
 
     # Batches wait here, not inside the transport, so that once the source is stopped the
     # batches still waiting are not sent at all.
@@ -71,7 +74,7 @@ async def _run_source(
 
     async def answer_batch(batch: list[Query]) -> None:
         if stopped:
-            answers.update(_failed(source.name, batch, LookupStatus.NOT_CHECKED, stopped[0]))
+            answers.update(_failed(source.name, batch, stop_kind[0], stopped[0]))
         else:
             try:
                 answers.update(await source.fetch(run.transport, batch))
@@ -79,8 +82,9 @@ async def _run_source(
                 message = run.transport.redact(str(exc))
                 if not stopped:
                     stopped.append(message)
+                    stop_kind.append(LookupStatus.NOT_CHECKED if exc.account_wide else LookupStatus.ERROR)
                     log.warning("%s", message)
-                answers.update(_failed(source.name, batch, LookupStatus.NOT_CHECKED, message))
+                answers.update(_failed(source.name, batch, stop_kind[0], message))
             except SourceError as exc:
                 message = run.transport.redact(str(exc))
                 log.info("%s: %s", source.name, message)

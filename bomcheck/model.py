@@ -372,5 +372,8 @@ class Report:
 
     @property
     def all_checked(self) -> bool:
-        """True when every line got an answer (OK, SHORT, NOT FOUND, AMBIGUOUS, NO MPN, DNP), no ERROR."""
-        return self.count(LineStatus.ERROR) == 0
+        """True when every line got its answers: no ERROR line, and no source failed for any line
+        (a line answered by one source while another's call failed is not fully checked)."""
+        failed = (lookup.status is LookupStatus.ERROR
+                  for result in self.results for lookup in result.lookups.values())
+        return self.count(LineStatus.ERROR) == 0 and not any(failed)

@@ -78,6 +78,16 @@ async def test_an_unavailable_source_stops_being_called_and_says_why_once():
     assert len(source.calls) == 1  # the other five were never sent
     assert not result.sources[0].checked
     assert result.sources[0].message == "quota exhausted"
+    # a failure of this run: every line it leaves is marked, with the reason
+    assert {result.lookups[q]["A"].status for q in queries} == {LookupStatus.ERROR}
+    assert {result.lookups[q]["A"].message for q in queries} == {"quota exhausted"}
+
+
+async def test_an_account_wide_refusal_is_said_once_and_marks_no_line():
+    source = FakeSource("A", fail={"Q0": SourceUnavailable("no agreement", account_wide=True)})
+    queries = [Query(f"Q{i}") for i in range(3)]
+    result = await gather_lookups([run_for(source, concurrency=1)], queries)
+    assert not result.sources[0].checked and result.sources[0].message == "no agreement"
     assert {result.lookups[q]["A"].status for q in queries} == {LookupStatus.NOT_CHECKED}
 
 

@@ -241,3 +241,20 @@ def test_a_failure_message_that_names_its_source_is_not_prefixed_twice():
     result = plan_line(line(mpn="X"), {"Arrow": failed}, boards=1)
     assert result.status is LineStatus.ERROR
     assert result.reason == "Arrow: no answer after 4 attempts"
+
+
+def test_a_line_another_source_failed_for_is_answered_but_the_run_is_not_all_checked():
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from bomcheck.model import Bom, Report
+
+    quota = Lookup("DigiKey Bonded", LookupStatus.ERROR,
+                   message="DigiKey daily quota exhausted — bonded stock not checked")
+    result = plan_line(line(mpn="X"), {"Arrow": found(offer()), "DigiKey Bonded": quota}, boards=1)
+    assert result.status is LineStatus.OK and "bonded stock not checked" in result.reason
+    bom = Bom(Path("b.csv"), None, 1, {}, {}, (result.line,), (), 1)
+    report = Report(bom, 1, (result,), (), datetime.now(timezone.utc))
+    assert not report.all_checked  # exit 1: some answers are missing
+    fine = plan_line(line(mpn="X"), {"Arrow": found(offer())}, boards=1)
+    assert Report(bom, 1, (fine,), (), datetime.now(timezone.utc)).all_checked

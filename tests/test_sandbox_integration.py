@@ -112,7 +112,7 @@ async def test_daily_quota_stops_digikey_for_the_run_and_says_so_once(caplog) ->
         sent = transport.requests_sent
     statuses = [result.lookups[q]["DigiKey Bonded"].status for q in queries]
     assert statuses.count(LookupStatus.FOUND) == 1
-    assert statuses.count(LookupStatus.NOT_CHECKED) == 2
+    assert statuses.count(LookupStatus.ERROR) == 2  # the lines it left say "bonded stock not checked"
     assert not result.sources[0].checked and "bonded stock not checked" in result.sources[0].message
     assert sum(DAILY_QUOTA in record.getMessage() for record in caplog.records) == 1
     assert sent <= 2 + 3  # consent + code exchange, then each line's one call at most: no retries

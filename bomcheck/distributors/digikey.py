@@ -27,7 +27,9 @@ DIGIKEY_SANDBOX_URL = "https://sandbox-api.digikey.com"
 SUPPLY_CHAIN_PATH = "/SupplyChain/v1"
 
 NO_AGREEMENT = (
-    "DigiKey: this account has no bonded inventory agreement (HTTP 403) — bonded stock not checked"
+    "DigiKey: no access to bonded inventory (HTTP 403): the account has no bonded agreement, or "
+    "the account id is not yours (`bomcheck auth digikey` lists your locations) — bonded stock "
+    "not checked"
 )
 DAILY_QUOTA = (
     "DigiKey daily quota exhausted (HTTP 429) — bonded stock not checked for the remaining "
@@ -236,7 +238,7 @@ class DigiKeyBondedSource:
                 "checked"
             )
         if status == 403:
-            raise SourceUnavailable(NO_AGREEMENT)
+            raise SourceUnavailable(NO_AGREEMENT, account_wide=True)
         if status == 429:
             if is_daily_quota(response):
                 raise SourceUnavailable(DAILY_QUOTA)
