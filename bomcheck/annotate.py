@@ -137,6 +137,10 @@ def write_report(report: Report, output: Path) -> Path:
 def check_output_path(output: Path, input_path: Path) -> None:
     """Refuse, before any query is sent, an output that could not be written."""
     _check_suffix(Path(output))
+    if Path(output).suffix.lower() == ".xlsm" and Path(input_path).suffix.lower() != ".xlsm":
+        # Excel refuses an .xlsm that holds no macro project: only an .xlsm input can give one.
+        raise OutputError(f"cannot write {output}: an .xlsm output keeps the macros of an .xlsm BOM, "
+                          f"and {Path(input_path).name} has none; name the output .xlsx")
     check_writable(Path(output), protect=input_path)
 
 

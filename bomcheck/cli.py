@@ -77,7 +77,8 @@ main.add_command(watch)  # the drop-folder service's command, in cli_watch
 @click.option("--json", "json_output", type=click.Path(path_type=Path, dir_okay=False),
               help="Also write the per-line results as JSON to this file.")
 @reader_options
-@click.option("--currency", help="Currency to ask Arrow for (USD, EUR, GBP, ...) [default: USD].")
+@click.option("--currency", help="Currency to ask Arrow for (USD, EUR, GBP, ...) [default: "
+                                 "BOMCHECK_CURRENCY or the config file, else USD].")
 @click.option("--sandbox", is_flag=True,
               help="Use the built-in sandbox (synthetic catalog, demo account) instead of the real APIs.")
 @click.pass_context
@@ -262,7 +263,8 @@ def auth_digikey(digikey_sandbox: bool, no_listener: bool, listen_timeout: float
 
 @main.command("sandbox")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", "-p", type=int, default=8470, show_default=True, help="Port to listen on.")
+@click.option("--port", "-p", type=click.IntRange(1, 65535), default=8470, show_default=True,
+              help="Port to listen on.")
 @click.option("--arrow-rate", type=click.FloatRange(min=0, min_open=True),
               help="Requests per second Arrow allows before 429 [default: unlimited].")
 @click.option("--digikey-rate", type=click.FloatRange(min=0, min_open=True),

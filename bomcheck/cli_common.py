@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import re
 import sys
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
@@ -61,6 +62,10 @@ class BoardsList(click.ParamType):
         if isinstance(value, tuple):
             return value
         counts: list[int] = []
+        if re.fullmatch(r"\d{1,3}(,\d{3})+", str(value).strip()):
+            click.echo(f"bomcheck: note: --boards {value} plans each of "
+                       f"{', '.join(str(value).split(','))} boards; for "
+                       f"{str(value).replace(',', '')} boards write it without commas", err=True)
         for part in str(value).split(","):
             try:
                 count = int(part.strip())

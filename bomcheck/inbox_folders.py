@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from pathlib import Path
 import platformdirs
 
 from bomcheck.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 OUTPUT_MARK = ".checked"  # outputs are <stem>.checked.xlsx: never taken as input
 OUTPUT_SUFFIXES = (".xlsx", ".xlsm")
@@ -44,6 +47,10 @@ class InboxFolders:
             if _same_folder(getattr(self, name), self.inbox):
                 raise ConfigError(f"--{name} cannot be the inbox itself ({self.inbox}); "
                                   "choose another folder")
+        if not self.inbox.exists():
+            # Convenient for a new inbox, but a typo would otherwise watch an empty folder in silence.
+            log.warning("the inbox %s did not exist: created it (check the path if you expected files)",
+                        self.inbox)
         for folder in (self.inbox, self.out, self.processed, self.failed, self.state, self.work):
             try:
                 folder.mkdir(parents=True, exist_ok=True)

@@ -362,3 +362,12 @@ def test_an_old_xls_renamed_xlsx_is_annotated_from_its_grid(tmp_path: Path) -> N
     assert "MFRPN" in headers and "Status" in headers
     mpns = [sheet.cell(row=line.row, column=bom.column_index["mpn"]).value for line in bom.lines]
     assert [str(m) for m in mpns if m is not None][:2] == [line.mpn for line in bom.lines][:2]
+
+
+def test_an_xlsm_output_needs_an_xlsm_input(tmp_path: Path) -> None:
+    from bomcheck.annotate import check_output_path
+
+    source = make_user_workbook(tmp_path / "bom.xlsx")
+    with pytest.raises(OutputError, match=r"name the output \.xlsx"):
+        check_output_path(tmp_path / "out.xlsm", source)
+    check_output_path(tmp_path / "out.xlsx", source)  # fine

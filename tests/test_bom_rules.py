@@ -89,6 +89,7 @@ def test_notes_column_dnp(tmp_path, cell, dnp):
     ("铝电解电容贴片 10uF/30V", None, False), ("四脚按键6*6*6", None, False),
     ("KT-0805翠绿", "KT-0805翠绿", False), ("LED/YELLOW/0603", None, False), ("NA/R0402", None, True),
     ("MCP2551-I/SN", "MCP2551-I/SN", False), ("WPM2015-3/TR", "WPM2015-3/TR", False),
+    ("ＬM358DR", "LM358DR", False),
 ])
 def test_mpn_cell_conventions(tmp_path, mpn_cell, mpn, dnp):
     path = csv_bom(tmp_path, f"Designator,MPN\nR1,{mpn_cell}\n")
@@ -133,6 +134,11 @@ def test_a_header_below_the_searched_rows_is_found_and_said(tmp_path):
     bom = read_bom(tmp_path / "late.xlsx")
     assert bom.header_row == 45 and [(line.row, line.mpn) for line in bom.lines] == [(46, "LM358DR")]
     assert any("header found at row 45" in warning for warning in bom.warnings)
+
+
+def test_a_header_row_past_the_end_says_so(tmp_path):
+    with pytest.raises(BomError, match=r"--header-row 99 is past the end, which has 2 rows"):
+        read_bom(csv_bom(tmp_path, "Ref,MPN\nU1,LM358DR\n"), ReaderOptions(header_row=99))
 
 
 def test_a_header_with_nothing_below_is_refused(tmp_path):

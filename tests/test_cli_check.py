@@ -359,3 +359,11 @@ def test_what_the_reader_says_of_the_whole_file_is_shown_and_kept(tmp_path):
     assert said and "1252" in said[0]
     assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["warnings"] == [
         reader_lines[0].removeprefix("  reader: ")]
+
+
+def test_boards_written_like_thousands_plan_each_and_say_how_to_mean_one(demo):
+    result = CliRunner().invoke(main, ["-q", "check", str(demo), "--sandbox", "--boards", "1,500",
+                                       "-o", str(demo.parent / "o.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "--boards 1,500 plans each of 1, 500 boards; for 1500 boards write it without commas" in (
+        result.stderr)

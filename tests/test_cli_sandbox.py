@@ -26,3 +26,8 @@ def test_sandbox_defaults_are_a_well_behaved_account(monkeypatch):
     monkeypatch.setattr(cli, "serve_forever", lambda host, port, config: seen.update(config=config))
     assert CliRunner().invoke(cli.main, ["sandbox"]).exit_code == 0
     assert seen["config"].digikey_bonded_agreement is True and seen["config"].arrow_rate is None
+
+
+def test_a_port_out_of_range_is_a_usage_error():
+    result = CliRunner().invoke(cli.main, ["sandbox", "--port", "99999"])
+    assert result.exit_code == 2 and "99999" in result.output

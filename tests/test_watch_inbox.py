@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import logging
 import shutil
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
@@ -300,3 +301,15 @@ def test_a_saved_column_map_is_part_of_what_makes_an_answer_reusable(tmp_path):
     by_comment = {"layout-1": {"mpn": "Comment"}}
     assert key(by_libref) == key(dict(by_libref))
     assert key(by_libref) != key(by_comment)  # re-saved map: the same file is read differently
+
+
+def test_a_missing_inbox_is_created_and_said(tmp_path, caplog):
+    folders = InboxFolders.for_inbox(tmp_path / "inbx", state=tmp_path / "state")  # a typo, say
+    with caplog.at_level(logging.WARNING):
+        folders.create()
+    assert folders.inbox.is_dir()
+    assert any("did not exist: created it" in record.getMessage() for record in caplog.records)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        folders.create()  # the second start says nothing
+    assert not caplog.records

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -246,7 +247,8 @@ def clean_mpn(raw: str | None, notes: list[str]) -> tuple[str | None, bool]:
     if raw is None or _is_dnp_mark(raw):
         return None, raw is not None
     dnp = False
-    candidate = " ".join(raw.split())
+    # Full-width letters and parentheses ('ＬM358DR', '（SOT23）') are the ASCII they stand for.
+    candidate = " ".join(unicodedata.normalize("NFKC", raw).split())
     wrapped = _WRAPPED_DNP_RE.match(candidate)
     if wrapped:
         dnp, candidate = True, wrapped.group(2).strip()

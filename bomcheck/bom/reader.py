@@ -123,6 +123,9 @@ def _refuse(path: Path, seen: list[tuple[Sheet, Header | None]], options: Reader
         where = f" (sheets checked: {', '.join(repr(s.name) for s, _ in seen)})"
     elif sheet.name is not None:
         where = f" (sheet {sheet.name!r})"
+    if options.header_row is not None and options.header_row > len(sheet.rows):
+        raise BomError(f"{path.name}: --header-row {options.header_row} is past the end{where}, "
+                       f"which has {len(sheet.rows)} rows")
     if options.header_row is not None:
         row = sheet.rows[options.header_row - 1] if options.header_row <= len(sheet.rows) else []
         names = [str(value).strip() for value in row if not is_empty(value)]
