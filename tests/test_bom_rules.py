@@ -136,6 +136,14 @@ def test_a_header_below_the_searched_rows_is_found_and_said(tmp_path):
     assert any("header found at row 45" in warning for warning in bom.warnings)
 
 
+def test_german_headers_are_known_by_name(tmp_path):
+    bom = read_bom(csv_bom(tmp_path, "Bauteil;Menge;Hersteller;Teilenummer\n"
+                                     "R1, R2;2;Yageo;RC0603FR-0710KL\n"))
+    assert {role: bom.columns[role] for role in ("refdes", "qty", "manufacturer", "mpn")} == {
+        "refdes": "Bauteil", "qty": "Menge", "manufacturer": "Hersteller", "mpn": "Teilenummer"}
+    assert all(bom.column_reasons[role].startswith("alias") for role in ("mpn", "qty", "refdes"))
+
+
 def test_a_header_row_past_the_end_says_so(tmp_path):
     with pytest.raises(BomError, match=r"--header-row 99 is past the end, which has 2 rows"):
         read_bom(csv_bom(tmp_path, "Ref,MPN\nU1,LM358DR\n"), ReaderOptions(header_row=99))

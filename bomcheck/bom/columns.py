@@ -22,7 +22,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "Mfr PN", "Mfg Part Number", "Mfg Part #", "Mfg PN", "Manufacturer Part #",
         "Manufacturer Part No.", "Manufacturer PN", "Manufacturer P/N", "MFRPN", "Manf#",
         "Manufacturer Part", "Mfr Part", "Nume prod", "Part Number", "PartNumber", "Part No.",
-        "Part #", "P/N",
+        "Part #", "P/N", "Herstellerteilenummer", "Hersteller-Teilenummer", "Herstellerartikelnummer",
+        "Teilenummer",
     ),
     "manufacturer": (
         "Manufacturer", "Manufacturer Name", "Mfr", "Mfr.", "Mfg", "Manf", "Maker", "Vendor",
@@ -36,7 +37,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "refdes": (
         "Designator", "Designators", "Reference", "References", "Reference(s)",
         "Reference Designator", "Reference Designators", "Ref Des", "RefDes", "Ref", "Refs",
-        "Parts", "Поз. обозначение", "位号",
+        "Parts", "Bezeichner", "Referenz", "Bauteil", "Поз. обозначение", "位号",
     ),
     "description": (
         "Description", "Desc", "Part Description", "Descriere", "Beschreibung", "描述",
