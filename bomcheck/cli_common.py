@@ -99,7 +99,7 @@ _READER_COLUMNS = (
     ("manufacturer", "manufacturer names", "'Vendor'"),
     ("refdes", "designators", "'Ref'"),
     ("description", "descriptions", "'Details'"),
-    ("digikey", "DigiKey part numbers", "'Cat#'"),
+    ("digikey", "DigiKey part numbers", "'DigiKey PN', or 'Digi-Key/Cat#' under a group row"),
     ("dnp", "the fitted / not fitted mark", "'Install Option'"),
     ("customer-pn", "your internal part numbers", "'Item Number'"),
     ("attrition", "per-line attrition", "'Spares'"),
