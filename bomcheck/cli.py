@@ -44,8 +44,6 @@ from bomcheck.session import DIGIKEY_SANDBOX_URL, login_digikey, open_sources
 
 log = logging.getLogger("bomcheck")
 
-_ATTENTION = (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.AMBIGUOUS, LineStatus.NO_MPN,
-              LineStatus.ERROR)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -160,7 +158,7 @@ def _print_summary(outcome: CheckOutcome) -> None:
                        f"{_money(per_board, currency, 4 if 0 < per_board < 1 else 2):>14}  "
                        + (f"{scenario.coverage:>8.0%}  {scenario.shortages:>5}  {scenario.ncnr_lines:>4}"
                           if first else ""))
-    attention = [r for r in report.results if r.status in _ATTENTION]
+    attention = [r for r in report.results if r.status.needs_attention]
     for result in attention[:10]:
         name = result.line.mpn or ", ".join(result.line.refdes) or "(no MPN)"
         click.echo(f"  row {result.line.row}: {name}: {result.status.value}"

@@ -180,6 +180,11 @@ class LineStatus(enum.Enum):
     DNP = "DNP"
     ERROR = "ERROR"
 
+    @property
+    def needs_attention(self) -> bool:
+        """A status a buyer must act on before ordering (OK and DNP need nothing)."""
+        return self not in (LineStatus.OK, LineStatus.DNP)
+
 
 @dataclass(frozen=True)
 class BuyUp:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bomcheck.bom.cells import DASHES, CellValue, cell, is_empty, text, whole_number
+from bomcheck.bom.options import column_option
 from bomcheck.errors import BomError
 
 ROLES = ("mpn", "manufacturer", "qty", "refdes", "description", "digikey_pn", "dnp",
@@ -274,7 +275,7 @@ def _group_labels(group_row: Sequence[CellValue] | None, width: int) -> list[str
 
 
 def _named_column(name: str, headers: Sequence[str | None], groups: Sequence[str | None],
-                  taken: set[int], flag: str) -> int | None:
+                  taken: set[int], option: str) -> int | None:
     """The column a --*-column NAME means: the header as written, or 'Group/Header' under a group
     row (KiCost's 'Digi-Key/Cat#'); a name several groups share must say which."""
     wanted = header_key(name)
@@ -287,7 +288,7 @@ def _named_column(name: str, headers: Sequence[str | None], groups: Sequence[str
                    and header_key(groups[col - 1] or "") == header_key(group)]
     labelled = {f"{groups[col - 1]}/{headers[col - 1]}" for col in matches if groups[col - 1]}
     if len(matches) > 1 and len(labelled) > 1:
-        raise BomError(f"--{flag}-column {name!r} names {len(matches)} columns; say which: "
+        raise BomError(f"{option} {name!r} names {len(matches)} columns; say which: "
                        + ", ".join(repr(label) for label in sorted(labelled)))
     return matches[0] if matches else None
 
@@ -311,10 +312,10 @@ def map_columns(
     taken: set[int] = set()
 
     for role, name in overrides.items():
-        flag = "digikey" if role == "digikey_pn" else role.replace("_", "-")
-        col = _named_column(name, headers, groups, taken, flag)
+        option = column_option(role)
+        col = _named_column(name, headers, groups, taken, option)
         if col is not None:
-            _choose(result, role, col, headers[col - 1], f"named by --{flag}-column")
+            _choose(result, role, col, headers[col - 1], f"named by {option}")
             taken.add(col)
 
     best: dict[str, tuple[tuple[int, int, int], int, str]] = {}

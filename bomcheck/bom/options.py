@@ -32,3 +32,8 @@ class ReaderOptions:
                 role = item.name.removesuffix("_column")
                 found["digikey_pn" if role == "digikey" else role] = value
         return found
+
+
+def column_option(role: str) -> str:
+    """The command-line option that names a role's column: 'digikey_pn' -> '--digikey-column'."""
+    return f"--{'digikey' if role == 'digikey_pn' else role.replace('_', '-')}-column"

@@ -9,7 +9,7 @@ from bomcheck.bom.columns import ROLES, header_role
 from bomcheck.bom.grids import CALAMINE_SUFFIXES, OPENPYXL_SUFFIXES, workbook_sheets
 from bomcheck.bom.header import HEADER_SEARCH_ROWS, Header, find_header, plausible_header, row_score
 from bomcheck.bom.lines import Table, build_lines
-from bomcheck.bom.options import ReaderOptions
+from bomcheck.bom.options import ReaderOptions, column_option
 from bomcheck.bom.text import TEXT_SUFFIXES, text_sheet
 from bomcheck.errors import BomError
 from bomcheck.model import Bom
@@ -140,8 +140,7 @@ def _refuse(path: Path, seen: list[tuple[Sheet, Header | None]], options: Reader
     guess = f"; {header.columns.best_mpn_guess}" if header and header.columns.best_mpn_guess else ""
     for role, name in overrides.items():
         if header_role(name) and header_role(name)[0] == "mpn":  # e.g. --qty-column MPN
-            flag = "digikey" if role == "digikey_pn" else role.replace("_", "-")
-            guess = f"; {name!r} would be the MPN column, but --{flag}-column took it"
+            guess = f"; {name!r} would be the MPN column, but {column_option(role)} took it"
     raise BomError(f"{path.name}: no MPN column found{at_row}{where}; headers seen: {headers}"
                    f"{guess}; pass --mpn-column")
 

@@ -21,15 +21,15 @@ from bomcheck.sheets.cells import (
 
 TITLE = "Summary"
 FIRST_LABEL = "Checked at"
-ATTENTION = (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.AMBIGUOUS, LineStatus.NO_MPN,
-             LineStatus.ERROR)
 
 Row = tuple[str, Value, str | None]
 
 
 def needs_attention(result: LineResult, currency: str | None = None) -> bool:
     """Lines a buyer must act on or read: every status but OK and DNP, and OK lines shown amber."""
-    return result.status in ATTENTION or (result.status is LineStatus.OK and needs_a_look(result, currency))
+    if result.status.needs_attention:
+        return True
+    return result.status is LineStatus.OK and needs_a_look(result, currency)
 
 
 def summary_rows(report: Report, sheet_title: str) -> list[Row]:
