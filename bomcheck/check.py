@@ -10,6 +10,7 @@ from typing import Protocol
 
 from bomcheck.annotate import check_output_path, default_output_path, write_report
 from bomcheck.bom import ReaderOptions, read_bom
+from bomcheck.cached_lookups import CachedLookups
 from bomcheck.errors import OutputError
 from bomcheck.export import write_json
 from bomcheck.fanout import SourceRun, gather_lookups, planned_calls
@@ -67,6 +68,7 @@ async def check_bom(
     runs: Sequence[SourceRun],
     unavailable: Sequence[SourceStatus] = (),
     progress: ProgressReporter | None = None,
+    lookups: CachedLookups | None = None,
 ) -> CheckOutcome:
     """Read, look up, plan and write one BOM; the input file is only ever read."""
     bom = read_bom(path, options.reader)
@@ -77,7 +79,7 @@ async def check_bom(
             raise OutputError(f"--json and the workbook would both be {output}; give --json another "
                               "file name")
         check_writable(options.json_output, protect=path)
-    report = await build_report(bom, options, runs, unavailable, progress)
+    report = await build_report(bom, options, runs, unavailable, progress, lookups)
     write_report(report, output)
     if options.json_output:
         write_json(report, options.json_output)
@@ -90,14 +92,19 @@ async def build_report(
     runs: Sequence[SourceRun],
     unavailable: Sequence[SourceStatus] = (),
     progress: ProgressReporter | None = None,
+    lookups: CachedLookups | None = None,
 ) -> Report:
-    """Ask every configured source about the BOM's distinct parts and plan each line."""
+    """Ask every configured source about the BOM's distinct parts and plan each line.
+
+    With `lookups` (the offers cache), only the answers the cache lacks are asked for.
+    """
     line_queries = [(line, query_for(line)) for line in bom.lines]
     queries = [query for _, query in line_queries if query is not None]
     if progress:
-        progress.start(planned_calls(runs, queries))
+        progress.start((lookups.planned_calls if lookups else planned_calls)(runs, queries))
     try:
-        fanned = await gather_lookups(runs, queries, progress.advance if progress else None)
+        fanned = await (lookups.gather if lookups else gather_lookups)(
+            runs, queries, progress.advance if progress else None)
     finally:
         if progress:
             progress.finish()

@@ -16,6 +16,7 @@ import click
 from bomcheck import __version__
 from bomcheck.bom import ReaderOptions, read_bom
 from bomcheck.bom.layouts import layout_key, load_layouts, with_layout, without_layout
+from bomcheck.cached_lookups import CachePolicy
 from bomcheck.check import CheckOptions, CheckOutcome, check_bom
 from bomcheck.cli_common import (
     EXIT_CODES_HELP,
@@ -24,6 +25,7 @@ from bomcheck.cli_common import (
     EXIT_UNCHECKED,
     BoardsList,
     Percent,
+    cache_options,
     fail,
     layouts_path,
     maybe_sandbox,
@@ -40,7 +42,7 @@ from bomcheck.logs import redact_in_logs, setup_logging
 from bomcheck.model import Bom, LineStatus
 from bomcheck.pricing import Attrition
 from bomcheck.sandbox.server import SandboxConfig, serve_forever
-from bomcheck.session import DIGIKEY_SANDBOX_URL, login_digikey, open_sources
+from bomcheck.session import DIGIKEY_SANDBOX_URL, login_digikey, open_lookups, open_sources
 
 log = logging.getLogger("bomcheck")
 
@@ -79,10 +81,11 @@ main.add_command(watch)  # the drop-folder service's command, in cli_watch
                                  "BOMCHECK_CURRENCY or the config file, else USD].")
 @click.option("--sandbox", is_flag=True,
               help="Use the built-in sandbox (synthetic catalog, demo account) instead of the real APIs.")
+@cache_options
 @click.pass_context
 def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Decimal, extra: int,
           output: Path | None, json_output: Path | None,
-          reader: ReaderOptions, currency: str | None, sandbox: bool) -> None:
+          reader: ReaderOptions, currency: str | None, sandbox: bool, cache: CachePolicy) -> None:
     """Check BOM and write an annotated copy with stock, MOQ, NCNR and best price per line.
 
     The input file is never written to.
@@ -93,7 +96,7 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
         options = CheckOptions(boards=boards, attrition=Attrition(attrition, extra), reader=reader,
                                output=output,
                                json_output=json_output, currency=settings.currency)
-        outcome = asyncio.run(_run_check(bom, options, settings, sandbox=sandbox, quiet=quiet))
+        outcome = asyncio.run(_run_check(bom, options, settings, cache, sandbox=sandbox, quiet=quiet))
     except BomcheckError as exc:
         fail(exc)
     except KeyboardInterrupt:
@@ -103,13 +106,17 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
     ctx.exit(EXIT_OK if outcome.report.all_checked else EXIT_UNCHECKED)
 
 
-async def _run_check(bom: Path, options: CheckOptions, settings: Settings, *, sandbox: bool,
-                     quiet: bool) -> CheckOutcome:
+async def _run_check(bom: Path, options: CheckOptions, settings: Settings, cache: CachePolicy, *,
+                     sandbox: bool, quiet: bool) -> CheckOutcome:
     async with (maybe_sandbox(settings, sandbox) as effective,
                 open_sources(effective) as (runs, unavailable)):
         warn_unavailable(unavailable)
-        return await check_bom(bom, options, runs, unavailable,
-                               progress=None if quiet else ProgressBar())
+        lookups = open_lookups(effective, cache)
+        try:
+            return await check_bom(bom, options, runs, unavailable,
+                                   progress=None if quiet else ProgressBar(), lookups=lookups)
+        finally:
+            lookups.cache.close()
 
 
 class ProgressBar:
@@ -141,7 +148,8 @@ def _print_summary(outcome: CheckOutcome) -> None:
     click.echo(f"{report.bom.path.name}: {len(report.results)} lines, {boards} board(s), "
                f"attrition {report.attrition or 'none'}, {report.currency}")
     for source in report.sources:
-        click.echo(f"  {source.name:<16} {source.describe()}")
+        age = f"; data {source.data_age(report.checked_at)}" if source.checked or source.from_cache else ""
+        click.echo(f"  {source.name:<16} {source.describe()}{age}")
     for warning in report.bom.warnings:
         click.echo(f"  reader: {warning}")
     counts = ", ".join(f"{report.count(status)} {status.value}" for status in LineStatus

@@ -8,6 +8,7 @@ import logging
 import re
 import sys
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
@@ -16,6 +17,7 @@ import click
 
 from bomcheck.bom import ReaderOptions
 from bomcheck.bom.layouts import load_layouts
+from bomcheck.cached_lookups import CachePolicy, parse_max_age
 from bomcheck.config import Settings, config_dir, load_settings, missing_credentials_message
 from bomcheck.errors import BomcheckError, ConfigError
 from bomcheck.logs import redact_in_logs
@@ -91,6 +93,40 @@ class Percent(click.ParamType):
             return parse_percent(str(value))
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
+
+
+class MaxAge(click.ParamType):
+    """`90s`, `30m`, `12h` or `2d`: how old a cached answer may be."""
+
+    name = "AGE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        try:
+            return parse_max_age(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def cache_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --max-age, --refresh and --offline; the command gets `cache: CachePolicy`."""
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        max_age, refresh, offline = kwargs.pop("max_age"), kwargs.pop("refresh"), kwargs.pop("offline")
+        if refresh and offline:
+            raise click.UsageError("--refresh asks every source again and --offline asks none; give one")
+        kwargs["cache"] = CachePolicy(max_age=max_age, refresh=refresh, offline=offline)
+        return command(*args, **kwargs)
+
+    decorated = click.option("--offline", is_flag=True,
+                             help="Use only cached answers and send nothing: lines the cache cannot "
+                                  "answer are marked not checked.")(wrapper)
+    decorated = click.option("--refresh", is_flag=True,
+                             help="Ignore cached answers and ask again (new answers are cached).")(decorated)
+    return click.option("--max-age", type=MaxAge(), default="12h", show_default=True,
+                        help="Use cached answers up to this old (90s, 30m, 12h, 2d). Arrow answers "
+                             "stay in memory only, unless BOMCHECK_ARROW_CACHE=1 (README: Cache).")(decorated)
 
 
 _READER_COLUMNS = (

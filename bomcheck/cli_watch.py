@@ -12,11 +12,13 @@ from pathlib import Path
 import click
 
 from bomcheck.bom import ReaderOptions
+from bomcheck.cached_lookups import CachePolicy
 from bomcheck.check import CheckOptions
 from bomcheck.cli_common import (
     EXIT_INTERRUPTED,
     BoardsList,
     Percent,
+    cache_options,
     fail,
     maybe_sandbox,
     reader_options,
@@ -32,7 +34,7 @@ from bomcheck.inbox_folders import InboxFolders, exclusive_state, is_own_output
 from bomcheck.ledger import Ledger
 from bomcheck.logs import add_log_file
 from bomcheck.sandbox.server import SandboxConfig
-from bomcheck.session import digikey_logged_in, open_sources
+from bomcheck.session import digikey_logged_in, open_lookups, open_sources
 from bomcheck.watch import WatchConfig, serve
 
 log = logging.getLogger("bomcheck")
@@ -79,18 +81,21 @@ def _not_input(path: Path) -> bool:
 @click.option("--sandbox", is_flag=True,
               help="Use the built-in sandbox (runs as long as the service) instead of the real APIs.")
 @click.option("--sandbox-latency", type=click.FloatRange(min=0), default=0.0, hidden=True)
+@cache_options
 @click.pass_context
 def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | None,
           failed: Path | None, poll: float | None, settle: float, boards: tuple[int, ...] | None,
           attrition: Decimal | None, extra: int | None, reader: ReaderOptions, currency: str | None,
           cache_age: float, reprocess: bool, state: Path | None,
-          log_file: Path | None, sandbox: bool, sandbox_latency: float) -> None:
+          log_file: Path | None, sandbox: bool, sandbox_latency: float, cache: CachePolicy) -> None:
     """Watch INBOX: check every BOM dropped there, write it annotated to out/, move it to processed/.
 
     Files that cannot be checked go to failed/ with NAME.error.txt saying why. An inbox may hold
     a bomcheck.toml (boards, attrition, extra, currency, sheet, header_row, mpn_column, ...)
     that wins over these options.
     Ctrl+C or SIGTERM: the file being checked is finished, then the service stops (exit 0).
+    Files dropped within 10 minutes of each other share Arrow's answers (in memory); --refresh
+    ignores answers cached before the service started, and checks every file afresh.
     """
     try:
         if log_file:
@@ -108,7 +113,8 @@ def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | N
         options = inbox_options(local, boards=boards, attrition=attrition, extra=extra, reader=reader,
                                 currency=settings.currency)
         asyncio.run(_run_watch(folders, options, settings, poll=poll, settle=settle,
-                               cache_hours=cache_age, reprocess=reprocess, sandbox=sandbox,
+                               cache_hours=cache_age, reprocess=reprocess or cache.refresh, cache=cache,
+                               sandbox=sandbox,
                                sandbox_config=SandboxConfig(latency=sandbox_latency)))
     except BomcheckError as exc:
         fail(exc)
@@ -117,7 +123,7 @@ def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | N
 
 
 async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Settings, *, poll: float | None,
-                     settle: float, cache_hours: float, reprocess: bool, sandbox: bool,
+                     settle: float, cache_hours: float, reprocess: bool, cache: CachePolicy, sandbox: bool,
                      sandbox_config: SandboxConfig) -> None:
     with exclusive_state(folders.state):
         async with (maybe_sandbox(settings, sandbox, sandbox_config) as effective,
@@ -127,10 +133,15 @@ async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Set
                 log.warning("DigiKey Bonded: %s (until then, files are checked without it)",
                             NOT_LOGGED_IN)
             asked = effective.environment or f"{effective.arrow_url} {effective.digikey_url}"
+            lookups = open_lookups(effective, cache)  # one cache for every file of the service
             job = InboxJob(folders, options, runs, unavailable, reprocess=reprocess,
                            ledger=Ledger(folders.ledger, timedelta(hours=cache_hours)),
-                           secrets=settings.secrets, ledger_tag=asked)
+                           secrets=settings.secrets, ledger_tag=asked + (" offline" if cache.offline else ""),
+                           lookups=lookups)
             job.start()
-            await serve(WatchConfig(folders.inbox, job.suffixes, poll=poll, settle=settle,
-                                    ignore=_not_input), job.process)
+            try:
+                await serve(WatchConfig(folders.inbox, job.suffixes, poll=poll, settle=settle,
+                                        ignore=_not_input), job.process)
+            finally:
+                lookups.cache.close()
 

@@ -51,6 +51,9 @@ class Settings:
     concurrency: int = 8
     timeout: float = 30.0
     environment: str = ""  # the in-process sandbox sets this; else derived from digikey_url
+    # Arrow's terms forbid caching their data: on disk only when the user opts in (README "Cache").
+    arrow_cache: bool = False
+    cache_dir: str = ""  # where the offers cache lives [default: the user cache folder]
 
     @property
     def arrow_configured(self) -> bool:
@@ -84,6 +87,8 @@ ENV_VARS: Mapping[str, str] = {
     "currency": "BOMCHECK_CURRENCY",
     "concurrency": "BOMCHECK_CONCURRENCY",
     "timeout": "BOMCHECK_TIMEOUT",
+    "arrow_cache": "BOMCHECK_ARROW_CACHE",
+    "cache_dir": "BOMCHECK_CACHE_DIR",
 }
 CONFIG_ENV_VAR = "BOMCHECK_CONFIG"
 SECRET_SETTINGS = frozenset({"arrow_api_key", "digikey_client_secret"})
@@ -92,6 +97,13 @@ SECRET_SETTINGS = frozenset({"arrow_api_key", "digikey_client_secret"})
 def config_dir() -> Path:
     """Where the config file and the DigiKey token stores live."""
     return platformdirs.user_config_path(APP_NAME)
+
+
+def cache_dir(settings: Settings | None = None) -> Path:
+    """Where the offers cache lives: BOMCHECK_CACHE_DIR / `cache_dir`, else the user cache folder."""
+    if settings is not None and settings.cache_dir:
+        return Path(settings.cache_dir).expanduser()
+    return platformdirs.user_cache_path(APP_NAME)
 
 
 def config_path(env: Mapping[str, str] | None = None) -> Path:
@@ -167,6 +179,9 @@ def _build(values: Mapping[str, Any], source_hint: str) -> Settings:
             continue
         value = values[f.name]
         kind = type(f.default)
+        if kind is bool:
+            converted[f.name] = _flag(f.name, value, source_hint)
+            continue
         try:
             if kind is float:
                 value = float(value)
@@ -196,6 +211,20 @@ def _build(values: Mapping[str, Any], source_hint: str) -> Settings:
     if settings.arrow_api_version not in ("v3", "v4"):
         raise ConfigError(f"arrow_api_version must be v3 or v4, got {settings.arrow_api_version!r}")
     return settings
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+def _flag(name: str, value: Any, source_hint: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().casefold()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise ConfigError(f"{name} must be true or false (1 or 0), got {value!r} "
+                      f"(set it with {ENV_VARS.get(name, name)} or in {source_hint})")
 
 
 def missing_credentials_message() -> str:

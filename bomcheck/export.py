@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from bomcheck.files import atomic_write_text
-from bomcheck.model import LineResult, LineStatus, Offer, Purchase, Report, Scenario
+from bomcheck.model import LineResult, LineStatus, Offer, Purchase, Report, Scenario, SourceStatus
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
@@ -20,15 +21,20 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "boards": report.boards,
         "attrition": report.attrition,
         "currency": report.currency,
-        "sources": [
-            {"name": s.name, "checked": s.checked, "message": s.message} for s in report.sources
-        ],
+        "sources": [_source(s, report.checked_at) for s in report.sources],
         "totals": {currency: _money(total) for currency, total in report.totals.items()},
         "counts": {status.value: report.count(status) for status in LineStatus},
         "lines": [_line(result) for result in report.results],
         "scenarios": [_scenario(scenario) for scenario in report.scenarios],
         "warnings": list(report.bom.warnings),  # what the reader said about the whole file
     }
+
+
+def _source(status: SourceStatus, now: datetime) -> dict[str, Any]:
+    """How a source took part, and the age of its data: 'live' or 'cached, oldest ...'."""
+    return {"name": status.name, "checked": status.checked, "message": status.message,
+            "data_age": status.data_age(now), "from_cache": status.from_cache,
+            "oldest_fetched_at": status.oldest.isoformat(timespec="seconds") if status.oldest else None}
 
 
 def _scenario(scenario: Scenario) -> dict[str, Any]:

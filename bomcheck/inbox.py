@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bomcheck.bom import SUPPORTED_SUFFIXES
+from bomcheck.cached_lookups import OFFLINE_MISS, CachedLookups
 from bomcheck.check import CheckOptions, check_bom
 from bomcheck.errors import BomcheckError, OutputError
 from bomcheck.fanout import SourceRun
@@ -48,7 +49,8 @@ class InboxJob:
 
     def __init__(self, folders: InboxFolders, options: CheckOptions, runs: Sequence[SourceRun],
                  unavailable: Sequence[SourceStatus] = (), *, ledger: Ledger | None = None,
-                 reprocess: bool = False, secrets: Sequence[str] = (), ledger_tag: str = "") -> None:
+                 reprocess: bool = False, secrets: Sequence[str] = (), ledger_tag: str = "",
+                 lookups: CachedLookups | None = None) -> None:
         self.folders = folders
         self.options = options
         self.runs = runs
@@ -58,6 +60,7 @@ class InboxJob:
         self.ledger_tag = ledger_tag  # where the answers come from (the APIs' URLs): part of the key
         self.secrets = tuple(s for s in secrets if s)
         self.results: deque[FileResult] = deque(maxlen=100)  # the latest, for tests and callers
+        self.lookups = lookups  # the offers cache, shared by every file of the service
 
     @property
     def suffixes(self) -> frozenset[str]:
@@ -123,7 +126,7 @@ class InboxJob:
                                                                  "it will be taken again")
             output_target = free_name(self.folders.out, _stem(path), output_tail(path))
             options = dataclasses.replace(self.options, output=output_target, json_output=None)
-            outcome = await check_bom(copy, options, self.runs, self.unavailable)
+            outcome = await check_bom(copy, options, self.runs, self.unavailable, lookups=self.lookups)
         except (OutputError, OSError) as exc:  # our folders, not the user's file
             return self._keep(path, exc)
         except BomcheckError as exc:
@@ -146,9 +149,13 @@ class InboxJob:
                     f"{', '.join(str(s.boards) for s in report.scenarios)} board(s)"))
 
     def _complete(self, report: Report) -> bool:
-        """Worth reusing: no line in ERROR, and every source we run answered (none lost its login)."""
+        """Worth reusing: no line in ERROR, every source we run answered (none lost its login), and
+        no answer was missing from the cache (--offline)."""
         left_out = {status.name for status in self.unavailable}
-        return report.all_checked and all(s.checked for s in report.sources if s.name not in left_out)
+        offline_miss = any(lookup.message == OFFLINE_MISS for result in report.results
+                           for lookup in result.lookups.values())
+        return (report.all_checked and not offline_miss
+                and all(s.checked for s in report.sources if s.name not in left_out))
 
     def _key(self, content_hash: str) -> str:
         o = self.options

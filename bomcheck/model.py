@@ -139,17 +139,31 @@ class Query:
 
 @dataclass(frozen=True)
 class SourceStatus:
-    """Whether a source took part in a run, and if not, why."""
+    """Whether a source took part in a run, and if not, why; and how old the answers it gave are."""
 
     name: str
     checked: bool
     message: str = ""
+    from_cache: int = 0  # answers taken from the offers cache instead of asked
+    oldest: datetime | None = None  # when the oldest of those was fetched (UTC)
+    live: int = 0  # answers asked during this run (counted only when some came from the cache)
 
     def describe(self) -> str:
         """'checked', 'checked (3 of 20 queries failed)' or 'not checked: <why>'."""
         if not self.checked:
             return f"not checked: {self.message or 'no reason given'}"
         return f"checked ({self.message})" if self.message else "checked"
+
+    def data_age(self, now: datetime) -> str:
+        """'live', or 'cached, oldest 3 h 5 min (fetched 2026-11-24 16:40 UTC)', with how many when mixed."""
+        if not self.from_cache or self.oldest is None:
+            return "live" if self.checked else "no data"
+        minutes = max(0, int((now - self.oldest).total_seconds() // 60))
+        age = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+        cached = f"cached, oldest {age} (fetched {self.oldest:%Y-%m-%d %H:%M} UTC)"
+        if self.live:
+            return f"{self.from_cache} answers {cached}; {self.live} live"
+        return cached
 
 
 class LookupStatus(enum.Enum):

@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bomcheck.config import ENV_VARS, Settings, config_dir
+from bomcheck.cache import CACHE_FILE, OffersCache
+from bomcheck.cached_lookups import CachedLookups, CachePolicy
+from bomcheck.config import ENV_VARS, Settings, cache_dir, config_dir
 from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource
 from bomcheck.distributors.base import Transport, make_limiter
 from bomcheck.distributors.digikey import (
@@ -93,6 +95,29 @@ async def open_sources(
                                             f"{ENV_VARS['digikey_client_id']} and "
                                             f"{ENV_VARS['digikey_client_secret']})"))
         yield runs, unavailable
+
+
+def cache_identities(settings: Settings) -> dict[str, str]:
+    """Per source, what its answers depend on besides the query: where, as whom, in what currency.
+
+    No secret goes in (the cache hashes these anyway). The in-process sandbox is named by its
+    environment, not by its port, which changes every run.
+    """
+    arrow_at = settings.environment or settings.arrow_url.rstrip("/")
+    return {
+        ArrowSource.name: f"{arrow_at}|{settings.arrow_login}|{settings.currency}|"
+                          f"{settings.arrow_api_version}",
+        DigiKeyBondedSource.name: f"{token_environment(settings)}|{settings.digikey_client_id}|"
+                                  f"{settings.digikey_account_id}|{settings.digikey_currency}",
+    }
+
+
+def open_lookups(settings: Settings, policy: CachePolicy) -> CachedLookups:
+    """The offers cache for a run or a watch service: DigiKey bonded answers on disk, Arrow's in
+    memory only unless the user opted in (`arrow_cache`); close `.cache` when done."""
+    on_disk = {DigiKeyBondedSource.name} | ({ArrowSource.name} if settings.arrow_cache else set())
+    cache = OffersCache(cache_dir(settings) / CACHE_FILE, disk_sources=on_disk)
+    return CachedLookups(cache, cache_identities(settings), policy)
 
 
 def _transport(session: aiohttp.ClientSession, settings: Settings, rate: float) -> Transport:

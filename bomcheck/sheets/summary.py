@@ -32,6 +32,14 @@ def needs_attention(result: LineResult, currency: str | None = None) -> bool:
     return result.status is LineStatus.OK and needs_a_look(result, currency)
 
 
+def data_age(report: Report) -> str:
+    """'live: ...' when nothing came from the offers cache, else each source's age of data."""
+    used = [source for source in report.sources if source.checked or source.from_cache]
+    if not any(source.from_cache for source in used):
+        return "live: every answer was asked during this run (nothing cached)"
+    return "; ".join(f"{source.name}: {source.data_age(report.checked_at)}" for source in used)
+
+
 def summary_rows(report: Report, sheet_title: str) -> list[Row]:
     """(label, value, number format) rows of the Summary sheet."""
     boards: Value = (report.boards if len(report.scenarios) == 1
@@ -43,7 +51,7 @@ def summary_rows(report: Report, sheet_title: str) -> list[Row]:
         ("Boards", boards, None),
         ("Attrition", report.attrition or "none", None),
         ("Currency", report.currency, None),
-        ("Data age", "live: every answer was asked during this run (nothing cached)", None),
+        ("Data age", data_age(report), None),
     ]
     for source in report.sources:
         rows.append((f"Source: {source.name}", source.describe(), None))

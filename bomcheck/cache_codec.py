@@ -1,0 +1,67 @@
+"""Lookups to JSON and back, for the offers cache: money as strings, every Offer field kept."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from bomcheck.model import Lookup, LookupStatus, Offer, PipelineDelivery, PriceBreak
+
+# Offer fields that are not plain JSON values, and how each goes in and comes back.
+_PAIRS = ("compliance", "links")
+
+
+class CodecError(ValueError):
+    """A stored answer that cannot be read back (another version wrote it, or it is damaged)."""
+
+
+def lookup_to_json(lookup: Lookup) -> str:
+    return json.dumps({
+        "source": lookup.source,
+        "status": lookup.status.value,
+        "message": lookup.message,
+        "candidates": list(lookup.candidates),
+        "offers": [_offer_to_dict(offer) for offer in lookup.offers],
+    }, ensure_ascii=False, separators=(",", ":"))
+
+
+def lookup_from_json(text: str) -> Lookup:
+    """The Lookup written by lookup_to_json; CodecError when the text is not one."""
+    try:
+        data = json.loads(text)
+        return Lookup(
+            source=str(data["source"]),
+            status=LookupStatus(data["status"]),
+            offers=tuple(_offer_from_dict(offer) for offer in data["offers"]),
+            message=str(data["message"]),
+            candidates=tuple(str(candidate) for candidate in data["candidates"]),
+        )
+    except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
+        raise CodecError(f"unreadable cached answer ({type(exc).__name__}: {exc})") from None
+
+
+def _offer_to_dict(offer: Offer) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for f in dataclasses.fields(Offer):
+        value = getattr(offer, f.name)
+        if f.name == "breaks":
+            value = [[b.min_qty, str(b.unit_price)] for b in value]
+        elif f.name == "pipeline":
+            value = [[p.date, p.quantity] for p in value]
+        elif f.name in _PAIRS:
+            value = [list(pair) for pair in value]
+        data[f.name] = value
+    return data
+
+
+def _offer_from_dict(data: dict[str, Any]) -> Offer:
+    known = {f.name for f in dataclasses.fields(Offer)}
+    values = {name: value for name, value in data.items() if name in known}
+    breaks, pipeline = data.get("breaks", ()), data.get("pipeline", ())
+    values["breaks"] = tuple(PriceBreak(int(qty), Decimal(str(price))) for qty, price in breaks)
+    values["pipeline"] = tuple(PipelineDelivery(str(date), int(qty)) for date, qty in pipeline)
+    for name in _PAIRS:
+        values[name] = tuple((str(a), str(b)) for a, b in data.get(name, ()))
+    return Offer(**values)
