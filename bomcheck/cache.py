@@ -142,7 +142,7 @@ def _open(path: Path) -> sqlite3.Connection | None:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
         except (OSError, sqlite3.Error) as exc:
-            log.warning("cannot open the offers cache %s (%s); answers are not cached", path, exc)
+            log.warning("cannot open the offers cache %s (%s); answers are kept in memory only", path, exc)
             return None
         try:
             _prepare(db)
@@ -153,7 +153,7 @@ def _open(path: Path) -> sqlite3.Connection | None:
         except sqlite3.DatabaseError as exc:  # garbage bytes: "file is not a database", malformed
             db.close()
             if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                log.warning("the offers cache %s is locked (%s); answers are not cached", path, exc)
+                log.warning("the offers cache %s is locked (%s); answers are kept in memory only", path, exc)
                 return None
             reason = f"unreadable ({exc})"
         if attempt == 2 or not _move_aside(path, reason):
@@ -193,8 +193,8 @@ def _move_aside(path: Path, reason: str) -> bool:
         for suffix in ("-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
     except OSError as exc:
-        log.warning("the offers cache %s is %s and cannot be moved aside (%s); answers are not cached",
-                    path, reason, exc.strerror or exc)
+        log.warning("the offers cache %s is %s and cannot be moved aside (%s); answers are kept in "
+                    "memory only", path, reason, exc.strerror or exc)
         return False
     log.warning("the offers cache %s was %s; moved it to %s and started a new one", path, reason, aside.name)
     return True

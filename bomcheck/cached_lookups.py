@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 
 from bomcheck.cache import CachedLookup, CacheKey, Clock, OffersCache, utc_now
 from bomcheck.fanout import FanoutResult, Progress, SourceRun, gather_lookups
-from bomcheck.model import Lookup, LookupStatus, Query, SourceStatus, normalize_mpn
+from bomcheck.model import NOT_IN_CACHE, Lookup, LookupStatus, Query, SourceStatus, normalize_mpn
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_AGE = timedelta(hours=12)
-OFFLINE_MISS = "not in the cache (--offline)"
+OFFLINE_MISS = NOT_IN_CACHE
 CACHEABLE = frozenset({LookupStatus.FOUND, LookupStatus.NOT_FOUND, LookupStatus.AMBIGUOUS})
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -55,12 +55,12 @@ class CachedLookups:
     """
 
     def __init__(self, cache: OffersCache, identities: Mapping[str, str],
-                 policy: CachePolicy = CachePolicy(), clock: Clock = utc_now) -> None:
+                 policy: CachePolicy | None = None, clock: Clock = utc_now) -> None:
         self.cache = cache
         self.identities = dict(identities)
-        self.policy = policy
+        self.policy = policy or CachePolicy()
         self.clock = clock
-        self.not_before: datetime | None = clock() if policy.refresh else None
+        self.not_before: datetime | None = clock() if self.policy.refresh else None
 
     def planned_calls(self, runs: Sequence[SourceRun], queries: Sequence[Query]) -> int:
         """How many calls the cache misses need (0 offline)."""

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bomcheck.bom import SUPPORTED_SUFFIXES
-from bomcheck.cached_lookups import OFFLINE_MISS, CachedLookups
+from bomcheck.cached_lookups import CachedLookups
 from bomcheck.check import CheckOptions, check_bom
 from bomcheck.errors import BomcheckError, OutputError
 from bomcheck.fanout import SourceRun
@@ -149,13 +149,9 @@ class InboxJob:
                     f"{', '.join(str(s.boards) for s in report.scenarios)} board(s)"))
 
     def _complete(self, report: Report) -> bool:
-        """Worth reusing: no line in ERROR, every source we run answered (none lost its login), and
-        no answer was missing from the cache (--offline)."""
+        """Worth reusing: no line in ERROR, and every source we run answered (none lost its login)."""
         left_out = {status.name for status in self.unavailable}
-        offline_miss = any(lookup.message == OFFLINE_MISS for result in report.results
-                           for lookup in result.lookups.values())
-        return (report.all_checked and not offline_miss
-                and all(s.checked for s in report.sources if s.name not in left_out))
+        return report.all_checked and all(s.checked for s in report.sources if s.name not in left_out)
 
     def _key(self, content_hash: str) -> str:
         o = self.options

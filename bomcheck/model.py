@@ -137,6 +137,10 @@ class Query:
         return normalize_mpn(self.mpn) if self.mpn else ""
 
 
+# How a line's answer is marked when `--offline` found none in the cache: the line was not checked.
+NOT_IN_CACHE = "not in the cache (--offline)"
+
+
 @dataclass(frozen=True)
 class SourceStatus:
     """Whether a source took part in a run, and if not, why; and how old the answers it gave are."""
@@ -392,7 +396,8 @@ class Report:
     @property
     def all_checked(self) -> bool:
         """True when every line got its answers: no ERROR line, and no source failed for any line
-        (a line answered by one source while another's call failed is not fully checked)."""
-        failed = (lookup.status is LookupStatus.ERROR
+        (a line answered by one source while another's call failed, or whose answer --offline
+        did not find in the cache, is not fully checked)."""
+        failed = (lookup.status is LookupStatus.ERROR or lookup.message == NOT_IN_CACHE
                   for result in self.results for lookup in result.lookups.values())
         return self.count(LineStatus.ERROR) == 0 and not any(failed)

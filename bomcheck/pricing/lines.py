@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from bomcheck.model import BomLine, LineResult, LineStatus, Lookup, LookupStatus, Offer, Purchase
+from bomcheck.model import (
+    NOT_IN_CACHE,
+    BomLine,
+    LineResult,
+    LineStatus,
+    Lookup,
+    LookupStatus,
+    Offer,
+    Purchase,
+)
 from bomcheck.pricing.allocate import plan_need
 from bomcheck.pricing.offers import Attrition, distinct_stock, line_attrition, lot_key, need_for
 
@@ -118,7 +127,7 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
                  for name, lookup in lookups.items() if lookup.status is LookupStatus.AMBIGUOUS]
     # A source that was not asked at all is reported once for the run, not on every line.
     failures = [_said_by(name, lookup.message) for name, lookup in lookups.items()
-                if lookup.status is LookupStatus.ERROR]
+                if lookup.status is LookupStatus.ERROR or lookup.message == NOT_IN_CACHE]
     remarks = [_said_by(name, lookup.message) for name, lookup in lookups.items()
                if lookup.status is LookupStatus.FOUND and lookup.message]
     if not offers and ambiguous:
