@@ -248,3 +248,26 @@ def test_open_lookups_keeps_arrow_off_the_disk_unless_asked(tmp_path):
     assert opted.cache.disk_sources == {"DigiKey Bonded", "Arrow"}
     plain.cache.close()
     opted.cache.close()
+
+
+def test_the_outputs_state_each_sources_data_age(tmp_path):
+    from bomcheck.export import report_to_dict
+    from bomcheck.model import SourceStatus
+    from bomcheck.sheets.summary import data_age, summary_rows
+
+    bom_file = tmp_path / "bom.csv"
+    bom_file.write_text("MPN,Qty\nLM358DR,1\n", encoding="utf-8")
+    now = T0 + timedelta(hours=3, minutes=7)
+    sources = (SourceStatus("Arrow", True),
+               SourceStatus("DigiKey Bonded", True, from_cache=4, oldest=T0, live=1),
+               SourceStatus("Mouser", False, "no credentials"))
+    report = Report(bom=read_bom(bom_file), boards=1, results=(), sources=sources, checked_at=now)
+    assert data_age(report) == ("Arrow: live; DigiKey Bonded: 4 answers cached, oldest 3 h 7 min "
+                                "(fetched 2026-11-24 08:00 UTC); 1 live")
+    rows = {label: value for label, value, _ in summary_rows(report, "BOM")}
+    assert rows["Data age"] == data_age(report)
+    exported = {s["name"]: s for s in report_to_dict(report)["sources"]}
+    assert exported["DigiKey Bonded"]["oldest_fetched_at"] == "2026-11-24T08:00:00+00:00"
+    assert exported["Arrow"]["data_age"] == "live" and exported["Mouser"]["data_age"] == "no data"
+    live = dataclasses.replace(report, sources=sources[:1])
+    assert data_age(live).startswith("live: every answer was asked during this run")
