@@ -177,3 +177,34 @@ def test_a_memory_only_source_is_never_written_and_forgotten_after_the_window(tm
     assert cache.get(arrow_key) is None
     assert cache.get(key()) is not None  # the disk source is kept until its max age says no
     assert open_cache(tmp_path, clock).get(arrow_key) is None  # another process never sees it
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("0", False), ("off", False)])
+def test_the_arrow_opt_in_from_the_environment(value, expected, tmp_path):
+    from bomcheck.config import load_settings
+
+    settings = load_settings(env={"BOMCHECK_ARROW_CACHE": value}, path=tmp_path / "none.toml")
+    assert settings.arrow_cache is expected
+
+
+def test_the_arrow_opt_in_and_cache_dir_from_the_config_file(tmp_path):
+    from bomcheck.config import cache_dir, load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'arrow_cache = true\ncache_dir = "{tmp_path / "c"}"\n')
+    settings = load_settings(env={}, path=config)
+    assert settings.arrow_cache is True and cache_dir(settings) == tmp_path / "c"
+    config.write_text("[arrow]\ncache = true\n")
+    assert load_settings(env={}, path=config).arrow_cache is True
+    assert load_settings(env={}, path=tmp_path / "none.toml").arrow_cache is False
+
+
+def test_a_bad_opt_in_value_is_one_clear_error(tmp_path):
+    from bomcheck.config import load_settings
+    from bomcheck.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"arrow_cache must be true or false.*BOMCHECK_ARROW_CACHE"):
+        load_settings(env={"BOMCHECK_ARROW_CACHE": "maybe"}, path=tmp_path / "none.toml")
