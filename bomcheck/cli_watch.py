@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import sys
 from datetime import timedelta
@@ -112,6 +113,8 @@ def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | N
         settings = settings_for_run(local.get("currency") or currency, sandbox=sandbox)
         options = inbox_options(local, boards=boards, attrition=attrition, extra=extra, reader=reader,
                                 currency=settings.currency)
+        if "max_age" in local:
+            cache = dataclasses.replace(cache, max_age=local["max_age"])
         asyncio.run(_run_watch(folders, options, settings, poll=poll, settle=settle,
                                cache_hours=cache_age, reprocess=reprocess or cache.refresh, cache=cache,
                                sandbox=sandbox,
@@ -135,7 +138,8 @@ async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Set
             asked = effective.environment or f"{effective.arrow_url} {effective.digikey_url}"
             lookups = open_lookups(effective, cache)  # one cache for every file of the service
             job = InboxJob(folders, options, runs, unavailable, reprocess=reprocess,
-                           ledger=Ledger(folders.ledger, timedelta(hours=cache_hours)),
+                           # an output older than --max-age holds answers older than it
+                           ledger=Ledger(folders.ledger, min(timedelta(hours=cache_hours), cache.max_age)),
                            secrets=settings.secrets, ledger_tag=asked + (" offline" if cache.offline else ""),
                            lookups=lookups)
             job.start()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bomcheck.bom import ReaderOptions
+from bomcheck.cached_lookups import parse_max_age
 from bomcheck.check import CheckOptions
 from bomcheck.config import read_toml_file
 from bomcheck.errors import ConfigError
@@ -15,7 +16,7 @@ from bomcheck.pricing import Attrition, parse_percent
 
 INBOX_CONFIG = "bomcheck.toml"
 READER_SETTINGS = tuple(f.name for f in dataclasses.fields(ReaderOptions) if f.name != "layouts")
-INBOX_SETTINGS = ("boards", "currency", "attrition", "extra", *READER_SETTINGS)
+INBOX_SETTINGS = ("boards", "currency", "attrition", "extra", "max_age", *READER_SETTINGS)
 
 
 def read_inbox_config(inbox: Path) -> dict[str, Any]:
@@ -42,6 +43,12 @@ def _checked(path: Path, name: str, value: Any) -> Any:
             raise ConfigError(f"{path}: {name} must be a whole number of at least {minimum}, "
                               f"got {value!r}")
         return value
+    if name == "max_age":
+        try:
+            return parse_max_age(str(value)) if isinstance(value, str) else parse_max_age("")
+        except ValueError:
+            raise ConfigError(f"{path}: max_age must be an age such as \"12h\" (s, m, h or d), "
+                              f"got {value!r}") from None
     if name == "attrition":
         try:
             return parse_percent(str(value)) if isinstance(value, (str, int, float)) else parse_percent("")

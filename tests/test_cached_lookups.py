@@ -43,12 +43,14 @@ class Sandbox:
     url: str
     settings: Settings
     seen: dict[str, int] = dataclasses.field(default_factory=dict)
+    oauth: int = 0  # DigiKey login and token calls in the last counted() span
 
     async def counted(self) -> dict[str, int]:
         """Requests per API since the last call."""
         async with aiohttp.ClientSession() as session, session.get(self.url + STATS_PATH) as response:
             now = await response.json()
         delta = {name: now[name] - self.seen.get(name, 0) for name in ("arrow", "digikey")}
+        self.oauth = now["digikey_oauth"] - self.seen.get("digikey_oauth", 0)
         self.seen = now
         return delta
 
@@ -88,6 +90,7 @@ async def test_with_the_arrow_opt_in_a_second_run_sends_nothing(tmp_path):
         clock.now += timedelta(hours=2, minutes=5)
         second = await box.check(lookups_with(box, clock))
         assert await box.counted() == {"arrow": 0, "digikey": 0}
+        assert box.oauth == 0  # not even a login
     assert [r.status for r in second.results] == [r.status for r in first.results]
     assert [r.ext_price for r in second.results] == [r.ext_price for r in first.results]
     for source in second.sources:
@@ -161,6 +164,7 @@ async def test_offline_sends_nothing_and_marks_the_misses(tmp_path):
         await box.counted()
         report = await box.check(lookups_with(box, clock, CachePolicy(offline=True)))
         assert await box.counted() == {"arrow": 0, "digikey": 0}
+        assert box.oauth == 0  # no token refresh, no login
     by_name = {source.name: source for source in report.sources}
     arrow, digikey = by_name["Arrow"], by_name["DigiKey Bonded"]
     assert not arrow.checked and f"none of its {distinct_queries()} answers" in arrow.message

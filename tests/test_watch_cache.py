@@ -83,3 +83,18 @@ def test_watch_refuses_refresh_with_offline(tmp_path):
     result = CliRunner().invoke(main, ["watch", str(tmp_path / "inbox"), "--sandbox", "--refresh",
                                        "--offline"])
     assert result.exit_code == 2 and "give one" in result.output
+
+
+def test_an_inbox_may_set_its_own_max_age(tmp_path):
+    from datetime import timedelta
+
+    import pytest
+
+    from bomcheck.errors import ConfigError
+    from bomcheck.inbox_config import read_inbox_config
+
+    (tmp_path / "bomcheck.toml").write_text('max_age = "6h"\n')
+    assert read_inbox_config(tmp_path)["max_age"] == timedelta(hours=6)
+    (tmp_path / "bomcheck.toml").write_text("max_age = 6\n")
+    with pytest.raises(ConfigError, match="max_age must be an age"):
+        read_inbox_config(tmp_path)
