@@ -93,7 +93,8 @@ class CachedLookups:
                 answer = held.lookup if held else answers.lookups.get(query, {}).get(name)
                 lookups[query][name] = answer or Lookup(name, LookupStatus.NOT_CHECKED, message="not asked")
             if hits:
-                status = replace(status, from_cache=len(hits), live=0 if self.policy.offline else len(misses),
+                live = sum(1 for query in misses if lookups[query][name].status in CACHEABLE)
+                status = replace(status, from_cache=len(hits), live=live,
                                  oldest=min(held.fetched_at for held in hits.values()))
             statuses.append(status)
         return FanoutResult(lookups, tuple(statuses))

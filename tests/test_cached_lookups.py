@@ -275,3 +275,21 @@ def test_the_outputs_state_each_sources_data_age(tmp_path):
     assert exported["Arrow"]["data_age"] == "live" and exported["Mouser"]["data_age"] == "no data"
     live = dataclasses.replace(report, sources=sources[:1])
     assert data_age(live).startswith("live: every answer was asked during this run")
+
+
+async def test_only_the_missing_queries_are_asked_and_the_status_counts_both(tmp_path):
+    from bomcheck.sandbox import catalog
+
+    known = [Query(mpn) for mpn in catalog.DEMO_MPNS[:3]]
+    new = Query(catalog.DEMO_MPNS[3])
+    async with sandbox(tmp_path, arrow_cache=True) as box:
+        lookups = lookups_with(box, Clock())
+        async with open_sources(box.settings) as (runs, _):
+            await lookups.gather(runs, known)
+            await box.counted()
+            assert lookups.planned_calls(runs, [*known, new]) == 2  # one Arrow search, one bonded list
+            mixed = await lookups.gather(runs, [*known, new])
+        assert await box.counted() == {"arrow": 1, "digikey": 1}
+    for status in mixed.sources:
+        assert (status.from_cache, status.live) == (3, 1)
+        assert status.data_age(T0) == "3 answers cached, oldest 0 min (fetched 2026-11-24 08:00 UTC); 1 live"
