@@ -10,6 +10,7 @@ cannot be written is used from memory only. No cache failure ever stops a run.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import sqlite3
@@ -166,24 +167,33 @@ class _WrongSchema(Exception):
 
 
 def _prepare(db: sqlite3.Connection) -> None:
+    """Check or create the schema, and drop entries past KEEP_ON_DISK.
+
+    All of it in one write transaction, so a `check` and a `watch` starting together on a new
+    cache never see each other's half-made schema.
+    """
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if version not in (0, SCHEMA_VERSION) or (version == 0 and tables):
-        raise _WrongSchema(f"schema version {version}, not {SCHEMA_VERSION}")
     db.execute("PRAGMA journal_mode = WAL")
-    if version == 0:
-        with db:
-            db.execute("CREATE TABLE IF NOT EXISTS lookups (source TEXT NOT NULL, identity TEXT NOT NULL, "
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if version not in (0, SCHEMA_VERSION) or (version == 0 and tables):
+            raise _WrongSchema(f"schema version {version}, not {SCHEMA_VERSION}")
+        if version == 0:
+            db.execute("CREATE TABLE lookups (source TEXT NOT NULL, identity TEXT NOT NULL, "
                        "query TEXT NOT NULL, fetched_at TEXT NOT NULL, body TEXT NOT NULL, "
                        "PRIMARY KEY (source, identity, query))")
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    columns = {row[1] for row in db.execute("PRAGMA table_info(lookups)")}
-    if columns != {"source", "identity", "query", "fetched_at", "body"}:
-        raise _WrongSchema("unexpected columns")
-    cutoff = (utc_now() - KEEP_ON_DISK).isoformat()
-    with db:
-        db.execute("DELETE FROM lookups WHERE fetched_at < ?", (cutoff,))
+        columns = {row[1] for row in db.execute("PRAGMA table_info(lookups)")}
+        if columns != {"source", "identity", "query", "fetched_at", "body"}:
+            raise _WrongSchema("unexpected columns")
+        db.execute("DELETE FROM lookups WHERE fetched_at < ?", ((utc_now() - KEEP_ON_DISK).isoformat(),))
+        db.commit()
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            db.rollback()
+        raise
 
 
 def _move_aside(path: Path, reason: str) -> bool:
