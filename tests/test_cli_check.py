@@ -72,7 +72,7 @@ def test_every_line_has_every_column_filled(checked):
     _, _, _, folder = checked
     rows = rows_by_mpn(folder / "demo.checked.xlsx")
     lines = [line for group in rows.values() for line in group]
-    assert len(lines) == 23
+    assert len(lines) == 24
     for line in lines:
         assert all(value not in (None, "") for value in line.values()), line
 
@@ -149,7 +149,7 @@ def test_json_output_matches_the_workbook(checked):
     _, _, _, folder = checked
     data = json.loads((folder / "demo.json").read_text(encoding="utf-8"))
     assert data["boards"] == 100
-    assert len(data["lines"]) == 23
+    assert len(data["lines"]) == 24
     by_row = {line["row"]: line for line in data["lines"]}
     sheet = openpyxl.load_workbook(folder / "demo.checked.xlsx")["BOM"]
     headers = [cell.value for cell in sheet[HEADER_ROW]]
@@ -167,7 +167,7 @@ def test_summary_sheet(checked):
     assert summary["Boards"] == 100
     assert summary["Source: Arrow"] == "checked"
     assert summary["Source: DigiKey Bonded"] == "checked"
-    assert summary["Lines"] == 23
+    assert summary["Lines"] == 24
     assert summary["Lines DNP"] == 1 and summary["Lines NO MPN"] == 1
 
 
