@@ -84,6 +84,9 @@ def test_status_of_the_special_lines(checked):
     zero = rows[catalog.ZERO_STOCK_MPN][0]
     assert zero["Status"].startswith("SHORT") and zero["Arrow Stock"] == 0
     assert rows[catalog.NCNR_MPN][0]["NCNR"] == "YES"
+    unlisted = rows[catalog.UNLISTED_MPN][0]  # bought as the second source its Alternate MPN column names
+    assert unlisted["Status"] == "OK" and unlisted["Best Source"].startswith(catalog.STOCKED_ALTERNATE_MPN)
+    assert f"buying alternate {catalog.STOCKED_ALTERNATE_MPN}" in unlisted["Notes"]
     assert rows[""][0]["Status"].startswith("NO MPN")
     dnp = [line for line in rows["RC0603FR-071KL"] if line["Status"].startswith("DNP")]
     assert len(dnp) == 1 and dnp[0]["Need"] == 0
