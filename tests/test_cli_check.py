@@ -87,6 +87,7 @@ def test_status_of_the_special_lines(checked):
     unlisted = rows[catalog.UNLISTED_MPN][0]  # bought as the second source its Alternate MPN column names
     assert unlisted["Status"] == "OK" and unlisted["Best Source"].startswith(catalog.STOCKED_ALTERNATE_MPN)
     assert f"buying alternate {catalog.STOCKED_ALTERNATE_MPN}" in unlisted["Notes"]
+    assert f"({catalog.UNLISTED_MPN} -> {catalog.STOCKED_ALTERNATE_MPN})" in checked[0].output
     assert rows[""][0]["Status"].startswith("NO MPN")
     dnp = [line for line in rows["RC0603FR-071KL"] if line["Status"].startswith("DNP")]
     assert len(dnp) == 1 and dnp[0]["Need"] == 0
