@@ -17,7 +17,10 @@ from bomcheck.annotate import RESULT_HEADERS, write_report
 from bomcheck.bom import read_bom
 from bomcheck.check import CheckOptions, build_report, query_for
 from bomcheck.config import Settings
+from bomcheck.distributors.base import Transport, make_limiter
+from bomcheck.errors import SourceError
 from bomcheck.export import report_to_dict
+from bomcheck.fanout import SourceRun
 from bomcheck.model import (
     Alternate,
     BomLine,
@@ -278,3 +281,67 @@ def test_a_cell_listing_several_alternates_gives_each(tmp_path):
     first, second = read_bom(path).lines
     assert first.alternates == (Alternate("LM358DT", "ST"), Alternate("LM358DR2G", "onsemi"))
     assert second.alternates == (Alternate("BAV99-TP", "Diodes"), Alternate("BAV99W-TP", "Diodes"))
+
+
+# ---------------------------------------------------------------- the two rounds, with fake sources
+
+
+class StockSource:
+    """A source that knows some parts' stock; `bulk`: one call answers every query (a products list)."""
+
+    def __init__(self, name: str, stock: dict[str, int], *, bulk: bool = False, fail: tuple[str, ...] = ()):
+        self.name, self.stock, self.bulk, self.fail = name, stock, bulk, fail
+        self.calls: list[list[str]] = []
+
+    def batches(self, queries):
+        if self.bulk:
+            return [list(queries)] if queries else []
+        groups: dict[str, list] = {}
+        for query in queries:
+            groups.setdefault(query.mpn_key, []).append(query)
+        return list(groups.values())
+
+    async def fetch(self, transport, batch):
+        self.calls.append(sorted({query.mpn_key for query in batch}))
+        if any(query.mpn_key in self.fail for query in batch):
+            raise SourceError("HTTP 500 from the fake")
+        return {query: self._answer(query.mpn_key) for query in batch}
+
+    def _answer(self, key: str) -> Lookup:
+        if key not in self.stock:
+            return Lookup(self.name, LookupStatus.NOT_FOUND)
+        return Lookup(self.name, LookupStatus.FOUND, offers=(offer(key, self.stock[key]),))
+
+
+def fake_run(source: StockSource) -> SourceRun:
+    return SourceRun(source, Transport(session=None, limiter=make_limiter(1000)))
+
+
+async def two_rounds(tmp_path: Path, bulk: StockSource, each: StockSource, boards: int = 10) -> Report:
+    bom = read_bom(csv_bom(tmp_path, "Ref,MPN,Qty,Alt MPN,Alt MPN 2\n"
+                                     "U1,GOOD-100,1,ALTC-500,\n"   # fine: ALTC-500 is never asked of `each`
+                                     "U2,GONE-200,1,ALTB-400,ALTA-300\n"))
+    return await build_report(bom, CheckOptions(boards=boards), [fake_run(bulk), fake_run(each)])
+
+
+async def test_a_bulk_source_answers_alternates_in_its_one_call_the_others_in_a_second_round(tmp_path):
+    bulk = StockSource("Bulk", {}, bulk=True)
+    each = StockSource("Each", {"GOOD-100": 100, "ALTA-300": 100})
+    report = await two_rounds(tmp_path, bulk, each)
+    assert bulk.calls == [["ALTA-300", "ALTB-400", "ALTC-500", "GONE-200", "GOOD-100"]]  # one call in all
+    assert sorted(each.calls) == [["ALTA-300"], ["ALTB-400"], ["GONE-200"], ["GOOD-100"]]
+    good, gone = report.results
+    assert good.alternate is None and gone.alternate == Alternate("ALTA-300")
+    assert "alternate ALTB-400 cannot supply either (no source lists this part)" in gone.reason
+    assert all(status.checked and not status.message for status in report.sources)
+
+
+async def test_a_second_round_that_fails_is_said_on_the_source_and_the_line_keeps_its_own_plan(tmp_path):
+    each = StockSource("Each", {"GOOD-100": 100, "ALTA-300": 100}, fail=("ALTA-300", "ALTB-400"))
+    report = await two_rounds(tmp_path, StockSource("Bulk", {}, bulk=True), each)
+    gone = report.results[1]
+    assert gone.status is LineStatus.NOT_FOUND and gone.alternate is None
+    assert "Each: HTTP 500 from the fake" in "; ".join(gone.notes)
+    status = next(status for status in report.sources if status.name == "Each")
+    assert status.checked
+    assert status.message == "alternates not checked: no query was answered (HTTP 500 from the fake)"
