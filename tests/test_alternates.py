@@ -317,7 +317,8 @@ def fake_run(source: StockSource) -> SourceRun:
     return SourceRun(source, Transport(session=None, limiter=make_limiter(1000)))
 
 
-async def two_rounds(tmp_path: Path, bulk: StockSource, each: StockSource, boards: int = 10) -> Report:
+async def two_rounds(tmp_path: Path, bulk: StockSource, each: StockSource,
+                     boards: int | tuple[int, ...] = 10) -> Report:
     bom = read_bom(csv_bom(tmp_path, "Ref,MPN,Qty,Alt MPN,Alt MPN 2\n"
                                      "U1,GOOD-100,1,ALTC-500,\n"   # fine: ALTC-500 is never asked of `each`
                                      "U2,GONE-200,1,ALTB-400,ALTA-300\n"))
@@ -345,3 +346,12 @@ async def test_a_second_round_that_fails_is_said_on_the_source_and_the_line_keep
     status = next(status for status in report.sources if status.name == "Each")
     assert status.checked
     assert status.message == "alternates not checked: no query was answered (HTTP 500 from the fake)"
+
+
+async def test_one_round_covers_the_largest_quantity_and_each_quantity_decides(tmp_path):
+    each = StockSource("Each", {"GOOD-100": 500, "GONE-200": 50, "ALTA-300": 5000, "ALTC-500": 5000})
+    report = await two_rounds(tmp_path, StockSource("Bulk", {}, bulk=True), each, boards=(10, 100))
+    assert sorted(each.calls) == [["ALTA-300"], ["ALTB-400"], ["GONE-200"], ["GOOD-100"]]  # asked once
+    small, large = (scenario.results[1] for scenario in report.scenarios)
+    assert small.alternate is None and small.bought_mpn == "GONE-200"  # 10 boards: its own 50 do
+    assert large.alternate == Alternate("ALTA-300") and large.status is LineStatus.OK
