@@ -73,11 +73,14 @@ def _where(purchase: Purchase) -> str:
 
 
 def _best_source(result: LineResult) -> Value:
+    """Where to buy; led by the MPN when the line is bought as an alternate."""
     if not result.purchases:
         return None
     if len(result.purchases) == 1:
-        return _where(result.purchases[0])
-    return " + ".join(f"{_where(p)} ({p.buy_qty})" for p in result.purchases)
+        where = _where(result.purchases[0])
+    else:
+        where = " + ".join(f"{_where(p)} ({p.buy_qty})" for p in result.purchases)
+    return f"{result.alternate.mpn} (alternate): {where}" if result.alternate else where
 
 
 def _notes(result: LineResult) -> Value:

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
+from bomcheck.alternates import alternate_queries, first_round, second_round
 from bomcheck.annotate import check_output_path, default_output_path, write_report
 from bomcheck.bom import ReaderOptions, read_bom
 from bomcheck.cached_lookups import CachedLookups
@@ -100,11 +101,12 @@ async def build_report(
     """
     line_queries = [(line, query_for(line)) for line in bom.lines]
     queries = [query for _, query in line_queries if query is not None]
+    spare = alternate_queries(line_queries)  # asked in round one only where that adds no call
     if progress:
         progress.start((lookups.planned_calls if lookups else planned_calls)(runs, queries))
     try:
-        fanned = await (lookups.gather if lookups else gather_lookups)(
-            runs, queries, progress.advance if progress else None)
+        fanned = await first_round(runs, queries, spare, lookups.gather if lookups else gather_lookups,
+                                   progress.advance if progress else None)
     finally:
         if progress:
             progress.finish()
@@ -112,15 +114,18 @@ async def build_report(
                  for status in unavailable}
     answered = [(line, {**fanned.lookups.get(query, {}), **not_asked} if query else {})
                 for line, query in line_queries]
+    extra = await second_round(runs, answered, fanned, spare, lookups.gather if lookups else gather_lookups,
+                               boards=max(options.board_counts), currency=options.currency,
+                               attrition=options.attrition, not_asked=not_asked, progress=progress)
     scenarios = tuple(
-        Scenario(boards, plan_lines(answered, boards, options.currency, options.attrition))
+        Scenario(boards, plan_lines(answered, boards, options.currency, options.attrition, extra.answers))
         for boards in options.board_counts
     )
     return Report(
         bom=bom,
         boards=scenarios[0].boards,
         results=scenarios[0].results,
-        sources=(*fanned.sources, *unavailable),
+        sources=(*extra.sources, *unavailable),
         checked_at=datetime.now(timezone.utc),
         currency=options.currency,
         scenarios=scenarios,

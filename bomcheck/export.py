@@ -9,7 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from bomcheck.files import atomic_write_text
-from bomcheck.model import LineResult, LineStatus, Offer, Purchase, Report, Scenario, SourceStatus
+from bomcheck.model import (
+    Alternate,
+    LineResult,
+    LineStatus,
+    Offer,
+    PartAnswers,
+    Purchase,
+    Report,
+    Scenario,
+    SourceStatus,
+)
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
@@ -47,6 +57,7 @@ def _scenario(scenario: Scenario) -> dict[str, Any]:
         "counts": {status.value: scenario.count(status) for status in LineStatus},
         "ncnr_lines": scenario.ncnr_lines,
         "lines": [{"row": r.line.row, "need": r.need, "status": r.status.value, "shortage": r.shortage,
+                   "bought_mpn": r.bought_mpn, "alternate": _alternate(r.alternate),
                    "purchases": [_purchase(p) for p in r.purchases]} for r in scenario.results],
     }
 
@@ -84,7 +95,23 @@ def _line(result: LineResult) -> dict[str, Any]:
         "best_source": _offer(purchase.offer) if purchase else None,  # the first purchase's
         "sources": [_offer(p.offer) for p in result.purchases],
         "warnings": list(line.warnings),
+        # The part bought: the line's own MPN, or the alternate it is planned on (then "alternate").
+        "bought_mpn": result.bought_mpn,
+        "bought_manufacturer": result.bought_manufacturer,
+        "alternate": _alternate(result.alternate),
+        "alternates": [_alternate(alt) for alt in line.alternates],
+        "other_parts_asked": [_asked(part) for part in result.other_parts],
     }
+
+
+def _alternate(alt: Alternate | None) -> dict[str, Any] | None:
+    return None if alt is None else {"mpn": alt.mpn, "manufacturer": alt.manufacturer}
+
+
+def _asked(part: PartAnswers) -> dict[str, Any]:
+    """A part asked about for the line but not bought: its answer per source."""
+    return {"mpn": part.mpn, "manufacturer": part.manufacturer, "primary": not part.alternate,
+            "answers": {name: lookup.status.value for name, lookup in part.lookups.items()}}
 
 
 def _purchase(purchase: Purchase) -> dict[str, Any]:

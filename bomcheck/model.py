@@ -189,6 +189,16 @@ class Lookup:
     candidates: tuple[str, ...] = ()  # near-miss part numbers the source lists, when none matched
 
 
+@dataclass(frozen=True)
+class PartAnswers:
+    """The sources' answers about one part a line may be bought as: its own MPN or an alternate."""
+
+    mpn: str
+    manufacturer: str | None
+    lookups: Mapping[str, Lookup]
+    alternate: bool = True  # False: the line's own (primary) MPN
+
+
 class LineStatus(enum.Enum):
     OK = "OK"
     SHORT = "SHORT"
@@ -265,6 +275,10 @@ class LineResult:
     notes: tuple[str, ...] = ()  # planning remarks: buy-up, excess, NCNR risk, shared stock
     shortage: int = 0  # parts of the need no offer can supply now
     from_spare: int = 0  # parts of the need covered by what earlier lines of the part bought over theirs
+    # Set when the line is planned on this alternate because its own MPN cannot supply the need;
+    # `lookups`, `stock` and `purchases` are then the alternate's.
+    alternate: Alternate | None = None
+    other_parts: tuple[PartAnswers, ...] = ()  # the line's other parts asked about (primary, alternates)
 
     def __post_init__(self) -> None:
         if self.purchases and self.purchase is None:
@@ -273,6 +287,15 @@ class LineResult:
             object.__setattr__(self, "purchases", (self.purchase,))
         if self.need_base is None:
             object.__setattr__(self, "need_base", self.need)
+
+    @property
+    def bought_mpn(self) -> str | None:
+        """The MPN the plan buys: the alternate's when the line is planned on one, else the line's."""
+        return self.alternate.mpn if self.alternate else self.line.mpn
+
+    @property
+    def bought_manufacturer(self) -> str | None:
+        return self.alternate.manufacturer if self.alternate else self.line.manufacturer
 
     @property
     def need_attrition(self) -> int:

@@ -7,10 +7,19 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from bomcheck.sandbox.catalog import NCNR_MPN, NOT_FOUND_MPN, ZERO_STOCK_MPN, digikey_pn
+from bomcheck.sandbox.catalog import (
+    NCNR_MPN,
+    NOT_FOUND_MPN,
+    STOCKED_ALTERNATE_MPN,
+    UNLISTED_MPN,
+    ZERO_STOCK_MPN,
+    digikey_pn,
+)
 
-HEADER = ("Item", "Reference", "Qty", "Manufacturer", "Manufacturer Part Number",
-          "DigiKey Part Number", "Description", "DNP", "Notes")
+HEADER = ("Item", "Reference", "Qty", "Manufacturer", "Manufacturer Part Number", "Alternate Manufacturer",
+          "Alternate MPN", "DigiKey Part Number", "Description", "DNP", "Notes")
+# (line's MPN, alternate maker, alternate MPN): the lines that name a second source
+ALTERNATES = {UNLISTED_MPN: ("Diodes Inc", STOCKED_ALTERNATE_MPN)}
 
 LINES = (
     ("C1, C2, C3, C4, C5, C6, C7, C8", 8, "Murata", "GRM188R71C104KA01D", True,
@@ -41,6 +50,8 @@ LINES = (
      "fit only for the 5 V variant"),
     ("TP1, TP2, TP3", 3, "", "", False, "Test point, 1 mm pad", "", "no part: PCB pad"),
     ("U8", 1, "", "NE555", False, "IC OSC SINGLE TIMER 8SOIC", "", "any maker's 555 will do"),
+    ("U9", 1, "Microchip", UNLISTED_MPN, False, "IC REG LINEAR 3.3V 250MA SOT23-3", "",
+     "discontinued: buy the second source"),
 )
 
 
@@ -59,11 +70,13 @@ def build(path: Path) -> None:
         cell.font = Font(bold=True)
         cell.fill = header_fill
     for item, (refs, qty, mfr, mpn, bonded, desc, dnp, notes) in enumerate(LINES, start=1):
-        sheet.append([item, refs, qty, mfr, mpn, digikey_pn(mpn) if bonded else "", desc, dnp, notes])
+        alt_mfr, alt_mpn = ALTERNATES.get(mpn, ("", ""))
+        sheet.append([item, refs, qty, mfr, mpn, alt_mfr, alt_mpn, digikey_pn(mpn) if bonded else "", desc,
+                      dnp, notes])
     total_row = sheet.max_row + 2
     sheet.cell(total_row, 2, "Total placements")
     sheet.cell(total_row, 3, f"=SUM(C6:C{total_row - 2})")
-    for column, width in zip("ABCDEFGHI", (6, 30, 6, 20, 26, 20, 36, 6, 34), strict=True):
+    for column, width in zip("ABCDEFGHIJK", (6, 30, 6, 20, 26, 20, 20, 20, 36, 6, 34), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A6"
     notes = workbook.create_sheet("Notes")

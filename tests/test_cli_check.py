@@ -72,7 +72,7 @@ def test_every_line_has_every_column_filled(checked):
     _, _, _, folder = checked
     rows = rows_by_mpn(folder / "demo.checked.xlsx")
     lines = [line for group in rows.values() for line in group]
-    assert len(lines) == 23
+    assert len(lines) == 24
     for line in lines:
         assert all(value not in (None, "") for value in line.values()), line
 
@@ -84,6 +84,10 @@ def test_status_of_the_special_lines(checked):
     zero = rows[catalog.ZERO_STOCK_MPN][0]
     assert zero["Status"].startswith("SHORT") and zero["Arrow Stock"] == 0
     assert rows[catalog.NCNR_MPN][0]["NCNR"] == "YES"
+    unlisted = rows[catalog.UNLISTED_MPN][0]  # bought as the second source its Alternate MPN column names
+    assert unlisted["Status"] == "OK" and unlisted["Best Source"].startswith(catalog.STOCKED_ALTERNATE_MPN)
+    assert f"buying alternate {catalog.STOCKED_ALTERNATE_MPN}" in unlisted["Notes"]
+    assert f"({catalog.UNLISTED_MPN} -> {catalog.STOCKED_ALTERNATE_MPN})" in checked[0].output
     assert rows[""][0]["Status"].startswith("NO MPN")
     dnp = [line for line in rows["RC0603FR-071KL"] if line["Status"].startswith("DNP")]
     assert len(dnp) == 1 and dnp[0]["Need"] == 0
@@ -149,7 +153,7 @@ def test_json_output_matches_the_workbook(checked):
     _, _, _, folder = checked
     data = json.loads((folder / "demo.json").read_text(encoding="utf-8"))
     assert data["boards"] == 100
-    assert len(data["lines"]) == 23
+    assert len(data["lines"]) == 24
     by_row = {line["row"]: line for line in data["lines"]}
     sheet = openpyxl.load_workbook(folder / "demo.checked.xlsx")["BOM"]
     headers = [cell.value for cell in sheet[HEADER_ROW]]
@@ -167,7 +171,7 @@ def test_summary_sheet(checked):
     assert summary["Boards"] == 100
     assert summary["Source: Arrow"] == "checked"
     assert summary["Source: DigiKey Bonded"] == "checked"
-    assert summary["Lines"] == 23
+    assert summary["Lines"] == 24
     assert summary["Lines DNP"] == 1 and summary["Lines NO MPN"] == 1
 
 

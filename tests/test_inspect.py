@@ -34,7 +34,7 @@ def test_inspect_json_has_the_documented_shape(tmp_path):
     assert {key: first[key] for key in keys} == {
         "row": 3, "mpn": "GRM188R71C104KA01D", "manufacturer": "Murata", "qty": 4,
         "refdes": ["C1", "C2", "C3", "C4"], "dnp": False, "warnings": []}
-    assert first["alternates"] == []
+    assert first["alternates"] == [{"mpn": "CL10B104KB8NNNC", "manufacturer": None}]  # the Alt MPN column
     assert second["dnp"] is True and second["row"] == 4
     assert isinstance(data["warnings"], list)
     assert data["column_reasons"]["mpn"] == "alias 'Part Number'"

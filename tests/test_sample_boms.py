@@ -18,7 +18,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "sample_boms"
 def test_demo_bom():
     bom = read_bom(SAMPLES / "demo.xlsx")
     assert bom.header_row == 5 and bom.sheet == "BOM"
-    assert len(bom.lines) == 23
+    assert len(bom.lines) == 24
     first = bom.lines[0]
     assert (first.mpn, first.qty, first.refdes[:2]) == ("GRM188R71C104KA01D", 8, ("C1", "C2"))
     assert bom.lines[1].refdes == ("C9", "C10", "C11", "C12")  # a range

@@ -91,7 +91,7 @@ def test_killed_hard_mid_file_and_restarted_loses_nothing_and_leaves_no_partial_
     wait_for(lambda: visible(inbox / "processed") == ["demo.xlsx"])
     assert second.stop() == 0
     assert visible(inbox / "out") == ["demo.checked.xlsx"]  # one output, no temp file left
-    assert "demo.xlsx: 23 lines" in second.text()
+    assert "demo.xlsx: 24 lines" in second.text()
     assert visible(tmp_path / "state" / "work") == []
 
 
@@ -109,9 +109,9 @@ def test_sigterm_finishes_the_current_file_then_exits_0(tmp_path, watchers):
     assert (inbox / "next.xlsx").exists()  # not started: it waits for the next start
     log = watcher.text()
     assert "stopping after demo.xlsx" in log
-    assert "demo.xlsx: 23 lines" in log
+    assert "demo.xlsx: 24 lines" in log
     logged = (tmp_path / "service.log").read_text()
-    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ INFO demo.xlsx: 23 lines", logged, re.M)
+    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ INFO demo.xlsx: 24 lines", logged, re.M)
 
 
 def test_a_missing_digikey_login_is_warned_once_at_start_and_the_service_runs(tmp_path, watchers,
@@ -161,6 +161,6 @@ def test_build_quantities_and_attrition_from_the_command_line_reach_every_file(t
     assert watcher.stop() == 0
     log = watcher.text()
     assert "10, 100 board(s), attrition 10%" in log
-    assert "demo.xlsx: 23 lines" in log and "10, 100 board(s)" in log.split("demo.xlsx: 23 lines")[1]
+    assert "demo.xlsx: 24 lines" in log and "10, 100 board(s)" in log.split("demo.xlsx: 24 lines")[1]
     scenarios = openpyxl.load_workbook(inbox / "out" / "demo.checked.xlsx")["Scenarios"]
     assert [row[0] for row in scenarios.iter_rows(min_row=2, values_only=True)] == [10, 100]

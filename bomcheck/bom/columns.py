@@ -60,7 +60,24 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "attrition": ("Attrition", "Attrition %", "Overage", "Overage %", "Spares", "Extra", "Extra %"),
     "lcsc_pn": ("LCSC", "LCSC Part", "LCSC Part #", "LCSC Part Number", "LCSC PN", "JLCPCB Part #"),
     "footprint": ("Footprint", "Package", "PCB Footprint", "Case", "Case/Package"),
+    # Second sources: every such column is read (a line may list several), paired with its maker.
+    "alternate_mpn": (
+        "Alt MPN", "Alternate MPN", "Alternative MPN", "Alternate Part Number", "Alternative Part Number",
+        "Alternate Part #", "Alternate Part", "Alternative Part", "Alt Part Number", "Alt Part #", "Alt PN",
+        "Alt P/N", "Alternate PN", "Alt Mfr Part Number", "Alt Mfr PN", "Alt Mfr Part #",
+        "Alternate Manufacturer Part Number", "Alternate Mfr PN", "Alternate Mfr Part Number",
+        "Second Source", "Second Source MPN", "Second Source Part Number", "2nd Source", "2nd Source MPN",
+        "Alternate", "Alternative", "Alternates", "Alternatives", "Substitute", "Substitutes",
+        "Substitute MPN", "Substitute Part Number", "Sub MPN", "Equivalent", "Equivalent MPN", "MPN Alt",
+        "Alt", "Alternate Source", "Alternate Source MPN", "Ersatztyp", "Alternativteil",
+    ),
+    "alternate_manufacturer": (
+        "Alt Manufacturer", "Alternate Manufacturer", "Alternative Manufacturer", "Alt Mfr", "Alt Mfg",
+        "Alternate Mfr", "Alternate Mfg", "Alt Maker", "Second Source Manufacturer",
+        "2nd Source Manufacturer", "Substitute Manufacturer", "Alternate Source Manufacturer",
+    ),
 }
+ALTERNATE_ROLES = ("alternate_mpn", "alternate_manufacturer")
 # dnp headers that say "fitted": there "no" means DNP (under DNP/DNI/DNF, "yes"/"x" does).
 POSITIVE_DNP_HEADERS = ("Populate", "Populated", "Fitted", "Mount", "Install Option", "Install")
 # dnp headers that hold free text: only an explicit DNP word or NF(...) there means DNP.
@@ -320,6 +337,7 @@ def map_columns(
 
     best: dict[str, tuple[tuple[int, int, int], int, str]] = {}
     mpn_columns: list[tuple[int, str]] = []
+    named_alternates: dict[str, list[int]] = {role: [] for role in ALTERNATE_ROLES}
     for col, header in enumerate(headers, start=1):
         if not header or col in taken:
             continue
@@ -336,6 +354,9 @@ def map_columns(
         if match is None:
             continue
         role, rank = match
+        if role in ALTERNATE_ROLES:
+            named_alternates[role].append(col)
+            continue
         if role == "mpn":
             mpn_columns.append((col, header))
         order = (rank, _trailing_number(header), col)  # "MPN1" before "MPN2"
@@ -352,6 +373,7 @@ def map_columns(
 
     if "mpn" in result.index:
         _alternates(result, headers, mpn_columns)
+        _named_alternates(result, headers, named_alternates, taken)
     _content_roles(result, headers, body, taken)
     if "mpn" in result.index and "mpn" not in result.by_content:
         named = profile([cell(list(row), result.index["mpn"]) for row in body])
@@ -383,7 +405,7 @@ def _alternates(result: ColumnMap, headers: list[str], mpn_columns: list[tuple[i
         if col == chosen:
             continue
         number = _trailing_number(header)
-        if number and _trailing_number(result.texts["mpn"]):
+        if number and number != _trailing_number(result.texts["mpn"]):  # "MPN 2" beside "MPN" or "MPN 1"
             maker = next((c for c, h in makers.items() if _trailing_number(h) == number), None)
             result.alternates.append((col, maker))
         else:
@@ -393,6 +415,24 @@ def _alternates(result: ColumnMap, headers: list[str], mpn_columns: list[tuple[i
         result.warnings.append(f"MPNs read from column {result.texts['mpn']!r}; "
                                f"not from {', '.join(repr(name) for name in names)}"
                                + (" (read as alternates)" if result.alternates else ""))
+
+
+def _named_alternates(result: ColumnMap, headers: list[str], named: Mapping[str, list[int]],
+                      taken: set[int]) -> None:
+    """Alternate-MPN columns ("Alt MPN", "Second Source"), each with the alternate-maker column
+    of the same number, else the nearest one not yet paired."""
+    makers = [col for col in named["alternate_manufacturer"] if col not in taken]
+    for col in named["alternate_mpn"]:
+        if col in taken:
+            continue
+        number = _trailing_number(headers[col - 1])
+        same = [m for m in makers if number and _trailing_number(headers[m - 1]) == number]
+        maker = (same or sorted(makers, key=lambda m: (abs(m - col), m)) or [None])[0]
+        if maker is not None:
+            makers.remove(maker)
+            taken.add(maker)
+        result.alternates.append((col, maker))
+        taken.add(col)
 
 
 def _content_roles(result: ColumnMap, headers: list[str], body: Sequence[Sequence[CellValue]],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bomcheck.bom.cells import (
@@ -230,10 +230,32 @@ def _digikey_pn(cells: list[CellValue], columns: ColumnMap) -> str | None:
 def _alternates(cells: list[CellValue], columns: ColumnMap) -> tuple[Alternate, ...]:
     found: list[Alternate] = []
     for mpn_col, maker_col in columns.alternates:
-        mpn, _ = clean_mpn(text(cell(cells, mpn_col)), [])
-        if mpn:
-            found.append(Alternate(mpn, optional(text(cell(cells, maker_col)))))
+        maker_text = text(cell(cells, maker_col))
+        mpns = _several(text(cell(cells, mpn_col)), _part_number_like)
+        makers = _several(maker_text, bool) if len(mpns) > 1 else [maker_text]
+        for index, raw in enumerate(mpns):
+            mpn, _ = clean_mpn(raw, [])
+            # Several parts take one maker each when the maker cell lists as many, else the cell's.
+            maker = makers[index] if len(makers) == len(mpns) else maker_text if len(makers) == 1 else None
+            if mpn:
+                found.append(Alternate(mpn, optional(maker)))
     return tuple(found)
+
+
+def _part_number_like(piece: str) -> bool:
+    """Loose on purpose ('1N4148WS' is no designator here): one word with letters and digits."""
+    return 3 <= len(piece) <= 40 and " " not in piece and any(ch.isdigit() for ch in piece) and any(
+        ch.isalpha() for ch in piece)
+
+
+def _several(value: str | None, shaped: Callable[[str], bool]) -> list[str]:
+    """A cell listing several parts ('LM358DT; LM358DR2G'): each; else the cell as it is."""
+    if not value:
+        return []
+    pieces = [piece.strip() for piece in re.split(r"[;,\n]", value)]
+    if len(pieces) > 1 and all(piece and shaped(piece) for piece in pieces):
+        return pieces
+    return [value]
 
 
 def clean_mpn(raw: str | None, notes: list[str]) -> tuple[str | None, bool]:

@@ -1,7 +1,14 @@
 """PURE purchase planning: need with attrition, buy quantity per offer, bonded first, splits, scenarios."""
 
 from bomcheck.pricing.allocate import Plan, plan_need, release_bonded, split
-from bomcheck.pricing.lines import StockLedger, need_of, plan_line, plan_lines
+from bomcheck.pricing.lines import (
+    WANTS_ALTERNATE,
+    StockLedger,
+    need_of,
+    plan_alternate,
+    plan_line,
+    plan_lines,
+)
 from bomcheck.pricing.offers import (
     Attrition,
     best_purchase,
@@ -16,7 +23,7 @@ from bomcheck.pricing.offers import (
 )
 
 __all__ = [
-    "Attrition", "Plan", "StockLedger", "best_purchase", "buy_quantity", "distinct_stock",
-    "line_attrition", "need_for", "need_of", "parse_percent", "plan_line", "plan_lines", "plan_need",
-    "plan_offer", "release_bonded", "round_up", "split", "unit_price_at",
+    "WANTS_ALTERNATE", "Attrition", "Plan", "StockLedger", "best_purchase", "buy_quantity",
+    "distinct_stock", "line_attrition", "need_for", "need_of", "parse_percent", "plan_alternate", "plan_line",
+    "plan_lines", "plan_need", "plan_offer", "release_bonded", "round_up", "split", "unit_price_at",
 ]

@@ -7,18 +7,26 @@ from dataclasses import replace
 
 from bomcheck.model import (
     NOT_IN_CACHE,
+    Alternate,
     BomLine,
     LineResult,
     LineStatus,
     Lookup,
     LookupStatus,
     Offer,
+    PartAnswers,
     Purchase,
 )
 from bomcheck.pricing.allocate import plan_need
 from bomcheck.pricing.offers import Attrition, distinct_stock, line_attrition, lot_key, need_for
 
 NO_ATTRITION = Attrition()
+# A line whose own MPN ends with one of these may be bought as an alternate: nobody lists the
+# part, or no offer can supply the need now. ERROR and AMBIGUOUS lines are not: their part may
+# well be available, the answer is only incomplete or unclear.
+WANTS_ALTERNATE = (LineStatus.NOT_FOUND, LineStatus.SHORT)
+
+AlternateAnswers = Sequence[tuple[Alternate, Mapping[str, Lookup]]]
 
 
 class StockLedger:
@@ -81,15 +89,56 @@ class StockLedger:
 
 
 def plan_lines(lines: Sequence[tuple[BomLine, Mapping[str, Lookup]]], boards: int,
-               currency: str | None = None, attrition: Attrition = NO_ATTRITION) -> tuple[LineResult, ...]:
-    """Plan every line in order against one StockLedger (see there for lines sharing a part)."""
+               currency: str | None = None, attrition: Attrition = NO_ATTRITION,
+               alternates: Mapping[int, AlternateAnswers] | None = None) -> tuple[LineResult, ...]:
+    """Plan every line in order against one StockLedger (see there for lines sharing a part).
+
+    `alternates` holds, by BOM row, the answers about a line's alternates (in the BOM's order of
+    preference); see `plan_alternate` for when one is used. Alternates share the ledger too.
+    """
     ledger = StockLedger()
     results = []
     for line, lookups in lines:
         result = plan_line(line, lookups, boards, currency, attrition, ledger)
+        answers = (alternates or {}).get(line.row)
+        if answers and result.status in WANTS_ALTERNATE:
+            result = plan_alternate(result, answers, boards, currency, attrition, ledger)
         ledger.take(line.row, result)
         results.append(result)
     return tuple(results)
+
+
+def plan_alternate(primary: LineResult, answers: AlternateAnswers, boards: int,
+                   currency: str | None = None, attrition: Attrition = NO_ATTRITION,
+                   ledger: StockLedger | None = None) -> LineResult:
+    """The line planned on the first alternate that covers its whole need now, if any.
+
+    The first in the BOM's order wins (the designer's preference), not the cheapest. Otherwise
+    the primary's result stays, with a note of what each alternate answered; parts are never
+    mixed on one line. A line bought as an alternate keeps status OK; the outputs show it amber,
+    because a buyer must approve the substitution.
+    """
+    line = primary.line
+    asked = [PartAnswers(alt.mpn, alt.manufacturer, lookups) for alt, lookups in answers]
+    own = PartAnswers(line.mpn or "", line.manufacturer, primary.lookups, alternate=False)
+    tried: list[str] = []
+    for index, (alt, lookups) in enumerate(answers):
+        as_alt = replace(line, mpn=alt.mpn, manufacturer=alt.manufacturer, digikey_pn=None,
+                         customer_pn=None, alternates=(), raw_mpn_text=None)
+        result = plan_line(as_alt, lookups, boards, currency, attrition, ledger)
+        if result.status is LineStatus.OK:
+            why = primary.reason or primary.status.value.lower()
+            head = [f"primary {line.mpn} not available ({why})", *tried,
+                    f"buying alternate {_named(alt)}"]
+            return replace(result, line=line, alternate=alt, reason=_join([*head, result.reason]),
+                           other_parts=(own, *asked[:index], *asked[index + 1:]))
+        tried.append(f"alternate {_named(alt)} cannot supply either "
+                     f"({result.reason or result.status.value.lower()})")
+    return replace(primary, notes=(*primary.notes, *tried), other_parts=tuple(asked))
+
+
+def _named(alt: Alternate) -> str:
+    return f"{alt.mpn} ({alt.manufacturer})" if alt.manufacturer else alt.mpn
 
 
 def need_of(line: BomLine, boards: int, attrition: Attrition = NO_ATTRITION) -> tuple[int, int, str]:

@@ -38,6 +38,9 @@ T = TypeVar("T")
 NOT_FOUND_MPN = "XYZ-NOTFOUND-1"
 ZERO_STOCK_MPN = "MAX3232ESE+T"  # found, every offer has zero stock
 NCNR_MPN = "ADUM1201ARZ-RL7"  # found, every offer is NCNR
+# A part no source lists (discontinued), and a stocked second source for it: the demo's alternate case.
+UNLISTED_MPN = "MCP1700T-3302E/TT"
+STOCKED_ALTERNATE_MPN = "AP2112K-3.3TRG1"
 
 BONDED_DEMO_MPNS: tuple[str, ...] = (
     "LM358DR",
@@ -82,6 +85,7 @@ DEMO_MPNS: tuple[str, ...] = (
     "USB4105-GF-A",
     "B2B-XH-A(LF)(SN)",
     "61300311121",
+    STOCKED_ALTERNATE_MPN,
 )
 
 SOURCE_NAMES: dict[str, str] = {
@@ -415,7 +419,7 @@ def _family(part_num: str) -> _Family:
 def is_found(mpn: str) -> bool:
     """Whether the catalog lists a part with exactly this number (case-insensitive)."""
     key = _key(mpn)
-    if not key or "NOTFOUND" in key or "OBSOLETE" in key:
+    if not key or "NOTFOUND" in key or "OBSOLETE" in key or key == UNLISTED_MPN:
         return False
     return _Dice(key, "found").below(12) != 0
 

@@ -89,14 +89,15 @@ def fill_for(result: LineResult, currency: str | None = None) -> PatternFill | N
 def needs_a_look(result: LineResult, currency: str | None = None) -> bool:
     """An OK line a buyer should still read: NCNR, split or partly answered, bought up, priced in
     another currency than `currency` (the one asked for), a source remarked on its answer
-    (e.g. the part is made by another manufacturer than the BOM says), or the reader warned."""
+    (e.g. the part is made by another manufacturer than the BOM says), the reader warned, or
+    it is bought as an alternate (a buyer must approve the substitution)."""
     partly_answered = any(lookup.status in (LookupStatus.ERROR, LookupStatus.AMBIGUOUS)
                           or (lookup.status is LookupStatus.FOUND and lookup.message)
                           for lookup in result.lookups.values())
     other_currency = currency is not None and any(p.offer.currency != currency for p in result.purchases)
     doubted = bool(result.line.warnings)  # the reader was unsure of this line (quantity, MPN...)
     return (result.any_ncnr or result.split or partly_answered or result.bought_up or other_currency
-            or doubted)
+            or doubted or result.alternate is not None)
 
 
 def new_sheet(workbook: Workbook, title: str, owned: str) -> Worksheet:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bomcheck.model import LineResult, LookupStatus, Offer, Purchase, Report
+from bomcheck.model import LineResult, Lookup, LookupStatus, Offer, Purchase, Report
 from bomcheck.sheets.cells import GREEN, Value, new_sheet, write_table
 
 TITLE = "Offers"
-HEADERS = ("BOM Row", "BOM MPN", "Source", "Seller", "Part", "Manufacturer", "Seller Part", "Stock",
-           "MOQ", "Multiple", "Price Breaks", "Currency", "Lead Time (wk)", "NCNR", "Bonded",
+HEADERS = ("BOM Row", "BOM MPN", "Asked For", "Source", "Seller", "Part", "Manufacturer", "Seller Part",
+           "Stock", "MOQ", "Multiple", "Price Breaks", "Currency", "Lead Time (wk)", "NCNR", "Bonded",
            "Date Code", "On Order", "Answer", "Chosen Qty")
 
 
@@ -23,24 +23,41 @@ def breaks_text(offer: Offer) -> str:
     return " | ".join(f"{b.min_qty}+ {b.unit_price}" for b in sorted(offer.breaks, key=lambda b: b.min_qty))
 
 
+def asked_parts(result: LineResult) -> list[tuple[str, Mapping[str, Lookup]]]:
+    """(what was asked, its answers) per part asked about for the line: its own MPN first, then
+    the alternates, the one bought (if any) marked."""
+    own = [part for part in result.other_parts if not part.alternate]
+    others = [(f"{part.mpn} (alternate)", part.lookups) for part in result.other_parts if part.alternate]
+    if result.alternate is None:
+        return [(result.line.mpn or "", result.lookups), *others]
+    bought = (f"{result.alternate.mpn} (alternate, bought)", result.lookups)
+    return [*((part.mpn, part.lookups) for part in own), bought, *others]
+
+
 def offer_rows(results: Sequence[LineResult]) -> Iterator[tuple[bool, list[tuple[Value, str | None]]]]:
-    """(chosen?, cells) per offer per line, in BOM order."""
+    """(chosen?, cells) per offer per part asked per line, in BOM order."""
     for result in results:
-        for name, lookup in result.lookups.items():
-            answer = lookup.status.value
-            if lookup.status is LookupStatus.AMBIGUOUS:
-                answer = "ambiguous: not planned"
-            for offer in lookup.offers:
-                purchase = chosen_from(offer, result)
-                values: list[Value] = [
-                    result.line.row, result.line.mpn or "", name, offer.seller, offer.mpn,
-                    offer.manufacturer, offer.sku, offer.stock, offer.moq, offer.multiple,
-                    breaks_text(offer), offer.currency, offer.lead_time_weeks, "YES" if offer.ncnr else "no",
-                    "yes" if offer.bonded else "no", offer.date_code,
-                    "; ".join(f"{d.quantity} due {d.date}" for d in offer.pipeline),
-                    answer, purchase.buy_qty if purchase else None,
-                ]
-                yield purchase is not None, [(value, None) for value in values]
+        for asked, lookups in asked_parts(result):
+            yield from _part_rows(result, asked, lookups)
+
+
+def _part_rows(result: LineResult, asked: str, lookups: Mapping[str, Lookup]
+               ) -> Iterator[tuple[bool, list[tuple[Value, str | None]]]]:
+    for name, lookup in lookups.items():
+        answer = lookup.status.value
+        if lookup.status is LookupStatus.AMBIGUOUS:
+            answer = "ambiguous: not planned"
+        for offer in lookup.offers:
+            purchase = chosen_from(offer, result)
+            values: list[Value] = [
+                result.line.row, result.line.mpn or "", asked, name, offer.seller, offer.mpn,
+                offer.manufacturer, offer.sku, offer.stock, offer.moq, offer.multiple,
+                breaks_text(offer), offer.currency, offer.lead_time_weeks, "YES" if offer.ncnr else "no",
+                "yes" if offer.bonded else "no", offer.date_code,
+                "; ".join(f"{d.quantity} due {d.date}" for d in offer.pipeline),
+                answer, purchase.buy_qty if purchase else None,
+            ]
+            yield purchase is not None, [(value, None) for value in values]
 
 
 def chosen_from(offer: Offer, result: LineResult) -> Purchase | None:

@@ -1,4 +1,8 @@
-"""The RFQ sheet: the lines a buyer must get quoted, with the quantity to quote per build quantity."""
+"""The RFQ sheet: the lines a buyer must get quoted, with the quantity to quote per build quantity.
+
+The MPN is the part the plan buys (an alternate when the line is planned on one); the line's
+other acceptable parts are listed beside it, so a quote for any of them will do.
+"""
 
 from __future__ import annotations
 
@@ -27,10 +31,17 @@ def quote_qty(result: LineResult) -> int:
     return result.shortage if result.status is LineStatus.SHORT and result.shortage else result.need
 
 
+def other_parts(result: LineResult) -> list[str]:
+    """The line's other acceptable MPNs than the one quoted: its own and its alternates."""
+    line = result.line
+    names = [name for name in (line.mpn, *(alt.mpn for alt in line.alternates)) if name]
+    return [name for name in dict.fromkeys(names) if name != result.bought_mpn]
+
+
 def add_rfq(workbook: Workbook, report: Report) -> Worksheet:
     """One row per line to quote in any scenario, with a `Quote Qty (N boards)` column per quantity."""
     scenarios = report.scenarios
-    headers = [FIRST_HEADER, "Designators", "MPN", "Manufacturer", "Description", "Customer PN",
+    headers = [FIRST_HEADER, "Designators", "MPN", "Manufacturer", "Alternates", "Description", "Customer PN",
                "Why", "Details", *(f"Quote Qty ({s.boards} boards)" for s in scenarios)]
     rows: list[list[tuple[Value, str | None]]] = []
     for index, result in enumerate(report.results):
@@ -42,8 +53,9 @@ def add_rfq(workbook: Workbook, report: Report) -> Worksheet:
         listed = next(r for r, why in zip(per_scenario, reasons, strict=True) if why)
         details = "; ".join(part for part in (listed.reason, *listed.notes) if part)
         rows.append([
-            (line.row, None), (", ".join(line.refdes), None), (line.mpn or "", None),
-            (line.manufacturer or "", None), (line.description or "", None), (line.customer_pn or "", None),
+            (line.row, None), (", ".join(line.refdes), None), (listed.bought_mpn or "", None),
+            (listed.bought_manufacturer or "", None), (", ".join(other_parts(listed)), None),
+            (line.description or "", None), (line.customer_pn or "", None),
             (", ".join(sorted({why for why in reasons if why})), None), (details, None),
             *((quote_qty(r) if why else None, None) for r, why in zip(per_scenario, reasons, strict=True)),
         ])

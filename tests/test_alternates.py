@@ -1,0 +1,357 @@
+"""Alternates: read from their columns, asked only when a line's own part cannot be bought, planned,
+and shown as the part bought in every output."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import aiohttp
+import openpyxl
+import pytest
+
+from bomcheck.alternates import alternate_queries
+from bomcheck.annotate import RESULT_HEADERS, write_report
+from bomcheck.bom import read_bom
+from bomcheck.check import CheckOptions, build_report, query_for
+from bomcheck.config import Settings
+from bomcheck.distributors.base import Transport, make_limiter
+from bomcheck.errors import SourceError
+from bomcheck.export import report_to_dict
+from bomcheck.fanout import SourceRun
+from bomcheck.model import (
+    Alternate,
+    BomLine,
+    LineStatus,
+    Lookup,
+    LookupStatus,
+    Offer,
+    PriceBreak,
+    Report,
+    Scenario,
+    SourceStatus,
+)
+from bomcheck.pricing import plan_lines
+from bomcheck.sandbox import catalog
+from bomcheck.sandbox.server import STATS_PATH, running_sandbox
+from bomcheck.session import open_sources, sandbox_settings
+from bomcheck.sheets.cells import AMBER, fill_for
+
+D = Decimal
+
+
+def csv_bom(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bom.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- reader
+
+
+@pytest.mark.parametrize(("header", "maker_header"), [
+    ("Alt MPN", "Alt Manufacturer"),
+    ("Alternate Part Number", "Alternate Manufacturer"),
+    ("Second Source", "Second Source Manufacturer"),
+    ("Alternative", "Alternative Manufacturer"),
+    ("Substitute", "Substitute Manufacturer"),
+    ("Alt_MPN", "Alt_Manufacturer"),  # KiCad field names
+    ("MPN 2", "Manufacturer 2"),  # numbered, beside an unnumbered MPN column
+])
+def test_alternate_columns_are_read_with_their_maker(tmp_path, header, maker_header):
+    path = csv_bom(tmp_path, f"Ref,MPN,Manufacturer,Qty,{header},{maker_header}\n"
+                             "U1,LM358DR,TI,1,LM358DT,ST\nU2,NE555DR,TI,1,,\n")
+    first, second = read_bom(path).lines
+    assert first.mpn == "LM358DR" and first.manufacturer == "TI"
+    assert first.alternates == (Alternate("LM358DT", "ST"),)
+    assert second.alternates == ()
+
+
+def test_altium_numbered_columns_give_every_alternate_its_own_maker(tmp_path):
+    path = csv_bom(tmp_path, "Designator,Manufacturer 1,Manufacturer Part Number 1,Manufacturer 2,"
+                             "Manufacturer Part Number 2,Manufacturer 3,Manufacturer Part Number 3,Quantity\n"
+                             "U1,TI,LM358DR,ST,LM358DT,onsemi,LM358DR2G,1\n")
+    line = read_bom(path).lines[0]
+    assert line.mpn == "LM358DR" and line.manufacturer == "TI"
+    assert line.alternates == (Alternate("LM358DT", "ST"), Alternate("LM358DR2G", "onsemi"))
+
+
+def test_several_alternate_columns_pair_with_the_maker_of_the_same_number(tmp_path):
+    path = csv_bom(tmp_path, "Ref,MPN,Qty,Alt MPN 1,Alt MPN 2,Alt Manufacturer 2,Alt Manufacturer 1\n"
+                             "U1,LM358DR,1,LM358DT,LM358DR2G,onsemi,ST\n")
+    line = read_bom(path).lines[0]
+    assert line.alternates == (Alternate("LM358DT", "ST"), Alternate("LM358DR2G", "onsemi"))
+    assert read_bom(path).columns["description"] is None  # never taken for another role
+
+
+def test_alternate_queries_are_distinct_normalised_and_never_a_line_s_own_mpn():
+    lines = [
+        BomLine(row=2, mpn="LM358DR", alternates=(Alternate("ap2112k-3.3trg1"), Alternate("NE555DR"))),
+        BomLine(row=3, mpn="NE555DR", alternates=(Alternate("AP2112K-3.3TRG1 ", "Diodes"),)),
+        BomLine(row=4, mpn="X1", dnp=True, alternates=(Alternate("DNPALT-1"),)),
+    ]
+    queries = alternate_queries([(line, query_for(line)) for line in lines])
+    assert list(queries) == ["AP2112K-3.3TRG1"]  # NE555DR is row 3's own part; a DNP line is not asked
+
+
+# ---------------------------------------------------------------- planning
+
+
+def offer(mpn: str, stock: int, price: str = "1.00", *, ncnr: bool = False) -> Offer:
+    return Offer(source="Arrow", seller="Arrow Americas (ACNA)", mpn=mpn, manufacturer="M", sku=f"{mpn}-sku",
+                 stock=stock, breaks=(PriceBreak(1, D(price)),), ncnr=ncnr, lead_time_weeks=8)
+
+
+def found(*offers: Offer) -> dict[str, Lookup]:
+    return {"Arrow": Lookup("Arrow", LookupStatus.FOUND, offers=offers)}
+
+
+NOT_FOUND = {"Arrow": Lookup("Arrow", LookupStatus.NOT_FOUND)}
+ALT = Alternate("ALT-1", "Acme")
+
+
+def line(row: int, mpn: str, qty: int = 1, alternates: tuple[Alternate, ...] = (ALT,)) -> BomLine:
+    return BomLine(row=row, mpn=mpn, manufacturer="Maker", qty=qty, alternates=alternates)
+
+
+def test_a_line_whose_part_is_fine_is_never_planned_on_its_alternate():
+    (result,) = plan_lines([(line(2, "OWN-1"), found(offer("OWN-1", 100, "9.00")))], 10,
+                           alternates={2: [(ALT, found(offer("ALT-1", 100, "0.01")))]})
+    assert result.status is LineStatus.OK and result.alternate is None  # dearer, but it is the BOM's part
+    assert result.bought_mpn == "OWN-1" and result.other_parts == ()
+
+
+def test_an_unlisted_part_is_bought_as_its_stocked_alternate_and_says_so():
+    (result,) = plan_lines([(line(2, "OWN-1"), NOT_FOUND)], 10,
+                           alternates={2: [(ALT, found(offer("ALT-1", 100, "0.50")))]})
+    assert result.status is LineStatus.OK and result.alternate == ALT
+    assert result.bought_mpn == "ALT-1" and result.bought_manufacturer == "Acme"
+    assert [p.offer.mpn for p in result.purchases] == ["ALT-1"] and result.ext_price == D("5.00")
+    assert result.reason.startswith("primary OWN-1 not available (no source lists this part)")
+    assert "buying alternate ALT-1 (Acme)" in result.reason
+    assert [(part.mpn, part.alternate) for part in result.other_parts] == [("OWN-1", False)]
+    assert fill_for(result, "USD") is AMBER  # a buyer must approve the substitution: never green
+
+
+def test_a_short_line_whose_alternates_cannot_supply_either_keeps_its_own_plan_and_names_them():
+    alternates = (ALT, Alternate("ALT-2"))
+    (result,) = plan_lines([(line(2, "OWN-1", alternates=alternates), found(offer("OWN-1", 3)))], 10,
+                           alternates={2: [(ALT, NOT_FOUND), (alternates[1], found(offer("ALT-2", 5)))]})
+    assert result.status is LineStatus.SHORT and result.alternate is None and result.bought_mpn == "OWN-1"
+    assert "alternate ALT-1 (Acme) cannot supply either (no source lists this part)" in result.notes
+    assert any(note.startswith("alternate ALT-2 cannot supply either (") for note in result.notes)
+    assert [part.mpn for part in result.other_parts] == ["ALT-1", "ALT-2"]
+
+
+def test_the_first_alternate_that_covers_the_need_is_bought_in_the_bom_s_order():
+    second, third = Alternate("ALT-2"), Alternate("ALT-3")
+    answers = [(ALT, found(offer("ALT-1", 4))), (second, found(offer("ALT-2", 50, "2.00"))),
+               (third, found(offer("ALT-3", 50, "0.10")))]
+    (result,) = plan_lines([(line(2, "OWN-1", alternates=(ALT, second, third)), NOT_FOUND)], 10,
+                           alternates={2: answers})
+    assert result.alternate == second  # the designer's order, not the cheapest
+    assert "alternate ALT-1 (Acme) cannot supply either" in result.reason
+    assert [part.mpn for part in result.other_parts] == ["OWN-1", "ALT-1", "ALT-3"]
+
+
+def test_an_alternate_shares_the_stock_ledger_with_the_line_whose_own_part_it_is():
+    shared = found(offer("ALT-1", 150))
+    first, second = plan_lines([(line(2, "OWN-1", qty=10), NOT_FOUND),
+                                (line(3, "ALT-1", qty=10, alternates=()), shared)], 10,
+                               alternates={2: [(ALT, shared)]})
+    assert first.alternate == ALT and first.buy_qty == 100
+    assert second.status is LineStatus.SHORT and second.buy_qty == 50  # what row 2 left of the 150
+    assert any("row 2" in note for note in second.notes)
+
+
+def test_each_build_quantity_decides_for_itself():
+    answered = [(line(2, "OWN-1"), found(offer("OWN-1", 50)))]
+    alternates = {2: [(ALT, found(offer("ALT-1", 10_000)))]}
+    small, large = (plan_lines(answered, boards, alternates=alternates)[0] for boards in (10, 100))
+    assert small.alternate is None and small.status is LineStatus.OK
+    assert large.alternate == ALT and large.status is LineStatus.OK
+
+
+# ---------------------------------------------------------------- requests on the sandbox
+
+
+async def sandbox_report(bom_path: Path, boards: int = 1) -> tuple[Report, dict[str, int]]:
+    bom = read_bom(bom_path)
+    async with running_sandbox() as url:
+        fast = dataclasses.replace(Settings(), arrow_rate=100.0)
+        async with open_sources(sandbox_settings(fast, url)) as (runs, unavailable):
+            report = await build_report(bom, CheckOptions(boards=boards), runs, unavailable)
+        async with aiohttp.ClientSession() as session, session.get(url + STATS_PATH) as response:
+            return report, await response.json()
+
+
+async def test_no_alternate_is_asked_about_when_every_line_s_own_part_is_in_stock(tmp_path):
+    path = csv_bom(tmp_path, "Ref,MPN,Manufacturer,Qty,Alt MPN,Alt Manufacturer\n"
+                             "U1,LM358DR,Texas Instruments,1,LM358DT,ST\n"
+                             "U2,STM32F103C8T6,STMicroelectronics,1,GD32F103C8T6,GigaDevice\n"
+                             "C1,GRM188R71C104KA01D,Murata,4,CL10B104KB8NNNC,Samsung\n")
+    report, counted = await sandbox_report(path)
+    assert all(result.status is LineStatus.OK for result in report.results)
+    assert counted["arrow"] == 3 and counted["digikey"] == 1  # the three lines' own parts, nothing more
+    assert all(result.alternate is None and not result.other_parts for result in report.results)
+
+
+async def test_alternates_are_asked_once_each_and_only_for_lines_that_need_them(tmp_path):
+    alt = catalog.STOCKED_ALTERNATE_MPN
+    path = csv_bom(tmp_path, "Ref,MPN,Qty,Alt MPN,Alt MPN 2\n"
+                             f"U1,XYZ-NOTFOUND-7,1,{alt},LM358DR\n"  # LM358DR: row 5's own part
+                             f"U2,XYZ-NOTFOUND-8,1,{alt.lower()} ,\n"  # the same alternate, spelt otherwise
+                             f"U3,{catalog.ZERO_STOCK_MPN},1,LM358DR,\n"
+                             "U4,LM358DR,1,LM358DT,\n")  # fine: its alternate is never asked
+    report, counted = await sandbox_report(path)
+    assert counted["arrow"] == 4 + 1  # four own parts, then the one alternate not asked yet
+    assert counted["digikey"] == 1  # the bonded list answered the alternate in round one
+    by_row = {result.line.row: result for result in report.results}
+    assert [by_row[row].bought_mpn for row in (2, 3)] == [alt, alt.lower()]
+    assert by_row[4].bought_mpn == "LM358DR" and "LM358DR" in by_row[4].reason
+    assert by_row[5].alternate is None and by_row[5].status is LineStatus.OK
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def alternate_report(tmp_path: Path) -> Report:
+    path = tmp_path / "bom.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "BOM"
+    workbook.active.append(["Ref", "MPN", "Qty", "Alt MPN", "Alt Manufacturer"])
+    workbook.active.append(["U1", "OWN-1", 1, "ALT-1", "Acme"])
+    workbook.save(path)
+    bom = read_bom(path)
+    (bom_line,) = bom.lines
+    results = plan_lines([(bom_line, NOT_FOUND)], 10,
+                         alternates={bom_line.row: [(ALT, found(offer("ALT-1", 500, "0.20", ncnr=True)))]})
+    return Report(bom=bom, boards=10, results=results, sources=(SourceStatus("Arrow", True),),
+                  checked_at=datetime(2026, 1, 2, tzinfo=timezone.utc),
+                  scenarios=(Scenario(10, results),))
+
+
+def test_the_workbook_shows_the_alternate_bought(tmp_path):
+    output = write_report(alternate_report(tmp_path), tmp_path / "out.xlsx")
+    workbook = openpyxl.load_workbook(output)
+    sheet = workbook["BOM"]
+    first = [cell.value for cell in sheet[1]].index("Need") + 1
+    cells = {header: sheet.cell(2, first + i) for i, header in enumerate(RESULT_HEADERS)}
+    assert cells["Best Source"].value.startswith("ALT-1 (alternate): ")
+    assert cells["Status"].value == "OK" and cells["Status"].fill.fgColor.rgb == AMBER.fgColor.rgb
+    assert "primary OWN-1 not available" in cells["Notes"].value
+    offers = list(workbook["Offers"].iter_rows(values_only=True))
+    row = dict(zip(offers[0], offers[1], strict=True))
+    assert (row["BOM MPN"], row["Asked For"], row["Part"]) == ("OWN-1", "ALT-1 (alternate, bought)", "ALT-1")
+    assert row["Chosen Qty"] == 10
+    rfq = list(workbook["RFQ"].iter_rows(values_only=True))
+    quoted = dict(zip(rfq[0], rfq[1], strict=True))  # on the RFQ for its NCNR: the part bought is quoted
+    assert (quoted["MPN"], quoted["Manufacturer"], quoted["Alternates"]) == ("ALT-1", "Acme", "OWN-1")
+
+
+def test_json_carries_the_part_bought(tmp_path):
+    data = report_to_dict(alternate_report(tmp_path))
+    (entry,) = data["lines"]
+    assert (entry["mpn"], entry["bought_mpn"], entry["bought_manufacturer"]) == ("OWN-1", "ALT-1", "Acme")
+    assert entry["alternate"] == {"mpn": "ALT-1", "manufacturer": "Acme"}
+    assert entry["other_parts_asked"] == [{"mpn": "OWN-1", "manufacturer": None, "primary": True,
+                                           "answers": {"Arrow": "not found"}}]
+    assert entry["best_source"]["mpn"] == "ALT-1"
+    assert data["scenarios"][0]["lines"][0]["bought_mpn"] == "ALT-1"
+
+
+def test_the_sandbox_lists_no_part_for_the_demo_s_unlisted_mpn_and_stocks_its_alternate():
+    assert catalog.lookup(catalog.UNLISTED_MPN) is None
+    part = catalog.lookup(catalog.STOCKED_ALTERNATE_MPN)
+    assert part is not None
+    assert any(offer.stock >= 1000 and offer.moq <= 10 and offer.breaks
+               for source in part.sources for offer in source.parts)
+    demo = read_bom(Path(__file__).resolve().parent.parent / "sample_boms" / "demo.xlsx")
+    (listed,) = [line for line in demo.lines if line.alternates]
+    assert (listed.mpn, listed.alternates) == (catalog.UNLISTED_MPN,
+                                               (Alternate(catalog.STOCKED_ALTERNATE_MPN, "Diodes Inc"),))
+
+
+def test_a_cell_listing_several_alternates_gives_each(tmp_path):
+    path = csv_bom(tmp_path, 'Ref,MPN,Qty,Alternates,Alt Manufacturer\n'
+                             'U1,LM358DR,1,"LM358DT; LM358DR2G","ST, onsemi"\n'
+                             'D1,BAV99W-7-F,1,"BAV99-TP, BAV99W-TP",Diodes\n')
+    first, second = read_bom(path).lines
+    assert first.alternates == (Alternate("LM358DT", "ST"), Alternate("LM358DR2G", "onsemi"))
+    assert second.alternates == (Alternate("BAV99-TP", "Diodes"), Alternate("BAV99W-TP", "Diodes"))
+
+
+# ---------------------------------------------------------------- the two rounds, with fake sources
+
+
+class StockSource:
+    """A source that knows some parts' stock; `bulk`: one call answers every query (a products list)."""
+
+    def __init__(self, name: str, stock: dict[str, int], *, bulk: bool = False, fail: tuple[str, ...] = ()):
+        self.name, self.stock, self.bulk, self.fail = name, stock, bulk, fail
+        self.calls: list[list[str]] = []
+
+    def batches(self, queries):
+        if self.bulk:
+            return [list(queries)] if queries else []
+        groups: dict[str, list] = {}
+        for query in queries:
+            groups.setdefault(query.mpn_key, []).append(query)
+        return list(groups.values())
+
+    async def fetch(self, transport, batch):
+        self.calls.append(sorted({query.mpn_key for query in batch}))
+        if any(query.mpn_key in self.fail for query in batch):
+            raise SourceError("HTTP 500 from the fake")
+        return {query: self._answer(query.mpn_key) for query in batch}
+
+    def _answer(self, key: str) -> Lookup:
+        if key not in self.stock:
+            return Lookup(self.name, LookupStatus.NOT_FOUND)
+        return Lookup(self.name, LookupStatus.FOUND, offers=(offer(key, self.stock[key]),))
+
+
+def fake_run(source: StockSource) -> SourceRun:
+    return SourceRun(source, Transport(session=None, limiter=make_limiter(1000)))
+
+
+async def two_rounds(tmp_path: Path, bulk: StockSource, each: StockSource,
+                     boards: int | tuple[int, ...] = 10) -> Report:
+    bom = read_bom(csv_bom(tmp_path, "Ref,MPN,Qty,Alt MPN,Alt MPN 2\n"
+                                     "U1,GOOD-100,1,ALTC-500,\n"   # fine: ALTC-500 is never asked of `each`
+                                     "U2,GONE-200,1,ALTB-400,ALTA-300\n"))
+    return await build_report(bom, CheckOptions(boards=boards), [fake_run(bulk), fake_run(each)])
+
+
+async def test_a_bulk_source_answers_alternates_in_its_one_call_the_others_in_a_second_round(tmp_path):
+    bulk = StockSource("Bulk", {}, bulk=True)
+    each = StockSource("Each", {"GOOD-100": 100, "ALTA-300": 100})
+    report = await two_rounds(tmp_path, bulk, each)
+    assert bulk.calls == [["ALTA-300", "ALTB-400", "ALTC-500", "GONE-200", "GOOD-100"]]  # one call in all
+    assert sorted(each.calls) == [["ALTA-300"], ["ALTB-400"], ["GONE-200"], ["GOOD-100"]]
+    good, gone = report.results
+    assert good.alternate is None and gone.alternate == Alternate("ALTA-300")
+    assert "alternate ALTB-400 cannot supply either (no source lists this part)" in gone.reason
+    assert all(status.checked and not status.message for status in report.sources)
+
+
+async def test_a_second_round_that_fails_is_said_on_the_source_and_the_line_keeps_its_own_plan(tmp_path):
+    each = StockSource("Each", {"GOOD-100": 100, "ALTA-300": 100}, fail=("ALTA-300", "ALTB-400"))
+    report = await two_rounds(tmp_path, StockSource("Bulk", {}, bulk=True), each)
+    gone = report.results[1]
+    assert gone.status is LineStatus.NOT_FOUND and gone.alternate is None
+    assert "Each: HTTP 500 from the fake" in "; ".join(gone.notes)
+    status = next(status for status in report.sources if status.name == "Each")
+    assert status.checked
+    assert status.message == "alternates not checked: no query was answered (HTTP 500 from the fake)"
+
+
+async def test_one_round_covers_the_largest_quantity_and_each_quantity_decides(tmp_path):
+    each = StockSource("Each", {"GOOD-100": 500, "GONE-200": 50, "ALTA-300": 5000, "ALTC-500": 5000})
+    report = await two_rounds(tmp_path, StockSource("Bulk", {}, bulk=True), each, boards=(10, 100))
+    assert sorted(each.calls) == [["ALTA-300"], ["ALTB-400"], ["GONE-200"], ["GOOD-100"]]  # asked once
+    small, large = (scenario.results[1] for scenario in report.scenarios)
+    assert small.alternate is None and small.bought_mpn == "GONE-200"  # 10 boards: its own 50 do
+    assert large.alternate == Alternate("ALTA-300") and large.status is LineStatus.OK
