@@ -175,8 +175,17 @@ def _stock_of(lookup: Lookup) -> int | None:
 
 
 def _said_by(source: str, message: str) -> str:
-    """'Arrow: <message>', unless the message already names its source."""
-    return message if message.startswith(f"{source}:") else f"{source}: {message}"
+    """'<source>: <message>', the source named once and always by its full name.
+
+    Sources' own messages name them by their short name ('DigiKey: HTTP 503 …' from
+    'DigiKey Bonded'); that is replaced by the full one rather than repeated.
+    """
+    if message.startswith(f"{source}:"):
+        return message
+    short = source.split()[0] if source.split() else source
+    if message.startswith(f"{short}: "):
+        message = message[len(short) + 2:]
+    return f"{source}: {message}"
 
 
 def _purchase_notes(purchases: Sequence[Purchase]) -> list[str]:
