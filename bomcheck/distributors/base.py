@@ -211,6 +211,7 @@ class Transport:
         while True:
             attempt += 1
             wait: float | None = None
+            failed_answer: HttpResponse | None = None
             limit = self._attempt_timeout(started)
             try:
                 async with self._semaphore:
@@ -250,10 +251,11 @@ class Transport:
                 else:
                     reason = f"HTTP {answer.status}"
                     log.debug("%s %s answered %s, attempt %d", method, shown_url, answer.status, attempt)
-                    if attempt >= attempts:
-                        return self._failed(answer, reason)
+                    failed_answer = answer
             delay = self._backoff(attempt, wait)
             if attempt >= attempts or not self._within_budget(started, delay):
+                if failed_answer is not None:  # the source reads the last error answer (request ids)
+                    return self._failed(failed_answer, reason)
                 break
             await self.sleep(delay)
         message = after_attempts(reason, attempt)

@@ -150,7 +150,6 @@ class FaultInjector:
         await stream.prepare(request)
         if kind == "truncated":
             await stream.write(body[: len(body) // 2])
-            await stream.drain()
             _reset(request)
             return stream
         pieces = max(1, min(len(body) // 8, 60))  # "a few bytes at a time", at most 60 pauses

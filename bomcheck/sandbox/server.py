@@ -60,6 +60,7 @@ class SandboxConfig:
     arrow_error: tuple[str, str] | None = None  # (returnCode, returnMsg) every search answers in a 200
     arrow_html: bool = False  # every search answers an HTML maintenance page (HTTP 200)
     faults: FaultConfig = field(default_factory=FaultConfig)  # injected failures, per request
+    digikey_tokens: tuple[str, str] | None = None  # (access, refresh) honoured as if issued earlier
 
 
 @dataclass
@@ -189,6 +190,8 @@ def make_app(config: SandboxConfig | None = None) -> web.Application:
     digikey = DigiKeyApi(token_lifetime=config.token_lifetime, daily_quota=config.daily_quota,
                          clock=config.clock, bonded_agreement=config.digikey_bonded_agreement,
                          error_shape=config.digikey_error_shape)
+    if config.digikey_tokens:
+        digikey.accept_tokens(*config.digikey_tokens)
     state = _Sandbox(config=config, digikey=digikey,
                      faults=FaultInjector(config.faults) if config.faults.active else None)
     if config.arrow_rate is not None:
@@ -223,8 +226,9 @@ async def running_sandbox(config: SandboxConfig | None = None, host: str = "127.
         await runner.cleanup()
 
 
-def banner(url: str) -> str:
-    """What `bomcheck sandbox` prints: where it listens and the public demo credentials."""
+def banner(url: str, faults: FaultConfig | None = None) -> str:
+    """What `bomcheck sandbox` prints: where it listens, the public demo credentials, the faults."""
+    shown = ", ".join(f"{kind} {rate:.1%}" for kind, rate in (faults.rates if faults else {}).items() if rate)
     return "\n".join((
         f"bomcheck sandbox listening on {url}",
         "  (synthetic catalog and public demo credentials; nothing here reaches Arrow or DigiKey)",
@@ -237,13 +241,14 @@ def banner(url: str) -> str:
         f"  {ENV_VARS['digikey_account_id']}={SANDBOX_DIGIKEY_ACCOUNT_ID}",
         f"  {ENV_VARS['digikey_redirect_uri']}={SANDBOX_REDIRECT_URI}",
         f"  stats: {url}{STATS_PATH}    stop: Ctrl+C",
+        *((f"  injected faults per request (seed {faults.seed}): {shown}",) if faults and shown else ()),
     ))
 
 
 async def _serve(host: str, port: int, config: SandboxConfig) -> None:
     try:
         async with running_sandbox(config, host, port, log_requests=True) as url:
-            print(banner(url), file=sys.stderr, flush=True)
+            print(banner(url, config.faults), file=sys.stderr, flush=True)
             stop = asyncio.Event()
             with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
                 asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
