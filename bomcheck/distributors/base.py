@@ -212,10 +212,11 @@ class Transport:
             attempt += 1
             wait: float | None = None
             failed_answer: HttpResponse | None = None
-            limit = self._attempt_timeout(started)
+            limit = self.timeout
             try:
                 async with self._semaphore:
                     await self._wait_turn()
+                    limit = self._attempt_timeout(started)  # after the wait for a turn, which counts
                     self.requests_sent += 1
                     async with self.session.request(
                         method, url, params=params, data=data, headers=headers,
