@@ -109,6 +109,7 @@ def test_a_run_under_injected_faults_checks_or_marks_every_line(tmp_path, monkey
             assert f"{source['source']} failed for {source['lines']} (" in result.stderr
     else:
         assert counts["not_checked"] == 0  # every fault was retried away
+    assert (tmp_path / "demo.xlsx").read_bytes() == DEMO_BOM.read_bytes()  # the input only read
     sheet = openpyxl.load_workbook(output).worksheets[0]
     header = next(row for row in sheet.iter_rows(values_only=True) if "Status" in row)
     column = header.index("Status")
