@@ -81,21 +81,29 @@ main.add_command(watch)  # the drop-folder service's command, in cli_watch
                                  "BOMCHECK_CURRENCY or the config file, else USD].")
 @click.option("--sandbox", is_flag=True,
               help="Use the built-in sandbox (synthetic catalog, demo account) instead of the real APIs.")
+@click.option("--sandbox-faults", type=click.FloatRange(0, 1), metavar="RATE",
+              help="With --sandbox: fail this share of its API requests, every kind of fault "
+                   "(as `bomcheck sandbox --faults`), to see how bomcheck copes.")
 @click.pass_context
 def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Decimal, extra: int,
           output: Path | None, json_output: Path | None,
-          reader: ReaderOptions, currency: str | None, sandbox: bool) -> None:
+          reader: ReaderOptions, currency: str | None, sandbox: bool, sandbox_faults: float | None) -> None:
     """Check BOM and write an annotated copy with stock, MOQ, NCNR and best price per line.
 
     The input file is never written to.
     """
     quiet = ctx.obj["quiet"]
+    if sandbox_faults and not sandbox:
+        raise click.UsageError("--sandbox-faults needs --sandbox")
     try:
         settings = settings_for_run(currency, sandbox=sandbox)
         options = CheckOptions(boards=boards, attrition=Attrition(attrition, extra), reader=reader,
                                output=output,
                                json_output=json_output, currency=settings.currency)
-        outcome = asyncio.run(_run_check(bom, options, settings, sandbox=sandbox, quiet=quiet))
+        faulty = SandboxConfig(faults=FaultConfig(fault_rates(sandbox_faults, {}))) if sandbox_faults \
+            else None
+        outcome = asyncio.run(_run_check(bom, options, settings, sandbox=sandbox, quiet=quiet,
+                                         sandbox_config=faulty))
     except BomcheckError as exc:
         fail(exc)
     except KeyboardInterrupt:
@@ -108,8 +116,8 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
 
 
 async def _run_check(bom: Path, options: CheckOptions, settings: Settings, *, sandbox: bool,
-                     quiet: bool) -> CheckOutcome:
-    async with (maybe_sandbox(settings, sandbox) as effective,
+                     quiet: bool, sandbox_config: SandboxConfig | None = None) -> CheckOutcome:
+    async with (maybe_sandbox(settings, sandbox, sandbox_config) as effective,
                 open_sources(effective) as (runs, unavailable)):
         warn_unavailable(unavailable)
         return await check_bom(bom, options, runs, unavailable,

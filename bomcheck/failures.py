@@ -48,16 +48,20 @@ class RunFailures:
 
     def sentence(self) -> str:
         """'212 lines checked, 38 lines not checked: Arrow failed for 38 (HTTP 503 ×20, timeout ×18)'."""
-        head = f"{self.checked} lines checked"
+        head = f"{_lines(self.checked)} checked"
         if not self.not_checked:
             return head
-        return (f"{head}, {self.not_checked} lines not checked: "
+        return (f"{head}, {_lines(self.not_checked)} not checked: "
                 + "; ".join(source.describe() for source in self.sources))
 
     def as_dict(self) -> dict[str, object]:
         return {"lines": self.lines, "checked": self.checked, "not_checked": self.not_checked,
                 "sources": [{"source": s.source, "lines": s.lines, "reasons": dict(s.reasons)}
                             for s in self.sources]}
+
+
+def _lines(count: int) -> str:
+    return f"{count} line" if count == 1 else f"{count} lines"
 
 
 def run_failures(results: Sequence[LineResult]) -> RunFailures:

@@ -246,7 +246,7 @@ async def test_an_html_page_with_200_is_tried_once_more_then_succeeds() -> None:
 
 async def test_html_pages_that_stay_are_tried_twice_only() -> None:
     lookup, transport, _ = await ask_arrow(faulty("html"))
-    assert lookup.message == "Arrow: an HTML page instead of JSON (HTTP 200) after 2 attempts"
+    assert lookup.message == "Arrow: HTML page instead of JSON (HTTP 200) after 2 attempts"
     assert transport.requests_sent == 2
 
 
@@ -409,7 +409,7 @@ def test_run_failures_count_lines_per_source_and_reason() -> None:
     results = [plan_line(line(mpn=f"P{n}"), {"Arrow": error(m)}, boards=1) for n, m in enumerate(messages)]
     results.append(plan_line(line(mpn="DNP1", dnp=True), {}, boards=1))
     summary = run_failures(results)
-    assert summary.sentence() == ("1 lines checked, 3 lines not checked: Arrow failed for 3 "
+    assert summary.sentence() == ("1 line checked, 3 lines not checked: Arrow failed for 3 "
                                   "(HTTP 503 ×2, timeout ×1)")
     assert summary.as_dict()["sources"] == [{"source": "Arrow", "lines": 3,
                                              "reasons": {"HTTP 503": 2, "timeout": 1}}]

@@ -77,7 +77,7 @@ class HttpResponse:
             json.loads(self.body)
         except (ValueError, UnicodeDecodeError):
             html = self.body.lstrip()[:1] == b"<" or "html" in (self.header("Content-Type") or "")
-            return f"an HTML page instead of JSON (HTTP {self.status})" if html else "invalid JSON"
+            return f"HTML page instead of JSON (HTTP {self.status})" if html else "invalid JSON"
         return None
 
 
@@ -256,11 +256,12 @@ class Transport:
             delay = self._backoff(attempt, wait)
             if attempt >= attempts or not self._within_budget(started, delay):
                 if failed_answer is not None:  # the source reads the last error answer (request ids)
-                    return self._failed(failed_answer, reason)
+                    self._count_failure(after_attempts(reason, attempt))
+                    return failed_answer
                 break
             await self.sleep(delay)
         message = after_attempts(reason, attempt)
-        self._failed(None, message)
+        self._count_failure(message)
         raise SourceError(message, retryable=True)
 
     def _attempt_timeout(self, started: float) -> float:
@@ -276,15 +277,13 @@ class Transport:
         self._failed_in_a_row = 0
         return answer
 
-    def _failed(self, answer: HttpResponse | None, reason: str) -> HttpResponse:
+    def _count_failure(self, reason: str) -> None:
         """Count a request that failed every try; after `give_up_after` in a row the source is down."""
         self._failed_in_a_row += 1
         if self._failed_in_a_row >= self.retry.give_up_after and not self._down:
             self._down = (f"not answering ({self._failed_in_a_row} requests in a row failed, the last: "
-                          f"{after_attempts(reason, answer.attempts) if answer else reason}); "
-                          "the remaining lines were not asked")
-            log.warning("%s", self._down)
-        return answer  # type: ignore[return-value]  # None only where the caller raises
+                          f"{reason}); the remaining lines were not asked")
+            log.info("%s", self._down)  # the fan-out warns once, naming the source
 
     async def _wait_turn(self) -> None:
         """Wait out a pause the server asked for, then take a slot from the limiter(s)."""
