@@ -210,3 +210,30 @@ def test_check_sandbox_faults_runs_the_in_process_sandbox_with_faults(tmp_path, 
     assert faulty.exit_code == 1 and "lines not checked: Arrow failed for " in faulty.stderr
     refused = CliRunner().invoke(main, ["check", str(bom), "--sandbox-faults", "0.2"])
     assert refused.exit_code == 2 and "--sandbox-faults needs --sandbox" in refused.output
+
+
+async def test_a_watched_file_whose_source_fails_is_written_filed_and_asked_again_next_time(tmp_path) -> None:
+    import dataclasses
+
+    from bomcheck.check import CheckOptions
+    from bomcheck.config import Settings
+    from bomcheck.inbox import InboxJob
+    from bomcheck.inbox_folders import InboxFolders
+    from bomcheck.sandbox.server import running_sandbox
+    from bomcheck.session import open_sources, sandbox_settings
+
+    folders = InboxFolders.for_inbox(tmp_path / "inbox", state=tmp_path / "state")
+    folders.create()
+    client = dataclasses.replace(Settings(), arrow_rate=200.0, digikey_rate=200.0)
+    async with running_sandbox(SandboxConfig(faults=FaultConfig({"503": 1.0}))) as url, \
+            open_sources(sandbox_settings(client, url)) as (runs, unavailable):
+        job = InboxJob(folders, CheckOptions(), runs, unavailable)
+        shutil.copyfile(DEMO_BOM, folders.inbox / "demo.xlsx")
+        first = await job.process(folders.inbox / "demo.xlsx")
+        shutil.copyfile(DEMO_BOM, folders.inbox / "demo.xlsx")
+        again = await job.process(folders.inbox / "demo.xlsx")
+    assert first.status == "checked" and first.output and first.output.exists()
+    assert re.search(r"lines not checked: Arrow failed for 21 \(HTTP 503 ×\d+", first.message), first.message
+    assert first.moved_to == folders.processed / "demo.xlsx"
+    assert again.status == "checked"  # not "reused": an incomplete answer is not remembered
+    assert sorted(p.name for p in folders.processed.iterdir()) == ["demo (2).xlsx", "demo.xlsx"]

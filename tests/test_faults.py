@@ -413,3 +413,22 @@ def test_run_failures_count_lines_per_source_and_reason() -> None:
                                   "(HTTP 503 ×2, timeout ×1)")
     assert summary.as_dict()["sources"] == [{"source": "Arrow", "lines": 3,
                                              "reasons": {"HTTP 503": 2, "timeout": 1}}]
+
+
+async def test_a_source_taken_as_down_is_tried_again_after_down_for() -> None:
+    clock = FakeClock()
+    policy = RetryPolicy(attempts=1, give_up_after=2, down_for=60.0)
+    async with aiohttp.ClientSession() as session:
+        transport = clocked(session, clock, policy)
+        with aioresponses() as mocked:
+            mocked.get(URL, status=503, repeat=True)
+            await transport.request("GET", URL)
+            await transport.request("GET", URL)
+            clock.now += 59
+            with pytest.raises(SourceUnavailable):
+                await transport.request("GET", URL)
+        clock.now += 2  # a watch service's next file, a minute later: the source is asked again
+        with aioresponses() as mocked:
+            mocked.get(URL, status=200, body=b"{}")
+            assert (await transport.request("GET", URL)).status == 200
+    assert transport.requests_sent == 3

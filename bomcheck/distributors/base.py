@@ -90,7 +90,8 @@ class RetryPolicy:
     proxy page) is tried `bad_body_attempts` times in all. Waits between tries use exponential
     backoff with full jitter. One request never takes more than `total_budget` seconds in all
     (tries, waits, 429 pauses); once `give_up_after` requests in a row have failed every try,
-    the source is taken as down for the rest of the run.
+    the source is taken as down: for the rest of the run, and for `down_for` seconds for a
+    service (watch) that keeps its transports; then one request may try again.
     """
 
     attempts: int = 4  # tries for failures; a 429 with Retry-After is not a failure
@@ -99,7 +100,8 @@ class RetryPolicy:
     throttle_budget: float = 120.0  # most seconds one request waits on 429s before giving up
     total_budget: float = 180.0  # most seconds one request takes, every try and wait included
     bad_body_attempts: int = 2  # tries for a 2xx that should be JSON and is not
-    give_up_after: int = 5  # requests in a row failing every try: the source is down for the run
+    give_up_after: int = 5  # requests in a row failing every try: the source is taken as down...
+    down_for: float = 60.0  # ...for this long (a run's fan-out stops asking it at once; watch: next files)
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -160,6 +162,7 @@ class Transport:
     _last_slowdown: float = field(default=float("-inf"), init=False, repr=False)
     _failed_in_a_row: int = field(default=0, init=False, repr=False)
     _down: str = field(default="", init=False, repr=False)  # why the source is taken as down
+    _down_until: float = field(default=0.0, init=False, repr=False)
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
@@ -188,7 +191,10 @@ class Transport:
         such as a token refresh. SourceUnavailable once the source is taken as down.
         """
         if self._down:
-            raise SourceUnavailable(self._down)
+            if self.clock() < self._down_until:
+                raise SourceUnavailable(self._down)
+            self._down = ""  # time to try again; one more failure takes it down again
+
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.concurrency)
         # credentials of this one request (bearer token, form secrets) are hidden like `secrets`
@@ -283,6 +289,7 @@ class Transport:
         if self._failed_in_a_row >= self.retry.give_up_after and not self._down:
             self._down = (f"not answering ({self._failed_in_a_row} requests in a row failed, the last: "
                           f"{reason}); the remaining lines were not asked")
+            self._down_until = self.clock() + self.retry.down_for
             log.info("%s", self._down)  # the fan-out warns once, naming the source
 
     async def _wait_turn(self) -> None:
