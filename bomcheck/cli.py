@@ -100,8 +100,9 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
         options = CheckOptions(boards=boards, attrition=Attrition(attrition, extra), reader=reader,
                                output=output,
                                json_output=json_output, currency=settings.currency)
-        faulty = SandboxConfig(faults=FaultConfig(fault_rates(sandbox_faults, {}))) if sandbox_faults \
-            else None
+        faulty = None
+        if sandbox_faults:
+            faulty = SandboxConfig(faults=FaultConfig(fault_rates(sandbox_faults, {})))
         outcome = asyncio.run(_run_check(bom, options, settings, sandbox=sandbox, quiet=quiet,
                                          sandbox_config=faulty))
     except BomcheckError as exc:

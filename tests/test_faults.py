@@ -432,3 +432,21 @@ async def test_a_source_taken_as_down_is_tried_again_after_down_for() -> None:
             mocked.get(URL, status=200, body=b"{}")
             assert (await transport.request("GET", URL)).status == 200
     assert transport.requests_sent == 3
+
+
+def test_a_line_names_each_failed_source_once() -> None:
+    from bomcheck.model import Lookup
+
+    def failed(source: str, message: str) -> Lookup:
+        return Lookup(source, LookupStatus.ERROR, message=message)
+
+    lookups = {"Arrow": failed("Arrow", "Arrow: answer cut short after 4 attempts"),
+               "DigiKey Bonded": failed("DigiKey Bonded", "DigiKey: HTTP 502 after 4 attempts")}
+    both = plan_line(line(mpn="X"), lookups, boards=1)
+    assert both.reason == ("Arrow: answer cut short after 4 attempts; "
+                           "DigiKey Bonded: HTTP 502 after 4 attempts")
+    prose = plan_line(line(mpn="X"), {"Arrow": failed("Arrow", "Arrow rejected the login/apikey (HTTP 401)")},
+                      boards=1)
+    bare = plan_line(line(mpn="X"), {"Arrow": failed("Arrow", "unexpected KeyError: 'x'")}, boards=1)
+    assert prose.reason == "Arrow rejected the login/apikey (HTTP 401)"
+    assert bare.reason == "Arrow: unexpected KeyError: 'x'"

@@ -175,14 +175,14 @@ def _stock_of(lookup: Lookup) -> int | None:
 
 
 def _said_by(source: str, message: str) -> str:
-    """'<source>: <message>', the source named once and always by its full name.
+    """'<source>: <message>', the source named once, by its full name where the message has none.
 
-    Sources' own messages name them by their short name ('DigiKey: HTTP 503 …' from
-    'DigiKey Bonded'); that is replaced by the full one rather than repeated.
+    A message naming its source by the short name ('DigiKey: HTTP 503 …' from 'DigiKey Bonded')
+    gets the full one instead; one naming it in a sentence ('Arrow rejected the login …') is kept.
     """
-    if message.startswith(f"{source}:"):
-        return message
     short = source.split()[0] if source.split() else source
+    if message.startswith(f"{source}:") or message.startswith(f"{short} "):
+        return message
     if message.startswith(f"{short}: "):
         message = message[len(short) + 2:]
     return f"{source}: {message}"
