@@ -36,11 +36,13 @@ from bomcheck.cli_common import (
 from bomcheck.cli_watch import watch
 from bomcheck.config import Settings, load_settings
 from bomcheck.errors import BomcheckError, ConfigError
+from bomcheck.failures import run_failures
 from bomcheck.files import atomic_write_text
 from bomcheck.inspection import inspect_json, inspection_lines
 from bomcheck.logs import redact_in_logs, setup_logging
 from bomcheck.model import Bom, LineStatus
 from bomcheck.pricing import Attrition
+from bomcheck.sandbox.faults import FAULT_KINDS, FaultConfig, fault_rates, parse_fault
 from bomcheck.sandbox.server import SandboxConfig, serve_forever
 from bomcheck.session import DIGIKEY_SANDBOX_URL, login_digikey, open_lookups, open_sources
 
@@ -81,34 +83,46 @@ main.add_command(watch)  # the drop-folder service's command, in cli_watch
                                  "BOMCHECK_CURRENCY or the config file, else USD].")
 @click.option("--sandbox", is_flag=True,
               help="Use the built-in sandbox (synthetic catalog, demo account) instead of the real APIs.")
+@click.option("--sandbox-faults", type=click.FloatRange(0, 1), metavar="RATE",
+              help="With --sandbox: fail this share of its API requests, every kind of fault "
+                   "(as `bomcheck sandbox --faults`), to see how bomcheck copes.")
 @cache_options
 @click.pass_context
 def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Decimal, extra: int,
           output: Path | None, json_output: Path | None,
-          reader: ReaderOptions, currency: str | None, sandbox: bool, cache: CachePolicy) -> None:
+          reader: ReaderOptions, currency: str | None, sandbox: bool, sandbox_faults: float | None,
+          cache: CachePolicy) -> None:
     """Check BOM and write an annotated copy with stock, MOQ, NCNR and best price per line.
 
     The input file is never written to.
     """
     quiet = ctx.obj["quiet"]
+    if sandbox_faults and not sandbox:
+        raise click.UsageError("--sandbox-faults needs --sandbox")
     try:
         settings = settings_for_run(currency, sandbox=sandbox)
         options = CheckOptions(boards=boards, attrition=Attrition(attrition, extra), reader=reader,
                                output=output,
                                json_output=json_output, currency=settings.currency)
-        outcome = asyncio.run(_run_check(bom, options, settings, cache, sandbox=sandbox, quiet=quiet))
+        faulty = None
+        if sandbox_faults:
+            faulty = SandboxConfig(faults=FaultConfig(fault_rates(sandbox_faults, {})))
+        outcome = asyncio.run(_run_check(bom, options, settings, cache, sandbox=sandbox, quiet=quiet,
+                                         sandbox_config=faulty))
     except BomcheckError as exc:
         fail(exc)
     except KeyboardInterrupt:
         click.echo("bomcheck: interrupted; no partial output was left behind", err=True)
         sys.exit(EXIT_INTERRUPTED)
     _print_summary(outcome)
+    if not outcome.report.all_checked:  # exit 1 says so; stderr says how many lines and why
+        click.echo(f"bomcheck: {run_failures(outcome.report.results).sentence()}", err=True)
     ctx.exit(EXIT_OK if outcome.report.all_checked else EXIT_UNCHECKED)
 
 
 async def _run_check(bom: Path, options: CheckOptions, settings: Settings, cache: CachePolicy, *,
-                     sandbox: bool, quiet: bool) -> CheckOutcome:
-    async with (maybe_sandbox(settings, sandbox) as effective,
+                     sandbox: bool, quiet: bool, sandbox_config: SandboxConfig | None = None) -> CheckOutcome:
+    async with (maybe_sandbox(settings, sandbox, sandbox_config) as effective,
                 open_sources(effective) as (runs, unavailable)):
         warn_unavailable(unavailable)
         lookups = open_lookups(effective, cache)
@@ -290,15 +304,36 @@ def auth_digikey(digikey_sandbox: bool, no_listener: bool, listen_timeout: float
               help="Act as an account without a bonded agreement: Supply Chain answers 403.")
 @click.option("--digikey-error-shape", type=click.Choice(["mixed", "api", "problem"]), default="mixed",
               show_default=True, help="DigiKey error bodies: ApiErrorResponse, DKProblemDetails or both.")
+@click.option("--faults", "all_faults", type=click.FloatRange(0, 1), metavar="RATE",
+              help="Fail this share of Arrow and DigiKey requests (0.2 = 20%), spread evenly over "
+                   f"every kind of fault: {', '.join(FAULT_KINDS)}.")
+@click.option("--fault", "faults", multiple=True, metavar="KIND=RATE",
+              help="Fail this share of requests with one kind of fault (repeatable; on top of "
+                   "--faults), e.g. --fault timeout=0.1 --fault 503=0.05.")
+@click.option("--fault-seed", type=int, default=0, show_default=True,
+              help="Seed of the fault draws: the same seed fails the same requests again.")
+@click.option("--fault-oauth", is_flag=True,
+              help="Also fault DigiKey's OAuth endpoints (a lost refresh answer costs the login).")
 def sandbox_command(host: str, port: int, arrow_rate: float | None, digikey_rate: float | None,
                     latency: float, token_lifetime: int, daily_quota: int, no_bonded_agreement: bool,
-                    digikey_error_shape: str) -> None:
-    """Run the sandbox server standalone (point BOMCHECK_ARROW_URL / BOMCHECK_DIGIKEY_URL at it)."""
+                    digikey_error_shape: str, all_faults: float | None, faults: tuple[str, ...],
+                    fault_seed: int, fault_oauth: bool) -> None:
+    """Run the sandbox server standalone (point BOMCHECK_ARROW_URL / BOMCHECK_DIGIKEY_URL at it).
+
+    With --faults / --fault it fails requests the ways real services do: HTTP 500, 502, 503,
+    a timeout (no answer), a connection reset, a truncated body, invalid JSON or an HTML page
+    with HTTP 200, a slow trickle. GET /_sandbox/stats counts them.
+    """
+    try:
+        rates = fault_rates(all_faults, dict(parse_fault(text) for text in faults))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fault/--faults") from None
     try:
         serve_forever(host, port, SandboxConfig(
             arrow_rate=arrow_rate, digikey_rate=digikey_rate, latency=latency,
             token_lifetime=token_lifetime, daily_quota=daily_quota,
             digikey_bonded_agreement=not no_bonded_agreement, digikey_error_shape=digikey_error_shape,
+            faults=FaultConfig(rates, seed=fault_seed, oauth=fault_oauth),
         ))
     except BomcheckError as exc:
         fail(exc)

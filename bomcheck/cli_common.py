@@ -39,7 +39,8 @@ Exit codes:
   1  the output was written, but a source failed for some
      lines (status ERROR, or a note such as "bonded stock not
      checked" when the daily quota ran out, or an answer
-     --offline did not find in the cache)
+     --offline did not find in the cache); stderr counts
+     them per source and reason
   2  usage error (bad option or argument)
   3  nothing was written: the BOM, the settings or the output
      path are wrong (the message says what to do)

@@ -24,6 +24,7 @@ from bomcheck.bom import SUPPORTED_SUFFIXES
 from bomcheck.cached_lookups import CachedLookups
 from bomcheck.check import CheckOptions, check_bom
 from bomcheck.errors import BomcheckError, OutputError
+from bomcheck.failures import run_failures
 from bomcheck.fanout import SourceRun
 from bomcheck.files import atomic_output, atomic_write_text
 from bomcheck.inbox_folders import OUTPUT_MARK, InboxFolders, free_name, move_without_overwrite, output_tail
@@ -143,10 +144,13 @@ class InboxJob:
         if self._complete(report):
             self.ledger.record(key, outcome.output)
         counts = ", ".join(f"{report.count(s)} {s.value}" for s in LineStatus if report.count(s))
+        # lines a source failed for are marked in the output; the file is filed away like any
+        # other, and not recorded in the ledger, so dropping it again asks again
+        failed = "" if report.all_checked else f"; {run_failures(report.results).sentence()}"
         return self._file_away(path, content_hash, FileResult(
             path.name, "checked", outcome.output,
             message=f"{len(report.results)} lines ({counts}), "
-                    f"{', '.join(str(s.boards) for s in report.scenarios)} board(s)"))
+                    f"{', '.join(str(s.boards) for s in report.scenarios)} board(s){failed}"))
 
     def _complete(self, report: Report) -> bool:
         """Worth reusing: no line in ERROR, and every source we run answered (none lost its login)."""

@@ -356,7 +356,7 @@ async def test_daily_quota(source: DigiKeyBondedSource, transport: Transport) ->
         mocked.get(PRODUCTS_URL, status=429, payload=load("error_daily_quota_429.json"),
                    headers={"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "0"},
                    repeat=True)
-        with pytest.raises(SourceUnavailable, match="DigiKey daily quota exhausted"):
+        with pytest.raises(SourceUnavailable, match="DigiKey: daily quota exhausted"):
             await source.fetch(transport, [Query("LM358P")])
 
 
@@ -404,8 +404,8 @@ async def test_server_error_and_html(source: DigiKeyBondedSource, transport: Tra
             await source.fetch(transport, [Query("LM358P")])
     assert info.value.retryable
     with aioresponses() as mocked:
-        mocked.get(PRODUCTS_URL, status=200, body="<html>oops</html>", content_type="text/html")
-        with pytest.raises(SourceError, match="DigiKey: invalid JSON"):
+        mocked.get(PRODUCTS_URL, status=200, body="<html>oops</html>", content_type="text/html", repeat=True)
+        with pytest.raises(SourceError, match=r"DigiKey: HTML page instead of JSON \(HTTP 200\)"):
             await source.fetch(transport, [Query("LM358P")])
 
 

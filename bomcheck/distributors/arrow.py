@@ -10,7 +10,7 @@ from urllib.parse import quote, quote_plus
 
 from bomcheck.distributors.arrow_match import maker_key, manufacturer_matches, match_parts
 from bomcheck.distributors.arrow_parse import ArrowPage, ArrowPart, parse_response
-from bomcheck.distributors.base import HttpResponse, Transport
+from bomcheck.distributors.base import HttpResponse, Transport, after_attempts
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query
 
@@ -156,7 +156,7 @@ class ArrowSource:
         )
         try:
             response = await transport.request(
-                "GET", url, params=params, headers={"Accept": "application/json"}
+                "GET", url, params=params, headers={"Accept": "application/json"}, expect_json=True
             )
         except SourceError as exc:
             error = self._redacted(transport, exc, "Arrow: ")
@@ -182,10 +182,9 @@ class ArrowSource:
                 f"Arrow rejected the login/apikey (HTTP {status}); check the Arrow login and "
                 "API key — Arrow not checked"
             )
-        if status == 429:
-            raise SourceError("Arrow: still throttled (HTTP 429) after retries", retryable=True)
-        if status >= 500:
-            raise SourceError(f"Arrow: server error (HTTP {status}) after retries", retryable=True)
+        if status == 429 or status >= 500:  # the transport has retried these already
+            raise SourceError(f"Arrow: {after_attempts(f'HTTP {status}', response.attempts)}",
+                              retryable=True)
         snippet = " ".join(response.text[:120].split())
         raise SourceError(self._redact(transport, f"Arrow: unexpected answer (HTTP {status}): "
                                                   f"{snippet!r}"))

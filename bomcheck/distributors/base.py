@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import random
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -15,7 +17,7 @@ from urllib.parse import urlencode
 import aiohttp
 from aiolimiter import AsyncLimiter
 
-from bomcheck.errors import SourceError
+from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import Lookup, Query
 
 log = logging.getLogger(__name__)
@@ -41,11 +43,12 @@ class Source(Protocol):
 
 @dataclass(frozen=True)
 class HttpResponse:
-    """A fully read HTTP answer."""
+    """A fully read HTTP answer; `attempts`: how many tries it took (the last one answered)."""
 
     status: int
     headers: Mapping[str, str]
     body: bytes
+    attempts: int = 1
 
     def header(self, name: str) -> str | None:
         """A response header, whatever case the server wrote its name in."""
@@ -66,15 +69,39 @@ class HttpResponse:
                 f"invalid JSON in the answer (HTTP {self.status}): {snippet!r}", retryable=True
             ) from exc
 
+    def bad_body(self) -> str | None:
+        """Why a 2xx answer that should be JSON is not (an HTML page, broken JSON), else None."""
+        if not 200 <= self.status < 300 or not self.body.strip():
+            return None
+        try:
+            json.loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            html = self.body.lstrip()[:1] == b"<" or "html" in (self.header("Content-Type") or "")
+            return f"HTML page instead of JSON (HTTP {self.status})" if html else "invalid JSON"
+        return None
+
 
 @dataclass
 class RetryPolicy:
-    """How often and how patiently a request is tried again."""
+    """How often and how patiently a request is tried again (see README, "Retries").
+
+    Retried: connection failures (refused, reset, closed), timeouts, bodies cut short, 5xx,
+    and 429 with Retry-After. A 2xx whose body is an HTML page or broken JSON (a maintenance or
+    proxy page) is tried `bad_body_attempts` times in all. Waits between tries use exponential
+    backoff with full jitter. One request never takes more than `total_budget` seconds in all
+    (tries, waits, 429 pauses); once `give_up_after` requests in a row have failed every try,
+    the source is taken as down: for the rest of the run, and for `down_for` seconds for a
+    service (watch) that keeps its transports; then one request may try again.
+    """
 
     attempts: int = 4  # tries for failures; a 429 with Retry-After is not a failure
     base_delay: float = 0.5
     max_delay: float = 30.0  # longest single wait, Retry-After included
     throttle_budget: float = 120.0  # most seconds one request waits on 429s before giving up
+    total_budget: float = 180.0  # most seconds one request takes, every try and wait included
+    bad_body_attempts: int = 2  # tries for a 2xx that should be JSON and is not
+    give_up_after: int = 5  # requests in a row failing every try: the source is taken as down...
+    down_for: float = 60.0  # ...for this long (a run's fan-out stops asking it at once; watch: next files)
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -87,6 +114,26 @@ def parse_retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+def failure_reason(exc: BaseException, timeout: float) -> str:
+    """What a failed try looked like, in words (no URL, hence no secret): 'connection reset'."""
+    if isinstance(exc, asyncio.TimeoutError):
+        return f"timeout (no answer within {timeout:g} s)"
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "answer cut short"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "connection closed without an answer"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect ({exc.strerror or type(exc).__name__})"
+    if isinstance(exc, aiohttp.ClientOSError) and exc.errno == errno.ECONNRESET:
+        return "connection reset"
+    return f"{type(exc).__name__}: {exc}".rstrip(": ")
+
+
+def after_attempts(reason: str, attempts: int) -> str:
+    """'HTTP 503 after 4 attempts'; a single try is just the reason."""
+    return f"{reason} after {attempts} attempts" if attempts > 1 else reason
 
 
 @dataclass
@@ -104,6 +151,8 @@ class Transport:
     secrets: Sequence[str] = ()
     timeout: float = 30.0
     sleep: Sleep = asyncio.sleep
+    clock: Callable[[], float] = time.monotonic  # for the retry budget
+    rng: random.Random = field(default_factory=random.Random)  # for the backoff jitter
     requests_sent: int = field(default=0, init=False)
     throttled: int = field(default=0, init=False)  # 429 answers received
     _semaphore: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
@@ -111,6 +160,9 @@ class Transport:
     _slow_limiter: AsyncLimiter | None = field(default=None, init=False, repr=False)
     _slow_rate: float | None = field(default=None, init=False, repr=False)
     _last_slowdown: float = field(default=float("-inf"), init=False, repr=False)
+    _failed_in_a_row: int = field(default=0, init=False, repr=False)
+    _down: str = field(default="", init=False, repr=False)  # why the source is taken as down
+    _down_until: float = field(default=0.0, init=False, repr=False)
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
@@ -128,12 +180,21 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         allow_redirects: bool = True,
         attempts: int | None = None,
+        expect_json: bool = False,
     ) -> HttpResponse:
-        """Send with retries on connection failures, timeouts, 429 and 5xx; return the last answer.
+        """Send with retries (see RetryPolicy); return the last answer, or SourceError with the reason.
 
         A 429 without Retry-After (a spent daily quota) is returned at once: waiting would not
-        help. `attempts=1` is for calls that must not be repeated, such as a token refresh.
+        help. A 5xx still there after the last try is returned for the source to read (request
+        ids); `answer.attempts` says how many tries it took. `expect_json`: a 2xx whose body is
+        not JSON counts as a failed try. `attempts=1` is for calls that must not be repeated,
+        such as a token refresh. SourceUnavailable once the source is taken as down.
         """
+        if self._down:
+            if self.clock() < self._down_until:
+                raise SourceUnavailable(self._down)
+            self._down = ""  # time to try again; one more failure takes it down again
+
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.concurrency)
         # credentials of this one request (bearer token, form secrets) are hidden like `secrets`
@@ -148,46 +209,88 @@ class Transport:
             return self.redact(text)
 
         shown_url = redact(url + ("?" + urlencode(params) if params else ""))
-        last_error = ""
+        reason = ""
         attempts = attempts or self.retry.attempts
-        attempt = 0
+        attempt = bad_bodies = 0
         throttle_waited = 0.0
+        started = self.clock()
         while True:
             attempt += 1
             wait: float | None = None
+            failed_answer: HttpResponse | None = None
+            limit = self.timeout
             try:
                 async with self._semaphore:
                     await self._wait_turn()
+                    limit = self._attempt_timeout(started)  # after the wait for a turn, which counts
                     self.requests_sent += 1
                     async with self.session.request(
                         method, url, params=params, data=data, headers=headers,
                         allow_redirects=allow_redirects,
-                        timeout=aiohttp.ClientTimeout(total=self.timeout),
+                        timeout=aiohttp.ClientTimeout(total=limit, sock_read=limit),
                     ) as response:
                         body = await response.read()
-                        answer = HttpResponse(response.status, dict(response.headers), body)
+                        answer = HttpResponse(response.status, dict(response.headers), body, attempt)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                last_error = redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
-                log.debug("%s %s failed: %s", method, shown_url, last_error)
+                reason = redact(failure_reason(exc, limit))
+                log.debug("%s %s failed: %s, attempt %d", method, shown_url, reason, attempt)
             else:
                 wait = parse_retry_after(answer.header("Retry-After"))
+                bad = answer.bad_body() if expect_json else None
                 if answer.status == 429:
                     self.throttled += 1
                     if wait is None:  # a spent quota: waiting will not help
-                        return answer
-                    if throttle_waited + wait <= self.retry.throttle_budget:
+                        return self._answered(answer)
+                    if (throttle_waited + wait <= self.retry.throttle_budget
+                            and self._within_budget(started, wait)):
                         throttle_waited += wait
                         attempt -= 1  # being asked to wait is not a failed attempt
                         self._slow_down(wait, shown_url)
                         continue
-                if answer.status not in RETRYABLE_STATUSES or attempt >= attempts:
-                    return answer
-                last_error = f"HTTP {answer.status}"
-                log.debug("%s %s answered %s, attempt %d", method, shown_url, answer.status, attempt)
-            if attempt >= attempts:
+                if bad is not None:
+                    bad_bodies += 1
+                    reason = bad
+                    log.debug("%s %s answered %s, attempt %d", method, shown_url, bad, attempt)
+                    if bad_bodies >= self.retry.bad_body_attempts:
+                        break  # a maintenance page: not worth more tries than that
+                elif answer.status not in RETRYABLE_STATUSES:
+                    return self._answered(answer)
+                else:
+                    reason = f"HTTP {answer.status}"
+                    log.debug("%s %s answered %s, attempt %d", method, shown_url, answer.status, attempt)
+                    failed_answer = answer
+            delay = self._backoff(attempt, wait)
+            if attempt >= attempts or not self._within_budget(started, delay):
+                if failed_answer is not None:  # the source reads the last error answer (request ids)
+                    self._count_failure(after_attempts(reason, attempt))
+                    return failed_answer
                 break
-            await self.sleep(self._backoff(attempt, wait))
-        raise SourceError(f"no answer after {attempts} attempts ({last_error})", retryable=True)
+            await self.sleep(delay)
+        message = after_attempts(reason, attempt)
+        self._count_failure(message)
+        raise SourceError(message, retryable=True)
+
+    def _attempt_timeout(self, started: float) -> float:
+        """This try's timeout: the transport's, or what is left of the request's budget if less."""
+        left = self.retry.total_budget - (self.clock() - started)
+        return max(0.1, min(self.timeout, left))
+
+    def _within_budget(self, started: float, delay: float) -> bool:
+        """Whether waiting `delay` and trying again still fits in the request's total budget."""
+        return self.clock() - started + delay < self.retry.total_budget
+
+    def _answered(self, answer: HttpResponse) -> HttpResponse:
+        self._failed_in_a_row = 0
+        return answer
+
+    def _count_failure(self, reason: str) -> None:
+        """Count a request that failed every try; after `give_up_after` in a row the source is down."""
+        self._failed_in_a_row += 1
+        if self._failed_in_a_row >= self.retry.give_up_after and not self._down:
+            self._down = (f"not answering ({self._failed_in_a_row} requests in a row failed, the last: "
+                          f"{reason}); the remaining lines were not asked")
+            self._down_until = self.clock() + self.retry.down_for
+            log.info("%s", self._down)  # the fan-out warns once, naming the source
 
     async def _wait_turn(self) -> None:
         """Wait out a pause the server asked for, then take a slot from the limiter(s)."""
@@ -215,10 +318,11 @@ class Transport:
         log.info("throttled by %s; slowing to %.2g requests/s", shown_url.split("?")[0], self._slow_rate)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        """Retry-After if the server gave one, else exponential backoff with full jitter."""
         if retry_after is not None:
             return min(retry_after, self.retry.max_delay)
-        delay = self.retry.base_delay * 2 ** (attempt - 1)
-        return min(delay, self.retry.max_delay) * random.uniform(0.5, 1.0)
+        ceiling = min(self.retry.base_delay * 2 ** (attempt - 1), self.retry.max_delay)
+        return self.rng.uniform(0, ceiling)
 
 
 _SECRET_FIELDS = frozenset({"apikey", "api_key", "client_secret", "access_token", "refresh_token", "code",

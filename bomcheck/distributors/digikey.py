@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from bomcheck.distributors.base import HttpResponse, Transport
+from bomcheck.distributors.base import HttpResponse, Transport, after_attempts
 from bomcheck.distributors.digikey_auth import TokenProvider
 from bomcheck.distributors.digikey_errors import error_message, is_daily_quota, request_id, says_expired
 from bomcheck.distributors.digikey_parse import (
@@ -32,7 +32,7 @@ NO_AGREEMENT = (
     "not checked"
 )
 DAILY_QUOTA = (
-    "DigiKey daily quota exhausted (HTTP 429) — bonded stock not checked for the remaining "
+    "DigiKey: daily quota exhausted (HTTP 429) — bonded stock not checked for the remaining "
     "lines; the quota resets at midnight US Central time"
 )
 
@@ -202,10 +202,10 @@ class DigiKeyBondedSource:
             "Accept": "application/json",
         }
         try:
-            return await transport.request("GET", url, headers=headers)
+            return await transport.request("GET", url, headers=headers, expect_json=True)
         except SourceError as exc:
             message = self._redact(transport, f"DigiKey: {exc}", token)
-            error = SourceError(message, retryable=exc.retryable)
+            error = type(exc)(message, retryable=exc.retryable)  # SourceUnavailable stays one
         raise error
 
     async def _get(self, transport: Transport, path: str, *, not_found_ok: bool = False
@@ -239,9 +239,10 @@ class DigiKeyBondedSource:
             )
         if status == 403:
             raise SourceUnavailable(NO_AGREEMENT, account_wide=True)
-        if status == 429:
-            if is_daily_quota(response):
-                raise SourceUnavailable(DAILY_QUOTA)
-            raise SourceError(f"DigiKey: still throttled after retries ({message})",
-                              retryable=True)
-        raise SourceError(f"DigiKey: {message}", retryable=status >= 500)
+        if status == 429 and is_daily_quota(response):
+            raise SourceUnavailable(DAILY_QUOTA)
+        if status == 429 or status >= 500:  # retried by the transport already; the body was logged
+            rid = request_id(response)
+            raise SourceError(f"DigiKey: {after_attempts(f'HTTP {status}', response.attempts)}"
+                              + (f" (request id {rid})" if rid else ""), retryable=True)
+        raise SourceError(f"DigiKey: {message}")

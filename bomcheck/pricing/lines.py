@@ -233,8 +233,17 @@ def _stock_of(lookup: Lookup) -> int | None:
 
 
 def _said_by(source: str, message: str) -> str:
-    """'Arrow: <message>', unless the message already names its source."""
-    return message if message.startswith(f"{source}:") else f"{source}: {message}"
+    """'<source>: <message>', the source named once, by its full name where the message has none.
+
+    A message naming its source by the short name ('DigiKey: HTTP 503 …' from 'DigiKey Bonded')
+    gets the full one instead; one naming it in a sentence ('Arrow rejected the login …') is kept.
+    """
+    short = source.split()[0] if source.split() else source
+    if message.startswith(f"{source}:") or message.startswith(f"{short} "):
+        return message
+    if message.startswith(f"{short}: "):
+        message = message[len(short) + 2:]
+    return f"{source}: {message}"
 
 
 def _purchase_notes(purchases: Sequence[Purchase]) -> list[str]:

@@ -179,6 +179,12 @@ class DigiKeyApi:
         self._access: dict[str, float] = {}  # access token -> expiry (clock time)
         self._refresh: dict[str, float] = {}  # live refresh token -> expiry
 
+    def accept_tokens(self, access_token: str, refresh_token: str) -> None:
+        """Honour a token pair issued before this server started (tests seed a token store with it)."""
+        now = self.clock()
+        self._access[access_token] = now + self.token_lifetime
+        self._refresh[refresh_token] = now + REFRESH_LIFETIME
+
     def add_routes(self, app: web.Application) -> None:
         base = f"{SUPPLY_CHAIN_PREFIX}/BondedQuantity"
         app.router.add_get(AUTHORIZE_PATH, self.authorize)

@@ -7,7 +7,8 @@ covers the token search; DigiKey's covers Supply Chain, not the OAuth endpoints.
 
 `GET /_sandbox/stats` answers `{"arrow": n, "digikey": n, "digikey_oauth": n, "throttled": n}`:
 every request that reached an API (throttled and refused ones included; "digikey" counts
-Supply Chain calls, "digikey_oauth" the authorize/token calls) and how many got a 429.
+Supply Chain calls, "digikey_oauth" the authorize/token calls) and how many got a 429, and
+"faults": how many of each injected fault were played (see `faults.py`, `SandboxConfig.faults`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from bomcheck.sandbox import (
     digikey_api,
 )
 from bomcheck.sandbox.digikey_api import Burst, DigiKeyApi
+from bomcheck.sandbox.faults import FaultConfig, FaultInjector
 
 STATS_PATH = "/_sandbox/stats"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -57,6 +59,8 @@ class SandboxConfig:
     digikey_error_shape: str = "mixed"  # "mixed", "api" (ApiErrorResponse) or "problem" (DKProblemDetails)
     arrow_error: tuple[str, str] | None = None  # (returnCode, returnMsg) every search answers in a 200
     arrow_html: bool = False  # every search answers an HTML maintenance page (HTTP 200)
+    faults: FaultConfig = field(default_factory=FaultConfig)  # injected failures, per request
+    digikey_tokens: tuple[str, str] | None = None  # (access, refresh) honoured as if issued earlier
 
 
 @dataclass
@@ -67,6 +71,7 @@ class SandboxStats:
     digikey: int = 0
     digikey_oauth: int = 0
     throttled: int = 0
+    faults: dict[str, int] = field(default_factory=dict)  # fault kind -> times played
 
 
 class SlidingWindow:
@@ -108,6 +113,7 @@ class _Sandbox:
     digikey: DigiKeyApi
     stats: SandboxStats = field(default_factory=SandboxStats)
     windows: dict[str, SlidingWindow] = field(default_factory=dict)
+    faults: FaultInjector | None = None
 
 
 STATE_KEY = web.AppKey("bomcheck_sandbox", _Sandbox)
@@ -155,12 +161,20 @@ def _middleware(state: _Sandbox) -> Callable[[web.Request, Handler], Awaitable[w
         setattr(state.stats, api, getattr(state.stats, api) + 1)
         if state.config.latency > 0:
             await asyncio.sleep(state.config.latency)
+        fault = state.faults.pick(api, request) if state.faults else None
+        if fault and state.faults:
+            state.stats.faults[fault] = state.stats.faults.get(fault, 0) + 1
+            instead = await state.faults.before(fault, request)
+            if instead is not None:
+                return instead
         response = await _answer(state, api, request, handler)
         if response.status == 429:
             state.stats.throttled += 1
         if api != "arrow":
             window = state.windows.get(api)
             state.digikey.add_headers(request, response, window.burst() if window else None)
+        if fault and state.faults:
+            return await state.faults.after(fault, request, response)
         return response
 
     return sandbox_middleware
@@ -176,7 +190,10 @@ def make_app(config: SandboxConfig | None = None) -> web.Application:
     digikey = DigiKeyApi(token_lifetime=config.token_lifetime, daily_quota=config.daily_quota,
                          clock=config.clock, bonded_agreement=config.digikey_bonded_agreement,
                          error_shape=config.digikey_error_shape)
-    state = _Sandbox(config=config, digikey=digikey)
+    if config.digikey_tokens:
+        digikey.accept_tokens(*config.digikey_tokens)
+    state = _Sandbox(config=config, digikey=digikey,
+                     faults=FaultInjector(config.faults) if config.faults.active else None)
     if config.arrow_rate is not None:
         state.windows["arrow"] = SlidingWindow(config.arrow_rate, config.clock)
     if config.digikey_rate is not None:
@@ -209,8 +226,9 @@ async def running_sandbox(config: SandboxConfig | None = None, host: str = "127.
         await runner.cleanup()
 
 
-def banner(url: str) -> str:
-    """What `bomcheck sandbox` prints: where it listens and the public demo credentials."""
+def banner(url: str, faults: FaultConfig | None = None) -> str:
+    """What `bomcheck sandbox` prints: where it listens, the public demo credentials, the faults."""
+    shown = ", ".join(f"{kind} {rate:.1%}" for kind, rate in (faults.rates if faults else {}).items() if rate)
     return "\n".join((
         f"bomcheck sandbox listening on {url}",
         "  (synthetic catalog and public demo credentials; nothing here reaches Arrow or DigiKey)",
@@ -223,13 +241,14 @@ def banner(url: str) -> str:
         f"  {ENV_VARS['digikey_account_id']}={SANDBOX_DIGIKEY_ACCOUNT_ID}",
         f"  {ENV_VARS['digikey_redirect_uri']}={SANDBOX_REDIRECT_URI}",
         f"  stats: {url}{STATS_PATH}    stop: Ctrl+C",
+        *((f"  injected faults per request (seed {faults.seed}): {shown}",) if faults and shown else ()),
     ))
 
 
 async def _serve(host: str, port: int, config: SandboxConfig) -> None:
     try:
         async with running_sandbox(config, host, port, log_requests=True) as url:
-            print(banner(url), file=sys.stderr, flush=True)
+            print(banner(url, config.faults), file=sys.stderr, flush=True)
             stop = asyncio.Event()
             with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
                 asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

@@ -1,0 +1,79 @@
+"""What a run could not check: per source, the lines it failed for, counted by reason (stderr, JSON, logs)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bomcheck.model import LineResult, LookupStatus
+
+_SOURCE_PREFIX = re.compile(r"^[A-Z][\w-]*(?: [A-Z][\w-]*)?: ")
+_REASON_END = re.compile(r" after \d+ attempts| \(|: |; | — ")
+
+
+def failure_kind(message: str) -> str:
+    """The short reason of a failure message: 'Arrow: HTTP 503 after 4 attempts' -> 'HTTP 503'."""
+    text = _SOURCE_PREFIX.sub("", message.strip(), count=1)
+    end = _REASON_END.search(text)
+    return (text[:end.start()] if end else text).strip() or "unknown failure"
+
+
+@dataclass(frozen=True)
+class SourceFailures:
+    """One source's failed lines, and how many failed for each reason (most frequent first)."""
+
+    source: str
+    lines: int
+    reasons: tuple[tuple[str, int], ...]
+
+    def describe(self) -> str:
+        """'Arrow failed for 38 (HTTP 503 ×20, timeout ×18)'."""
+        reasons = ", ".join(f"{reason} ×{count}" for reason, count in self.reasons)
+        return f"{self.source} failed for {self.lines} ({reasons})"
+
+
+@dataclass(frozen=True)
+class RunFailures:
+    """How many lines were fully checked, how many not, and why, per source."""
+
+    lines: int
+    not_checked: int
+    sources: tuple[SourceFailures, ...]
+
+    @property
+    def checked(self) -> int:
+        return self.lines - self.not_checked
+
+    def sentence(self) -> str:
+        """'212 lines checked, 38 lines not checked: Arrow failed for 38 (HTTP 503 ×20, timeout ×18)'."""
+        head = f"{_lines(self.checked)} checked"
+        if not self.not_checked:
+            return head
+        return (f"{head}, {_lines(self.not_checked)} not checked: "
+                + "; ".join(source.describe() for source in self.sources))
+
+    def as_dict(self) -> dict[str, object]:
+        return {"lines": self.lines, "checked": self.checked, "not_checked": self.not_checked,
+                "sources": [{"source": s.source, "lines": s.lines, "reasons": dict(s.reasons)}
+                            for s in self.sources]}
+
+
+def _lines(count: int) -> str:
+    return f"{count} line" if count == 1 else f"{count} lines"
+
+
+def run_failures(results: Sequence[LineResult]) -> RunFailures:
+    """Count the lines some source failed for (status ERROR, or answered by another source only)."""
+    per_source: dict[str, Counter[str]] = {}
+    failed_lines = 0
+    for result in results:
+        failed = [(name, lookup) for name, lookup in result.lookups.items()
+                  if lookup.status is LookupStatus.ERROR]
+        failed_lines += bool(failed)
+        for name, lookup in failed:
+            per_source.setdefault(name, Counter())[failure_kind(lookup.message)] += 1
+    sources = tuple(SourceFailures(name, sum(counts.values()), tuple(counts.most_common()))
+                    for name, counts in per_source.items())
+    return RunFailures(len(results), failed_lines, sources)
