@@ -51,6 +51,14 @@ def check_writable(target: Path, *, protect: Path | None = None) -> None:
         raise OutputError(f"cannot write {target}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write {target}: no permission to write in {folder}")
+    try:  # access() says yes to root on a read-only mount or folder: only a real file tells
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".probe")
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {folder} is not writable ({exc.strerror or exc}); "
+                          "choose another output with -o") from None
+    os.close(handle)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
 
 
 def atomic_write_text(target: Path, text: str, *, protect: Path | None = None) -> None:
