@@ -12,10 +12,11 @@ from bomcheck.errors import OutputError
 
 
 @contextlib.contextmanager
-def atomic_output(target: Path, *, protect: Path | None = None) -> Iterator[Path]:
+def atomic_output(target: Path, *, protect: Path | None = None, private: bool = False) -> Iterator[Path]:
     """Yield a temp path in `target`'s folder; on success it replaces `target`, on failure it goes.
 
-    `protect` is a path that must never be written (the user's input file).
+    `protect` is a path that must never be written (the user's input file); a `private` file
+    (bomcheck's own settings) is created 0600, readable by its owner only, from the start.
     """
     target = Path(target)
     check_writable(target, protect=protect)
@@ -30,7 +31,8 @@ def atomic_output(target: Path, *, protect: Path | None = None) -> Iterator[Path
         yield temp
         with open(temp, "rb+") as written:
             os.fsync(written.fileno())
-        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; an output is an ordinary file
+        if not private:
+            os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; an output is an ordinary file
         os.replace(temp, target)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
@@ -61,8 +63,8 @@ def check_writable(target: Path, *, protect: Path | None = None) -> None:
         os.unlink(probe)
 
 
-def atomic_write_text(target: Path, text: str, *, protect: Path | None = None) -> None:
-    with atomic_output(target, protect=protect) as temp:
+def atomic_write_text(target: Path, text: str, *, protect: Path | None = None, private: bool = False) -> None:
+    with atomic_output(target, protect=protect, private=private) as temp:
         temp.write_text(text, encoding="utf-8")
 
 
