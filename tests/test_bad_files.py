@@ -219,6 +219,20 @@ def test_a_file_that_disappears_while_being_read(sandbox, tmp_path, monkeypatch)
     assert error.startswith(f"cannot read {path}: it no longer exists (moved or deleted while bomcheck read")
 
 
+def test_a_csv_that_disappears_while_being_read(sandbox, tmp_path, monkeypatch):
+    path = make_bad.write("cp1252.csv", tmp_path)
+    checked = reader._check_file
+
+    def check_then_vanish(target: Path) -> str:
+        suffix = checked(target)
+        target.unlink()
+        return suffix
+
+    monkeypatch.setattr(reader, "_check_file", check_then_vanish)
+    error = refused(sandbox, path)
+    assert error.startswith(f"cannot read {path}: it no longer exists")
+
+
 def test_a_damaged_xls(sandbox, tmp_path):
     error = refused(sandbox, case("damaged.xls", tmp_path))
     assert error.startswith("damaged.xls is not a readable Excel workbook")

@@ -24,7 +24,8 @@ def text_sheet(path: Path) -> Sheet:
                            "that is not a BOM bomcheck can read")
         data = path.read_bytes()
     except OSError as exc:
-        raise BomError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        gone = "it no longer exists (moved or deleted while bomcheck read it); check it again once it is back"
+        raise BomError(f"cannot read {path}: {gone if not path.exists() else exc.strerror or exc}") from None
     decoded, notes = decode_text(data, path.name)
     if not decoded.strip():
         raise BomError(f"{path.name} is empty")
