@@ -38,7 +38,7 @@ def workbook_sheets(path: Path, sheet: str | None = None) -> Iterator[Sheet]:
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls, or an encrypted (password-protected) .xlsx
 _ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")  # the OLE stream of an encrypted .xlsx
-_OLE_SCAN_BYTES = 1 << 20  # its directory entry sits near the start (Excel writes it in the first sectors)
+_OLE_SCAN_BYTES = 256_000_000  # the directory may follow the encrypted stream: scan (in chunks) this far
 
 
 def _magic(path: Path) -> bytes:
@@ -50,9 +50,19 @@ def _magic(path: Path) -> bytes:
 
 
 def _encrypted(path: Path) -> bool:
+    """An OLE container holding an `EncryptedPackage` stream: how Office stores an encrypted .xlsx."""
+    overlap = len(_ENCRYPTED_STREAM)
+    tail = b""
     try:
         with path.open("rb") as handle:
-            return _ENCRYPTED_STREAM in handle.read(_OLE_SCAN_BYTES)
+            for _ in range(_OLE_SCAN_BYTES >> 20):
+                chunk = handle.read(1 << 20)
+                if not chunk:
+                    return False
+                if _ENCRYPTED_STREAM in tail + chunk:
+                    return True
+                tail = chunk[-overlap:]
+        return False
     except OSError as exc:
         raise BomError(f"cannot read {path}: {_gone(path, exc)}") from None
 
@@ -162,7 +172,8 @@ def _formula_cells(worksheet: Any) -> dict[tuple[int, int], str]:
         return found
     for (row, col), cell in worksheet._cells.items():  # only the cells that exist (see worksheet_grid)
         value = cell.value
-        if row <= MAX_ROWS and ((isinstance(value, str) and value.startswith("=")) or cell.data_type == "f"):
+        formula = (isinstance(value, str) and value.startswith("=")) or getattr(cell, "data_type", "") == "f"
+        if row <= MAX_ROWS and formula:
             found[(row, col)] = str(getattr(value, "text", value))
     return found
 
