@@ -16,9 +16,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from bomcheck.bom import calamine_child, reader
+from bomcheck.bom import calamine_child, grids, reader
 from bomcheck.cli import main
 from bomcheck.cli_common import EXIT_FATAL
+from bomcheck.errors import BomError
 from bomcheck.sandbox import SANDBOX_ARROW_API_KEY, SANDBOX_ARROW_LOGIN
 from bomcheck.sandbox.server import STATS_PATH
 from tests.conftest import ThreadedSandbox
@@ -113,6 +114,15 @@ def test_zip_bomb_is_refused_from_the_declared_sizes(sandbox, tmp_path, monkeypa
     assert "zip_bomb.xlsx is refused as a zip bomb" in error
     assert "xl/worksheets/sheet1.xml would inflate to 2,147 MB" in error
     assert "at most 256 MB compressed at most 100:1" in error
+
+
+def test_zip_bomb_ods_is_refused_before_calamine(sandbox, tmp_path, monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("calamine must not open a zip bomb")
+
+    monkeypatch.setattr(grids, "read_in_child", never)
+    error = refused(sandbox, case("zip_bomb.ods", tmp_path))
+    assert "zip_bomb.ods is refused as a zip bomb: its part content.xml would inflate to 1,074 MB" in error
 
 
 def test_entity_bomb_in_the_workbook_xml(sandbox, tmp_path):
@@ -308,3 +318,20 @@ def test_an_output_into_a_missing_folder(sandbox, tmp_path):
     missing = tmp_path / "missing"
     assert error == f"cannot write {missing / 'out.xlsx'}: the folder {missing} does not exist"
 
+
+
+def test_a_workbook_swapped_for_a_bomb_after_reading_is_not_reopened(tmp_path, monkeypatch):
+    from bomcheck.annotate import write_report
+    from tests.test_annotate import make_report, make_user_workbook
+
+    source = make_user_workbook(tmp_path / "bom.xlsx")
+    report = make_report(source)
+    source.write_bytes(make_bad.zip_bomb_xlsx(1))  # replaced between the read and the write
+
+    def never(*args, **kwargs):
+        raise AssertionError("openpyxl must not open a zip bomb")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    with pytest.raises(BomError, match=r"bom\.xlsx is refused as a zip bomb"):
+        write_report(report, tmp_path / "out.xlsx")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["bom.xlsx"]

@@ -4,6 +4,7 @@ can neither abort bomcheck (calamine may try to allocate tens of GB) nor print a
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,8 +24,11 @@ ChildSheet = tuple[str, list[list[Any]], list[tuple[tuple[int, int], tuple[int, 
 def read_in_child(path: Path, sheet: str | None, kind: str) -> tuple[list[str], list[ChildSheet]]:
     """(every sheet name, the sheets read: all, or only `sheet` if it exists) from a child process."""
     command = [sys.executable, "-c", _CHILD_CODE, str(path), sheet or "", "1" if sheet is not None else ""]
+    # The child imports bomcheck from where this process found it, installed or not.
+    here = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
     try:
-        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
+        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, env=env,
                               timeout=CHILD_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
         raise BomError(f"could not read {path.name}: reading it took longer than {CHILD_TIMEOUT_S:.0f} s; "

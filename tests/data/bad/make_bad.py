@@ -275,14 +275,29 @@ def wide_columns_csv(columns: int = 16_384) -> bytes:
 
 
 def zip_bomb_xlsx(gigabytes: int = 2) -> bytes:
-    """A valid .xlsx of ~2 MB whose sheet XML inflates to `gigabytes` GB of blanks.
+    """A valid .xlsx of ~2 MB whose sheet XML inflates to `gigabytes` GB of blanks."""
+    head = sheet_xml(GOOD_ROWS).encode().replace(b"</sheetData>", b"")
+    small = {name: data for name, data in _parts("").items() if name != "xl/worksheets/sheet1.xml"}
+    return _bomb(small, "xl/worksheets/sheet1.xml", head, b"</sheetData></worksheet>", gigabytes)
+
+
+def zip_bomb_ods(gigabytes: int = 1) -> bytes:
+    """An .ods whose content.xml inflates to `gigabytes` GB of blanks."""
+    office = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+    head = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="{office}">'
+            "<office:body><office:spreadsheet>").encode()
+    tail = b"</office:spreadsheet></office:body></office:document-content>"
+    parts = {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}
+    return _bomb(parts, "content.xml", head, tail, gigabytes)
+
+
+def _bomb(parts: dict[str, bytes], name: str, head: bytes, tail: bytes, gigabytes: int) -> bytes:
+    """`parts`, plus `name` holding `head`, `gigabytes` GB of blanks and `tail`, deflated.
 
     The deflate stream is built from one compressed megabyte repeated: after a full flush the
     compressor forgets its history, so the same input compresses to the same bytes.
     """
     chunk = b" " * (1 << 20)
-    head = sheet_xml(GOOD_ROWS).encode().replace(b"</sheetData>", b"")
-    tail = b"</sheetData></worksheet>"
     count = gigabytes * 1024
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     first = compressor.compress(head) + compressor.flush(zlib.Z_FULL_FLUSH)
@@ -296,12 +311,11 @@ def zip_bomb_xlsx(gigabytes: int = 2) -> bytes:
     crc = zlib.crc32(tail, crc)
     deflated = first + block * count + last
     size = len(head) + len(chunk) * count + len(tail)
-    small = {name: data for name, data in _parts("").items() if name != "xl/worksheets/sheet1.xml"}
-    return _raw_zip(small, "xl/worksheets/sheet1.xml", deflated, size, crc)
+    return _raw_zip(parts, name, deflated, size, crc)
 
 
 def _raw_zip(parts: dict[str, bytes], name: str, deflated: bytes, size: int, crc: int) -> bytes:
-    """`parts` zipped normally, then `name` with an already deflated body (ZIP64 for > 4 GB)."""
+    """`parts` zipped normally, then `name` with an already deflated body (under 4 GiB: no ZIP64)."""
     buffer = io.BytesIO(_zip(parts))
     with zipfile.ZipFile(buffer) as archive:
         infos = archive.infolist()
@@ -328,6 +342,7 @@ BIG: dict[str, Callable[[], bytes]] = {
     "wide_columns.xlsx": wide_columns_xlsx,
     "wide_columns.csv": wide_columns_csv,
     "zip_bomb.xlsx": zip_bomb_xlsx,
+    "zip_bomb.ods": zip_bomb_ods,
 }
 
 
