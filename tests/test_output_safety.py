@@ -182,3 +182,23 @@ def test_offers_sheet_links_only_the_safe_urls(tmp_path):
     with zipfile.ZipFile(out) as archive:
         rels = "".join(archive.read(name).decode() for name in archive.namelist() if name.endswith(".rels"))
     assert datasheet in rels and "javascript:" not in rels
+
+
+# ---------------------------------------------------------------- the terminal
+
+
+def test_control_characters_in_the_bom_never_reach_the_terminal_or_the_workbook(tmp_path):
+    bom = tmp_path / "escapes.csv"
+    bom.write_text("Qty,MPN,Description\n1,LM358\x1b[31mDR,\x9b2J cleared\x07\n"
+                   "1,XYZ-NOTFOUND-1\x1b]0;owned\x07,\u202eevil\u202c\n", encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    result = CliRunner().invoke(main, ["check", str(bom), "--sandbox", "-o", str(out)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    shown = result.stdout + result.stderr
+    assert "XYZ-NOTFOUND-1]0;owned: NOT FOUND" in shown
+    assert not re.search("[\x1b\x07\x9b\u202e\u202c]", shown)
+    sheet = openpyxl.load_workbook(out)["BOM"]
+    assert [sheet["B2"].value, sheet["C2"].value, sheet["C3"].value] == ["LM358[31mDR", "2J cleared", "evil"]
+    inspected = CliRunner().invoke(main, ["inspect", str(bom)], catch_exceptions=False)
+    assert inspected.exit_code == 0 and not re.search("[\x1b\x07\x9b\u202e]", inspected.output)

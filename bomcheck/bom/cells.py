@@ -30,10 +30,20 @@ class Sheet:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
+# Control characters (C0 but tab and newlines, DEL, C1) and bidirectional overrides: in a
+# terminal an ESC sequence in an MPN could rewrite the screen, a bidi override reorders what is shown.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: str) -> str:
+    """Cell text without control characters or bidi overrides (tab, CR and LF are kept)."""
+    return _CONTROL_RE.sub("", value)
+
+
 def plain_value(value: Any) -> CellValue:
-    """A cell value as str/int/float/None: dates as ISO text, booleans as TRUE/FALSE."""
+    """A cell value as str/int/float/None: dates as ISO text, booleans as TRUE/FALSE, text cleaned."""
     if value is None or isinstance(value, str):
-        return value if value not in ("",) else None
+        return clean_text(value) or None if value else None
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float):

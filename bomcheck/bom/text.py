@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bomcheck.bom.cells import MAX_CELLS, MAX_ROWS, Sheet, trim
+from bomcheck.bom.cells import MAX_CELLS, MAX_ROWS, Sheet, clean_text, trim
 from bomcheck.errors import BomError
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".bom")
@@ -47,7 +47,7 @@ def text_sheet(path: Path) -> Sheet:
     if sum(map(len, rows)) > MAX_CELLS:
         raise BomError(f"{path.name} is refused: it has more than {MAX_CELLS:,} cells, the most bomcheck "
                        "reads; delete what is not the BOM or split it")
-    grid = trim([[cell.strip() or None for cell in row] for row in rows])
+    grid = trim([[clean_text(cell).strip() or None for cell in row] for row in rows])
     return Sheet(None, grid, notes=notes)
 
 
