@@ -93,9 +93,26 @@ def test_empty_csv(sandbox, tmp_path):
     assert refused(sandbox, case("empty.csv", tmp_path)) == "empty.csv is empty"
 
 
-def test_xlsx_that_is_not_a_zip(sandbox, tmp_path):
+def test_xlsx_that_is_text(sandbox, tmp_path):
     error = refused(sandbox, case("not_a_zip.xlsx", tmp_path))
-    assert "not_a_zip.xlsx is not a readable Excel workbook" in error and "save it again" in error
+    assert error == ("not_a_zip.xlsx is not a readable Excel workbook: it is a text file; if it is a CSV, "
+                     "name it .csv")
+
+
+def test_xlsx_that_is_binary_but_not_a_zip(sandbox, tmp_path):
+    error = refused(sandbox, case("image.xlsx", tmp_path))
+    assert "image.xlsx is not a readable Excel workbook: it is not a complete zip archive" in error
+    assert "save it again" in error
+
+
+def test_an_html_page_named_xls(sandbox, tmp_path):
+    error = refused(sandbox, case("html.xls", tmp_path))
+    assert error.startswith("html.xls is not a readable Excel workbook: it is a web page (HTML); open it in")
+
+
+def test_an_excel_2003_xml_file_named_xls(sandbox, tmp_path):
+    error = refused(sandbox, case("xml2003.xls", tmp_path))
+    assert "xml2003.xls is not a readable Excel workbook: it is an Excel 2003 XML spreadsheet" in error
 
 
 def test_truncated_zip(sandbox, tmp_path):

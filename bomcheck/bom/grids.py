@@ -25,6 +25,8 @@ def workbook_sheets(path: Path, sheet: str | None = None) -> Iterator[Sheet]:
     if magic == _OLE_MAGIC and suffix in OPENPYXL_SUFFIXES and _encrypted(path):
         raise BomError(f"{path.name} is password-protected; save an unprotected copy (in Excel: File > "
                        "Info > Protect Workbook > Encrypt with Password, clear the password) and check that")
+    if magic not in (_OLE_MAGIC, _ZIP_MAGIC) and suffix != ".ods":
+        _refuse_text_in_disguise(path)
     ooxml = suffix in OPENPYXL_SUFFIXES and magic != _OLE_MAGIC
     if ooxml or (suffix == ".xls" and magic == _ZIP_MAGIC):  # .xlsx saved as .xls too
         check_archive(path, "Excel workbook")
@@ -65,6 +67,29 @@ def _encrypted(path: Path) -> bool:
         return False
     except OSError as exc:
         raise BomError(f"cannot read {path}: {_gone(path, exc)}") from None
+
+
+def _refuse_text_in_disguise(path: Path) -> None:
+    """An HTML page, an Excel 2003 XML file or a text table under a workbook's name: say which."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise BomError(f"cannot read {path}: {_gone(path, exc)}") from None
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<table")):
+        raise BomError(f"{path.name} is not a readable Excel workbook: it is a web page (HTML); open it in "
+                       "Excel and save it as .xlsx, or export the BOM as CSV")
+    if text.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        raise BomError(f"{path.name} is not a readable Excel workbook: it is an Excel 2003 XML spreadsheet, "
+                       "which bomcheck does not read; open it in Excel and save it as .xlsx")
+    if head and b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        raise BomError(f"{path.name} is not a readable Excel workbook: it is a text file; if it is a CSV, "
+                       "name it .csv")
 
 
 def _gone(path: Path, exc: OSError) -> str:

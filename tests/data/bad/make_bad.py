@@ -110,6 +110,24 @@ def not_a_zip_xlsx() -> bytes:
     return b"Qty,MPN\n1,LM1117\nThis was never a workbook, only text named .xlsx\n"
 
 
+def image_xlsx() -> bytes:
+    """Binary that is not a zip: a PNG header and noise, named .xlsx."""
+    return b"\x89PNG\r\n\x1a\n" + random.Random(7).randbytes(2048)
+
+
+def html_xls() -> bytes:
+    """What many web apps' "Export to Excel" gives: an HTML table named .xls."""
+    return (b"<html><head><meta charset='utf-8'></head><body><table><tr><th>Qty</th><th>MPN</th></tr>"
+            b"<tr><td>1</td><td>LM358DR</td></tr></table></body></html>")
+
+
+def xml2003_xls() -> bytes:
+    """Excel 2003's XML Spreadsheet format named .xls."""
+    return (b'<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+            b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="BOM">'
+            b"</Worksheet></Workbook>")
+
+
 def truncated_xlsx() -> bytes:
     whole = good_xlsx()
     return whole[:len(whole) // 2]
@@ -231,6 +249,9 @@ SMALL: dict[str, Callable[[], bytes]] = {
     "empty.csv": empty_csv,
     "not_a_zip.xlsx": not_a_zip_xlsx,
     "truncated.xlsx": truncated_xlsx,
+    "image.xlsx": image_xlsx,
+    "html.xls": html_xls,
+    "xml2003.xls": xml2003_xls,
     "entity_bomb_workbook.xlsx": entity_bomb_workbook_xlsx,
     "entity_bomb_sheet.xlsx": entity_bomb_sheet_xlsx,
     "empty_sheet.xlsx": empty_sheet_xlsx,
