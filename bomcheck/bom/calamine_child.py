@@ -4,6 +4,7 @@ can neither abort bomcheck (calamine may try to allocate tens of GB) nor print a
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from typing import Any
 from bomcheck.bom.cells import MAX_CELLS, MAX_ROWS, plain_value
 from bomcheck.errors import BomError
 
+log = logging.getLogger(__name__)
 CHILD_MEMORY_BYTES = 2 * 1024**3  # address space of the child; ample for any real BOM
 CHILD_TIMEOUT_S = 60.0
 
@@ -39,6 +41,9 @@ def read_in_child(path: Path, sheet: str | None, kind: str) -> tuple[list[str], 
         answer = json.loads(done.stdout) if done.returncode == 0 else None
     except ValueError:
         answer = None
+    if done.returncode != 0 or done.stderr:
+        head = done.stderr.decode("utf-8", "replace").strip().splitlines()[:2]  # panic or failed alloc
+        log.debug("calamine child for %s: exit %s; %s", path.name, done.returncode, " | ".join(head))
     if not isinstance(answer, dict):  # crashed, aborted, killed at the memory limit: stderr is not the user's
         raise BomError(f"could not read {path.name}: the {kind} is damaged or not a spreadsheet; open it in "
                        "its program and save it again")
