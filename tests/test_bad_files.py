@@ -177,7 +177,7 @@ def test_a_million_rows_xlsx_is_refused_before_openpyxl_loads_it(sandbox, tmp_pa
     path = case("million_rows.xlsx", tmp_path)
     monkeypatch.setattr(opened, "load_workbook", never)
     error = refused(sandbox, path)
-    assert "million_rows.xlsx is refused: a sheet has more than 100,000 rows" in error
+    assert "million_rows.xlsx is refused: sheet 'BOM' has more than 100,000 rows" in error
 
 
 def test_a_million_rows_csv_is_refused_with_the_limit(sandbox, tmp_path):
@@ -352,3 +352,20 @@ def test_a_workbook_swapped_for_a_bomb_after_reading_is_not_reopened(tmp_path, m
     with pytest.raises(BomError, match=r"bom\.xlsx is refused as a zip bomb"):
         write_report(report, tmp_path / "out.xlsx")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["bom.xlsx"]
+
+
+def test_the_sheet_past_the_limit_is_named(sandbox, tmp_path, monkeypatch):
+    from bomcheck.bom import archive
+
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "BOM"
+    workbook.active.append(["Qty", "MPN"])
+    workbook.active.append([1, "LM358DR"])
+    library = workbook.create_sheet("Parts library")
+    for number in range(6):
+        library.append([number, f"P{number}"])
+    path = tmp_path / "two.xlsx"
+    workbook.save(path)
+    monkeypatch.setattr(archive, "MAX_ROWS", 5)
+    error = refused(sandbox, path)
+    assert error.startswith("two.xlsx is refused: sheet 'Parts library' has more than 5 rows")

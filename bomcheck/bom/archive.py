@@ -47,12 +47,36 @@ def check_archive(path: Path, kind: str) -> None:
         if total > MAX_TOTAL_BYTES:
             raise BomError(f"{path.name} is refused: it would inflate to {_mb(total)}, more than the "
                            f"{_mb(MAX_TOTAL_BYTES)} bomcheck opens; a BOM is far smaller")
+        names: dict[str, str] | None = None
         for info in archive.infolist():
             if _SHEET_PART.match(info.filename):
-                _check_sheet_size(path, archive, info)
+                if names is None:
+                    names = _sheet_names(archive)
+                _check_sheet_size(path, archive, info, names.get(info.filename.lower()))
 
 
-def _check_sheet_size(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part (lower case) -> its tab name, from workbook.xml and its relationships; {} if unsure."""
+    from defusedxml import ElementTree
+
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except Exception:  # names only make the message clearer: the parsers check the file itself
+        return {}
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter() if rel.get("Id")}
+    names: dict[str, str] = {}
+    for sheet in workbook.iter():
+        if sheet.tag.rsplit("}", 1)[-1] != "sheet":
+            continue
+        rel_id = next((value for key, value in sheet.attrib.items() if key.rsplit("}", 1)[-1] == "id"), None)
+        target = targets.get(rel_id, "")
+        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        names[part.lower()] = sheet.get("name", "")
+    return names
+
+
+def _check_sheet_size(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str | None) -> None:
     """Count a worksheet's rows and cells by streaming its XML; refuse past MAX_ROWS or MAX_CELLS.
 
     openpyxl would build every cell in memory first: this costs a pass over the bytes, no objects.
@@ -67,17 +91,18 @@ def _check_sheet_size(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInf
                 data, carry = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
                 rows += len(_ROW.findall(data))
                 cells += len(_CELL.findall(data))
-                if rows > MAX_ROWS + 1 or cells > MAX_CELLS:
+                if rows > MAX_ROWS or cells > MAX_CELLS:
                     break
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
         raise BomError(f"{path.name} is a damaged Excel workbook ({info.filename}: {exc}); open it in Excel "
                        "and save it again") from None
-    if rows > MAX_ROWS + 1:
-        raise BomError(f"{path.name} is refused: a sheet has more than {MAX_ROWS:,} rows, the most bomcheck "
-                       "reads; delete the rows below the BOM or split it")
+    sheet = f"sheet {name!r}" if name else "a sheet"
+    if rows > MAX_ROWS:
+        raise BomError(f"{path.name} is refused: {sheet} has more than {MAX_ROWS:,} rows, the most bomcheck "
+                       "reads per sheet; delete the rows below the BOM or split it")
     if cells > MAX_CELLS:
-        raise BomError(f"{path.name} is refused: a sheet has more than {MAX_CELLS:,} cells, the most "
-                       "bomcheck reads; delete what is not the BOM or split it")
+        raise BomError(f"{path.name} is refused: {sheet} has more than {MAX_CELLS:,} cells, the most "
+                       "bomcheck reads per sheet; delete what is not the BOM or split it")
 
 
 def _mb(size: int) -> str:
