@@ -14,7 +14,9 @@ DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0
 _NUMBER_RE = re.compile(r"^[-+]?(\d[\d,]*)?\.?\d+$")
 _WHOLE_RE = re.compile(r"^\+?\d+(\.0*)?$")
 MAX_ROWS = 100_000  # rows per sheet bomcheck reads; more is refused, never silently cut
-MAX_CELLS = 1_000_000  # filled cells per sheet (openpyxl holds each twice, ~250 bytes a copy)
+# cells per sheet: in .xlsx every <c> element (openpyxl holds each twice, ~250 bytes a copy),
+# in the other formats the filled ones
+MAX_CELLS = 1_000_000
 PLACEHOLDERS = frozenset({"", "-", "--", "---", "n/a", "na", "none", "tbd", "?", "nc"})
 
 

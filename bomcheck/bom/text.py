@@ -44,7 +44,7 @@ def text_sheet(path: Path) -> Sheet:
     if len(rows) > MAX_ROWS:
         raise BomError(f"{path.name} is refused: it has more than {MAX_ROWS:,} rows, the most bomcheck "
                        "reads; delete the rows below the BOM or split it")
-    if sum(map(len, rows)) > MAX_CELLS:
+    if sum(1 for row in rows for value in row if value.strip()) > MAX_CELLS:
         raise BomError(f"{path.name} is refused: it has more than {MAX_CELLS:,} cells, the most bomcheck "
                        "reads; delete what is not the BOM or split it")
     grid = trim([[clean_text(cell).strip() or None for cell in row] for row in rows])
