@@ -369,3 +369,23 @@ def test_the_sheet_past_the_limit_is_named(sandbox, tmp_path, monkeypatch):
     monkeypatch.setattr(archive, "MAX_ROWS", 5)
     error = refused(sandbox, path)
     assert error.startswith("two.xlsx is refused: sheet 'Parts library' has more than 5 rows")
+
+
+def test_an_xlsx_past_the_cell_limit_is_refused_before_openpyxl(sandbox, tmp_path, monkeypatch):
+    from bomcheck.bom import archive
+
+    path = tmp_path / "cells.xlsx"
+    path.write_bytes(make_bad.good_xlsx())  # 3 rows of 4 cells
+    monkeypatch.setattr(archive, "MAX_CELLS", 11)
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("openpyxl opened it"))
+    error = refused(sandbox, path)
+    assert error.startswith("cells.xlsx is refused: sheet 'BOM' has more than 11 cells, the most")
+
+
+def test_a_csv_past_the_cell_limit_is_refused(sandbox, tmp_path, monkeypatch):
+    from bomcheck.bom import text
+
+    path = make_bad.write("cp1252.csv", tmp_path)  # 15 filled cells
+    monkeypatch.setattr(text, "MAX_CELLS", 14)
+    error = refused(sandbox, path)
+    assert error.startswith("cp1252.csv is refused: it has more than 14 cells, the most bomcheck reads")

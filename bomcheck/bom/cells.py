@@ -16,7 +16,7 @@ _WHOLE_RE = re.compile(r"^\+?\d+(\.0*)?$")
 MAX_ROWS = 100_000  # rows per sheet bomcheck reads; more is refused, never silently cut
 # cells per sheet: in .xlsx every <c> element (openpyxl holds each twice, ~250 bytes a copy),
 # in the other formats the filled ones
-MAX_CELLS = 1_000_000
+MAX_CELLS = 500_000  # at the limit an .xlsx takes ~0.5 GB and ~20 s to read on a 2-core machine
 PLACEHOLDERS = frozenset({"", "-", "--", "---", "n/a", "na", "none", "tbd", "?", "nc"})
 
 
