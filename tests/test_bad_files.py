@@ -329,6 +329,12 @@ def test_an_output_folder_that_is_not_writable(sandbox, tmp_path):
     assert not (folder / "out.xlsx").exists()
 
 
+def test_an_output_under_a_file(sandbox, tmp_path):
+    path = make_bad.write("cp1252.csv", tmp_path)
+    error = refused(sandbox, path, "-o", str(path / "out.xlsx"))
+    assert error == f"cannot write {path / 'out.xlsx'}: {path} is a file, not a folder"
+
+
 def test_an_output_into_a_missing_folder(sandbox, tmp_path):
     path = make_bad.write("cp1252.csv", tmp_path)
     error = refused(sandbox, path, "-o", str(tmp_path / "missing" / "out.xlsx"))
