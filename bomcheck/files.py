@@ -50,7 +50,7 @@ def check_writable(target: Path, *, protect: Path | None = None) -> None:
         raise OutputError(f"cannot write {target}: it is a folder; give a file name with -o")
     folder = target.parent
     if folder.exists() and not folder.is_dir():
-        raise OutputError(f"cannot write {target}: {folder} is a file, not a folder")
+        raise OutputError(f"cannot write {target}: the folder {folder} does not exist; that is a file")
     if not folder.is_dir():
         raise OutputError(f"cannot write {target}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):

@@ -332,7 +332,7 @@ def test_an_output_folder_that_is_not_writable(sandbox, tmp_path):
 def test_an_output_under_a_file(sandbox, tmp_path):
     path = make_bad.write("cp1252.csv", tmp_path)
     error = refused(sandbox, path, "-o", str(path / "out.xlsx"))
-    assert error == f"cannot write {path / 'out.xlsx'}: {path} is a file, not a folder"
+    assert error == f"cannot write {path / 'out.xlsx'}: the folder {path} does not exist; that is a file"
 
 
 def test_an_output_into_a_missing_folder(sandbox, tmp_path):
