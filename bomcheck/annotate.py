@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bomcheck.bom.archive import check_archive
 from bomcheck.errors import OutputError
 from bomcheck.files import atomic_output, check_writable
 from bomcheck.model import LineResult, LineStatus, LookupStatus, Purchase, Report
@@ -175,6 +176,7 @@ def _load_bom_sheet(report: Report, output: Path) -> tuple[Workbook, Worksheet]:
         return _grid_workbook(bom.grid, bom.merged, bom.last_column)
     # Macros survive only into an .xlsm output: an .xlsx holding VBA will not open in Excel.
     keep_vba = suffix == ".xlsm" and output.suffix.lower() == ".xlsm"
+    check_archive(bom.path, "Excel workbook")  # the file may have been swapped since it was read
     try:
         workbook = openpyxl.load_workbook(bom.path, keep_vba=keep_vba)
     except Exception as exc:  # openpyxl raises many kinds for a file that changed under us

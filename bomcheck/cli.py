@@ -240,8 +240,8 @@ def _save_layout(bom: Bom, reader: ReaderOptions) -> None:
         raise ConfigError("--save-layout saves the --*-column overrides given with it; none were given")
     header = bom.grid[bom.header_row - 1] if bom.header_row <= len(bom.grid) else ()
     target = layouts_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(target, with_layout(target, layout_key(header), header, columns))
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    atomic_write_text(target, with_layout(target, layout_key(header), header, columns), private=True)
     click.echo(f"saved the column map for this header layout in {target}", err=True)
 
 
@@ -251,7 +251,7 @@ def _forget_layout(bom: Bom) -> None:
     remaining = without_layout(target, layout_key(header))
     if remaining is None:
         raise ConfigError(f"no column map is saved for this header layout (in {target})")
-    atomic_write_text(target, remaining)
+    atomic_write_text(target, remaining, private=True)
     click.echo(f"forgot the column map for this header layout in {target}", err=True)
 
 

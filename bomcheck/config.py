@@ -162,9 +162,13 @@ def _read_config_file(path: Path) -> dict[str, Any]:
 
 
 def _readable_by_others(path: Path) -> bool:
+    """Group or world may read it (POSIX only: Windows has no such mode bits)."""
     if os.name != "posix":
         return False
-    return bool(path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH))
+    try:
+        return bool(path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH))
+    except OSError:
+        return False
 
 
 # The currencies Arrow's token search documents for prices (its example also spells CAD "CAN").

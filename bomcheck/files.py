@@ -12,10 +12,11 @@ from bomcheck.errors import OutputError
 
 
 @contextlib.contextmanager
-def atomic_output(target: Path, *, protect: Path | None = None) -> Iterator[Path]:
+def atomic_output(target: Path, *, protect: Path | None = None, private: bool = False) -> Iterator[Path]:
     """Yield a temp path in `target`'s folder; on success it replaces `target`, on failure it goes.
 
-    `protect` is a path that must never be written (the user's input file).
+    `protect` is a path that must never be written (the user's input file); a `private` file
+    (bomcheck's own settings) is created 0600, readable by its owner only, from the start.
     """
     target = Path(target)
     check_writable(target, protect=protect)
@@ -30,7 +31,8 @@ def atomic_output(target: Path, *, protect: Path | None = None) -> Iterator[Path
         yield temp
         with open(temp, "rb+") as written:
             os.fsync(written.fileno())
-        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; an output is an ordinary file
+        if not private:
+            os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; an output is an ordinary file
         os.replace(temp, target)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
@@ -47,14 +49,24 @@ def check_writable(target: Path, *, protect: Path | None = None) -> None:
     if target.is_dir():
         raise OutputError(f"cannot write {target}: it is a folder; give a file name with -o")
     folder = target.parent
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"cannot write {target}: the folder {folder} does not exist; that is a file")
     if not folder.is_dir():
         raise OutputError(f"cannot write {target}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write {target}: no permission to write in {folder}")
+    try:  # access() says yes to root on a read-only mount or folder: only a real file tells
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".probe")
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {folder} is not writable ({exc.strerror or exc}); "
+                          "choose another output with -o") from None
+    os.close(handle)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
 
 
-def atomic_write_text(target: Path, text: str, *, protect: Path | None = None) -> None:
-    with atomic_output(target, protect=protect) as temp:
+def atomic_write_text(target: Path, text: str, *, protect: Path | None = None, private: bool = False) -> None:
+    with atomic_output(target, protect=protect, private=private) as temp:
         temp.write_text(text, encoding="utf-8")
 
 

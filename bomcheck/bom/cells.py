@@ -13,6 +13,10 @@ Grid = list[list[CellValue]]
 DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d"), "-")
 _NUMBER_RE = re.compile(r"^[-+]?(\d[\d,]*)?\.?\d+$")
 _WHOLE_RE = re.compile(r"^\+?\d+(\.0*)?$")
+MAX_ROWS = 100_000  # rows per sheet bomcheck reads; more is refused, never silently cut
+# cells per sheet: in .xlsx every <c> element (openpyxl holds each twice, ~250 bytes a copy),
+# in the other formats the filled ones
+MAX_CELLS = 500_000  # at the limit an .xlsx takes ~0.5 GB and ~20 s to read on a 2-core machine
 PLACEHOLDERS = frozenset({"", "-", "--", "---", "n/a", "na", "none", "tbd", "?", "nc"})
 
 
@@ -28,10 +32,20 @@ class Sheet:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
+# Control characters (C0 but tab and newlines, DEL, C1) and bidirectional overrides: in a
+# terminal an ESC sequence in an MPN could rewrite the screen, a bidi override reorders what is shown.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: str) -> str:
+    """Cell text without control characters or bidi overrides (tab, CR and LF are kept)."""
+    return _CONTROL_RE.sub("", value)
+
+
 def plain_value(value: Any) -> CellValue:
-    """A cell value as str/int/float/None: dates as ISO text, booleans as TRUE/FALSE."""
+    """A cell value as str/int/float/None: dates as ISO text, booleans as TRUE/FALSE, text cleaned."""
     if value is None or isinstance(value, str):
-        return value if value not in ("",) else None
+        return clean_text(value) or None if value else None
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float):

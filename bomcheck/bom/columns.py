@@ -323,7 +323,8 @@ def map_columns(
     """
     overrides = dict(overrides or {})
     width = max([len(header_cells), *(len(row) for row in body)], default=0)
-    headers = [_header_text(cell(list(header_cells), col)) for col in range(1, width + 1)]
+    header_list = list(header_cells)  # once: a copy per column is quadratic on a 16,384-column sheet
+    headers = [_header_text(cell(header_list, col)) for col in range(1, width + 1)]
     groups = _group_labels(group_row, width)
     result = ColumnMap()
     taken: set[int] = set()
@@ -439,10 +440,11 @@ def _content_roles(result: ColumnMap, headers: list[str], body: Sequence[Sequenc
                    taken: set[int]) -> None:
     """Roles still missing, found from what the cells hold (designators, numbers, MPN shapes)."""
     profiles: dict[int, Profile] = {}
+    rows = [list(row) for row in body]
     for col, header in enumerate(headers, start=1):
         if col in taken or (header and _DECOY_RE.search(header)):
             continue
-        prof = profile([cell(list(row), col) for row in body])
+        prof = profile([cell(row, col) for row in rows])
         if prof.count:
             profiles[col] = prof
 

@@ -8,27 +8,39 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bomcheck.bom.cells import Grid, Sheet, plain_value, trim
+from bomcheck.bom.archive import check_archive
+from bomcheck.bom.calamine_child import read_in_child
+from bomcheck.bom.cells import MAX_ROWS, Grid, Sheet, plain_value, trim
 from bomcheck.errors import BomError
 
 OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
 CALAMINE_SUFFIXES = (".xls", ".ods")
-MAX_ROWS = 100_000
 MAX_MERGE_CELLS = 100_000  # a merged range larger than this is damage, not layout
 
 
 def workbook_sheets(path: Path, sheet: str | None = None) -> Iterator[Sheet]:
     """Every worksheet of the workbook at `path` (visible ones first), or only `sheet`."""
     magic = _magic(path)
-    ooxml = path.suffix.lower() in OPENPYXL_SUFFIXES and magic != _OLE_MAGIC
-    if ooxml or (path.suffix.lower() == ".xls" and magic == _ZIP_MAGIC):  # .xlsx saved as .xls too
+    suffix = path.suffix.lower()
+    if magic == _OLE_MAGIC and suffix in OPENPYXL_SUFFIXES and _encrypted(path):
+        raise BomError(f"{path.name} is password-protected; save an unprotected copy (in Excel: File > "
+                       "Info > Protect Workbook > Encrypt with Password, clear the password) and check that")
+    if magic not in (_OLE_MAGIC, _ZIP_MAGIC) and suffix != ".ods":
+        _refuse_text_in_disguise(path)
+    ooxml = suffix in OPENPYXL_SUFFIXES and magic != _OLE_MAGIC
+    if ooxml or (suffix == ".xls" and magic == _ZIP_MAGIC):  # .xlsx saved as .xls too
+        check_archive(path, "Excel workbook")
         yield from _openpyxl_sheets(path, sheet)
     else:
+        if magic == _ZIP_MAGIC:
+            check_archive(path, "OpenDocument spreadsheet" if suffix == ".ods" else "spreadsheet")
         yield from _calamine_sheets(path, sheet)
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls, or an encrypted (password-protected) .xlsx
 _ZIP_MAGIC = b"PK\x03\x04"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")  # the OLE stream of an encrypted .xlsx
+_OLE_SCAN_BYTES = 256_000_000  # the directory may follow the encrypted stream: scan (in chunks) this far
 
 
 def _magic(path: Path) -> bytes:
@@ -36,7 +48,55 @@ def _magic(path: Path) -> bytes:
         with path.open("rb") as handle:
             return handle.read(4)
     except OSError as exc:
-        raise BomError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise BomError(f"cannot read {path}: {_gone(path, exc)}") from None
+
+
+def _encrypted(path: Path) -> bool:
+    """An OLE container holding an `EncryptedPackage` stream: how Office stores an encrypted .xlsx."""
+    overlap = len(_ENCRYPTED_STREAM)
+    tail = b""
+    try:
+        with path.open("rb") as handle:
+            for _ in range(_OLE_SCAN_BYTES >> 20):
+                chunk = handle.read(1 << 20)
+                if not chunk:
+                    return False
+                if _ENCRYPTED_STREAM in tail + chunk:
+                    return True
+                tail = chunk[-overlap:]
+        return False
+    except OSError as exc:
+        raise BomError(f"cannot read {path}: {_gone(path, exc)}") from None
+
+
+def _refuse_text_in_disguise(path: Path) -> None:
+    """An HTML page, an Excel 2003 XML file or a text table under a workbook's name: say which."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise BomError(f"cannot read {path}: {_gone(path, exc)}") from None
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<table")):
+        raise BomError(f"{path.name} is not a readable Excel workbook: it is a web page (HTML); open it in "
+                       "Excel and save it as .xlsx, or export the BOM as CSV")
+    if text.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        raise BomError(f"{path.name} is not a readable Excel workbook: it is an Excel 2003 XML spreadsheet, "
+                       "which bomcheck does not read; open it in Excel and save it as .xlsx")
+    if head and b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        raise BomError(f"{path.name} is not a readable Excel workbook: it is a text file; if it is a CSV, "
+                       "name it .csv")
+
+
+def _gone(path: Path, exc: OSError) -> str:
+    """Why a file could not be read, saying so plainly when it vanished while bomcheck read it."""
+    if not path.exists():
+        return "it no longer exists (moved or deleted while bomcheck read it); check it again once it is back"
+    return str(exc.strerror or exc)
 
 
 def _no_such_sheet(path: Path, sheet: str, names: list[str]) -> BomError:
@@ -57,14 +117,34 @@ def _open(path: Path, *, data_only: bool) -> Any:
             with path.open("rb") as handle:  # a file object: openpyxl would refuse an .xls name
                 return openpyxl.load_workbook(handle, data_only=data_only, read_only=False)
     except (zipfile.BadZipFile, InvalidFileException) as exc:
-        raise BomError(f"{path.name} is not a readable Excel workbook ({exc})") from exc
+        raise BomError(f"{path.name} is not a readable Excel workbook ({exc}); open it in Excel and save it "
+                       "again") from None
     except OSError as exc:
         if not path.is_file():
-            raise BomError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        raise BomError(f"{path.name} is a damaged Excel workbook ({_short(exc)})") from exc
+            raise BomError(f"cannot read {path}: {_gone(path, exc)}") from None
+        raise BomError(f"{path.name} is a damaged Excel workbook ({_short(exc)}); open it in Excel and save "
+                       "it again") from None
     except Exception as exc:  # a damaged archive or XML surfaces as zlib, XML, Key or Value errors
-        raise BomError(f"{path.name} is a damaged Excel workbook ({type(exc).__name__}: {_short(exc)})"
-                       ) from exc
+        if _xml_attack(exc):
+            raise BomError(f"{path.name} is refused: its XML declares entities (an \"XML bomb\" would "
+                           "expand them to gigabytes), which no Excel file does; bomcheck never expands "
+                           "them") from None
+        raise BomError(f"{path.name} is a damaged Excel workbook ({type(exc).__name__}: {_short(exc)}); "
+                       "open it in Excel and save it again") from None
+
+
+def _xml_attack(exc: BaseException) -> bool:
+    """defusedxml refused the XML (openpyxl parses through it when installed, as it is here)."""
+    from defusedxml import DefusedXmlException
+
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, DefusedXmlException):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _openpyxl_sheets(path: Path, sheet: str | None) -> Iterator[Sheet]:
@@ -81,20 +161,30 @@ def _openpyxl_sheets(path: Path, sheet: str | None) -> Iterator[Sheet]:
             worksheets.sort(key=lambda ws: ws.sheet_state != "visible")
         for worksheet in worksheets:
             formula_sheet = formulas[worksheet.title] if worksheet.title in formulas.sheetnames else None
-            yield Sheet(worksheet.title, worksheet_grid(worksheet), _formula_cells(formula_sheet))
+            yield Sheet(worksheet.title, worksheet_grid(worksheet, path.name), _formula_cells(formula_sheet))
     finally:
         values.close()
         formulas.close()
 
 
-def worksheet_grid(worksheet: Any) -> Grid:
-    """The sheet's values by row (grid[i] = sheet row i+1), merged ranges filled with their value."""
-    max_row = min(worksheet.max_row, MAX_ROWS)
-    grid: Grid = [
-        [plain_value(value) for value in row]
-        for row in worksheet.iter_rows(min_row=1, max_row=max_row, max_col=worksheet.max_column,
-                                       values_only=True)
-    ]
+def worksheet_grid(worksheet: Any, file_name: str = "") -> Grid:
+    """The sheet's values by row (grid[i] = sheet row i+1), merged ranges filled with their value.
+
+    Built from the cells that hold a value, so a stray cell at XFD1048576 costs one cell, not
+    the billions of empty ones a rectangle would hold.
+    """
+    filled = [(row, col, value) for (row, col), cell in worksheet._cells.items()
+              if (value := plain_value(cell.value)) is not None]
+    last_row = max((row for row, _, _ in filled), default=0)
+    if last_row > MAX_ROWS:
+        where = f"{file_name}: " if file_name else ""
+        raise BomError(f"{where}sheet {worksheet.title!r} has values down to row {last_row:,}, past row "
+                       f"{MAX_ROWS:,}, the last bomcheck reads; delete the rows below the BOM or split it")
+    grid: Grid = [[] for _ in range(last_row)]
+    for row, col, value in sorted(filled):
+        cells = grid[row - 1]
+        cells.extend([None] * (col - len(cells)))
+        cells[col - 1] = value
     for merged in worksheet.merged_cells.ranges:
         value = plain_value(worksheet.cell(merged.min_row, merged.min_col).value)
         _fill(grid, merged.min_row, merged.max_row, merged.min_col, merged.max_col, value)
@@ -105,11 +195,11 @@ def _formula_cells(worksheet: Any) -> dict[tuple[int, int], str]:
     found: dict[tuple[int, int], str] = {}
     if worksheet is None:
         return found
-    for row in worksheet.iter_rows(min_row=1, max_row=min(worksheet.max_row, MAX_ROWS)):
-        for cell in row:
-            value = cell.value
-            if (isinstance(value, str) and value.startswith("=")) or getattr(cell, "data_type", "") == "f":
-                found[(cell.row, cell.column)] = str(getattr(value, "text", value))
+    for (row, col), cell in worksheet._cells.items():  # only the cells that exist (see worksheet_grid)
+        value = cell.value
+        formula = (isinstance(value, str) and value.startswith("=")) or getattr(cell, "data_type", "") == "f"
+        if row <= MAX_ROWS and formula:
+            found[(row, col)] = str(getattr(value, "text", value))
     return found
 
 
@@ -131,36 +221,19 @@ def _fill(grid: Grid, min_row: int, max_row: int, min_col: int, max_col: int, va
 
 
 def _calamine_sheets(path: Path, sheet: str | None) -> Iterator[Sheet]:
-    from python_calamine import CalamineWorkbook
-
     kind = "OpenDocument spreadsheet" if path.suffix.lower() == ".ods" else "Excel workbook"
     try:
-        with path.open("rb") as handle:  # from the content, not the extension: renamed files read too
-            workbook = CalamineWorkbook.from_filelike(handle)
-        names = list(workbook.sheet_names)
-    except OSError as exc:
-        raise BomError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except BaseException as exc:  # calamine raises its own error types (and Rust panics) for damaged files
-        if not _calamine_failure(exc):
+        names, sheets = read_in_child(path, sheet, kind)
+    except BomError:
+        if path.suffix.lower() not in OPENPYXL_SUFFIXES:
             raise
-        if path.suffix.lower() in OPENPYXL_SUFFIXES:
-            raise BomError(f"{path.name} is password-protected (encrypted) or not a workbook; save an "
-                           "unprotected copy and check that") from exc
-        raise BomError(f"{path.name} is not a readable {kind} ({_short(exc)})") from exc
-    if sheet is not None:
-        if sheet not in names:
-            raise _no_such_sheet(path, sheet, names)
-        names = [sheet]
-    for name in names:
-        try:
-            worksheet = workbook.get_sheet_by_name(name)
-            rows = worksheet.to_python(skip_empty_area=False)
-            merged = getattr(worksheet, "merged_cell_ranges", None) or []
-        except BaseException as exc:
-            if not _calamine_failure(exc):
-                raise
-            raise BomError(f"{path.name}: sheet {name!r} is not readable ({_short(exc)})") from exc
-        grid: Grid = [[plain_value(value) for value in row] for row in rows[:MAX_ROWS]]
+        # An OLE file named .xlsx that is not an old .xls either: most likely encrypted some other way.
+        raise BomError(f"{path.name} is password-protected (encrypted) or not a workbook; save an "
+                       "unprotected copy and check that") from None
+    if sheet is not None and sheet not in names:
+        raise _no_such_sheet(path, sheet, names)
+    for name, rows, merged in sheets:
+        grid: Grid = rows
         if path.suffix.lower() == ".ods":
             merged = ods_merges(path).get(name, [])
         ranges = []
@@ -169,11 +242,6 @@ def _calamine_sheets(path: Path, sheet: str | None) -> Iterator[Sheet]:
             _fill(grid, min_row + 1, max_row + 1, min_col + 1, max_col + 1, value)
             ranges.append((min_row + 1, min_col + 1, max_row + 1, max_col + 1))
         yield Sheet(name, trim(grid), merged=ranges)
-
-
-def _calamine_failure(exc: BaseException) -> bool:
-    """An error of the file, not of the run: any Exception, or a panic inside calamine's Rust code."""
-    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
 def _short(exc: BaseException) -> str:

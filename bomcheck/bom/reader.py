@@ -116,6 +116,11 @@ def _refuse(path: Path, seen: list[tuple[Sheet, Header | None]], options: Reader
             overrides: dict[str, str]) -> None:
     filled = [(sheet, header) for sheet, header in seen if any(map(row_has_content, sheet.rows))]
     if not filled:
+        named = [sheet.name for sheet, _ in seen if sheet.name is not None]
+        if len(named) == 1:
+            raise BomError(f"{path.name} holds no data: its only sheet, {named[0]!r}, is empty")
+        if named:
+            raise BomError(f"{path.name} holds no data: its sheets ({', '.join(map(repr, named))}) are empty")
         raise BomError(f"{path.name} is empty")
     sheet, header = max(filled, key=lambda item: item[1].score if item[1] else -1)
     where = ""

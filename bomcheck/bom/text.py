@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bomcheck.bom.cells import Sheet, trim
+from bomcheck.bom.cells import MAX_CELLS, MAX_ROWS, Sheet, clean_text, trim
 from bomcheck.errors import BomError
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".bom")
@@ -23,21 +24,30 @@ def text_sheet(path: Path) -> Sheet:
                            "that is not a BOM bomcheck can read")
         data = path.read_bytes()
     except OSError as exc:
-        raise BomError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        gone = "it no longer exists (moved or deleted while bomcheck read it); check it again once it is back"
+        raise BomError(f"cannot read {path}: {gone if not path.exists() else exc.strerror or exc}") from None
     decoded, notes = decode_text(data, path.name)
     if not decoded.strip():
         raise BomError(f"{path.name} is empty")
     if "\x00" in decoded:
-        raise BomError(f"{path.name} is not a text table (it holds binary data)")
+        raise BomError(f"{path.name} is not a text table (it holds binary data); give the BOM as the "
+                       "spreadsheet itself or export it as CSV")
     suffix = path.suffix.lower()
     delimiter = "\t" if suffix == ".tsv" else sniff_delimiter(
         decoded, ("\t", ",", ";") if suffix in (".bom", ".txt") else (",", ";", "\t"))
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     try:
-        rows = list(csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter))
+        rows = list(itertools.islice(csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter),
+                                     MAX_ROWS + 1))
     except csv.Error as exc:
         raise BomError(f"{path.name} is not a readable text table ({exc})") from exc
-    grid = trim([[cell.strip() or None for cell in row] for row in rows])
+    if len(rows) > MAX_ROWS:
+        raise BomError(f"{path.name} is refused: it has more than {MAX_ROWS:,} rows, the most bomcheck "
+                       "reads; delete the rows below the BOM or split it")
+    if sum(1 for row in rows for value in row if value.strip()) > MAX_CELLS:
+        raise BomError(f"{path.name} is refused: it has more than {MAX_CELLS:,} cells, the most bomcheck "
+                       "reads; delete what is not the BOM or split it")
+    grid = trim([[clean_text(cell).strip() or None for cell in row] for row in rows])
     return Sheet(None, grid, notes=notes)
 
 

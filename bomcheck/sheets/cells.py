@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font, PatternFill
@@ -15,7 +17,20 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bomcheck.model import LineResult, LineStatus, LookupStatus
 
-Value = str | int | float | None
+
+@dataclass(frozen=True)
+class Link:
+    """A URL to show in a cell: a live hyperlink only when `linkable`, else plain text."""
+
+    url: str
+
+
+Value = str | int | float | Link | None
+# Hyperlinks only into the distributors' own sites (and their subdomains): an API answer is
+# text from outside, and a link elsewhere (javascript:, file:, another host) could be a trap.
+LINK_DOMAINS = ("arrow.com", "verical.com", "digikey.com")
+MAX_LINK_LENGTH = 2079  # the longest hyperlink address Excel keeps
+LINK_FONT = Font(color="FF0563C1", underline="single")
 
 MAX_CELL_TEXT = 32767
 MIN_WIDTH, MAX_WIDTH = 8, 60
@@ -26,6 +41,7 @@ AMBER = PatternFill("solid", fgColor="FFFFEB9C")
 GREEN = PatternFill("solid", fgColor="FFC6EFCE")
 BOLD = Font(bold=True)
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER_TEXT = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$")
 
 
@@ -44,11 +60,40 @@ def money(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+def linkable(url: str) -> bool:
+    """True for an http(s) URL on one of LINK_DOMAINS, with no user part, spaces or control characters."""
+    if len(url) > MAX_LINK_LENGTH or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+        _ = parts.port  # a malformed port raises
+    except ValueError:
+        return False
+    if parts.scheme.lower() not in ("http", "https") or "@" in parts.netloc or not host:
+        return False
+    return any(host == domain or host.endswith("." + domain) for domain in LINK_DOMAINS)
+
+
 def put(cell: Cell, value: Value, number_format: str | None = None) -> None:
-    """Set a cell; text is always stored as text (never a formula) and made legal for Excel."""
+    """Set a cell; text is always stored as text (never a formula) and made legal for Excel.
+
+    Every cell bomcheck writes goes through here. Text that a spreadsheet would read as a formula
+    (`=`, `+`, `-`, `@`, tab, CR first) also gets Excel's quote prefix, so editing the cell keeps
+    it text. Numbers stay numbers (a negative number is a number). A `Link` is its URL as text,
+    and a hyperlink only when `linkable`.
+    """
+    if isinstance(value, Link):
+        put(cell, value.url)  # the address itself, so the reader sees where a link goes
+        if linkable(value.url):
+            cell.hyperlink = value.url
+            cell.font = LINK_FONT
+        return
     if isinstance(value, str):
         cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
         cell.data_type = "s"
+        if value.startswith(FORMULA_TRIGGERS):
+            cell.quotePrefix = True
     else:
         cell.value = value
     if number_format is not None and value is not None:
@@ -66,6 +111,8 @@ def grid_value(value: Any) -> Value:
 def display_width(value: Value, number_format: str | None) -> int:
     if value is None:
         return 0
+    if isinstance(value, Link):
+        return len(value.url)
     if isinstance(value, float) and number_format:
         places = re.search(r"\.(0+)", number_format)
         code = re.search(r'"([^"]*)"', number_format)

@@ -8,12 +8,12 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bomcheck.model import LineResult, Lookup, LookupStatus, Offer, Purchase, Report
-from bomcheck.sheets.cells import GREEN, Value, new_sheet, write_table
+from bomcheck.sheets.cells import GREEN, Link, Value, new_sheet, write_table
 
 TITLE = "Offers"
 HEADERS = ("BOM Row", "BOM MPN", "Asked For", "Source", "Seller", "Part", "Manufacturer", "Seller Part",
            "Stock", "MOQ", "Multiple", "Price Breaks", "Currency", "Lead Time (wk)", "NCNR", "Bonded",
-           "Date Code", "On Order", "Answer", "Chosen Qty")
+           "Date Code", "On Order", "Answer", "Chosen Qty", "Datasheet", "Product Page")
 
 
 def breaks_text(offer: Offer) -> str:
@@ -56,8 +56,17 @@ def _part_rows(result: LineResult, asked: str, lookups: Mapping[str, Lookup]
                 "yes" if offer.bonded else "no", offer.date_code,
                 "; ".join(f"{d.quantity} due {d.date}" for d in offer.pipeline),
                 answer, purchase.buy_qty if purchase else None,
+                link_of(offer, ("datasheet",)), link_of(offer, ("detail", "product")),
             ]
             yield purchase is not None, [(value, None) for value in values]
+
+
+def link_of(offer: Offer, kinds: tuple[str, ...]) -> Link | None:
+    """The offer's first link whose type names one of `kinds` (Arrow: datasheet, cloud_part_detail)."""
+    for kind, url in offer.links:
+        if any(word in kind.lower() for word in kinds):
+            return Link(url)
+    return None
 
 
 def chosen_from(offer: Offer, result: LineResult) -> Purchase | None:
