@@ -48,7 +48,9 @@ class Settings:
     # answer carries prices without a currency, so this labels them.
     digikey_currency: str = "USD"
     currency: str = "USD"
-    concurrency: int = 8
+    # The most requests in flight per source; fewer are used when they cover the latency at the
+    # rate (about rate × latency, measured as the answers come).
+    concurrency: int = 64
     timeout: float = 30.0
     environment: str = ""  # the in-process sandbox sets this; else derived from digikey_url
 
@@ -92,6 +94,17 @@ SECRET_SETTINGS = frozenset({"arrow_api_key", "digikey_client_secret"})
 def config_dir() -> Path:
     """Where the config file and the DigiKey token stores live."""
     return platformdirs.user_config_path(APP_NAME)
+
+
+CACHE_DIR_ENV_VAR = "BOMCHECK_CACHE_DIR"
+
+
+def cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where bomcheck keeps what it may forget (caches, the last DigiKey quota seen)."""
+    env = os.environ if env is None else env
+    if env.get(CACHE_DIR_ENV_VAR):
+        return Path(env[CACHE_DIR_ENV_VAR])
+    return platformdirs.user_cache_path(APP_NAME)
 
 
 def config_path(env: Mapping[str, str] | None = None) -> Path:

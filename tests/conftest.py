@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bomcheck.config import ENV_VARS
+from bomcheck.config import CACHE_DIR_ENV_VAR, ENV_VARS
 from bomcheck.distributors.base import RetryPolicy, Transport, make_limiter
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox
 
@@ -25,7 +25,7 @@ def isolated_user(tmp_path_factory, monkeypatch) -> Path:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("BOMCHECK_CONFIG", str(home / "config" / "bomcheck" / "config.toml"))
-    for variable in ENV_VARS.values():
+    for variable in (*ENV_VARS.values(), CACHE_DIR_ENV_VAR):
         monkeypatch.delenv(variable, raising=False)
     return home
 

@@ -9,12 +9,15 @@ import random
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import aiohttp
-from aiolimiter import AsyncLimiter
 
+from bomcheck.distributors.inflight import InFlight
+from bomcheck.distributors.limiter import RateLimiter
 from bomcheck.errors import SourceError
 from bomcheck.model import Lookup, Query
 
@@ -80,11 +83,40 @@ class RetryPolicy:
 Sleep = Callable[[float], Awaitable[None]]
 
 
-def parse_retry_after(value: str | None) -> float | None:
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After in seconds, whether the server wrote seconds or an HTTP date."""
     if not value:
         return None
     try:
         return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+@dataclass(frozen=True)
+class RateHeaders:
+    """Which response headers carry a source's short-term rate limit and its daily quota.
+
+    DigiKey: X-BurstLimit-Limit/Remaining/Reset (the per-minute burst) and X-RateLimit-Limit/
+    Remaining (the daily quota). Arrow publishes neither; any X-RateLimit-* it sends is read as
+    a short-term limit.
+    """
+
+    burst: str | None = "X-RateLimit-"
+    quota: str | None = None
+
+
+def _int_header(response: HttpResponse, name: str) -> int | None:
+    value = response.header(name)
+    try:
+        return int(float(value)) if value is not None else None
     except ValueError:
         return None
 
@@ -98,19 +130,27 @@ class Transport:
     """
 
     session: aiohttp.ClientSession
-    limiter: AsyncLimiter
-    concurrency: int = 8
+    limiter: RateLimiter
+    concurrency: int = 8  # the most requests in flight; `in_flight` keeps fewer when they suffice
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     secrets: Sequence[str] = ()
     timeout: float = 30.0
     sleep: Sleep = asyncio.sleep
+    rate_headers: RateHeaders = field(default_factory=RateHeaders)
+    # the daily quota: calls left as last reported (None: unknown), and when it was reported
+    quota_remaining: int | None = None
+    quota_limit: int | None = None
+    quota_seen_at: datetime | None = None
     requests_sent: int = field(default=0, init=False)
     throttled: int = field(default=0, init=False)  # 429 answers received
+    in_flight: InFlight = field(init=False, repr=False)
     _semaphore: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
     _pause_until: float = field(default=0.0, init=False, repr=False)
-    _slow_limiter: AsyncLimiter | None = field(default=None, init=False, repr=False)
-    _slow_rate: float | None = field(default=None, init=False, repr=False)
     _last_slowdown: float = field(default=float("-inf"), init=False, repr=False)
+    _burst_window: float = field(default=1.0, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.in_flight = InFlight(self.concurrency, lambda: self.limiter.rate)
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
@@ -157,7 +197,7 @@ class Transport:
             wait: float | None = None
             try:
                 async with self._semaphore:
-                    await self._wait_turn()
+                    sent_at = await self._wait_turn()
                     self.requests_sent += 1
                     async with self.session.request(
                         method, url, params=params, data=data, headers=headers,
@@ -166,6 +206,7 @@ class Transport:
                     ) as response:
                         body = await response.read()
                         answer = HttpResponse(response.status, dict(response.headers), body)
+                    self._observe(answer, sent_at)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 last_error = redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
                 log.debug("%s %s failed: %s", method, shown_url, last_error)
@@ -189,14 +230,53 @@ class Transport:
             await self.sleep(self._backoff(attempt, wait))
         raise SourceError(f"no answer after {attempts} attempts ({last_error})", retryable=True)
 
-    async def _wait_turn(self) -> None:
-        """Wait out a pause the server asked for, then take a slot from the limiter(s)."""
-        delay = self._pause_until - asyncio.get_running_loop().time()
+    async def _wait_turn(self) -> float:
+        """Wait out any pause the server asked for, then for the limiter; returns the send time.
+
+        Nothing awaits between the limiter's admission and the send, so the limiter's record
+        of send times is what the server sees (give or take the network's jitter).
+        """
+        loop = asyncio.get_running_loop()
+        delay = self._pause_until - loop.time()
         if delay > 0:
             await self.sleep(delay)
         await self.limiter.acquire()
-        if self._slow_limiter is not None:
-            await self._slow_limiter.acquire()
+        return loop.time()
+
+    def _observe(self, answer: HttpResponse, sent_at: float) -> None:
+        """Learn from an answer as it arrives: its latency, the server's rate limit, the quota."""
+        self.in_flight.observe(asyncio.get_running_loop().time() - sent_at)
+        self._read_burst_headers(answer)
+        self._read_quota_headers(answer)
+
+    def _read_burst_headers(self, answer: HttpResponse) -> None:
+        """Lower the rate when the server's short-term limit is below ours.
+
+        The headers give a count (Limit) but not the window it applies to; the window is taken
+        as the longest Reset seen (at least one second). That can only overestimate the
+        server's rate, never throttle us below it; Retry-After covers the rest.
+        """
+        prefix = self.rate_headers.burst
+        if not prefix:
+            return
+        reset = parse_retry_after(answer.header(prefix + "Reset"))
+        if reset is not None:
+            self._burst_window = max(self._burst_window, reset)
+        limit = _int_header(answer, prefix + "Limit")
+        if limit is not None and limit > 0 and self.limiter.lower_to(limit / self._burst_window):
+            log.info("the server allows %d requests per %.0f s; slowing to %.3g requests/s",
+                     limit, self._burst_window, self.limiter.rate)
+
+    def _read_quota_headers(self, answer: HttpResponse) -> None:
+        prefix = self.rate_headers.quota
+        if not prefix:
+            return
+        remaining = _int_header(answer, prefix + "Remaining")
+        if remaining is None:
+            return
+        self.quota_remaining = max(0, remaining)
+        self.quota_limit = _int_header(answer, prefix + "Limit")
+        self.quota_seen_at = datetime.now(timezone.utc)
 
     def _slow_down(self, wait: float, shown_url: str) -> None:
         """A 429 with Retry-After: pause every request of this source, and halve its rate.
@@ -208,11 +288,9 @@ class Transport:
         self._pause_until = max(self._pause_until, now + min(wait, self.retry.max_delay))
         if now < self._last_slowdown + max(wait, 1.0):
             return
-        current = self._slow_rate or self.limiter.max_rate / self.limiter.time_period
-        self._slow_rate = max(current / 2, 0.1)
-        self._slow_limiter = make_limiter(self._slow_rate)
+        self.limiter.set_rate(max(self.limiter.rate / 2, 0.1))
         self._last_slowdown = now
-        log.info("throttled by %s; slowing to %.2g requests/s", shown_url.split("?")[0], self._slow_rate)
+        log.info("throttled by %s; slowing to %.2g requests/s", shown_url.split("?")[0], self.limiter.rate)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -233,12 +311,10 @@ def redact_query_secrets(text: str) -> str:
     return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=***", text)
 
 
-def make_limiter(rate_per_second: float) -> AsyncLimiter:
+def make_limiter(rate_per_second: float) -> RateLimiter:
     """A limiter that never lets more than `rate_per_second` requests into any one-second window.
 
-    AsyncLimiter(max_rate, period) admits a burst of max_rate at once; one request per
-    1/rate seconds admits no burst at all.
+    (aiolimiter's AsyncLimiter(1, 1/rate) spaces sends exactly 1/rate apart: a server whose
+    clock sees two of them a millisecond closer counts rate + 1 in a second; see limiter.py.)
     """
-    if rate_per_second <= 0:
-        raise ValueError("rate must be positive")
-    return AsyncLimiter(1, 1.0 / rate_per_second)
+    return RateLimiter(rate_per_second)
