@@ -269,8 +269,9 @@ def first_result_column(sheet: Worksheet, header_row: int, last_column: int) -> 
     there, but it is a user's cell here and must not be overwritten.
     """
     last = last_column
+    max_column = sheet.max_column  # computed from every cell on each access: once, not per row
     for row in range(header_row, sheet.max_row + 1):
-        for col in range(sheet.max_column, last, -1):
+        for col in range(max_column, last, -1):
             if sheet.cell(row=row, column=col).value is not None:
                 last = col
                 break

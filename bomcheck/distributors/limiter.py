@@ -30,11 +30,18 @@ def window_of(rate: float) -> tuple[int, float]:
 class RateLimiter:
     """Admits requests first come, first served, at most `limit` in any `period` seconds.
 
-    Two rules, both checked on the same clock as the sends: consecutive admissions are at
-    least `period * (1 + margin) / limit` apart (evenly spaced, no burst), and no more than
-    `limit` admissions fall in the last `period * (1 + margin)` seconds (which keeps the limit
-    true across a rate change: lowering the rate waits for the window to drain). Call
-    `acquire()` immediately before sending; the time it returns is the admission time.
+    Two rules, both checked on the same clock as the sends:
+
+    - the window (the guarantee): no more than `limit` admissions in any `period * (1 + margin)`
+      seconds, so `limit + 1` sends always span more than the server's window, by enough to
+      absorb some jitter; it also keeps the limit true across a rate change (lowering the rate
+      waits for the window to drain);
+    - the pace (no bursts): admissions follow a schedule one `spacing` apart. A waiter woken
+      late (a busy event loop wakes timers a few ms late) is admitted late but the schedule
+      does not slip by that much: up to half a spacing is caught up on the next admission.
+      Otherwise every late wake-up would add to the run's time.
+
+    Call `acquire()` immediately before sending; the time it returns is the admission time.
     """
 
     def __init__(self, rate: float, *, margin: float = DEFAULT_MARGIN, clock: Clock | None = None,
@@ -45,6 +52,7 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._sent: deque[float] = deque()
+        self._next = float("-inf")  # the schedule's time for the next admission
         self._lock: asyncio.Lock | None = None
         self.set_rate(rate)
 
@@ -64,6 +72,7 @@ class RateLimiter:
         self._rate = rate
         self._span = self.period * (1.0 + self.margin)
         self._spacing = self._span / self.limit
+        self._catch_up = self._spacing / 2
 
     def lower_to(self, rate: float) -> bool:
         """Lower the rate to `rate` if that is below the current one; True when it changed."""
@@ -79,12 +88,14 @@ class RateLimiter:
         """Seconds to wait before an admission at `now` is allowed (<= 0: allowed now)."""
         while self._sent and self._sent[0] <= now - self._span:
             self._sent.popleft()
-        if not self._sent:
-            return 0.0
-        wait = self._sent[-1] + self._spacing - now
+        wait = self._next - self._catch_up - now
         if len(self._sent) >= self.limit:
             wait = max(wait, self._sent[-self.limit] + self._span - now)
         return wait
+
+    def _admit(self, now: float) -> None:
+        self._sent.append(now)
+        self._next = max(self._next, now - self._catch_up) + self._spacing
 
     async def acquire(self) -> float:
         """Wait for this request's turn and record it as sent; returns the admission time."""
@@ -95,7 +106,7 @@ class RateLimiter:
                 now = self._now()
                 wait = self.delay(now)
                 if wait <= 0:
-                    self._sent.append(now)
+                    self._admit(now)
                     return now
                 # loop, not trust the wake-up: event loops may fire a timer a little early
                 await self._sleep(wait)
