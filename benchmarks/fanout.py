@@ -1,4 +1,4 @@
-"""Fan-out benchmark: `bomcheck check` against the sandbox (own process, loopback) with latency and rate limits.
+"""Fan-out benchmark: `bomcheck check` against the sandbox (own process, loopback), with latency and rates.
 
     python benchmarks/fanout.py [--n 500] [--rate 20] [--latency 0.15] [--runs 1]
 
@@ -179,7 +179,8 @@ def main() -> None:
                 result = run_check(bom, env, url, label)
                 wall = float(result["wall"])  # type: ignore[arg-type]
                 print(f"  {label}: wall {wall:6.2f} s  ratio {wall / bound:5.3f}  arrow {result['arrow']}  "
-                      f"digikey {result['digikey']}  429s {result['throttled']}  (bomcheck cpu {result['cpu']:.1f} s)")
+                      f"digikey {result['digikey']}  429s {result['throttled']}  "
+                      f"(bomcheck cpu {result['cpu']:.1f} s)")
                 if result["stderr"]:
                     print("    stderr: " + str(result["stderr"]).replace("\n", "\n    stderr: "))
         finally:

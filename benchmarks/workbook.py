@@ -1,4 +1,4 @@
-"""Workbook benchmark: read, plan and annotate a generated 5,000-line xlsx BOM in process (canned offers, no network).
+"""Workbook benchmark: read, plan and annotate a generated 5,000-line xlsx BOM in process, without network.
 
     python benchmarks/workbook.py [--lines 5000] [--distinct 1500] [--profile] [--tracemalloc]
 
@@ -49,7 +49,8 @@ def write_bom(path: Path, lines: int, distinct: int) -> None:
     book = Workbook()
     sheet = book.active
     sheet.title = "BOM"
-    sheet.append(["Item", "Designator", "Qty", "Manufacturer", "Manufacturer Part Number", "Description", "DNP"])
+    sheet.append(["Item", "Designator", "Qty", "Manufacturer", "Manufacturer Part Number", "Description",
+                  "DNP"])
     for i in range(lines):
         refdes = ",".join(f"R{i * 4 + k + 1}" for k in range(1 + i % 4))
         sheet.append([i + 1, refdes, 1 + i % 4, "", mpns[(i * 7) % distinct], f"Part {i + 1}",

@@ -25,6 +25,7 @@ from bomcheck.sheets.cells import (
     money_format,
     put,
     set_widths,
+    style,
     unit_format,
 )
 from bomcheck.sheets.offers import add_offers
@@ -233,7 +234,7 @@ def append_results(sheet: Worksheet, report: Report) -> None:
             cell = sheet.cell(row=result.line.row, column=first + offset)
             put(cell, value, number_format)
             if fill is not None:
-                cell.fill = fill
+                style(cell, fill=fill)
             widths[offset] = max(widths[offset], display_width(value, number_format))
         last_row = max(last_row, result.line.row)
     set_widths(sheet, first, widths)
