@@ -65,10 +65,10 @@ async def _run_source(
     # Batches wait here, not inside the transport, so that once the source is stopped the
     # batches still waiting are not sent at all; as many go ahead as cover the latency.
     slots = run.transport.in_flight
+    quota_note = _quota_message(source.name, run.transport.quota_remaining or 0, len(batches))
     batches, over_quota = _within_quota(source.name, batches, run.transport.quota_remaining)
     for batch in over_quota:
-        answers.update(_failed(source.name, batch, LookupStatus.NOT_CHECKED, _quota_message(
-            source.name, run.transport.quota_remaining or 0, len(batches) + len(over_quota))))
+        answers.update(_failed(source.name, batch, LookupStatus.NOT_CHECKED, quota_note))
 
     async def run_batch(batch: list[Query]) -> None:
         async with slots:
@@ -105,9 +105,8 @@ async def _run_source(
     if stopped:
         return answers, SourceStatus(source.name, checked=False, message=stopped[0])
     if over_quota:
-        message = _quota_message(source.name, run.transport.quota_remaining or 0,
-                                 len(batches) + len(over_quota)) + "; some lines not checked"
-        return answers, SourceStatus(source.name, checked=bool(batches), message=message)
+        return answers, SourceStatus(source.name, checked=bool(batches),
+                                     message=quota_note + "; some lines not checked")
     return answers, _status_of(source.name, answers)
 
 

@@ -113,4 +113,7 @@ async def test_per_part_calls_beyond_the_quota_are_not_sent():
         counted = await stats(url)
     statuses = [result.lookups[DIGIKEY].status for result in report.results]
     assert statuses.count(LookupStatus.NOT_CHECKED) == 1 and statuses.count(LookupStatus.FOUND) == 2
+    unchecked = next(r.lookups[DIGIKEY] for r in report.results
+                     if r.lookups[DIGIKEY].status is LookupStatus.NOT_CHECKED)
+    assert unchecked.message == f"{DIGIKEY} daily quota: 2 calls left, 3 needed"  # as planned, not as now
     assert counted["digikey"] == 2
