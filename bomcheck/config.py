@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import os
 import re
 import stat
@@ -183,7 +184,7 @@ def _build(values: Mapping[str, Any], source_hint: str) -> Settings:
         try:
             if kind is float:
                 value = float(value)
-                if value <= 0:
+                if not (math.isfinite(value) and value > 0):
                     raise ValueError
             elif kind is int:
                 value = int(value)
