@@ -212,3 +212,37 @@ async def test_requests_are_sent_within_the_rate_with_concurrency_retries_and_sl
     assert len(session.sent) > 300  # retries and 429s were sent again, through the limiter
     assert most_in_any_window(session.sent) <= 20
     assert transport.limiter.rate < 20  # a 429 with Retry-After halved it
+
+
+class ScriptedSession:
+    """Answers from a list of (status, headers), then 200s."""
+
+    def __init__(self, answers: list[tuple[int, dict[str, str]]]) -> None:
+        self.answers = list(answers)
+
+    def request(self, method: str, url: str, **_: object) -> RecordedAnswer:
+        status, headers = self.answers.pop(0) if self.answers else (200, {})
+        return RecordedAnswer(status, headers)
+
+
+async def test_a_halved_rate_comes_back_after_ten_quiet_seconds_but_never_above_the_servers():
+    from bomcheck.distributors.base import RateHeaders, Transport
+
+    fake = FakeTime()
+    session = ScriptedSession([(200, {"X-BurstLimit-Limit": "8", "X-BurstLimit-Reset": "1"}),
+                               (429, {"Retry-After": "0"})])
+    transport = Transport(session, RateLimiter(20, clock=fake.clock, sleep=fake.sleep), clock=fake.clock,
+                          sleep=fake.sleep, rate_headers=RateHeaders(burst="X-BurstLimit-"))
+    await transport.request("GET", "http://x/1")
+    assert transport.limiter.rate == 8  # the server's own limit
+    await transport.request("GET", "http://x/2")  # a 429, then its retry
+    assert transport.limiter.rate == 4
+    fake.now += 5
+    await transport.request("GET", "http://x/3")
+    assert transport.limiter.rate == 4  # not yet
+    fake.now += 6
+    await transport.request("GET", "http://x/4")
+    assert transport.limiter.rate == 8  # doubled back, to the server's limit and not to our 20
+    fake.now += 11
+    await transport.request("GET", "http://x/5")
+    assert transport.limiter.rate == 8

@@ -24,6 +24,7 @@ from bomcheck.model import Lookup, Query
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+RECOVER_AFTER = 10.0  # seconds without a 429 before a halved rate is doubled back
 
 
 class Source(Protocol):
@@ -136,6 +137,7 @@ class Transport:
     secrets: Sequence[str] = ()
     timeout: float = 30.0
     sleep: Sleep = asyncio.sleep
+    clock: Callable[[], float] | None = None  # None: the event loop's clock
     rate_headers: RateHeaders = field(default_factory=RateHeaders)
     # the daily quota: calls left as last reported (None: unknown), and when it was reported
     quota_remaining: int | None = None
@@ -148,9 +150,12 @@ class Transport:
     _pause_until: float = field(default=0.0, init=False, repr=False)
     _last_slowdown: float = field(default=float("-inf"), init=False, repr=False)
     _burst_window: float = field(default=1.0, init=False, repr=False)
+    _ceiling: float = field(default=float("inf"), init=False, repr=False)  # configured or header rate
+    _last_rate_change: float = field(default=float("-inf"), init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.in_flight = InFlight(self.concurrency, lambda: self.limiter.rate)
+        self._ceiling = self.limiter.rate
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
@@ -236,18 +241,34 @@ class Transport:
         Nothing awaits between the limiter's admission and the send, so the limiter's record
         of send times is what the server sees (give or take the network's jitter).
         """
-        loop = asyncio.get_running_loop()
-        delay = self._pause_until - loop.time()
+        delay = self._pause_until - self._now()
         if delay > 0:
             await self.sleep(delay)
         await self.limiter.acquire()
-        return loop.time()
+        return self._now()
+
+    def _now(self) -> float:
+        return self.clock() if self.clock is not None else asyncio.get_running_loop().time()
 
     def _observe(self, answer: HttpResponse, sent_at: float) -> None:
         """Learn from an answer as it arrives: its latency, the server's rate limit, the quota."""
-        self.in_flight.observe(asyncio.get_running_loop().time() - sent_at)
+        now = self._now()
+        self.in_flight.observe(now - sent_at)
         self._read_burst_headers(answer)
         self._read_quota_headers(answer)
+        if answer.status != 429:
+            self._recover(now)
+
+    def _recover(self, now: float) -> None:
+        """Undo one halving after RECOVER_AFTER seconds without a 429, up to the allowed rate.
+
+        One stray 429 (a late packet, a busy server) would otherwise halve the rate for the
+        rest of the run; a server that really wants less says so again, and is paused again.
+        """
+        if self.limiter.rate < self._ceiling and now >= self._last_rate_change + RECOVER_AFTER:
+            self.limiter.set_rate(min(self._ceiling, self.limiter.rate * 2))
+            self._last_rate_change = now
+            log.info("no 429 for %.0f s; back to %.3g requests/s", RECOVER_AFTER, self.limiter.rate)
 
     def _read_burst_headers(self, answer: HttpResponse) -> None:
         """Lower the rate when the server's short-term limit is below ours.
@@ -263,7 +284,10 @@ class Transport:
         if reset is not None:
             self._burst_window = max(self._burst_window, reset)
         limit = _int_header(answer, prefix + "Limit")
-        if limit is not None and limit > 0 and self.limiter.lower_to(limit / self._burst_window):
+        if limit is None or limit <= 0:
+            return
+        self._ceiling = min(self._ceiling, limit / self._burst_window)
+        if self.limiter.lower_to(limit / self._burst_window):
             log.info("the server allows %d requests per %.0f s; slowing to %.3g requests/s",
                      limit, self._burst_window, self.limiter.rate)
 
@@ -284,12 +308,12 @@ class Transport:
         The rate is halved once per pause, however many requests were answered 429 in it, so
         a burst of 429s does not collapse the rate.
         """
-        now = asyncio.get_running_loop().time()
+        now = self._now()
         self._pause_until = max(self._pause_until, now + min(wait, self.retry.max_delay))
         if now < self._last_slowdown + max(wait, 1.0):
             return
         self.limiter.set_rate(max(self.limiter.rate / 2, 0.1))
-        self._last_slowdown = now
+        self._last_slowdown = self._last_rate_change = now
         log.info("throttled by %s; slowing to %.2g requests/s", shown_url.split("?")[0], self.limiter.rate)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
