@@ -32,7 +32,7 @@ from bomcheck.distributors.token_store import FileTokenStore, MemoryTokenStore, 
 from bomcheck.errors import AuthError, ConfigError, SourceError
 from bomcheck.fanout import SourceRun
 from bomcheck.model import SourceStatus
-from bomcheck.quota import STATE_FILE, QuotaSeen, QuotaStore
+from bomcheck.quota import STATE_FILE, QuotaStore
 from bomcheck.sandbox import (
     SANDBOX_ARROW_API_KEY,
     SANDBOX_ARROW_LOGIN,
@@ -90,7 +90,7 @@ async def open_sources(
                                           currency=settings.digikey_currency)
             digikey_transport = _transport(session, settings, settings.digikey_rate, DIGIKEY_HEADERS)
             quota_store, quota_key = QuotaStore(cache_dir() / STATE_FILE), quota_key_of(settings)
-            digikey_transport.quota_remaining = quota_store.remaining(quota_key)
+            digikey_transport.quota = quota_store.load(quota_key)
             runs.append(SourceRun(digikey, digikey_transport))
         else:
             unavailable.append(SourceStatus(DigiKeyBondedSource.name, False, "no DigiKey credentials (set "
@@ -114,8 +114,8 @@ def quota_key_of(settings: Settings) -> str:
 
 def _save_quota(store: QuotaStore, key: str, transport: Transport) -> None:
     """Remember the quota the server last reported, for the next run's planning."""
-    if transport.quota_remaining is not None and transport.quota_seen_at is not None:
-        store.save(key, QuotaSeen(transport.quota_remaining, transport.quota_limit, transport.quota_seen_at))
+    if transport.quota is not None:
+        store.save(key, transport.quota)
 
 
 def _transport(session: aiohttp.ClientSession, settings: Settings, rate: float,

@@ -73,8 +73,14 @@ async def test_digikey_daily_quota_is_kept_from_every_answer_and_does_not_touch_
         mocked.get(URL, status=200, body=b"[]", headers={
             "X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "998"})
         await http.request("GET", URL)
-    assert (http.quota_remaining, http.quota_limit) == (998, 1000)
-    assert http.quota_seen_at is not None and http.limiter.rate == 2.0
+    assert http.quota is not None and (http.quota.remaining, http.quota.limit) == (998, 1000)
+    assert http.quota_remaining == 998 and http.limiter.rate == 2.0
+
+
+def test_a_count_learnt_on_an_earlier_quota_day_is_unknown_to_a_long_running_process():
+    http = Transport(None, make_limiter(1))  # type: ignore[arg-type]
+    http.quota = QuotaSeen(0, 1000, datetime.now(timezone.utc) - timedelta(days=1, hours=1))
+    assert http.quota_remaining is None
 
 
 def test_retry_after_in_seconds_or_as_an_http_date():

@@ -20,6 +20,7 @@ from bomcheck.distributors.inflight import InFlight
 from bomcheck.distributors.limiter import RateLimiter
 from bomcheck.errors import SourceError
 from bomcheck.model import Lookup, Query
+from bomcheck.quota import QuotaSeen
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +140,8 @@ class Transport:
     sleep: Sleep = asyncio.sleep
     clock: Callable[[], float] | None = None  # None: the event loop's clock
     rate_headers: RateHeaders = field(default_factory=RateHeaders)
-    # the daily quota: calls left as last reported (None: unknown), and when it was reported
-    quota_remaining: int | None = None
-    quota_limit: int | None = None
-    quota_seen_at: datetime | None = None
+    # the daily quota as last reported (by the server this run, or kept from an earlier run)
+    quota: QuotaSeen | None = None
     requests_sent: int = field(default=0, init=False)
     throttled: int = field(default=0, init=False)  # 429 answers received
     in_flight: InFlight = field(init=False, repr=False)
@@ -298,9 +297,14 @@ class Transport:
         remaining = _int_header(answer, prefix + "Remaining")
         if remaining is None:
             return
-        self.quota_remaining = max(0, remaining)
-        self.quota_limit = _int_header(answer, prefix + "Limit")
-        self.quota_seen_at = datetime.now(timezone.utc)
+        self.quota = QuotaSeen(max(0, remaining), _int_header(answer, prefix + "Limit"),
+                               datetime.now(timezone.utc))
+
+    @property
+    def quota_remaining(self) -> int | None:
+        """The calls left today; None when unknown (never reported, or reported on an earlier
+        quota day: a watch process may outlive the day it learnt the count on)."""
+        return self.quota.remaining_on(datetime.now(timezone.utc)) if self.quota else None
 
     def _slow_down(self, wait: float, shown_url: str) -> None:
         """A 429 with Retry-After: pause every request of this source, and halve its rate.
