@@ -61,19 +61,13 @@ class QuotaStore:
         return document if isinstance(document, dict) else {}
 
     def load(self, key: str) -> QuotaSeen | None:
-        entry = self._read().get(key)
-        if not isinstance(entry, dict):
-            return None
-        try:
-            seen_at = datetime.fromisoformat(str(entry["seen_at"]))
-            limit = entry.get("limit")
-            return QuotaSeen(int(str(entry["remaining"])), int(str(limit)) if limit is not None else None,
-                             seen_at if seen_at.tzinfo else seen_at.replace(tzinfo=timezone.utc))
-        except (KeyError, TypeError, ValueError):
-            return None
+        return _seen(self._read().get(key))
 
     def save(self, key: str, seen: QuotaSeen) -> None:
-        document = self._read()
+        """Keep `seen` under `key`; counts of earlier quota days are dropped on the way."""
+        now = datetime.now(timezone.utc)
+        document = {other: entry for other, entry in self._read().items()
+                    if (old := _seen(entry)) is not None and old.remaining_on(now) is not None}
         document[key] = {"remaining": seen.remaining, "limit": seen.limit,
                          "seen_at": seen.seen_at.astimezone(timezone.utc).isoformat()}
         try:
@@ -88,3 +82,16 @@ class QuotaStore:
         if seen is None:
             return None
         return seen.remaining_on(now or datetime.now(timezone.utc))
+
+
+def _seen(entry: object) -> QuotaSeen | None:
+    """One stored entry, or None when it is missing or malformed."""
+    if not isinstance(entry, dict):
+        return None
+    try:
+        seen_at = datetime.fromisoformat(str(entry["seen_at"]))
+        limit = entry.get("limit")
+        return QuotaSeen(int(str(entry["remaining"])), int(str(limit)) if limit is not None else None,
+                         seen_at if seen_at.tzinfo else seen_at.replace(tzinfo=timezone.utc))
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -108,8 +108,15 @@ DIGIKEY_HEADERS = RateHeaders(burst="X-BurstLimit-", quota="X-RateLimit-")
 
 
 def quota_key_of(settings: Settings) -> str:
-    """Whose daily quota: the DigiKey environment (production, sandbox, a server) and the app."""
-    return f"{token_environment(settings)}/{settings.digikey_client_id}"
+    """Whose daily quota: the DigiKey environment (production, sandbox, a server) and the app.
+
+    An in-process sandbox lives for one run and starts with a full quota; its address (a new
+    port each time) keeps one run's count from limiting the next.
+    """
+    environment = token_environment(settings)
+    if environment == SANDBOX_ENVIRONMENT:
+        environment += "-" + re.sub(r"[^A-Za-z0-9]+", "-", urlsplit(settings.digikey_url).netloc).strip("-")
+    return f"{environment}/{settings.digikey_client_id}"
 
 
 def _save_quota(store: QuotaStore, key: str, transport: Transport) -> None:

@@ -109,6 +109,11 @@ def test_the_quota_state_round_trips_per_key_and_a_broken_file_is_ignored(tmp_pa
     assert store.remaining("digikey-sandbox/app", now) == 900
     assert store.remaining("production/other", now) is None
     assert store.remaining("production/app", now + timedelta(days=2)) is None
+    store.save("old/app", QuotaSeen(5, 1000, now - timedelta(days=3)))
+    assert store.load("old/app") is not None
+    store.save("production/app", QuotaSeen(6, 1000, now))
+    assert store.load("old/app") is None  # an earlier day's count is dropped when the file is saved
+    assert store.remaining("digikey-sandbox/app", now) == 900
     store.path.write_text("{not json", encoding="utf-8")
     assert store.remaining("production/app", now) is None
     store.save("production/app", QuotaSeen(3, 1000, now))  # rebuilt, not fatal

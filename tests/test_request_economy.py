@@ -117,3 +117,11 @@ async def test_per_part_calls_beyond_the_quota_are_not_sent():
                      if r.lookups[DIGIKEY].status is LookupStatus.NOT_CHECKED)
     assert unchecked.message == f"{DIGIKEY} daily quota: 2 calls left, 3 needed"  # as planned, not as now
     assert counted["digikey"] == 2
+
+
+def test_each_in_process_sandbox_has_its_own_quota_key():
+    first = quota_key_of(sandbox_settings(Settings(), "http://127.0.0.1:40001"))
+    second = quota_key_of(sandbox_settings(Settings(), "http://127.0.0.1:40002"))
+    assert first != second and first.startswith("bomcheck-sandbox-127-0-0-1-40001/")
+    production = dataclasses.replace(Settings(), digikey_client_id="app")
+    assert quota_key_of(production) == "production/app"
