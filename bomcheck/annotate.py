@@ -26,6 +26,7 @@ from bomcheck.sheets.cells import (
     money_format,
     put,
     set_widths,
+    style,
     unit_format,
 )
 from bomcheck.sheets.offers import add_offers
@@ -238,7 +239,7 @@ def append_results(sheet: Worksheet, report: Report) -> None:
             cell = sheet.cell(row=result.line.row, column=first + offset)
             put(cell, value, number_format)
             if fill is not None:
-                cell.fill = fill
+                style(cell, fill=fill)
             widths[offset] = max(widths[offset], display_width(value, number_format))
         last_row = max(last_row, result.line.row)
     set_widths(sheet, first, widths)
@@ -274,8 +275,9 @@ def first_result_column(sheet: Worksheet, header_row: int, last_column: int) -> 
     there, but it is a user's cell here and must not be overwritten.
     """
     last = last_column
+    max_column = sheet.max_column  # computed from every cell on each access: once, not per row
     for row in range(header_row, sheet.max_row + 1):
-        for col in range(sheet.max_column, last, -1):
+        for col in range(max_column, last, -1):
             if sheet.cell(row=row, column=col).value is not None:
                 last = col
                 break

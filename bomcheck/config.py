@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import os
 import re
 import stat
@@ -48,7 +49,9 @@ class Settings:
     # answer carries prices without a currency, so this labels them.
     digikey_currency: str = "USD"
     currency: str = "USD"
-    concurrency: int = 8
+    # The most requests in flight per source; fewer are used when they cover the latency at the
+    # rate (about rate × latency, measured as the answers come).
+    concurrency: int = 64
     timeout: float = 30.0
     environment: str = ""  # the in-process sandbox sets this; else derived from digikey_url
     # Arrow's terms forbid caching their data: on disk only when the user opts in (README "Cache").
@@ -189,7 +192,7 @@ def _build(values: Mapping[str, Any], source_hint: str) -> Settings:
         try:
             if kind is float:
                 value = float(value)
-                if value <= 0:
+                if not (math.isfinite(value) and value > 0):
                     raise ValueError
             elif kind is int:
                 value = int(value)

@@ -63,8 +63,12 @@ async def _run_source(
     stop_kind: list[LookupStatus] = []
 
     # Batches wait here, not inside the transport, so that once the source is stopped the
-    # batches still waiting are not sent at all.
-    slots = asyncio.Semaphore(max(1, run.transport.concurrency))
+    # batches still waiting are not sent at all; as many go ahead as cover the latency.
+    slots = run.transport.in_flight
+    quota_note = _quota_message(source.name, run.transport.quota_remaining or 0, len(batches))
+    batches, over_quota = _within_quota(source.name, batches, run.transport.quota_remaining)
+    for batch in over_quota:
+        answers.update(_failed(source.name, batch, LookupStatus.NOT_CHECKED, quota_note))
 
     async def run_batch(batch: list[Query]) -> None:
         async with slots:
@@ -95,9 +99,14 @@ async def _run_source(
                 log.debug("traceback", exc_info=True)
                 answers.update(_failed(source.name, batch, LookupStatus.ERROR, message))
 
+    if over_quota and progress:
+        progress(len(over_quota))
     await asyncio.gather(*(run_batch(batch) for batch in batches))
     if stopped:
         return answers, SourceStatus(source.name, checked=False, message=stopped[0])
+    if over_quota:
+        return answers, SourceStatus(source.name, checked=bool(batches),
+                                     message=quota_note + "; some lines not checked")
     return answers, _status_of(source.name, answers)
 
 
@@ -115,6 +124,19 @@ def planned_calls(runs: Sequence[SourceRun], queries: Sequence[Query]) -> int:
     """How many batches (calls, before retries and paging) a fan-out of these queries makes."""
     distinct = list(dict.fromkeys(queries))
     return sum(len(run.source.batches(distinct)) for run in runs)
+
+
+def _within_quota(name: str, batches: list[list[Query]], remaining: int | None
+                  ) -> tuple[list[list[Query]], list[list[Query]]]:
+    """The batches the source's remaining daily quota allows, and those beyond it (not sent)."""
+    if remaining is None or len(batches) <= remaining:
+        return batches, []
+    log.warning("%s; the lines beyond it are not checked", _quota_message(name, remaining, len(batches)))
+    return batches[:remaining], batches[remaining:]
+
+
+def _quota_message(name: str, remaining: int, needed: int) -> str:
+    return f"{name} daily quota: {remaining} call{'s' if remaining != 1 else ''} left, {needed} needed"
 
 
 def _failed(

@@ -387,7 +387,7 @@ class Scenario:
         return sum(1 for result in self.results if result.any_ncnr)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Report:
     """The result of checking one BOM.
 
@@ -403,6 +403,11 @@ class Report:
     currency: str = "USD"
     scenarios: tuple[Scenario, ...] = ()
     attrition: str = ""  # the default attrition as the user gave it, e.g. "2% + 5"
+
+    def __repr__(self) -> str:
+        # Short on purpose: asyncio.run() formats the repr of its task's result when it restores
+        # the SIGINT handler, and the full repr of a 5,000-line report takes seconds.
+        return f"Report({str(self.bom.path)!r}, lines={len(self.results)}, boards={self.boards})"
 
     def __post_init__(self) -> None:
         if not self.scenarios:

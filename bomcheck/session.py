@@ -15,7 +15,7 @@ from bomcheck.cache import CACHE_FILE, OffersCache
 from bomcheck.cached_lookups import CachedLookups, CachePolicy
 from bomcheck.config import ENV_VARS, Settings, cache_dir, config_dir
 from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource
-from bomcheck.distributors.base import Transport, make_limiter
+from bomcheck.distributors.base import RateHeaders, Transport, make_limiter
 from bomcheck.distributors.digikey import (
     DIGIKEY_PRODUCTION_URL,
     DIGIKEY_SANDBOX_URL,
@@ -34,6 +34,7 @@ from bomcheck.distributors.token_store import FileTokenStore, MemoryTokenStore, 
 from bomcheck.errors import AuthError, ConfigError, SourceError
 from bomcheck.fanout import SourceRun
 from bomcheck.model import SourceStatus
+from bomcheck.quota import STATE_FILE, QuotaStore
 from bomcheck.sandbox import (
     SANDBOX_ARROW_API_KEY,
     SANDBOX_ARROW_LOGIN,
@@ -89,12 +90,19 @@ async def open_sources(
             digikey = DigiKeyBondedSource(settings.digikey_url, settings.digikey_client_id,
                                           settings.digikey_account_id, tokens,
                                           currency=settings.digikey_currency)
-            runs.append(SourceRun(digikey, _transport(session, settings, settings.digikey_rate)))
+            digikey_transport = _transport(session, settings, settings.digikey_rate, DIGIKEY_HEADERS)
+            quota_store, quota_key = QuotaStore(cache_dir(settings) / STATE_FILE), quota_key_of(settings)
+            digikey_transport.quota = quota_store.load(quota_key)
+            runs.append(SourceRun(digikey, digikey_transport))
         else:
             unavailable.append(SourceStatus(DigiKeyBondedSource.name, False, "no DigiKey credentials (set "
                                             f"{ENV_VARS['digikey_client_id']} and "
                                             f"{ENV_VARS['digikey_client_secret']})"))
-        yield runs, unavailable
+        try:
+            yield runs, unavailable
+        finally:
+            if settings.digikey_configured:
+                _save_quota(quota_store, quota_key, digikey_transport)
 
 
 def cache_identities(settings: Settings) -> dict[str, str]:
@@ -120,9 +128,33 @@ def open_lookups(settings: Settings, policy: CachePolicy) -> CachedLookups:
     return CachedLookups(cache, cache_identities(settings), policy)
 
 
-def _transport(session: aiohttp.ClientSession, settings: Settings, rate: float) -> Transport:
+# DigiKey: X-BurstLimit-* is the per-minute burst, X-RateLimit-* the daily quota.
+DIGIKEY_HEADERS = RateHeaders(burst="X-BurstLimit-", quota="X-RateLimit-")
+
+
+def quota_key_of(settings: Settings) -> str:
+    """Whose daily quota: the DigiKey environment (production, sandbox, a server) and the app.
+
+    An in-process sandbox lives for one run and starts with a full quota; its address (a new
+    port each time) keeps one run's count from limiting the next.
+    """
+    environment = token_environment(settings)
+    if environment == SANDBOX_ENVIRONMENT:
+        environment += "-" + re.sub(r"[^A-Za-z0-9]+", "-", urlsplit(settings.digikey_url).netloc).strip("-")
+    return f"{environment}/{settings.digikey_client_id}"
+
+
+def _save_quota(store: QuotaStore, key: str, transport: Transport) -> None:
+    """Remember the quota the server last reported, for the next run's planning."""
+    if transport.quota is not None:
+        store.save(key, transport.quota)
+
+
+def _transport(session: aiohttp.ClientSession, settings: Settings, rate: float,
+               headers: RateHeaders | None = None) -> Transport:
     return Transport(session=session, limiter=make_limiter(rate), concurrency=settings.concurrency,
-                     secrets=settings.secrets, timeout=settings.timeout)
+                     secrets=settings.secrets, timeout=settings.timeout,
+                     rate_headers=headers or RateHeaders())
 
 
 def _token_store(settings: Settings) -> TokenStore:
@@ -177,7 +209,7 @@ async def login_digikey(settings: Settings, ask: Callable[[str], str],
         code = parse_redirect(pasted, state)
     store_path = token_store_path(config_dir(), token_environment(settings))
     async with aiohttp.ClientSession() as session:
-        transport = _transport(session, settings, settings.digikey_rate)
+        transport = _transport(session, settings, settings.digikey_rate, DIGIKEY_HEADERS)
         tokens = await exchange_code(transport, settings.digikey_url, settings.digikey_client_id,
                                      settings.digikey_client_secret, code, redirect_uri)
         store = FileTokenStore(store_path)

@@ -11,18 +11,23 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import aiohttp
-from aiolimiter import AsyncLimiter
 
+from bomcheck.distributors.inflight import InFlight
+from bomcheck.distributors.limiter import RateLimiter
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import Lookup, Query
+from bomcheck.quota import QuotaSeen
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+RECOVER_AFTER = 10.0  # seconds without a 429 before a halved rate is doubled back
 
 
 class Source(Protocol):
@@ -107,11 +112,40 @@ class RetryPolicy:
 Sleep = Callable[[float], Awaitable[None]]
 
 
-def parse_retry_after(value: str | None) -> float | None:
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After in seconds, whether the server wrote seconds or an HTTP date."""
     if not value:
         return None
     try:
         return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+@dataclass(frozen=True)
+class RateHeaders:
+    """Which response headers carry a source's short-term rate limit and its daily quota.
+
+    DigiKey: X-BurstLimit-Limit/Remaining/Reset (the per-minute burst) and X-RateLimit-Limit/
+    Remaining (the daily quota). Arrow publishes neither; any X-RateLimit-* it sends is read as
+    a short-term limit.
+    """
+
+    burst: str | None = "X-RateLimit-"
+    quota: str | None = None
+
+
+def _int_header(response: HttpResponse, name: str) -> int | None:
+    value = response.header(name)
+    try:
+        return int(float(value)) if value is not None else None
     except ValueError:
         return None
 
@@ -145,24 +179,33 @@ class Transport:
     """
 
     session: aiohttp.ClientSession
-    limiter: AsyncLimiter
-    concurrency: int = 8
+    limiter: RateLimiter
+    concurrency: int = 8  # the most requests in flight; `in_flight` keeps fewer when they suffice
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     secrets: Sequence[str] = ()
     timeout: float = 30.0
     sleep: Sleep = asyncio.sleep
-    clock: Callable[[], float] = time.monotonic  # for the retry budget
+    clock: Callable[[], float] | None = None  # None: time.monotonic (the event loop's clock)
     rng: random.Random = field(default_factory=random.Random)  # for the backoff jitter
+    rate_headers: RateHeaders = field(default_factory=RateHeaders)
+    # the daily quota as last reported (by the server this run, or kept from an earlier run)
+    quota: QuotaSeen | None = None
     requests_sent: int = field(default=0, init=False)
     throttled: int = field(default=0, init=False)  # 429 answers received
+    in_flight: InFlight = field(init=False, repr=False)
     _semaphore: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
     _pause_until: float = field(default=0.0, init=False, repr=False)
-    _slow_limiter: AsyncLimiter | None = field(default=None, init=False, repr=False)
-    _slow_rate: float | None = field(default=None, init=False, repr=False)
     _last_slowdown: float = field(default=float("-inf"), init=False, repr=False)
     _failed_in_a_row: int = field(default=0, init=False, repr=False)
     _down: str = field(default="", init=False, repr=False)  # why the source is taken as down
     _down_until: float = field(default=0.0, init=False, repr=False)
+    _burst_window: float = field(default=1.0, init=False, repr=False)
+    _ceiling: float = field(default=float("inf"), init=False, repr=False)  # configured or header rate
+    _last_rate_change: float = field(default=float("-inf"), init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.in_flight = InFlight(self.concurrency, lambda: self.limiter.rate)
+        self._ceiling = self.limiter.rate
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
@@ -191,7 +234,7 @@ class Transport:
         such as a token refresh. SourceUnavailable once the source is taken as down.
         """
         if self._down:
-            if self.clock() < self._down_until:
+            if self._now() < self._down_until:
                 raise SourceUnavailable(self._down)
             self._down = ""  # time to try again; one more failure takes it down again
 
@@ -213,7 +256,7 @@ class Transport:
         attempts = attempts or self.retry.attempts
         attempt = bad_bodies = 0
         throttle_waited = 0.0
-        started = self.clock()
+        started = self._now()
         while True:
             attempt += 1
             wait: float | None = None
@@ -221,7 +264,7 @@ class Transport:
             limit = self.timeout
             try:
                 async with self._semaphore:
-                    await self._wait_turn()
+                    sent_at = await self._wait_turn()
                     limit = self._attempt_timeout(started)  # after the wait for a turn, which counts
                     self.requests_sent += 1
                     async with self.session.request(
@@ -231,6 +274,7 @@ class Transport:
                     ) as response:
                         body = await response.read()
                         answer = HttpResponse(response.status, dict(response.headers), body, attempt)
+                    self._observe(answer, sent_at)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 reason = redact(failure_reason(exc, limit))
                 log.debug("%s %s failed: %s, attempt %d", method, shown_url, reason, attempt)
@@ -272,12 +316,12 @@ class Transport:
 
     def _attempt_timeout(self, started: float) -> float:
         """This try's timeout: the transport's, or what is left of the request's budget if less."""
-        left = self.retry.total_budget - (self.clock() - started)
+        left = self.retry.total_budget - (self._now() - started)
         return max(0.1, min(self.timeout, left))
 
     def _within_budget(self, started: float, delay: float) -> bool:
         """Whether waiting `delay` and trying again still fits in the request's total budget."""
-        return self.clock() - started + delay < self.retry.total_budget
+        return self._now() - started + delay < self.retry.total_budget
 
     def _answered(self, answer: HttpResponse) -> HttpResponse:
         self._failed_in_a_row = 0
@@ -289,17 +333,80 @@ class Transport:
         if self._failed_in_a_row >= self.retry.give_up_after and not self._down:
             self._down = (f"not answering ({self._failed_in_a_row} requests in a row failed, the last: "
                           f"{reason}); the remaining lines were not asked")
-            self._down_until = self.clock() + self.retry.down_for
+            self._down_until = self._now() + self.retry.down_for
             log.info("%s", self._down)  # the fan-out warns once, naming the source
 
-    async def _wait_turn(self) -> None:
-        """Wait out a pause the server asked for, then take a slot from the limiter(s)."""
-        delay = self._pause_until - asyncio.get_running_loop().time()
+    async def _wait_turn(self) -> float:
+        """Wait out any pause the server asked for, then for the limiter; returns the send time.
+
+        Nothing awaits between the limiter's admission and the send, so the limiter's record
+        of send times is what the server sees (give or take the network's jitter).
+        """
+        delay = self._pause_until - self._now()
         if delay > 0:
             await self.sleep(delay)
         await self.limiter.acquire()
-        if self._slow_limiter is not None:
-            await self._slow_limiter.acquire()
+        return self._now()
+
+    def _now(self) -> float:
+        return self.clock() if self.clock is not None else time.monotonic()
+
+    def _observe(self, answer: HttpResponse, sent_at: float) -> None:
+        """Learn from an answer as it arrives: its latency, the server's rate limit, the quota."""
+        now = self._now()
+        self.in_flight.observe(now - sent_at)
+        self._read_burst_headers(answer)
+        self._read_quota_headers(answer)
+        if answer.status != 429:
+            self._recover(now)
+
+    def _recover(self, now: float) -> None:
+        """Undo one halving after RECOVER_AFTER seconds without a 429, up to the allowed rate.
+
+        One stray 429 (a late packet, a busy server) would otherwise halve the rate for the
+        rest of the run; a server that really wants less says so again, and is paused again.
+        """
+        if self.limiter.rate < self._ceiling and now >= self._last_rate_change + RECOVER_AFTER:
+            self.limiter.set_rate(min(self._ceiling, self.limiter.rate * 2))
+            self._last_rate_change = now
+            log.info("no 429 for %.0f s; back to %.3g requests/s", RECOVER_AFTER, self.limiter.rate)
+
+    def _read_burst_headers(self, answer: HttpResponse) -> None:
+        """Lower the rate when the server's short-term limit is below ours.
+
+        The headers give a count (Limit) but not the window it applies to; the window is taken
+        as the longest Reset seen (at least one second). That can only overestimate the
+        server's rate, never throttle us below it; Retry-After covers the rest.
+        """
+        prefix = self.rate_headers.burst
+        if not prefix:
+            return
+        reset = parse_retry_after(answer.header(prefix + "Reset"))
+        if reset is not None:
+            self._burst_window = max(self._burst_window, reset)
+        limit = _int_header(answer, prefix + "Limit")
+        if limit is None or limit <= 0:
+            return
+        self._ceiling = min(self._ceiling, limit / self._burst_window)
+        if self.limiter.lower_to(limit / self._burst_window):
+            log.info("the server allows %d requests per %.0f s; slowing to %.3g requests/s",
+                     limit, self._burst_window, self.limiter.rate)
+
+    def _read_quota_headers(self, answer: HttpResponse) -> None:
+        prefix = self.rate_headers.quota
+        if not prefix:
+            return
+        remaining = _int_header(answer, prefix + "Remaining")
+        if remaining is None:
+            return
+        self.quota = QuotaSeen(max(0, remaining), _int_header(answer, prefix + "Limit"),
+                               datetime.now(timezone.utc))
+
+    @property
+    def quota_remaining(self) -> int | None:
+        """The calls left today; None when unknown (never reported, or reported on an earlier
+        quota day: a watch process may outlive the day it learnt the count on)."""
+        return self.quota.remaining_on(datetime.now(timezone.utc)) if self.quota else None
 
     def _slow_down(self, wait: float, shown_url: str) -> None:
         """A 429 with Retry-After: pause every request of this source, and halve its rate.
@@ -307,15 +414,13 @@ class Transport:
         The rate is halved once per pause, however many requests were answered 429 in it, so
         a burst of 429s does not collapse the rate.
         """
-        now = asyncio.get_running_loop().time()
+        now = self._now()
         self._pause_until = max(self._pause_until, now + min(wait, self.retry.max_delay))
         if now < self._last_slowdown + max(wait, 1.0):
             return
-        current = self._slow_rate or self.limiter.max_rate / self.limiter.time_period
-        self._slow_rate = max(current / 2, 0.1)
-        self._slow_limiter = make_limiter(self._slow_rate)
-        self._last_slowdown = now
-        log.info("throttled by %s; slowing to %.2g requests/s", shown_url.split("?")[0], self._slow_rate)
+        self.limiter.set_rate(max(self.limiter.rate / 2, 0.1))
+        self._last_slowdown = self._last_rate_change = now
+        log.info("throttled by %s; slowing to %.2g requests/s", shown_url.split("?")[0], self.limiter.rate)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         """Retry-After if the server gave one, else exponential backoff with full jitter."""
@@ -337,12 +442,10 @@ def redact_query_secrets(text: str) -> str:
     return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=***", text)
 
 
-def make_limiter(rate_per_second: float) -> AsyncLimiter:
+def make_limiter(rate_per_second: float) -> RateLimiter:
     """A limiter that never lets more than `rate_per_second` requests into any one-second window.
 
-    AsyncLimiter(max_rate, period) admits a burst of max_rate at once; one request per
-    1/rate seconds admits no burst at all.
+    (aiolimiter's AsyncLimiter(1, 1/rate) spaces sends exactly 1/rate apart: a server whose
+    clock sees two of them a millisecond closer counts rate + 1 in a second; see limiter.py.)
     """
-    if rate_per_second <= 0:
-        raise ValueError("rate must be positive")
-    return AsyncLimiter(1, 1.0 / rate_per_second)
+    return RateLimiter(rate_per_second)

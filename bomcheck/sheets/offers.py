@@ -8,7 +8,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bomcheck.model import LineResult, Lookup, LookupStatus, Offer, Purchase, Report
-from bomcheck.sheets.cells import GREEN, Link, Value, new_sheet, write_table
+from bomcheck.sheets.cells import GREEN, Link, Value, new_sheet, style, write_table
 
 TITLE = "Offers"
 HEADERS = ("BOM Row", "BOM MPN", "Asked For", "Source", "Seller", "Part", "Manufacturer", "Seller Part",
@@ -87,5 +87,5 @@ def add_offers(workbook: Workbook, report: Report) -> Worksheet:
     for number, (chosen, _) in enumerate(rows, start=2):
         if chosen:
             for col in range(1, len(HEADERS) + 1):
-                sheet.cell(row=number, column=col).fill = GREEN
+                style(sheet.cell(row=number, column=col), fill=GREEN)
     return sheet

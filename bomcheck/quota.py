@@ -1,0 +1,97 @@
+"""The last daily-quota figure a source reported, kept in a small JSON file per environment and account."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+
+from bomcheck.files import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "quota.json"
+
+
+def us_central() -> tzinfo:
+    """DigiKey's quota day: it has been reported to reset at midnight US Central time."""
+    try:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            return ZoneInfo("America/Chicago")
+        except ZoneInfoNotFoundError:
+            pass
+    except ImportError:  # pragma: no cover
+        pass
+    return timezone(timedelta(hours=-6), "CST")  # no tz database: standard time, an hour off in summer
+
+
+@dataclass(frozen=True)
+class QuotaSeen:
+    """A source's own count of the calls left today, and when it said so."""
+
+    remaining: int
+    limit: int | None
+    seen_at: datetime  # timezone-aware
+
+    def remaining_on(self, now: datetime, tz: tzinfo | None = None) -> int | None:
+        """The calls left at `now`: None once a new quota day has begun (the count is unknown)."""
+        zone = tz or us_central()
+        if self.seen_at.astimezone(zone).date() != now.astimezone(zone).date():
+            return None
+        return self.remaining
+
+
+class QuotaStore:
+    """Reads and writes the quota figures, one per key ("environment/account"); never fatal."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _read(self) -> dict[str, dict[str, object]]:
+        try:
+            document = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            log.debug("ignoring the quota state %s: %s", self.path, exc)
+            return {}
+        return document if isinstance(document, dict) else {}
+
+    def load(self, key: str) -> QuotaSeen | None:
+        return _seen(self._read().get(key))
+
+    def save(self, key: str, seen: QuotaSeen) -> None:
+        """Keep `seen` under `key`; counts of earlier quota days are dropped on the way."""
+        now = datetime.now(timezone.utc)
+        document = {other: entry for other, entry in self._read().items()
+                    if (old := _seen(entry)) is not None and old.remaining_on(now) is not None}
+        document[key] = {"remaining": seen.remaining, "limit": seen.limit,
+                         "seen_at": seen.seen_at.astimezone(timezone.utc).isoformat()}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.path, json.dumps(document, indent=1, sort_keys=True) + "\n")
+        except Exception as exc:  # a state file that cannot be written must not fail the run
+            log.warning("could not save the DigiKey quota state in %s: %s", self.path, exc)
+
+    def remaining(self, key: str, now: datetime | None = None) -> int | None:
+        """The calls left today under `key`, or None when not known (never seen, or a past day)."""
+        seen = self.load(key)
+        if seen is None:
+            return None
+        return seen.remaining_on(now or datetime.now(timezone.utc))
+
+
+def _seen(entry: object) -> QuotaSeen | None:
+    """One stored entry, or None when it is missing or malformed."""
+    if not isinstance(entry, dict):
+        return None
+    try:
+        seen_at = datetime.fromisoformat(str(entry["seen_at"]))
+        limit = entry.get("limit")
+        return QuotaSeen(int(str(entry["remaining"])), int(str(limit)) if limit is not None else None,
+                         seen_at if seen_at.tzinfo else seen_at.replace(tzinfo=timezone.utc))
+    except (KeyError, TypeError, ValueError):
+        return None

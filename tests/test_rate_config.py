@@ -1,0 +1,35 @@
+"""Rates and concurrency from the config file and the environment: used per source, validated."""
+
+from __future__ import annotations
+
+import pytest
+
+from bomcheck.config import load_settings
+from bomcheck.errors import ConfigError
+from bomcheck.session import open_sources, sandbox_settings
+
+
+def test_the_config_files_rate_keys_reach_each_sources_limiter(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("concurrency = 12\n[arrow]\nrate = 7.5\n[digikey]\nrate = 1.5\n", encoding="utf-8")
+    settings = load_settings(env={}, path=path)
+    assert (settings.arrow_rate, settings.digikey_rate, settings.concurrency) == (7.5, 1.5, 12)
+
+
+async def test_each_transport_gets_its_sources_rate_and_the_concurrency_cap(tmp_path):
+    settings = load_settings(env={"BOMCHECK_ARROW_RATE": "7.5", "BOMCHECK_DIGIKEY_RATE": "1.5",
+                                  "BOMCHECK_CONCURRENCY": "12"}, path=tmp_path / "none.toml")
+    async with open_sources(sandbox_settings(settings, "http://127.0.0.1:9")) as (runs, _):
+        limits = {run.source.name: (run.transport.limiter.rate, run.transport.in_flight.cap) for run in runs}
+    assert limits == {"Arrow": (7.5, 12), "DigiKey Bonded": (1.5, 12)}
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "nan", "inf", "fast"])
+def test_a_rate_that_is_not_a_positive_number_is_refused_naming_the_variable(tmp_path, value):
+    with pytest.raises(ConfigError, match="BOMCHECK_DIGIKEY_RATE"):
+        load_settings(env={"BOMCHECK_DIGIKEY_RATE": value}, path=tmp_path / "none.toml")
+
+
+def test_a_zero_concurrency_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="BOMCHECK_CONCURRENCY"):
+        load_settings(env={"BOMCHECK_CONCURRENCY": "0"}, path=tmp_path / "none.toml")
