@@ -21,14 +21,18 @@ OFFLINE_MISS = NOT_IN_CACHE
 CACHEABLE = frozenset({LookupStatus.FOUND, LookupStatus.NOT_FOUND, LookupStatus.AMBIGUOUS})
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+LONGEST_AGE_DAYS = 3650  # the disk keeps 30 days anyway; the bound only keeps the arithmetic finite
 
 
 def parse_max_age(text: str) -> timedelta:
-    """'90s', '30m', '12h', '2d' (or '1.5h'); ValueError with what to write otherwise."""
+    """'90s', '30m', '12h', '2d' (or '1.5h'), at most LONGEST_AGE_DAYS; ValueError saying what to write."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdSMHD])\s*", text)
     if not match:
         raise ValueError(f"{text!r} is not an age; write a number with a unit: 90s, 30m, 12h or 2d")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+    seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    if seconds > LONGEST_AGE_DAYS * 86400:
+        raise ValueError(f"{text.strip()!r} is too long an age; the most accepted is {LONGEST_AGE_DAYS}d")
+    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True)

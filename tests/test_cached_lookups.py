@@ -297,3 +297,18 @@ async def test_only_the_missing_queries_are_asked_and_the_status_counts_both(tmp
     for status in mixed.sources:
         assert (status.from_cache, status.live) == (3, 1)
         assert status.data_age(T0) == "3 answers cached, oldest 0 min (fetched 2026-11-24 08:00 UTC); 1 live"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--max-age", "9999999999d"], "the most accepted is 3650d"),
+    (["--max-age", "87601h"], "the most accepted is 3650d"),
+])
+def test_an_absurd_max_age_is_a_one_line_usage_error(bom, args, message):
+    result = run_check(bom, *args)
+    assert result.exit_code == 2 and message in result.output
+    assert not isinstance(result.exception, OverflowError)
+    assert any(line.startswith("Error:") and message in line for line in result.output.splitlines())
+
+
+def test_the_longest_max_age_is_accepted():
+    assert parse_max_age("3650d") == timedelta(days=3650)

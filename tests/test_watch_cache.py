@@ -98,3 +98,16 @@ def test_an_inbox_may_set_its_own_max_age(tmp_path):
     (tmp_path / "bomcheck.toml").write_text("max_age = 6\n")
     with pytest.raises(ConfigError, match="max_age must be an age"):
         read_inbox_config(tmp_path)
+
+
+def test_an_absurd_cache_age_is_a_usage_error_and_an_absurd_inbox_max_age_a_config_error(tmp_path):
+    inbox = tmp_path / "inbox"
+    for age, message in (("1e12", "87600"), ("nan", "nan is not a number")):
+        result = CliRunner().invoke(main, ["watch", str(inbox), "--sandbox", "--cache-age", age])
+        assert result.exit_code == 2 and message in result.output, result.output
+    inbox.mkdir()
+    (inbox / "bomcheck.toml").write_text('max_age = "99999999999d"\n')
+    result = CliRunner().invoke(main, ["watch", str(inbox), "--sandbox"])
+    assert result.exit_code == 3 and not isinstance(result.exception, OverflowError)
+    assert "max_age must be an age" in result.output and "at most 3650d" in result.output
+    assert len(result.output.strip().splitlines()) == 1
