@@ -20,6 +20,9 @@ DEFAULT_MAX_AGE = timedelta(hours=12)
 OFFLINE_MISS = NOT_IN_CACHE
 CACHEABLE = frozenset({LookupStatus.FOUND, LookupStatus.NOT_FOUND, LookupStatus.AMBIGUOUS})
 
+# Only Arrow's terms keep a source off the disk (session.open_lookups).
+MEMORY_ONLY = "its answers are not kept between runs unless BOMCHECK_ARROW_CACHE=1 (README: Cache)"
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 LONGEST_AGE_DAYS = 3650  # the disk keeps 30 days anyway; the bound only keeps the arithmetic finite
 
@@ -147,10 +150,12 @@ class CachedLookups:
                    for query in wanted}
         if not wanted:
             return FanoutResult(lookups, ()), SourceStatus(name, checked=True)
-        log.warning("%s: %d answer(s) not in the cache (--offline); their lines are marked not checked",
-                    name, len(wanted))
+        kept = name in self.cache.disk_sources
+        log.warning("%s: %d answer(s) not in the cache (--offline%s); their lines are marked not checked",
+                    name, len(wanted), "" if kept else f": {MEMORY_ONLY}")
         if not hits:
-            return FanoutResult(lookups, ()), SourceStatus(
-                name, checked=False, message=f"none of its {len(wanted)} answers is in the cache (--offline)")
+            why = (f"none of its {len(wanted)} answers is in the cache (--offline)" if kept else
+                   f"{MEMORY_ONLY}, so --offline has none of its {len(wanted)} answers")
+            return FanoutResult(lookups, ()), SourceStatus(name, checked=False, message=why)
         return FanoutResult(lookups, ()), SourceStatus(name, checked=True,
                                                        message=f"{len(wanted)} {OFFLINE_MISS}")
