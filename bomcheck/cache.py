@@ -76,11 +76,12 @@ class OffersCache:
         self._inode: int | None = None
         self._reads_back_at: datetime | None = None  # a busy read: skip disk reads until then
         self._said_busy = False
+        self._open_when_free = False  # the file was busy when opened: open it at a later operation
         if path is not None and self.disk_sources:
-            self._db = _open(path, self.disk_sources)
-            self._inode = _inode(path)
+            self._connect(reading=True)
 
     def close(self) -> None:
+        self._open_when_free = False
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -92,9 +93,13 @@ class OffersCache:
             if key.source in self.disk_sources or self.clock() - held.fetched_at <= self.memory_window:
                 return held
             del self._memory[key]
-        if self._db is None or key.source not in self.disk_sources:
+        if key.source not in self.disk_sources:
             return None
         if self._reads_back_at is not None and self.clock() < self._reads_back_at:
+            return None
+        if self._open_when_free:
+            self._connect(reading=True)
+        if self._db is None:
             return None
         sql = "SELECT fetched_at, body FROM lookups WHERE source = ? AND identity = ? AND query = ?"
         row = self._on_disk(lambda db: db.execute(sql, (key.source, key.identity, key.query)).fetchone(),
@@ -115,11 +120,13 @@ class OffersCache:
         """
         now = self.clock()
         for key, lookup in answers:
-            if key.source in self.disk_sources and self._db is not None:
+            if key.source in self.disk_sources and (self._db is not None or self._open_when_free):
                 self._unsaved[key] = CachedLookup(lookup, now)
             else:
                 self._memory[key] = CachedLookup(lookup, now)
         self._forget_expired(now)
+        if self._unsaved and self._open_when_free:
+            self._connect()
         if not self._unsaved or self._db is None:
             return
         rows = [(key.source, key.identity, key.query, held.fetched_at.isoformat(),
@@ -133,6 +140,17 @@ class OffersCache:
 
         if self._on_disk(write, reading=False):
             self._unsaved.clear()
+
+    def _connect(self, *, reading: bool = False) -> None:
+        assert self.path is not None
+        try:
+            self._db = _open(self.path, self.disk_sources)
+        except _Busy as busy:
+            self._db, self._open_when_free = None, True
+            self._busy(busy.error, reading)
+            return
+        self._open_when_free = False
+        self._inode = _inode(self.path)
 
     def _forget_expired(self, now: datetime) -> None:
         for key in [k for k, held in self._memory.items() if now - held.fetched_at > self.memory_window]:
@@ -177,8 +195,7 @@ class OffersCache:
         self.close()
         if _inode(self.path) == self._inode and not _move_aside(self.path, f"damaged ({exc})"):
             return False
-        self._db = _open(self.path, self.disk_sources)
-        self._inode = _inode(self.path)
+        self._connect()
         return self._db is not None
 
     def _lost(self, exc: sqlite3.Error) -> None:
@@ -214,7 +231,8 @@ def _parse_time(text: str) -> datetime:
 
 
 def _open(path: Path, disk_sources: frozenset[str]) -> sqlite3.Connection | None:
-    """The cache database, created or rebuilt as needed; None (with a warning) when it cannot be had."""
+    """The cache database, created or rebuilt as needed; None (with a warning) when it cannot be had,
+    _Busy when another process holds it too long."""
     for attempt in (1, 2):
         try:
             _create_private(path)
@@ -232,8 +250,7 @@ def _open(path: Path, disk_sources: frozenset[str]) -> sqlite3.Connection | None
         except sqlite3.DatabaseError as exc:  # garbage bytes: "file is not a database", malformed
             db.close()
             if _busy(exc):
-                log.warning("the offers cache %s is locked (%s); answers are kept in memory only", path, exc)
-                return None
+                raise _Busy(exc) from None
             reason = f"unreadable ({exc})"
         if attempt == 2 or not _move_aside(path, reason):
             return None
@@ -260,6 +277,14 @@ def _make_private(path: Path) -> None:
 
 class _WrongSchema(Exception):
     pass
+
+
+class _Busy(Exception):
+    """Another process held the file past the busy timeout while we opened it."""
+
+    def __init__(self, error: sqlite3.Error) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _prepare(db: sqlite3.Connection, disk_sources: frozenset[str]) -> None:

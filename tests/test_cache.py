@@ -242,6 +242,26 @@ def test_a_busy_file_fails_one_write_keeps_the_answers_and_is_written_later(tmp_
     assert open_cache(tmp_path, clock).get(key("q1")).fetched_at == NOW
 
 
+def test_a_file_busy_when_opened_is_opened_later(tmp_path, caplog, monkeypatch):
+    import bomcheck.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "BUSY_TIMEOUT_MS", 20)
+    clock = Clock()
+    open_cache(tmp_path, clock).put_many([(key("old"), FOUND)])
+    other = _hold_write_lock(tmp_path / CACHE_FILE)
+    cache = open_cache(tmp_path, clock)  # a service starting while a `check` writes
+    cache.put_many([(key("q1"), FOUND)])
+    assert cache.get(key("q1")) is not None and cache.get(key("old")) is None
+    other.rollback()
+    other.close()
+    clock.now += timedelta(minutes=1)
+    assert cache.get(key("old")) is not None  # the file is used after all
+    cache.put_many([(key("q2"), FOUND)])
+    stored = sqlite3.connect(tmp_path / CACHE_FILE).execute("SELECT query FROM lookups").fetchall()
+    assert sorted(q for (q,) in stored) == ["old", "q1", "q2"]
+    assert sum("busy" in r.getMessage() for r in caplog.records if r.levelname == "WARNING") == 1
+
+
 class _Locked:
     """A connection whose every statement finds the file locked (WAL readers rarely are, but can be)."""
 
