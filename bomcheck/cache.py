@@ -4,8 +4,10 @@ Entries are keyed by source name, the source's identity (API address and account
 sandbox and production never mix) and the normalised query. Only sources named in
 `disk_sources` are ever written to disk; every other source's answers stay in this
 process's memory for `memory_window` at most (Arrow's terms forbid caching their data).
-A cache file that cannot be used is moved aside and rebuilt with a warning; a cache that
-cannot be written is used from memory only. No cache failure ever stops a run.
+A damaged cache file is moved aside and rebuilt with a warning; a busy one fails only the
+read or write at hand (answers wait in memory for the next write); one that cannot be written
+at all is used from memory only. The folder and files are private to the user. No cache
+failure ever stops a run.
 """
 
 from __future__ import annotations

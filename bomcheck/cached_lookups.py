@@ -151,8 +151,12 @@ class CachedLookups:
         if not wanted:
             return FanoutResult(lookups, ()), SourceStatus(name, checked=True)
         kept = name in self.cache.disk_sources
-        log.warning("%s: %d answer(s) not in the cache (--offline%s); their lines are marked not checked",
-                    name, len(wanted), "" if kept else f": {MEMORY_ONLY}")
+        if kept:
+            log.warning("%s: %d answer(s) not in the cache (--offline); their lines are marked not checked",
+                        name, len(wanted))
+        else:
+            log.warning("%s: %d answer(s) not kept between runs (unless BOMCHECK_ARROW_CACHE=1); --offline "
+                        "marks their lines not checked", name, len(wanted))
         if not hits:
             why = (f"none of its {len(wanted)} answers is in the cache (--offline)" if kept else
                    f"{MEMORY_ONLY}, so --offline has none of its {len(wanted)} answers")
