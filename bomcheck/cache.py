@@ -4,8 +4,10 @@ Entries are keyed by source name, the source's identity (API address and account
 sandbox and production never mix) and the normalised query. Only sources named in
 `disk_sources` are ever written to disk; every other source's answers stay in this
 process's memory for `memory_window` at most (Arrow's terms forbid caching their data).
-A cache file that cannot be used is moved aside and rebuilt with a warning; a cache that
-cannot be written is used from memory only. No cache failure ever stops a run.
+A damaged cache file is moved aside and rebuilt with a warning; a busy one fails only the
+read or write at hand (answers wait in memory for the next write); one that cannot be written
+at all is used from memory only. The folder and files are private to the user. No cache
+failure ever stops a run.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from bomcheck.cache_codec import CodecError, lookup_from_json, lookup_to_json
 from bomcheck.model import Lookup
@@ -29,6 +33,7 @@ CACHE_FILE = "offers.sqlite"
 MEMORY_WINDOW = timedelta(minutes=10)
 KEEP_ON_DISK = timedelta(days=30)  # older entries are deleted when the cache is opened
 BUSY_TIMEOUT_MS = 10_000
+BUSY_BACKOFF = timedelta(seconds=30)  # after a busy read, reads skip the file this long
 
 Clock = Callable[[], datetime]
 
@@ -68,31 +73,39 @@ class OffersCache:
         self.memory_window = memory_window
         self.clock = clock
         self._memory: dict[CacheKey, CachedLookup] = {}
+        self._unsaved: dict[CacheKey, CachedLookup] = {}  # disk-source answers the file refused for now
         self._db: sqlite3.Connection | None = None
+        self._inode: int | None = None
+        self._reads_back_at: datetime | None = None  # a busy read: skip disk reads until then
+        self._said_busy = False
+        self._open_when_free = False  # the file was busy when opened: open it at a later operation
         if path is not None and self.disk_sources:
-            self._db = _open(path)
+            self._connect(reading=True)
 
     def close(self) -> None:
+        self._open_when_free = False
         if self._db is not None:
             self._db.close()
             self._db = None
 
     def get(self, key: CacheKey) -> CachedLookup | None:
         """The stored answer for `key` (memory first, then disk), whatever its age; None if none."""
-        held = self._memory.get(key)
+        held = self._memory.get(key) or self._unsaved.get(key)
         if held is not None:
             if key.source in self.disk_sources or self.clock() - held.fetched_at <= self.memory_window:
                 return held
             del self._memory[key]
-        if self._db is None or key.source not in self.disk_sources:
+        if key.source not in self.disk_sources:
             return None
-        try:
-            row = self._db.execute(
-                "SELECT fetched_at, body FROM lookups WHERE source = ? AND identity = ? AND query = ?",
-                (key.source, key.identity, key.query)).fetchone()
-        except sqlite3.Error as exc:
-            self._lost(exc)
+        if self._reads_back_at is not None and self.clock() < self._reads_back_at:
             return None
+        if self._open_when_free:
+            self._connect(reading=True)
+        if self._db is None:
+            return None
+        sql = "SELECT fetched_at, body FROM lookups WHERE source = ? AND identity = ? AND query = ?"
+        row = self._on_disk(lambda db: db.execute(sql, (key.source, key.identity, key.query)).fetchone(),
+                            reading=True)
         if row is None:
             return None
         try:
@@ -102,33 +115,116 @@ class OffersCache:
             return None
 
     def put_many(self, answers: Iterable[tuple[CacheKey, Lookup]]) -> None:
-        """Keep these freshly fetched answers: in memory, and on disk for the disk sources."""
+        """Keep these freshly fetched answers: in memory, and on disk for the disk sources.
+
+        Disk-source answers the file refuses (busy, failing) stay in memory and are written
+        with the next put that the file takes.
+        """
         now = self.clock()
-        rows = []
         for key, lookup in answers:
-            if key.source in self.disk_sources and self._db is not None:
-                rows.append((key.source, key.identity, key.query, now.isoformat(), lookup_to_json(lookup)))
+            if key.source in self.disk_sources and (self._db is not None or self._open_when_free):
+                self._unsaved[key] = CachedLookup(lookup, now)
             else:
                 self._memory[key] = CachedLookup(lookup, now)
         self._forget_expired(now)
-        if not rows or self._db is None:
+        if self._unsaved and self._open_when_free:
+            self._connect()
+        if not self._unsaved or self._db is None:
             return
+        rows = [(key.source, key.identity, key.query, held.fetched_at.isoformat(),
+                 lookup_to_json(held.lookup)) for key, held in self._unsaved.items()]
+
+        def write(db: sqlite3.Connection) -> bool:
+            with db:
+                db.executemany("INSERT OR REPLACE INTO lookups (source, identity, query, fetched_at, body) "
+                               "VALUES (?, ?, ?, ?, ?)", rows)
+            return True
+
+        if self._on_disk(write, reading=False):
+            self._unsaved.clear()
+
+    def _connect(self, *, reading: bool = False) -> None:
+        assert self.path is not None
         try:
-            with self._db:
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO lookups (source, identity, query, fetched_at, body) "
-                    "VALUES (?, ?, ?, ?, ?)", rows)
-        except sqlite3.Error as exc:
-            self._lost(exc)
+            self._db = _open(self.path, self.disk_sources)
+        except _Busy as busy:
+            self._db, self._open_when_free = None, True
+            self._busy(busy.error, reading)
+            return
+        self._open_when_free = False
+        self._inode = _inode(self.path)
 
     def _forget_expired(self, now: datetime) -> None:
         for key in [k for k, held in self._memory.items() if now - held.fetched_at > self.memory_window]:
             del self._memory[key]
 
-    def _lost(self, exc: sqlite3.Error) -> None:
-        """The file failed under us (disk full, removed, locked too long): go on without it."""
-        log.warning("offers cache %s failed (%s); going on without it for this run", self.path, exc)
+    def _on_disk(self, operation: Callable[[sqlite3.Connection], Any], *, reading: bool) -> Any:
+        """`operation` on the file; None when it failed (it never raises for cache trouble).
+
+        Busy or locked: only this operation fails. Damaged: the file is moved aside, rebuilt,
+        and the operation tried once more. Anything else (disk full, file removed): the file is
+        left alone and answers are kept in memory from then on.
+        """
+        for attempt in (1, 2):
+            if self._db is None:
+                return None
+            try:
+                return operation(self._db)
+            except sqlite3.Error as exc:
+                if _busy(exc):
+                    self._busy(exc, reading)
+                    return None
+                if attempt == 1 and _damaged(exc) and self._rebuild(exc):
+                    continue
+                self._lost(exc)
+                return None
+        return None
+
+    def _busy(self, exc: sqlite3.Error, reading: bool) -> None:
+        if reading:
+            self._reads_back_at = self.clock() + BUSY_BACKOFF
+        if self._said_busy:
+            log.debug("offers cache %s still busy (%s)", self.path, exc)
+            return
+        self._said_busy = True
+        log.warning("offers cache %s is busy (%s; another bomcheck holds it); answers are kept in memory "
+                    "and the file is tried again for the next ones", self.path, exc)
+
+    def _rebuild(self, exc: sqlite3.Error) -> bool:
+        """Damage found while in use: move the file aside (unless another process already did) and
+        start a new one."""
+        assert self.path is not None
         self.close()
+        if _inode(self.path) == self._inode and not _move_aside(self.path, f"damaged ({exc})"):
+            return False
+        self._connect()
+        return self._db is not None
+
+    def _lost(self, exc: sqlite3.Error) -> None:
+        """The file failed under us (disk full, removed): go on without it, answers in memory."""
+        log.warning("offers cache %s failed (%s); answers are kept in memory only until bomcheck is "
+                    "started again", self.path, exc)
+        self.close()
+        for key, held in self._unsaved.items():
+            self._memory[key] = held
+        self._unsaved.clear()
+
+
+def _busy(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def _damaged(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text or "not a database" in text)
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except OSError:
+        return None
 
 
 def _parse_time(text: str) -> datetime:
@@ -136,38 +232,66 @@ def _parse_time(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def _open(path: Path) -> sqlite3.Connection | None:
-    """The cache database, created or rebuilt as needed; None (with a warning) when it cannot be had."""
+def _open(path: Path, disk_sources: frozenset[str]) -> sqlite3.Connection | None:
+    """The cache database, created or rebuilt as needed; None (with a warning) when it cannot be had,
+    _Busy when another process holds it too long."""
     for attempt in (1, 2):
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
             db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
         except (OSError, sqlite3.Error) as exc:
             log.warning("cannot open the offers cache %s (%s); answers are kept in memory only", path, exc)
             return None
         try:
-            _prepare(db)
+            _prepare(db, disk_sources)
+            _make_private(path)
             return db
         except _WrongSchema as exc:
             db.close()
             reason = str(exc)
         except sqlite3.DatabaseError as exc:  # garbage bytes: "file is not a database", malformed
             db.close()
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                log.warning("the offers cache %s is locked (%s); answers are kept in memory only", path, exc)
-                return None
+            if _busy(exc):
+                raise _Busy(exc) from None
             reason = f"unreadable ({exc})"
         if attempt == 2 or not _move_aside(path, reason):
             return None
     return None
 
 
+def _create_private(path: Path) -> None:
+    """The folder (0700 when we create it) and an empty file 0600: it holds the account's stock and
+    prices. SQLite gives the -wal and -shm files the mode of the database file."""
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(OSError):
+            path.parent.chmod(0o700)  # mkdir's mode is filtered by the umask
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+
+
+def _make_private(path: Path) -> None:
+    """Files made by an earlier version were 0644: only the owner may read them."""
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        with contextlib.suppress(OSError):
+            if (path.with_name(name).stat().st_mode & 0o077) != 0:
+                path.with_name(name).chmod(0o600)
+
+
 class _WrongSchema(Exception):
     pass
 
 
-def _prepare(db: sqlite3.Connection) -> None:
-    """Check or create the schema, and drop entries past KEEP_ON_DISK.
+class _Busy(Exception):
+    """Another process held the file past the busy timeout while we opened it."""
+
+    def __init__(self, error: sqlite3.Error) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _prepare(db: sqlite3.Connection, disk_sources: frozenset[str]) -> None:
+    """Check (structure included) or create the schema; drop entries past KEEP_ON_DISK and those of
+    sources no longer allowed on disk (Arrow after its opt-in was turned off).
 
     All of it in one write transaction, so a `check` and a `watch` starting together on a new
     cache never see each other's half-made schema.
@@ -188,7 +312,14 @@ def _prepare(db: sqlite3.Connection) -> None:
         columns = {row[1] for row in db.execute("PRAGMA table_info(lookups)")}
         if columns != {"source", "identity", "query", "fetched_at", "body"}:
             raise _WrongSchema("unexpected columns")
+        # a damaged page (an index's, say) otherwise fails every later read; about 0.3 s for 100,000
+        # entries (420 MB), far more than a cache ever holds
+        problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError(f"database disk image is malformed: {problems[0]}")
         db.execute("DELETE FROM lookups WHERE fetched_at < ?", ((utc_now() - KEEP_ON_DISK).isoformat(),))
+        kept = sorted(disk_sources)
+        db.execute(f"DELETE FROM lookups WHERE source NOT IN ({', '.join('?' * len(kept))})", kept)
         db.commit()
     except BaseException:
         with contextlib.suppress(sqlite3.Error):

@@ -20,15 +20,22 @@ DEFAULT_MAX_AGE = timedelta(hours=12)
 OFFLINE_MISS = NOT_IN_CACHE
 CACHEABLE = frozenset({LookupStatus.FOUND, LookupStatus.NOT_FOUND, LookupStatus.AMBIGUOUS})
 
+# Only Arrow's terms keep a source off the disk (session.open_lookups).
+MEMORY_ONLY = "its answers are not kept between runs unless BOMCHECK_ARROW_CACHE=1 (README: Cache)"
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+LONGEST_AGE_DAYS = 3650  # the disk keeps 30 days anyway; the bound only keeps the arithmetic finite
 
 
 def parse_max_age(text: str) -> timedelta:
-    """'90s', '30m', '12h', '2d' (or '1.5h'); ValueError with what to write otherwise."""
+    """'90s', '30m', '12h', '2d' (or '1.5h'), at most LONGEST_AGE_DAYS; ValueError saying what to write."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdSMHD])\s*", text)
     if not match:
         raise ValueError(f"{text!r} is not an age; write a number with a unit: 90s, 30m, 12h or 2d")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+    seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    if seconds > LONGEST_AGE_DAYS * 86400:
+        raise ValueError(f"{text.strip()!r} is too long an age; the most accepted is {LONGEST_AGE_DAYS}d")
+    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True)
@@ -143,10 +150,16 @@ class CachedLookups:
                    for query in wanted}
         if not wanted:
             return FanoutResult(lookups, ()), SourceStatus(name, checked=True)
-        log.warning("%s: %d answer(s) not in the cache (--offline); their lines are marked not checked",
-                    name, len(wanted))
+        kept = name in self.cache.disk_sources
+        if kept:
+            log.warning("%s: %d answer(s) not in the cache (--offline); their lines are marked not checked",
+                        name, len(wanted))
+        else:
+            log.warning("%s: %d answer(s) not kept between runs (unless BOMCHECK_ARROW_CACHE=1); --offline "
+                        "marks their lines not checked", name, len(wanted))
         if not hits:
-            return FanoutResult(lookups, ()), SourceStatus(
-                name, checked=False, message=f"none of its {len(wanted)} answers is in the cache (--offline)")
+            why = (f"none of its {len(wanted)} answers is in the cache (--offline)" if kept else
+                   f"{MEMORY_ONLY}, so --offline has none of its {len(wanted)} answers")
+            return FanoutResult(lookups, ()), SourceStatus(name, checked=False, message=why)
         return FanoutResult(lookups, ()), SourceStatus(name, checked=True,
                                                        message=f"{len(wanted)} {OFFLINE_MISS}")

@@ -123,7 +123,8 @@ def cache_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
     decorated = click.option("--offline", is_flag=True,
                              help="Use only cached answers and send nothing: lines the cache cannot "
-                                  "answer are marked not checked.")(wrapper)
+                                  "answer are marked not checked. Arrow answers are not kept between "
+                                  "runs unless BOMCHECK_ARROW_CACHE=1.")(wrapper)
     decorated = click.option("--refresh", is_flag=True,
                              help="Ignore cached answers and ask again (new answers are cached).")(decorated)
     return click.option("--max-age", type=MaxAge(), default="12h", show_default=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import math
 import sys
 from datetime import timedelta
 from decimal import Decimal
@@ -13,7 +14,7 @@ from pathlib import Path
 import click
 
 from bomcheck.bom import ReaderOptions
-from bomcheck.cached_lookups import CachePolicy
+from bomcheck.cached_lookups import LONGEST_AGE_DAYS, CachePolicy
 from bomcheck.check import CheckOptions
 from bomcheck.cli_common import (
     EXIT_INTERRUPTED,
@@ -46,6 +47,12 @@ def _not_input(path: Path) -> bool:
     return is_own_output(path) or path.name == INBOX_CONFIG
 
 
+def _a_number(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if math.isnan(value):  # FloatRange lets NaN through: it compares false with both bounds
+        raise click.BadParameter("nan is not a number of hours", ctx, param)
+    return value
+
+
 @click.command()
 @click.argument("inbox", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
@@ -70,9 +77,10 @@ def _not_input(path: Path) -> bool:
 @reader_options
 @click.option("--currency", help="Currency to ask Arrow for [default: the inbox's bomcheck.toml, "
                                  "else the config, else USD].")
-@click.option("--cache-age", type=click.FloatRange(min=0), default=12.0, show_default=True,
-              metavar="HOURS", help="A file whose content was checked this recently is not asked "
-                                    "about again: its earlier output is reused.")
+@click.option("--cache-age", type=click.FloatRange(min=0, max=LONGEST_AGE_DAYS * 24), default=12.0,
+              show_default=True, callback=_a_number, metavar="HOURS",
+              help="A file whose content was checked this recently is not asked about again: its "
+                   "earlier output is reused.")
 @click.option("--reprocess", is_flag=True, help="Check every file afresh, even unchanged ones.")
 @click.option("--state", type=click.Path(path_type=Path, file_okay=False),
               help="Folder for the ledger and work copies [default: one per inbox in the user's "

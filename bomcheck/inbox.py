@@ -142,7 +142,9 @@ class InboxJob:
             shutil.rmtree(work, ignore_errors=True)
         report = outcome.report
         if self._complete(report):
-            self.ledger.record(key, outcome.output)
+            # reused later as long as its oldest answer is young enough, not merely its check
+            oldest = min((s.oldest for s in report.sources if s.oldest is not None), default=None)
+            self.ledger.record(key, outcome.output, oldest)
         counts = ", ".join(f"{report.count(s)} {s.value}" for s in LineStatus if report.count(s))
         # lines a source failed for are marked in the output; the file is filed away like any
         # other, and not recorded in the ledger, so dropping it again asks again

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bomcheck.bom import ReaderOptions
-from bomcheck.cached_lookups import parse_max_age
+from bomcheck.cached_lookups import LONGEST_AGE_DAYS, parse_max_age
 from bomcheck.check import CheckOptions
 from bomcheck.config import read_toml_file
 from bomcheck.errors import ConfigError
@@ -47,8 +47,8 @@ def _checked(path: Path, name: str, value: Any) -> Any:
         try:
             return parse_max_age(str(value)) if isinstance(value, str) else parse_max_age("")
         except ValueError:
-            raise ConfigError(f"{path}: max_age must be an age such as \"12h\" (s, m, h or d), "
-                              f"got {value!r}") from None
+            raise ConfigError(f"{path}: max_age must be an age such as \"12h\" (s, m, h or d), at most "
+                              f"{LONGEST_AGE_DAYS}d, got {value!r}") from None
     if name == "attrition":
         try:
             return parse_percent(str(value)) if isinstance(value, (str, int, float)) else parse_percent("")

@@ -20,11 +20,13 @@ DEFAULT_CACHE_AGE = timedelta(hours=12)
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """A content already checked: where its output went, the output's hash, and when."""
+    """A content already checked: where its output went, the output's hash, when, and how old the
+    oldest answer in it was (cached answers make an output older than its check)."""
 
     output: Path
     output_sha256: str
     checked_at: datetime
+    data_from: datetime
 
     def intact(self) -> bool:
         """The output is still there, unchanged since it was written."""
@@ -58,30 +60,38 @@ class Ledger:
             return {}
 
     def fresh(self, key: str) -> LedgerEntry | None:
+        """The entry for `key` if its oldest answer is within max_age; None otherwise."""
         raw = self._entries.get(key)
         if raw is None:
             return None
         try:
-            entry = LedgerEntry(Path(raw["output"]), raw["output_sha256"],
-                                datetime.fromisoformat(raw["checked_at"]))
+            checked_at = datetime.fromisoformat(raw["checked_at"])
+            entry = LedgerEntry(Path(raw["output"]), raw["output_sha256"], checked_at, _data_from(raw))
         except (KeyError, ValueError, TypeError):
             return None
-        return entry if self._now() - entry.checked_at <= self.max_age else None
+        return entry if self._now() - entry.data_from <= self.max_age else None
 
-    def record(self, key: str, output: Path) -> None:
+    def record(self, key: str, output: Path, oldest: datetime | None = None) -> None:
+        """Note `output` for `key`; `oldest` is when its oldest answer was fetched (None: all live)."""
         now = self._now()
         self._entries = {k: v for k, v in self._entries.items() if _young(v, now, self.max_age)}
+        data_from = min(oldest, now) if oldest is not None else now
         self._entries[key] = {"output": str(output), "output_sha256": sha256_of(output),
-                              "checked_at": now.isoformat()}
+                              "checked_at": now.isoformat(), "data_from": data_from.isoformat()}
         try:
             atomic_write_text(self.path, json.dumps({"version": 1, "entries": self._entries}, indent=1))
         except BomcheckError as exc:
             log.warning("cannot save the ledger (%s); the same file may be checked again", exc)
 
 
+def _data_from(raw: Mapping[str, str]) -> datetime:
+    """When the entry's oldest answer was fetched (entries written before this was kept: checked_at)."""
+    return datetime.fromisoformat(raw.get("data_from") or raw["checked_at"])
+
+
 def _young(raw: Mapping[str, str], now: datetime, max_age: timedelta) -> bool:
     try:
-        return now - datetime.fromisoformat(raw["checked_at"]) <= max_age
+        return now - _data_from(raw) <= max_age
     except (KeyError, ValueError, TypeError):
         return False
 

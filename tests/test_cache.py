@@ -209,3 +209,152 @@ def test_a_bad_opt_in_value_is_one_clear_error(tmp_path):
 
     with pytest.raises(ConfigError, match=r"arrow_cache must be true or false.*BOMCHECK_ARROW_CACHE"):
         load_settings(env={"BOMCHECK_ARROW_CACHE": "maybe"}, path=tmp_path / "none.toml")
+
+
+# --------------------------------------------------------------------------- trouble in use
+
+
+def _hold_write_lock(path: Path) -> sqlite3.Connection:
+    """Another process's long write transaction, as `check` or `watch` would hold it."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+def test_a_busy_file_fails_one_write_keeps_the_answers_and_is_written_later(tmp_path, caplog, monkeypatch):
+    import bomcheck.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "BUSY_TIMEOUT_MS", 20)
+    clock = Clock()
+    cache = open_cache(tmp_path, clock)
+    other = _hold_write_lock(tmp_path / CACHE_FILE)
+    cache.put_many([(key("q1"), FOUND)])  # the first file of a watch service
+    clock.now += timedelta(minutes=30)  # past the memory window: still kept, it is not on disk yet
+    cache.put_many([(key("q2"), FOUND)])  # the next file, still locked out
+    assert cache.get(key("q1")) is not None and cache.get(key("q2")) is not None
+    busy = [r.getMessage() for r in caplog.records if "busy" in r.getMessage() and r.levelname == "WARNING"]
+    assert len(busy) == 1 and "for this run" not in busy[0]
+    other.rollback()
+    other.close()
+    cache.put_many([(key("q3"), FOUND)])  # free again: everything held back is written now
+    stored = sqlite3.connect(tmp_path / CACHE_FILE).execute("SELECT query FROM lookups").fetchall()
+    assert sorted(q for (q,) in stored) == ["q1", "q2", "q3"]
+    assert open_cache(tmp_path, clock).get(key("q1")).fetched_at == NOW
+
+
+def test_a_file_busy_when_opened_is_opened_later(tmp_path, caplog, monkeypatch):
+    import bomcheck.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "BUSY_TIMEOUT_MS", 20)
+    clock = Clock()
+    open_cache(tmp_path, clock).put_many([(key("old"), FOUND)])
+    other = _hold_write_lock(tmp_path / CACHE_FILE)
+    cache = open_cache(tmp_path, clock)  # a service starting while a `check` writes
+    cache.put_many([(key("q1"), FOUND)])
+    assert cache.get(key("q1")) is not None and cache.get(key("old")) is None
+    other.rollback()
+    other.close()
+    clock.now += timedelta(minutes=1)
+    assert cache.get(key("old")) is not None  # the file is used after all
+    cache.put_many([(key("q2"), FOUND)])
+    stored = sqlite3.connect(tmp_path / CACHE_FILE).execute("SELECT query FROM lookups").fetchall()
+    assert sorted(q for (q,) in stored) == ["old", "q1", "q2"]
+    assert sum("busy" in r.getMessage() for r in caplog.records if r.levelname == "WARNING") == 1
+
+
+class _Locked:
+    """A connection whose every statement finds the file locked (WAL readers rarely are, but can be)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db, self.calls = db, 0
+
+    def execute(self, *args):
+        self.calls += 1
+        raise sqlite3.OperationalError("database is locked")
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def test_a_busy_read_is_a_miss_and_the_file_is_read_again_later(tmp_path):
+    clock = Clock()
+    open_cache(tmp_path, clock).put_many([(key(), FOUND)])
+    cache = open_cache(tmp_path, clock)
+    real, cache._db = cache._db, _Locked(cache._db)
+    assert cache.get(key()) is None
+    assert cache.get(key('["OTHER","","",""]')) is None
+    assert cache._db.calls == 1  # no busy wait on every query of the file while it is locked
+    cache._db = real
+    assert cache.get(key()) is None
+    clock.now += timedelta(minutes=1)
+    assert cache.get(key()) is not None  # the file was not given up
+
+
+def _damage_the_index(path: Path) -> None:
+    db = sqlite3.connect(path)
+    index = "sqlite_autoindex_lookups_1"
+    page = db.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (index,)).fetchone()[0]
+    size = db.execute("PRAGMA page_size").fetchone()[0]
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    with open(path, "r+b") as handle:
+        handle.seek((page - 1) * size)
+        handle.write(b"\xa5" * size)
+
+
+def _filled(tmp_path: Path) -> OffersCache:
+    cache = open_cache(tmp_path)
+    cache.put_many([(key(f'["P{n}","","",""]'), FOUND) for n in range(300)])
+    return cache
+
+
+def test_a_damaged_index_is_found_at_open_and_the_file_rebuilt(tmp_path, caplog):
+    _filled(tmp_path).close()
+    _damage_the_index(tmp_path / CACHE_FILE)
+    cache = open_cache(tmp_path)
+    assert "moved it to" in caplog.text
+    assert len(list(tmp_path.glob(f"{CACHE_FILE}.broken-*"))) == 1
+    cache.put_many([(key(), FOUND)])
+    caplog.clear()
+    again = open_cache(tmp_path)
+    assert again.get(key()) is not None and not caplog.text  # rebuilt for good: no warning every run
+
+
+def test_damage_found_while_in_use_moves_the_file_aside_and_goes_on(tmp_path, caplog):
+    cache = _filled(tmp_path)
+    cache.close()
+    _damage_the_index(tmp_path / CACHE_FILE)
+    cache._db = sqlite3.connect(tmp_path / CACHE_FILE)  # a service that opened it before the damage
+    assert cache.get(key('["P7","","",""]')) is None
+    assert "moved it to" in caplog.text
+    cache.put_many([(key(), FOUND)])
+    assert open_cache(tmp_path).get(key()) is not None
+    assert len(list(tmp_path.glob(f"{CACHE_FILE}.broken-*"))) == 1
+
+
+def test_rows_of_a_source_no_longer_allowed_on_disk_are_deleted(tmp_path):
+    arrow_key = key(source="Arrow")
+    both = OffersCache(tmp_path / CACHE_FILE, disk_sources={"DigiKey Bonded", "Arrow"}, clock=Clock())
+    both.put_many([(arrow_key, ARROW), (key(), FOUND)])
+    both.close()
+    open_cache(tmp_path).close()  # the Arrow opt-in turned off
+    rows = sqlite3.connect(tmp_path / CACHE_FILE).execute("SELECT source FROM lookups").fetchall()
+    assert rows == [("DigiKey Bonded",)]
+
+
+def test_the_cache_folder_and_files_are_private(tmp_path):
+    folder = tmp_path / "cache" / "bomcheck"
+    cache = open_cache(folder)
+    cache.put_many([(key(), FOUND)])
+    modes = {p.name: p.stat().st_mode & 0o777 for p in folder.iterdir()}
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert modes == {CACHE_FILE: 0o600, f"{CACHE_FILE}-wal": 0o600, f"{CACHE_FILE}-shm": 0o600}
+
+
+def test_a_cache_file_an_earlier_version_left_readable_is_made_private(tmp_path):
+    tmp_path.chmod(0o755)
+    open_cache(tmp_path).close()
+    (tmp_path / CACHE_FILE).chmod(0o644)
+    open_cache(tmp_path).close()
+    assert (tmp_path / CACHE_FILE).stat().st_mode & 0o777 == 0o600
+    assert tmp_path.stat().st_mode & 0o777 != 0o700  # a folder we did not create is left as it is

@@ -171,7 +171,9 @@ async def test_offline_sends_nothing_and_marks_the_misses(tmp_path):
         assert box.oauth == 0  # no token refresh, no login
     by_name = {source.name: source for source in report.sources}
     arrow, digikey = by_name["Arrow"], by_name["DigiKey Bonded"]
-    assert not arrow.checked and f"none of its {distinct_queries()} answers" in arrow.message
+    assert not arrow.checked and "not in the cache" not in arrow.message  # not a broken cache: by design
+    assert "not kept between runs unless BOMCHECK_ARROW_CACHE=1" in arrow.message
+    assert f"none of its {distinct_queries()} answers" in arrow.message
     assert digikey.checked and digikey.from_cache
     asked = [r for r in report.results if r.line.mpn and not r.line.dnp]
     assert asked and all(r.lookups["Arrow"].status is LookupStatus.NOT_CHECKED
@@ -212,10 +214,13 @@ def test_offline_with_an_empty_cache_still_writes_the_workbook_and_says_how_many
     assert result.exit_code == 1, result.output  # written, but lines were not checked
     assert "(Arrow: not in the cache (--offline); DigiKey Bonded: not in the cache (--offline))" \
         in result.output
-    assert f"none of its {distinct_queries()} answers is in the cache (--offline)" in result.output
+    assert "Arrow not checked: its answers are not kept between runs unless BOMCHECK_ARROW_CACHE=1" \
+        in " ".join(result.output.split())
     workbook = openpyxl.load_workbook(tmp_path / "demo.checked.xlsx")
     summary = {row[0]: row[1] for row in workbook["Summary"].iter_rows(values_only=True)}
-    assert "in the cache (--offline)" in summary["Source: Arrow"]
+    assert "none of its" in summary["Source: DigiKey Bonded"] and "in the cache (--offline)" in \
+        summary["Source: DigiKey Bonded"]
+    assert "not kept between runs unless BOMCHECK_ARROW_CACHE=1" in summary["Source: Arrow"]
 
 
 def test_a_second_cli_run_states_the_age_of_the_cached_data(bom, tmp_path):
@@ -297,3 +302,23 @@ async def test_only_the_missing_queries_are_asked_and_the_status_counts_both(tmp
     for status in mixed.sources:
         assert (status.from_cache, status.live) == (3, 1)
         assert status.data_age(T0) == "3 answers cached, oldest 0 min (fetched 2026-11-24 08:00 UTC); 1 live"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--max-age", "9999999999d"], "the most accepted is 3650d"),
+    (["--max-age", "87601h"], "the most accepted is 3650d"),
+])
+def test_an_absurd_max_age_is_a_one_line_usage_error(bom, args, message):
+    result = run_check(bom, *args)
+    assert result.exit_code == 2 and message in result.output
+    assert not isinstance(result.exception, OverflowError)
+    assert any(line.startswith("Error:") and message in line for line in result.output.splitlines())
+
+
+def test_the_offline_help_says_arrow_answers_are_not_kept():
+    result = CliRunner().invoke(main, ["check", "--help"])
+    assert "not kept between runs unless BOMCHECK_ARROW_CACHE=1" in " ".join(result.output.split())
+
+
+def test_the_longest_max_age_is_accepted():
+    assert parse_max_age("3650d") == timedelta(days=3650)

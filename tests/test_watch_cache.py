@@ -98,3 +98,41 @@ def test_an_inbox_may_set_its_own_max_age(tmp_path):
     (tmp_path / "bomcheck.toml").write_text("max_age = 6\n")
     with pytest.raises(ConfigError, match="max_age must be an age"):
         read_inbox_config(tmp_path)
+
+
+def test_an_absurd_cache_age_is_a_usage_error_and_an_absurd_inbox_max_age_a_config_error(tmp_path):
+    inbox = tmp_path / "inbox"
+    for age, message in (("1e12", "87600"), ("nan", "nan is not a number")):
+        result = CliRunner().invoke(main, ["watch", str(inbox), "--sandbox", "--cache-age", age])
+        assert result.exit_code == 2 and message in result.output, result.output
+    inbox.mkdir()
+    (inbox / "bomcheck.toml").write_text('max_age = "99999999999d"\n')
+    result = CliRunner().invoke(main, ["watch", str(inbox), "--sandbox"])
+    assert result.exit_code == 3 and not isinstance(result.exception, OverflowError)
+    assert "max_age must be an age" in result.output and "at most 3650d" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+async def test_a_watch_reuses_an_output_only_while_its_oldest_answer_is_young_enough(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from bomcheck.ledger import Ledger
+
+    now = [datetime.now(timezone.utc)]
+
+    def clock() -> datetime:
+        return now[0]
+
+    async with inbox_job(tmp_path, CachePolicy(max_age=timedelta(hours=12))) as (job, url, lookups):
+        lookups.clock = lookups.cache.clock = clock
+        job.ledger = Ledger(job.folders.ledger, timedelta(hours=12), now=clock)
+        mpns = catalog.DEMO_MPNS[:3]
+        assert (await drop(job, "a.csv", csv_bom(*mpns))).status == "checked"  # DigiKey cached now
+        now[0] += timedelta(hours=11)
+        assert (await drop(job, "b.csv", csv_bom(*reversed(mpns)))).status == "checked"  # cached 11 h
+        now[0] += timedelta(hours=2)  # b.csv checked 2 h ago, its DigiKey answers fetched 13 h ago
+        before = await counted(url)
+        again = await drop(job, "b.csv", csv_bom(*reversed(mpns)))
+        after = await counted(url)
+    assert again.status == "checked"  # not "reused": that output's data is past --max-age
+    assert after["digikey"] > before["digikey"]

@@ -313,3 +313,17 @@ def test_a_missing_inbox_is_created_and_said(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         folders.create()  # the second start says nothing
     assert not caplog.records
+
+
+def test_the_ledger_ages_an_output_by_its_oldest_answer_not_by_its_check(tmp_path):
+    output = tmp_path / "a.checked.xlsx"
+    output.write_bytes(b"out")
+    now = [datetime(2026, 1, 1, 12, tzinfo=timezone.utc)]
+    ledger = Ledger(tmp_path / "ledger.json", timedelta(hours=12), now=lambda: now[0])
+    ledger.record("cached", output, oldest=now[0] - timedelta(hours=11))  # answers cached 11 h before
+    ledger.record("live", output)
+    now[0] += timedelta(hours=2)
+    again = Ledger(tmp_path / "ledger.json", timedelta(hours=12), now=lambda: now[0])
+    assert again.fresh("cached") is None  # its data is 13 h old, though checked 2 h ago
+    entry = again.fresh("live")
+    assert entry is not None and entry.data_from == entry.checked_at == now[0] - timedelta(hours=2)
