@@ -7,7 +7,10 @@ logs in to its DigiKey OAuth (a token store in a temporary config dir), writes a
 distinct MPNs the sandbox catalog lists, then runs `bomcheck check` twice as a subprocess:
 cold, then warm (BOMCHECK_ARROW_CACHE=1 and a temporary BOMCHECK_CACHE_DIR on both runs, so
 the second one can answer from the offers cache once there is one). Prints N, R, L, wall time,
-the bound N/R, their ratio, requests per source and 429s (from /_sandbox/stats).
+the bound N/R, their ratio, requests per source and 429s (from /_sandbox/stats). Then two
+files with the same parts are dropped into one `bomcheck watch` with a fresh cache and no
+Arrow opt-in: the second file's requests and time (from the watch log) show the in-memory
+sharing.
 Targets: cold wall <= 1.10 x N/R, zero 429s, Arrow requests = N, DigiKey <= 2.
 """
 
@@ -52,7 +55,7 @@ def catalog_mpns(count: int) -> list[str]:
     return found[:count]
 
 
-def write_bom(path: Path, mpns: list[str]) -> None:
+def write_bom(path: Path, mpns: list[str], qty: int = 1) -> None:
     from openpyxl import Workbook
 
     book = Workbook()
@@ -60,7 +63,7 @@ def write_bom(path: Path, mpns: list[str]) -> None:
     sheet.title = "BOM"
     sheet.append(["Designator", "Qty", "Manufacturer", "Manufacturer Part Number"])
     for i, mpn in enumerate(mpns, start=1):
-        sheet.append([f"U{i}", 1, "", mpn])
+        sheet.append([f"U{i}", qty, "", mpn])
     book.save(path)
 
 
@@ -142,8 +145,45 @@ def run_check(bom: Path, env: dict[str, str], url: str, label: str) -> dict[str,
     after = stats(url)
     if done.returncode not in (0, 1) or not output.exists():
         raise SystemExit(f"bomcheck check failed ({done.returncode}):\n{done.stderr}")
-    counted = {key: after[key] - before.get(key, 0) for key in after}
-    return {"wall": wall, "cpu": cpu, **counted, "stderr": done.stderr.strip()}
+    return {"wall": wall, "cpu": cpu, **requests_between(before, after), "stderr": done.stderr.strip()}
+
+
+def requests_between(before: dict[str, object], after: dict[str, object]) -> dict[str, int]:
+    """Requests per source (and 429s) the sandbox counted between two readings of its stats."""
+    return {key: int(value) - int(before.get(key, 0))  # type: ignore[call-overload]
+            for key, value in after.items() if isinstance(value, int)}
+
+
+def run_watch(mpns: list[str], env: dict[str, str], url: str, home: Path) -> dict[str, object]:
+    """Two files with the same parts dropped into one `bomcheck watch` (no Arrow opt-in, a fresh
+    cache): the second is answered from the service's memory and the DigiKey disk cache."""
+    inbox = home / "inbox"
+    inbox.mkdir()
+    env = {**env, "BOMCHECK_CACHE_DIR": str(home / "watch-cache")}
+    env.pop("BOMCHECK_ARROW_CACHE", None)
+    log = home / "watch.log"
+    service = subprocess.Popen([sys.executable, "-m", "bomcheck", "watch", str(inbox), "--settle",
+                                "0.2", "--log-file", str(log)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    found: dict[str, object] = {}
+    try:
+        for label, qty in (("first", 1), ("second", 2)):  # another quantity: other content, same parts
+            before = stats(url)
+            staged = home / f"{label}.xlsx"
+            write_bom(staged, mpns, qty)
+            os.replace(staged, inbox / staged.name)
+            output = inbox / "out" / f"{label}.checked.xlsx"
+            deadline = time.monotonic() + 600
+            while not output.exists() and time.monotonic() < deadline and service.poll() is None:
+                time.sleep(0.05)
+            time.sleep(0.2)  # the service logs the file after writing it
+            counted = requests_between(before, stats(url))
+            took = [line for line in log.read_text(encoding="utf-8").splitlines() if f"{label}.xlsx" in line]
+            found[label] = {**counted, "log": took[-1] if took else "(no log line)"}
+    finally:
+        service.terminate()
+        service.wait(60)
+    return found
 
 
 def main() -> None:
@@ -183,6 +223,10 @@ def main() -> None:
                       f"(bomcheck cpu {result['cpu']:.1f} s)")
                 if result["stderr"]:
                     print("    stderr: " + str(result["stderr"]).replace("\n", "\n    stderr: "))
+            for label, seen in run_watch(catalog_mpns(args.n), env, url, home).items():
+                assert isinstance(seen, dict)
+                print(f"  watch, {label} file: arrow {seen['arrow']}  digikey {seen['digikey']}  "
+                      f"429s {seen['throttled']}  log: {seen['log']}")
         finally:
             server.terminate()
             server.wait(10)
