@@ -116,7 +116,7 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
         sys.exit(EXIT_INTERRUPTED)
     _print_summary(outcome)
     if not outcome.report.all_checked:  # exit 1 says so; stderr says how many lines and why
-        click.echo(f"bomcheck: {run_failures(outcome.report.results).sentence()}", err=True)
+        click.echo(f"bomcheck: {run_failures(outcome.report).sentence()}", err=True)
     ctx.exit(EXIT_OK if outcome.report.all_checked else EXIT_UNCHECKED)
 
 

@@ -35,7 +35,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "sources": [_source(s, report.checked_at) for s in report.sources],
         "totals": {currency: _money(total) for currency, total in report.totals.items()},
         "counts": {status.value: report.count(status) for status in LineStatus},
-        "not_checked": run_failures(report.results).as_dict(),  # lines some source failed for, why
+        "not_checked": run_failures(report).as_dict(),  # lines some source failed for, why
         "lines": [_line(result) for result in report.results],
         "scenarios": [_scenario(scenario) for scenario in report.scenarios],
         "warnings": list(report.bom.warnings),  # what the reader said about the whole file

@@ -20,6 +20,7 @@ from bomcheck.config import Settings
 from bomcheck.distributors.base import Transport, make_limiter
 from bomcheck.errors import SourceError
 from bomcheck.export import report_to_dict
+from bomcheck.failures import run_failures
 from bomcheck.fanout import SourceRun
 from bomcheck.model import (
     Alternate,
@@ -93,7 +94,17 @@ def test_alternate_queries_are_distinct_normalised_and_never_a_line_s_own_mpn():
         BomLine(row=4, mpn="X1", dnp=True, alternates=(Alternate("DNPALT-1"),)),
     ]
     queries = alternate_queries([(line, query_for(line)) for line in lines])
-    assert list(queries) == ["AP2112K-3.3TRG1"]  # NE555DR is row 3's own part; a DNP line is not asked
+    # NE555DR is row 3's own part; a DNP line is not asked; the two makers' AP2112K are two parts
+    assert list(queries) == [("AP2112K-3.3TRG1", ""), ("AP2112K-3.3TRG1", "diodes")]
+    assert queries[("AP2112K-3.3TRG1", "diodes")].manufacturer == "Diodes"
+
+
+def test_an_alternate_of_another_maker_than_a_line_s_own_part_is_asked_with_its_maker():
+    lines = [BomLine(row=2, mpn="LM358", manufacturer="Texas Instruments"),
+             BomLine(row=3, mpn="XYZ-1", manufacturer="Foo", alternates=(Alternate("LM358", "onsemi"),)),
+             BomLine(row=4, mpn="XYZ-2", alternates=(Alternate("lm358", " texas  instruments"),))]
+    queries = alternate_queries([(line, query_for(line)) for line in lines])
+    assert [(query.mpn, query.manufacturer) for query in queries.values()] == [("LM358", "onsemi")]
 
 
 # ---------------------------------------------------------------- planning
@@ -156,14 +167,35 @@ def test_the_first_alternate_that_covers_the_need_is_bought_in_the_bom_s_order()
     assert [part.mpn for part in result.other_parts] == ["OWN-1", "ALT-1", "ALT-3"]
 
 
-def test_an_alternate_shares_the_stock_ledger_with_the_line_whose_own_part_it_is():
+def test_a_line_s_own_part_comes_before_another_line_s_alternate_of_it():
     shared = found(offer("ALT-1", 150))
     first, second = plan_lines([(line(2, "OWN-1", qty=10), NOT_FOUND),
                                 (line(3, "ALT-1", qty=10, alternates=()), shared)], 10,
                                alternates={2: [(ALT, shared)]})
-    assert first.alternate == ALT and first.buy_qty == 100
-    assert second.status is LineStatus.SHORT and second.buy_qty == 50  # what row 2 left of the 150
-    assert any("row 2" in note for note in second.notes)
+    assert second.status is LineStatus.OK and second.buy_qty == 100  # its own part, planned first
+    assert first.alternate is None and first.status is LineStatus.NOT_FOUND and first.purchases == ()
+    assert any(note.startswith("alternate ALT-1 (Acme) cannot supply either (no offer covers the need: "
+                               "buy 50 now, 50 short") for note in first.notes)
+
+
+def test_an_alternate_takes_only_what_the_own_part_lines_left():
+    shared = found(offer("ALT-1", 250))
+    first, second = plan_lines([(line(2, "OWN-1", qty=10), NOT_FOUND),
+                                (line(3, "ALT-1", qty=10, alternates=()), shared)], 10,
+                               alternates={2: [(ALT, shared)]})
+    assert second.buy_qty == 100 and first.alternate == ALT and first.buy_qty == 100
+    assert any("row 3" in note for note in first.notes)
+
+
+def test_a_short_line_before_its_part_s_substitute_still_gets_its_own_alternate():
+    """alt4: a NOT FOUND line whose alternate is row 3's part must not make row 3 short."""
+    own_part, second = found(offer("LM1117", 496)), Alternate("AP2112K", "Diodes")
+    lines = [(line(2, "GONE-1", alternates=(Alternate("LM1117", "TI"),)), NOT_FOUND),
+             (BomLine(row=3, mpn="LM1117", manufacturer="TI", alternates=(second,)), own_part)]
+    first, third = plan_lines(lines, 300, alternates={2: [(Alternate("LM1117", "TI"), own_part)],
+                                                      3: [(second, found(offer("AP2112K", 66_000)))]})
+    assert third.status is LineStatus.OK and third.alternate is None and third.buy_qty == 300
+    assert first.status is LineStatus.NOT_FOUND and first.purchases == ()
 
 
 def test_each_build_quantity_decides_for_itself():
@@ -342,7 +374,14 @@ async def test_a_second_round_that_fails_is_said_on_the_source_and_the_line_keep
     report = await two_rounds(tmp_path, StockSource("Bulk", {}, bulk=True), each)
     gone = report.results[1]
     assert gone.status is LineStatus.NOT_FOUND and gone.alternate is None
-    assert "Each: HTTP 500 from the fake" in "; ".join(gone.notes)
+    assert "alternate ALTB-400 not answered (Each: HTTP 500 from the fake)" in gone.notes
+    assert not any("cannot supply" in note for note in gone.notes)
+    # the decision rested on answers that never came: the line is not checked, the run exits 1
+    assert not report.all_checked and [lookup.source for lookup in gone.unanswered] == ["Each", "Each"]
+    failures = run_failures(report)
+    assert failures.not_checked == 1
+    assert failures.sources[0].describe() == "Each failed for 1 (HTTP 500 from the fake ×1)"
+    assert report_to_dict(report)["not_checked"]["not_checked"] == 1
     status = next(status for status in report.sources if status.name == "Each")
     assert status.checked
     assert status.message == "alternates not checked: no query was answered (HTTP 500 from the fake)"
@@ -355,3 +394,37 @@ async def test_one_round_covers_the_largest_quantity_and_each_quantity_decides(t
     small, large = (scenario.results[1] for scenario in report.scenarios)
     assert small.alternate is None and small.bought_mpn == "GONE-200"  # 10 boards: its own 50 do
     assert large.alternate == Alternate("ALTA-300") and large.status is LineStatus.OK
+
+
+async def test_a_failed_preferred_alternate_leaves_a_line_bought_on_the_next_not_checked(tmp_path):
+    each = StockSource("Each", {"GOOD-100": 100, "ALTA-300": 100}, fail=("ALTB-400",))
+    report = await two_rounds(tmp_path, StockSource("Bulk", {}, bulk=True), each)
+    gone = report.results[1]
+    assert gone.alternate == Alternate("ALTA-300")
+    assert "alternate ALTB-400 not answered (Each: HTTP 500 from the fake)" in gone.reason
+    assert not report.all_checked and run_failures(report).not_checked == 1
+
+
+async def test_the_maker_the_bom_names_for_an_alternate_is_the_maker_bought(tmp_path):
+    """alt6: LM358 is row 2's own part (TI); row 3 allows only onsemi's LM358."""
+    path = csv_bom(tmp_path, "Ref,Qty,Mfr,MPN,Alt MPN,Alt Manufacturer\n"
+                             "U1,1,Texas Instruments,LM358,,\n"
+                             "U2,1,Foo,XYZ-NOTFOUND-40,LM358,onsemi\n")
+    report, _ = await sandbox_report(path, boards=300)
+    own, substitute = report.results
+    assert {p.offer.manufacturer for p in own.purchases} == {"Texas Instruments"}
+    assert substitute.alternate == Alternate("LM358", "onsemi") and substitute.purchases
+    assert {p.offer.manufacturer for p in substitute.purchases} == {"onsemi"}
+
+
+async def test_a_substitute_never_makes_the_line_whose_own_part_it_is_short(tmp_path):
+    """alt4 at 300 boards: LM1117-3.3 has 496; row 2 wants it as an alternate, row 3 is its own."""
+    path = csv_bom(tmp_path, "Ref,Qty,Mfr,MPN,Alt MPN,Alt Manufacturer\n"
+                             "U1,1,Foo,XYZ-NOTFOUND-30,LM1117-3.3,TI\n"
+                             "U2,1,TI,LM1117-3.3,AP2112K-3.3TRG1,Diodes\n"
+                             "U3,1,Foo,XYZ-NOTFOUND-31,AP2112K-3.3TRG1,Diodes\n")
+    report, _ = await sandbox_report(path, boards=300)
+    substitute, own, other = report.results
+    assert own.status is LineStatus.OK and own.alternate is None and own.buy_qty == 300
+    assert substitute.status is LineStatus.NOT_FOUND and substitute.purchases == ()
+    assert other.alternate == Alternate("AP2112K-3.3TRG1", "Diodes")
