@@ -315,6 +315,27 @@ def test_a_cell_listing_several_alternates_gives_each(tmp_path):
     assert second.alternates == (Alternate("BAV99-TP", "Diodes"), Alternate("BAV99W-TP", "Diodes"))
 
 
+@pytest.mark.parametrize(("cell", "mpn", "alternates"), [
+    ("MCP1700T-3302E/TT(AP2112K-3.3TRG1)", "MCP1700T-3302E/TT", ("AP2112K-3.3TRG1",)),
+    ("MCP2551-I/SN(TJA1050T)", "MCP2551-I/SN", ("TJA1050T",)),
+    ("TLV1117-33(LM1117-3.3)", "TLV1117-33", ("LM1117-3.3",)),
+    ("RJP-003TC1(LPJ4112CNL)", "RJP-003TC1", ("LPJ4112CNL",)),
+    ("10uF/25V(GRM21BR61E106KA73L)", "GRM21BR61E106KA73L", ()),  # a description, then the part
+    ("CAP/0603(GRM188R71C104KA01D)", "GRM188R71C104KA01D", ()),
+    ("AMS1117-3.3(5v-3.3v)", "AMS1117-3.3", ()),  # a remark in parentheses
+    ("BAT54C(SOT23-3)", "BAT54C", ()),  # a package
+])
+def test_two_part_numbers_in_one_cell_give_the_part_and_its_alternate(tmp_path, cell, mpn, alternates):
+    (bom_line,) = read_bom(csv_bom(tmp_path, f"Ref,Qty,MPN\nU1,1,{cell}\n")).lines
+    assert bom_line.mpn == mpn and tuple(alt.mpn for alt in bom_line.alternates) == alternates
+
+
+def test_a_word_before_a_part_number_in_parentheses_is_read_as_that_part_and_said(tmp_path):
+    (bom_line,) = read_bom(csv_bom(tmp_path, "Ref,Qty,MPN\nU1,1,XYZ(RT9193-33)\n")).lines
+    assert bom_line.mpn == "RT9193-33"
+    assert "MPN 'XYZ(RT9193-33)' read as 'RT9193-33' ('XYZ' is no part number)" in bom_line.warnings
+
+
 # ---------------------------------------------------------------- the two rounds, with fake sources
 
 
