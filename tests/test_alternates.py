@@ -315,6 +315,22 @@ def test_a_cell_listing_several_alternates_gives_each(tmp_path):
     assert second.alternates == (Alternate("BAV99-TP", "Diodes"), Alternate("BAV99W-TP", "Diodes"))
 
 
+def test_alternate_makers_pair_by_the_name_they_share_before_the_nearest_column(tmp_path):
+    path = csv_bom(tmp_path, "Ref,Qty,MPN,Alt_MPN,Second Source Manufacturer,Second Source,Alt Manufacturer\n"
+                             "U1,1,LM358DR,AP2112K-3.3TRG1,Microchip,MIC5205-3.3YM5,Diodes\n")
+    (bom_line,) = read_bom(path).lines
+    assert bom_line.alternates == (Alternate("AP2112K-3.3TRG1", "Diodes"),
+                                   Alternate("MIC5205-3.3YM5", "Microchip"))
+
+
+def test_an_alternate_column_with_no_maker_of_its_name_takes_none_claimed_by_another(tmp_path):
+    path = csv_bom(tmp_path, "Ref,Qty,MPN,Alt_MPN,Second Source Manufacturer,Second Source\n"
+                             "U1,1,LM1117-3.3,AP2112K-3.3TRG1,,\nU2,1,XYZ-1,,Microchip,AP2112K-3.3TRG1\n")
+    first, second = read_bom(path).lines
+    assert first.alternates == (Alternate("AP2112K-3.3TRG1"),)
+    assert second.alternates == (Alternate("AP2112K-3.3TRG1", "Microchip"),)
+
+
 @pytest.mark.parametrize(("cell", "mpn", "alternates"), [
     ("MCP1700T-3302E/TT(AP2112K-3.3TRG1)", "MCP1700T-3302E/TT", ("AP2112K-3.3TRG1",)),
     ("MCP2551-I/SN(TJA1050T)", "MCP2551-I/SN", ("TJA1050T",)),
