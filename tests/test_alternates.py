@@ -15,7 +15,8 @@ import pytest
 from bomcheck.alternates import alternate_queries
 from bomcheck.annotate import RESULT_HEADERS, write_report
 from bomcheck.bom import read_bom
-from bomcheck.check import CheckOptions, build_report, query_for
+from bomcheck.check import CheckOptions, CheckOutcome, build_report, query_for
+from bomcheck.cli import _print_summary
 from bomcheck.config import Settings
 from bomcheck.distributors.base import Transport, make_limiter
 from bomcheck.errors import SourceError
@@ -465,3 +466,21 @@ async def test_a_substitute_never_makes_the_line_whose_own_part_it_is_short(tmp_
     assert own.status is LineStatus.OK and own.alternate is None and own.buy_qty == 300
     assert substitute.status is LineStatus.NOT_FOUND and substitute.purchases == ()
     assert other.alternate == Alternate("AP2112K-3.3TRG1", "Diodes")
+
+
+async def test_an_alternate_bought_only_at_a_later_quantity_is_shown_for_that_quantity(tmp_path, capsys):
+    each = StockSource("Each", {"GOOD-100": 500, "GONE-200": 50, "ALTA-300": 5000, "ALTC-500": 5000})
+    report = await two_rounds(tmp_path, StockSource("Bulk", {}, bulk=True), each, boards=(10, 100))
+    small, large = report_to_dict(report)["scenarios"]
+    assert small["lines_on_alternates"] == 0 and small["notes"] == []
+    assert large["lines_on_alternates"] == 1
+    assert large["notes"] == ["row 3: GONE-200 bought as alternate ALTA-300"]
+    output = write_report(report, tmp_path / "out.xlsx")
+    rows = list(openpyxl.load_workbook(output)["Scenarios"].iter_rows(values_only=True))
+    column = rows[0].index("Lines on Alternates")
+    assert [row[column] for row in rows[1:]] == [0, 1]
+    _print_summary(CheckOutcome(report, output, None))
+    said = capsys.readouterr().out
+    assert ("bought as an alternate at 100 boards, for a buyer to approve: row 3 (GONE-200 -> ALTA-300)"
+            in said)
+    assert "at 10 boards" not in said
