@@ -61,8 +61,8 @@ def alternate_queries(lines: Sequence[tuple[BomLine, Query | None]]) -> dict[Par
     """One query per distinct alternate (MPN and maker) of the asked lines, none for a line's own part."""
     own = {part_key(query.mpn, query.manufacturer) for _, query in lines if query is not None and query.mpn}
     found: dict[PartKey, Query] = {}
-    for line, query in lines:
-        if query is None:
+    for line, _ in lines:
+        if line.dnp:  # a line with no usable MPN of its own is asked about its alternates
             continue
         for alt in line.alternates:
             key = part_key(alt.mpn, alt.manufacturer)

@@ -188,7 +188,7 @@ def _print_summary(outcome: CheckOutcome) -> None:
     if len(attention) > 10:
         click.echo(f"  ... and {len(attention) - 10} more lines need attention (see Status column)")
     for scenario in report.scenarios:  # each quantity decides for itself
-        substituted = [f"{r.line.row} ({r.line.mpn} -> {r.bought_mpn})"
+        substituted = [f"{r.line.row} ({r.line.mpn or 'no MPN'} -> {r.bought_mpn})"
                        for r in scenario.results if r.alternate]
         if substituted:
             more = f", and {len(substituted) - 5} more" if len(substituted) > 5 else ""

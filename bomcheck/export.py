@@ -63,7 +63,7 @@ def _scenario(scenario: Scenario) -> dict[str, Any]:
                    "purchases": [_purchase(p) for p in r.purchases]} for r in scenario.results],
         "lines_on_alternates": sum(1 for r in scenario.results if r.alternate),
         # at this quantity, for a buyer to approve: it may differ from the first quantity's
-        "notes": [f"row {r.line.row}: {r.line.mpn} bought as alternate {r.bought_mpn}"
+        "notes": [f"row {r.line.row}: {r.line.mpn or 'no MPN'} bought as alternate {r.bought_mpn}"
                   + (f" ({r.bought_manufacturer})" if r.bought_manufacturer else "")
                   for r in scenario.results if r.alternate],
     }

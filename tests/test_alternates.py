@@ -40,6 +40,7 @@ from bomcheck.sandbox import catalog
 from bomcheck.sandbox.server import STATS_PATH, running_sandbox
 from bomcheck.session import open_sources, sandbox_settings
 from bomcheck.sheets.cells import AMBER, fill_for
+from bomcheck.sheets.rfq import other_parts, quoted_manufacturer, why_quote
 
 D = Decimal
 
@@ -281,7 +282,7 @@ def test_the_workbook_shows_the_alternate_bought(tmp_path):
     assert row["Chosen Qty"] == 10
     rfq = list(workbook["RFQ"].iter_rows(values_only=True))
     quoted = dict(zip(rfq[0], rfq[1], strict=True))  # on the RFQ for its NCNR: the part bought is quoted
-    assert (quoted["MPN"], quoted["Manufacturer"], quoted["Alternates"]) == ("ALT-1", "Acme", "OWN-1")
+    assert (quoted["MPN"], quoted["Manufacturer"], quoted["Alternates"]) == ("ALT-1", "Acme", "OWN-1 (not found)")
 
 
 def test_json_carries_the_part_bought(tmp_path):
@@ -484,3 +485,23 @@ async def test_an_alternate_bought_only_at_a_later_quantity_is_shown_for_that_qu
     assert ("bought as an alternate at 100 boards, for a buyer to approve: row 3 (GONE-200 -> ALTA-300)"
             in said)
     assert "at 10 boards" not in said
+
+
+def test_a_line_with_no_usable_mpn_is_bought_as_its_alternate():
+    no_mpn = BomLine(row=2, mpn=None, qty=1, raw_mpn_text="10k", alternates=(ALT,))
+    (result,) = plan_lines([(no_mpn, {})], 10, alternates={2: [(ALT, found(offer("ALT-1", 100)))]})
+    assert result.status is LineStatus.OK and result.alternate == ALT and result.buy_qty == 10
+    assert result.reason == "no usable MPN; the cell says '10k'; buying alternate ALT-1 (Acme)"
+    assert result.other_parts == () and fill_for(result, "USD") is AMBER
+    lines = [(no_mpn, None), (BomLine(row=3, mpn=None, dnp=True, alternates=(Alternate("DNP-1"),)), None)]
+    assert [query.mpn for query in alternate_queries(lines).values()] == ["ALT-1"]  # asked; DNP not
+
+
+def test_the_rfq_names_the_maker_bought_and_marks_a_part_nobody_lists():
+    bare = Alternate("ALT-1")
+    (result,) = plan_lines([(line(2, "OWN-1", alternates=(bare, Alternate("ALT-2"))), NOT_FOUND)], 10,
+                           alternates={2: [(bare, found(offer("ALT-1", 100, ncnr=True))),
+                                           (Alternate("ALT-2"), NOT_FOUND)]})
+    assert result.alternate == bare and why_quote(result) == "NCNR"
+    assert quoted_manufacturer(result) == "M"  # the BOM names no maker for ALT-1: the offer's
+    assert other_parts(result) == ["OWN-1 (not found)", "ALT-2 (not found)"]

@@ -22,9 +22,9 @@ from bomcheck.pricing.offers import Attrition, distinct_stock, line_attrition, l
 
 NO_ATTRITION = Attrition()
 # A line whose own MPN ends with one of these may be bought as an alternate: nobody lists the
-# part, or no offer can supply the need now. ERROR and AMBIGUOUS lines are not: their part may
-# well be available, the answer is only incomplete or unclear.
-WANTS_ALTERNATE = (LineStatus.NOT_FOUND, LineStatus.SHORT)
+# part, no offer can supply the need now, or the line has no usable MPN of its own. ERROR and
+# AMBIGUOUS lines are not: their part may well be available, the answer is only incomplete or unclear.
+WANTS_ALTERNATE = (LineStatus.NOT_FOUND, LineStatus.SHORT, LineStatus.NO_MPN)
 
 AlternateAnswers = Sequence[tuple[Alternate, Mapping[str, Lookup]]]
 
@@ -133,7 +133,7 @@ def plan_alternate(primary: LineResult, answers: AlternateAnswers, boards: int,
     """
     line = primary.line
     asked = [PartAnswers(alt.mpn, alt.manufacturer, lookups) for alt, lookups in answers]
-    own = PartAnswers(line.mpn or "", line.manufacturer, primary.lookups, alternate=False)
+    own = (PartAnswers(line.mpn, line.manufacturer, primary.lookups, alternate=False),) if line.mpn else ()
     tried: list[str] = []
     unanswered: list[Lookup] = []
     primary_failed = tuple(lookup for lookup in primary.lookups.values() if _failed(lookup))
@@ -143,10 +143,10 @@ def plan_alternate(primary: LineResult, answers: AlternateAnswers, boards: int,
         result = plan_line(as_alt, lookups, boards, currency, attrition, ledger)
         if result.status is LineStatus.OK:
             why = primary.reason or primary.status.value.lower()
-            head = [f"primary {line.mpn} not available ({why})", *tried,
+            head = [f"primary {line.mpn} not available ({why})" if line.mpn else why, *tried,
                     f"buying alternate {_named(alt)}"]
             return replace(result, line=line, alternate=alt, reason=_join([*head, result.reason]),
-                           other_parts=(own, *asked[:index], *asked[index + 1:]),
+                           other_parts=(*own, *asked[:index], *asked[index + 1:]),
                            unanswered=(*primary_failed, *unanswered))  # no longer in `lookups`
         failed = [lookup for lookup in lookups.values() if _failed(lookup)]
         if failed:
