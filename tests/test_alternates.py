@@ -24,6 +24,7 @@ from bomcheck.export import report_to_dict
 from bomcheck.failures import run_failures
 from bomcheck.fanout import SourceRun
 from bomcheck.model import (
+    NOT_IN_CACHE,
     Alternate,
     BomLine,
     LineStatus,
@@ -282,7 +283,8 @@ def test_the_workbook_shows_the_alternate_bought(tmp_path):
     assert row["Chosen Qty"] == 10
     rfq = list(workbook["RFQ"].iter_rows(values_only=True))
     quoted = dict(zip(rfq[0], rfq[1], strict=True))  # on the RFQ for its NCNR: the part bought is quoted
-    assert (quoted["MPN"], quoted["Manufacturer"], quoted["Alternates"]) == ("ALT-1", "Acme", "OWN-1 (not found)")
+    assert quoted["MPN"] == "ALT-1" and quoted["Manufacturer"] == "Acme"
+    assert quoted["Alternates"] == "OWN-1 (not found)"
 
 
 def test_json_carries_the_part_bought(tmp_path):
@@ -505,3 +507,15 @@ def test_the_rfq_names_the_maker_bought_and_marks_a_part_nobody_lists():
     assert result.alternate == bare and why_quote(result) == "NCNR"
     assert quoted_manufacturer(result) == "M"  # the BOM names no maker for ALT-1: the offer's
     assert other_parts(result) == ["OWN-1 (not found)", "ALT-2 (not found)"]
+
+
+def test_an_alternate_offline_found_no_answer_for_is_not_answered_not_unsupplied(tmp_path):
+    uncached = {"Arrow": Lookup("Arrow", LookupStatus.NOT_CHECKED, message=NOT_IN_CACHE)}
+    (result,) = plan_lines([(line(2, "OWN-1"), NOT_FOUND)], 10, alternates={2: [(ALT, uncached)]})
+    assert result.status is LineStatus.NOT_FOUND and result.alternate is None
+    assert result.notes == ("alternate ALT-1 (Acme) not answered (Arrow: not in the cache (--offline))",)
+    assert result.unanswered == (uncached["Arrow"],)
+    bom = read_bom(csv_bom(tmp_path, "Ref,Qty,MPN\nU1,1,OWN-1\n"))
+    report = Report(bom=bom, boards=10, results=(result,), sources=(),
+                    checked_at=datetime(2026, 1, 2, tzinfo=timezone.utc))
+    assert not report.all_checked
