@@ -2,10 +2,11 @@
 
 Round one asks every source about the lines' own MPNs. A source whose calls answer many
 queries at once (DigiKey's bonded list) is asked about the alternates in that same round when
-that adds no call. After planning the largest build quantity, the lines still NOT FOUND or
-SHORT that list alternates get a second round: each distinct alternate (normalised MPN and
-manufacturer) once, never one already asked (an alternate that is another line's own part, the
-same MPN of the same named maker, reuses that answer; of another maker it is asked on its own).
+that adds no call. After planning every build quantity on the lines' own parts, the lines NOT
+FOUND, SHORT or with no usable MPN at any of them that list alternates get a second round: each
+distinct alternate (normalised MPN and manufacturer) once, never one already asked (an alternate
+that is another line's own part, the same MPN of the same named maker, reuses that answer; of
+another maker it is asked on its own).
 """
 
 from __future__ import annotations
