@@ -115,7 +115,7 @@ async def build_report(
     answered = [(line, {**fanned.lookups.get(query, {}), **not_asked} if query else {})
                 for line, query in line_queries]
     extra = await second_round(runs, answered, fanned, spare, lookups.gather if lookups else gather_lookups,
-                               boards=max(options.board_counts), currency=options.currency,
+                               boards=options.board_counts, currency=options.currency,
                                attrition=options.attrition, not_asked=not_asked, progress=progress)
     scenarios = tuple(
         Scenario(boards, plan_lines(answered, boards, options.currency, options.attrition, extra.answers))

@@ -116,7 +116,7 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
         sys.exit(EXIT_INTERRUPTED)
     _print_summary(outcome)
     if not outcome.report.all_checked:  # exit 1 says so; stderr says how many lines and why
-        click.echo(f"bomcheck: {run_failures(outcome.report.results).sentence()}", err=True)
+        click.echo(f"bomcheck: {run_failures(outcome.report).sentence()}", err=True)
     ctx.exit(EXIT_OK if outcome.report.all_checked else EXIT_UNCHECKED)
 
 
@@ -187,11 +187,14 @@ def _print_summary(outcome: CheckOutcome) -> None:
                    + (f" ({result.reason})" if result.reason else ""))
     if len(attention) > 10:
         click.echo(f"  ... and {len(attention) - 10} more lines need attention (see Status column)")
-    substituted = [f"{r.line.row} ({r.line.mpn} -> {r.bought_mpn})" for r in report.results if r.alternate]
-    if substituted:
-        more = f", and {len(substituted) - 5} more" if len(substituted) > 5 else ""
-        shown = ", row ".join(substituted[:5])
-        click.echo(f"  bought as an alternate, for a buyer to approve: row {shown}{more}")
+    for scenario in report.scenarios:  # each quantity decides for itself
+        substituted = [f"{r.line.row} ({r.line.mpn or 'no MPN'} -> {r.bought_mpn})"
+                       for r in scenario.results if r.alternate]
+        if substituted:
+            more = f", and {len(substituted) - 5} more" if len(substituted) > 5 else ""
+            shown = ", row ".join(substituted[:5])
+            at = f" at {scenario.boards} boards" if len(report.scenarios) > 1 else ""
+            click.echo(f"  bought as an alternate{at}, for a buyer to approve: row {shown}{more}")
     doubted = [r.line.row for r in report.results if r.line.warnings and not r.line.dnp]
     if doubted:
         rows = ", ".join(map(str, doubted[:8])) + (", …" if len(doubted) > 8 else "")

@@ -35,7 +35,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "sources": [_source(s, report.checked_at) for s in report.sources],
         "totals": {currency: _money(total) for currency, total in report.totals.items()},
         "counts": {status.value: report.count(status) for status in LineStatus},
-        "not_checked": run_failures(report.results).as_dict(),  # lines some source failed for, why
+        "not_checked": run_failures(report).as_dict(),  # lines some source failed for, why
         "lines": [_line(result) for result in report.results],
         "scenarios": [_scenario(scenario) for scenario in report.scenarios],
         "warnings": list(report.bom.warnings),  # what the reader said about the whole file
@@ -61,6 +61,11 @@ def _scenario(scenario: Scenario) -> dict[str, Any]:
         "lines": [{"row": r.line.row, "need": r.need, "status": r.status.value, "shortage": r.shortage,
                    "bought_mpn": r.bought_mpn, "alternate": _alternate(r.alternate),
                    "purchases": [_purchase(p) for p in r.purchases]} for r in scenario.results],
+        "lines_on_alternates": sum(1 for r in scenario.results if r.alternate),
+        # at this quantity, for a buyer to approve: it may differ from the first quantity's
+        "notes": [f"row {r.line.row}: {r.line.mpn or 'no MPN'} bought as alternate {r.bought_mpn}"
+                  + (f" ({r.bought_manufacturer})" if r.bought_manufacturer else "")
+                  for r in scenario.results if r.alternate],
     }
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bomcheck.model import LineResult, LookupStatus
+from bomcheck.model import LineResult, LookupStatus, Report
 
 _SOURCE_PREFIX = re.compile(r"^[A-Z][\w-]*(?: [A-Z][\w-]*)?: ")
 _REASON_END = re.compile(r" after \d+ attempts| \(|: |; | — ")
@@ -64,16 +64,29 @@ def _lines(count: int) -> str:
     return f"{count} line" if count == 1 else f"{count} lines"
 
 
-def run_failures(results: Sequence[LineResult]) -> RunFailures:
-    """Count the lines some source failed for (status ERROR, or answered by another source only)."""
+def run_failures(results: Sequence[LineResult] | Report) -> RunFailures:
+    """Count the lines some source failed for (status ERROR, or answered by another source only,
+    or whose choice of alternate rested on a failed answer at any of a report's build quantities)."""
+    scenarios = [scenario.results for scenario in results.scenarios] if isinstance(results, Report) else []
+    results = results.results if isinstance(results, Report) else results
+    unanswered: dict[int, list[tuple[str, str]]] = {}
+    for scenario in scenarios:
+        for index, result in enumerate(scenario):
+            said = [(lookup.source, lookup.message) for lookup in result.unanswered]
+            unanswered.setdefault(index, []).extend(said)
     per_source: dict[str, Counter[str]] = {}
     failed_lines = 0
-    for result in results:
-        failed = [(name, lookup) for name, lookup in result.lookups.items()
+    for index, result in enumerate(results):
+        failed = [(name, lookup.message) for name, lookup in result.lookups.items()
                   if lookup.status is LookupStatus.ERROR]
+        failed += unanswered.get(index) or [(lookup.source, lookup.message) for lookup in result.unanswered]
+        firsts: dict[str, str] = {}
+        for name, message in failed:
+            firsts.setdefault(name, message)  # each source once per line
+        failed = list(firsts.items())
         failed_lines += bool(failed)
-        for name, lookup in failed:
-            per_source.setdefault(name, Counter())[failure_kind(lookup.message)] += 1
+        for name, message in failed:
+            per_source.setdefault(name, Counter())[failure_kind(message)] += 1
     sources = tuple(SourceFailures(name, sum(counts.values()), tuple(counts.most_common()))
                     for name, counts in per_source.items())
     return RunFailures(len(results), failed_lines, sources)

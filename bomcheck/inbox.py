@@ -148,7 +148,7 @@ class InboxJob:
         counts = ", ".join(f"{report.count(s)} {s.value}" for s in LineStatus if report.count(s))
         # lines a source failed for are marked in the output; the file is filed away like any
         # other, and not recorded in the ledger, so dropping it again asks again
-        failed = "" if report.all_checked else f"; {run_failures(report.results).sentence()}"
+        failed = "" if report.all_checked else f"; {run_failures(report).sentence()}"
         return self._file_away(path, content_hash, FileResult(
             path.name, "checked", outcome.output,
             message=f"{len(report.results)} lines ({counts}), "

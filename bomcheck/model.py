@@ -279,6 +279,8 @@ class LineResult:
     # `lookups`, `stock` and `purchases` are then the alternate's.
     alternate: Alternate | None = None
     other_parts: tuple[PartAnswers, ...] = ()  # the line's other parts asked about (primary, alternates)
+    # Failed or uncached answers about alternates the line's decision rested on: not fully checked.
+    unanswered: tuple[Lookup, ...] = ()
 
     def __post_init__(self) -> None:
         if self.purchases and self.purchase is None:
@@ -425,7 +427,9 @@ class Report:
     def all_checked(self) -> bool:
         """True when every line got its answers: no ERROR line, and no source failed for any line
         (a line answered by one source while another's call failed, or whose answer --offline
-        did not find in the cache, is not fully checked)."""
+        did not find in the cache, is not fully checked; nor is one whose choice of alternate, at any
+        build quantity, rested on an answer that failed: `LineResult.unanswered`)."""
         failed = (lookup.status is LookupStatus.ERROR or lookup.message == NOT_IN_CACHE
                   for result in self.results for lookup in result.lookups.values())
-        return self.count(LineStatus.ERROR) == 0 and not any(failed)
+        unanswered = (result.unanswered for scenario in self.scenarios for result in scenario.results)
+        return self.count(LineStatus.ERROR) == 0 and not any(failed) and not any(unanswered)

@@ -15,13 +15,16 @@ import pytest
 from bomcheck.alternates import alternate_queries
 from bomcheck.annotate import RESULT_HEADERS, write_report
 from bomcheck.bom import read_bom
-from bomcheck.check import CheckOptions, build_report, query_for
+from bomcheck.check import CheckOptions, CheckOutcome, build_report, query_for
+from bomcheck.cli import _print_summary
 from bomcheck.config import Settings
 from bomcheck.distributors.base import Transport, make_limiter
 from bomcheck.errors import SourceError
 from bomcheck.export import report_to_dict
+from bomcheck.failures import run_failures
 from bomcheck.fanout import SourceRun
 from bomcheck.model import (
+    NOT_IN_CACHE,
     Alternate,
     BomLine,
     LineStatus,
@@ -38,6 +41,7 @@ from bomcheck.sandbox import catalog
 from bomcheck.sandbox.server import STATS_PATH, running_sandbox
 from bomcheck.session import open_sources, sandbox_settings
 from bomcheck.sheets.cells import AMBER, fill_for
+from bomcheck.sheets.rfq import other_parts, quoted_manufacturer, why_quote
 
 D = Decimal
 
@@ -93,7 +97,17 @@ def test_alternate_queries_are_distinct_normalised_and_never_a_line_s_own_mpn():
         BomLine(row=4, mpn="X1", dnp=True, alternates=(Alternate("DNPALT-1"),)),
     ]
     queries = alternate_queries([(line, query_for(line)) for line in lines])
-    assert list(queries) == ["AP2112K-3.3TRG1"]  # NE555DR is row 3's own part; a DNP line is not asked
+    # NE555DR is row 3's own part; a DNP line is not asked; the two makers' AP2112K are two parts
+    assert list(queries) == [("AP2112K-3.3TRG1", ""), ("AP2112K-3.3TRG1", "diodes")]
+    assert queries[("AP2112K-3.3TRG1", "diodes")].manufacturer == "Diodes"
+
+
+def test_an_alternate_of_another_maker_than_a_line_s_own_part_is_asked_with_its_maker():
+    lines = [BomLine(row=2, mpn="LM358", manufacturer="Texas Instruments"),
+             BomLine(row=3, mpn="XYZ-1", manufacturer="Foo", alternates=(Alternate("LM358", "onsemi"),)),
+             BomLine(row=4, mpn="XYZ-2", alternates=(Alternate("lm358", " texas  instruments"),))]
+    queries = alternate_queries([(line, query_for(line)) for line in lines])
+    assert [(query.mpn, query.manufacturer) for query in queries.values()] == [("LM358", "onsemi")]
 
 
 # ---------------------------------------------------------------- planning
@@ -156,14 +170,35 @@ def test_the_first_alternate_that_covers_the_need_is_bought_in_the_bom_s_order()
     assert [part.mpn for part in result.other_parts] == ["OWN-1", "ALT-1", "ALT-3"]
 
 
-def test_an_alternate_shares_the_stock_ledger_with_the_line_whose_own_part_it_is():
+def test_a_line_s_own_part_comes_before_another_line_s_alternate_of_it():
     shared = found(offer("ALT-1", 150))
     first, second = plan_lines([(line(2, "OWN-1", qty=10), NOT_FOUND),
                                 (line(3, "ALT-1", qty=10, alternates=()), shared)], 10,
                                alternates={2: [(ALT, shared)]})
-    assert first.alternate == ALT and first.buy_qty == 100
-    assert second.status is LineStatus.SHORT and second.buy_qty == 50  # what row 2 left of the 150
-    assert any("row 2" in note for note in second.notes)
+    assert second.status is LineStatus.OK and second.buy_qty == 100  # its own part, planned first
+    assert first.alternate is None and first.status is LineStatus.NOT_FOUND and first.purchases == ()
+    assert any(note.startswith("alternate ALT-1 (Acme) cannot supply either (no offer covers the need: "
+                               "buy 50 now, 50 short") for note in first.notes)
+
+
+def test_an_alternate_takes_only_what_the_own_part_lines_left():
+    shared = found(offer("ALT-1", 250))
+    first, second = plan_lines([(line(2, "OWN-1", qty=10), NOT_FOUND),
+                                (line(3, "ALT-1", qty=10, alternates=()), shared)], 10,
+                               alternates={2: [(ALT, shared)]})
+    assert second.buy_qty == 100 and first.alternate == ALT and first.buy_qty == 100
+    assert any("row 3" in note for note in first.notes)
+
+
+def test_a_short_line_before_its_part_s_substitute_still_gets_its_own_alternate():
+    """alt4: a NOT FOUND line whose alternate is row 3's part must not make row 3 short."""
+    own_part, second = found(offer("LM1117", 496)), Alternate("AP2112K", "Diodes")
+    lines = [(line(2, "GONE-1", alternates=(Alternate("LM1117", "TI"),)), NOT_FOUND),
+             (BomLine(row=3, mpn="LM1117", manufacturer="TI", alternates=(second,)), own_part)]
+    first, third = plan_lines(lines, 300, alternates={2: [(Alternate("LM1117", "TI"), own_part)],
+                                                      3: [(second, found(offer("AP2112K", 66_000)))]})
+    assert third.status is LineStatus.OK and third.alternate is None and third.buy_qty == 300
+    assert first.status is LineStatus.NOT_FOUND and first.purchases == ()
 
 
 def test_each_build_quantity_decides_for_itself():
@@ -248,7 +283,8 @@ def test_the_workbook_shows_the_alternate_bought(tmp_path):
     assert row["Chosen Qty"] == 10
     rfq = list(workbook["RFQ"].iter_rows(values_only=True))
     quoted = dict(zip(rfq[0], rfq[1], strict=True))  # on the RFQ for its NCNR: the part bought is quoted
-    assert (quoted["MPN"], quoted["Manufacturer"], quoted["Alternates"]) == ("ALT-1", "Acme", "OWN-1")
+    assert quoted["MPN"] == "ALT-1" and quoted["Manufacturer"] == "Acme"
+    assert quoted["Alternates"] == "OWN-1 (not found)"
 
 
 def test_json_carries_the_part_bought(tmp_path):
@@ -281,6 +317,43 @@ def test_a_cell_listing_several_alternates_gives_each(tmp_path):
     first, second = read_bom(path).lines
     assert first.alternates == (Alternate("LM358DT", "ST"), Alternate("LM358DR2G", "onsemi"))
     assert second.alternates == (Alternate("BAV99-TP", "Diodes"), Alternate("BAV99W-TP", "Diodes"))
+
+
+def test_alternate_makers_pair_by_the_name_they_share_before_the_nearest_column(tmp_path):
+    path = csv_bom(tmp_path, "Ref,Qty,MPN,Alt_MPN,Second Source Manufacturer,Second Source,Alt Manufacturer\n"
+                             "U1,1,LM358DR,AP2112K-3.3TRG1,Microchip,MIC5205-3.3YM5,Diodes\n")
+    (bom_line,) = read_bom(path).lines
+    assert bom_line.alternates == (Alternate("AP2112K-3.3TRG1", "Diodes"),
+                                   Alternate("MIC5205-3.3YM5", "Microchip"))
+
+
+def test_an_alternate_column_with_no_maker_of_its_name_takes_none_claimed_by_another(tmp_path):
+    path = csv_bom(tmp_path, "Ref,Qty,MPN,Alt_MPN,Second Source Manufacturer,Second Source\n"
+                             "U1,1,LM1117-3.3,AP2112K-3.3TRG1,,\nU2,1,XYZ-1,,Microchip,AP2112K-3.3TRG1\n")
+    first, second = read_bom(path).lines
+    assert first.alternates == (Alternate("AP2112K-3.3TRG1"),)
+    assert second.alternates == (Alternate("AP2112K-3.3TRG1", "Microchip"),)
+
+
+@pytest.mark.parametrize(("cell", "mpn", "alternates"), [
+    ("MCP1700T-3302E/TT(AP2112K-3.3TRG1)", "MCP1700T-3302E/TT", ("AP2112K-3.3TRG1",)),
+    ("MCP2551-I/SN(TJA1050T)", "MCP2551-I/SN", ("TJA1050T",)),
+    ("TLV1117-33(LM1117-3.3)", "TLV1117-33", ("LM1117-3.3",)),
+    ("RJP-003TC1(LPJ4112CNL)", "RJP-003TC1", ("LPJ4112CNL",)),
+    ("10uF/25V(GRM21BR61E106KA73L)", "GRM21BR61E106KA73L", ()),  # a description, then the part
+    ("CAP/0603(GRM188R71C104KA01D)", "GRM188R71C104KA01D", ()),
+    ("AMS1117-3.3(5v-3.3v)", "AMS1117-3.3", ()),  # a remark in parentheses
+    ("BAT54C(SOT23-3)", "BAT54C", ()),  # a package
+])
+def test_two_part_numbers_in_one_cell_give_the_part_and_its_alternate(tmp_path, cell, mpn, alternates):
+    (bom_line,) = read_bom(csv_bom(tmp_path, f"Ref,Qty,MPN\nU1,1,{cell}\n")).lines
+    assert bom_line.mpn == mpn and tuple(alt.mpn for alt in bom_line.alternates) == alternates
+
+
+def test_a_word_before_a_part_number_in_parentheses_is_read_as_that_part_and_said(tmp_path):
+    (bom_line,) = read_bom(csv_bom(tmp_path, "Ref,Qty,MPN\nU1,1,XYZ(RT9193-33)\n")).lines
+    assert bom_line.mpn == "RT9193-33"
+    assert "MPN 'XYZ(RT9193-33)' read as 'RT9193-33' ('XYZ' is no part number)" in bom_line.warnings
 
 
 # ---------------------------------------------------------------- the two rounds, with fake sources
@@ -342,7 +415,14 @@ async def test_a_second_round_that_fails_is_said_on_the_source_and_the_line_keep
     report = await two_rounds(tmp_path, StockSource("Bulk", {}, bulk=True), each)
     gone = report.results[1]
     assert gone.status is LineStatus.NOT_FOUND and gone.alternate is None
-    assert "Each: HTTP 500 from the fake" in "; ".join(gone.notes)
+    assert "alternate ALTB-400 not answered (Each: HTTP 500 from the fake)" in gone.notes
+    assert not any("cannot supply" in note for note in gone.notes)
+    # the decision rested on answers that never came: the line is not checked, the run exits 1
+    assert not report.all_checked and [lookup.source for lookup in gone.unanswered] == ["Each", "Each"]
+    failures = run_failures(report)
+    assert failures.not_checked == 1
+    assert failures.sources[0].describe() == "Each failed for 1 (HTTP 500 from the fake ×1)"
+    assert report_to_dict(report)["not_checked"]["not_checked"] == 1
     status = next(status for status in report.sources if status.name == "Each")
     assert status.checked
     assert status.message == "alternates not checked: no query was answered (HTTP 500 from the fake)"
@@ -355,3 +435,87 @@ async def test_one_round_covers_the_largest_quantity_and_each_quantity_decides(t
     small, large = (scenario.results[1] for scenario in report.scenarios)
     assert small.alternate is None and small.bought_mpn == "GONE-200"  # 10 boards: its own 50 do
     assert large.alternate == Alternate("ALTA-300") and large.status is LineStatus.OK
+
+
+async def test_a_failed_preferred_alternate_leaves_a_line_bought_on_the_next_not_checked(tmp_path):
+    each = StockSource("Each", {"GOOD-100": 100, "ALTA-300": 100}, fail=("ALTB-400",))
+    report = await two_rounds(tmp_path, StockSource("Bulk", {}, bulk=True), each)
+    gone = report.results[1]
+    assert gone.alternate == Alternate("ALTA-300")
+    assert "alternate ALTB-400 not answered (Each: HTTP 500 from the fake)" in gone.reason
+    assert not report.all_checked and run_failures(report).not_checked == 1
+
+
+async def test_the_maker_the_bom_names_for_an_alternate_is_the_maker_bought(tmp_path):
+    """alt6: LM358 is row 2's own part (TI); row 3 allows only onsemi's LM358."""
+    path = csv_bom(tmp_path, "Ref,Qty,Mfr,MPN,Alt MPN,Alt Manufacturer\n"
+                             "U1,1,Texas Instruments,LM358,,\n"
+                             "U2,1,Foo,XYZ-NOTFOUND-40,LM358,onsemi\n")
+    report, _ = await sandbox_report(path, boards=300)
+    own, substitute = report.results
+    assert {p.offer.manufacturer for p in own.purchases} == {"Texas Instruments"}
+    assert substitute.alternate == Alternate("LM358", "onsemi") and substitute.purchases
+    assert {p.offer.manufacturer for p in substitute.purchases} == {"onsemi"}
+
+
+async def test_a_substitute_never_makes_the_line_whose_own_part_it_is_short(tmp_path):
+    """alt4 at 300 boards: LM1117-3.3 has 496; row 2 wants it as an alternate, row 3 is its own."""
+    path = csv_bom(tmp_path, "Ref,Qty,Mfr,MPN,Alt MPN,Alt Manufacturer\n"
+                             "U1,1,Foo,XYZ-NOTFOUND-30,LM1117-3.3,TI\n"
+                             "U2,1,TI,LM1117-3.3,AP2112K-3.3TRG1,Diodes\n"
+                             "U3,1,Foo,XYZ-NOTFOUND-31,AP2112K-3.3TRG1,Diodes\n")
+    report, _ = await sandbox_report(path, boards=300)
+    substitute, own, other = report.results
+    assert own.status is LineStatus.OK and own.alternate is None and own.buy_qty == 300
+    assert substitute.status is LineStatus.NOT_FOUND and substitute.purchases == ()
+    assert other.alternate == Alternate("AP2112K-3.3TRG1", "Diodes")
+
+
+async def test_an_alternate_bought_only_at_a_later_quantity_is_shown_for_that_quantity(tmp_path, capsys):
+    each = StockSource("Each", {"GOOD-100": 500, "GONE-200": 50, "ALTA-300": 5000, "ALTC-500": 5000})
+    report = await two_rounds(tmp_path, StockSource("Bulk", {}, bulk=True), each, boards=(10, 100))
+    small, large = report_to_dict(report)["scenarios"]
+    assert small["lines_on_alternates"] == 0 and small["notes"] == []
+    assert large["lines_on_alternates"] == 1
+    assert large["notes"] == ["row 3: GONE-200 bought as alternate ALTA-300"]
+    output = write_report(report, tmp_path / "out.xlsx")
+    rows = list(openpyxl.load_workbook(output)["Scenarios"].iter_rows(values_only=True))
+    column = rows[0].index("Lines on Alternates")
+    assert [row[column] for row in rows[1:]] == [0, 1]
+    _print_summary(CheckOutcome(report, output, None))
+    said = capsys.readouterr().out
+    assert ("bought as an alternate at 100 boards, for a buyer to approve: row 3 (GONE-200 -> ALTA-300)"
+            in said)
+    assert "at 10 boards" not in said
+
+
+def test_a_line_with_no_usable_mpn_is_bought_as_its_alternate():
+    no_mpn = BomLine(row=2, mpn=None, qty=1, raw_mpn_text="10k", alternates=(ALT,))
+    (result,) = plan_lines([(no_mpn, {})], 10, alternates={2: [(ALT, found(offer("ALT-1", 100)))]})
+    assert result.status is LineStatus.OK and result.alternate == ALT and result.buy_qty == 10
+    assert result.reason == "no usable MPN; the cell says '10k'; buying alternate ALT-1 (Acme)"
+    assert result.other_parts == () and fill_for(result, "USD") is AMBER
+    lines = [(no_mpn, None), (BomLine(row=3, mpn=None, dnp=True, alternates=(Alternate("DNP-1"),)), None)]
+    assert [query.mpn for query in alternate_queries(lines).values()] == ["ALT-1"]  # asked; DNP not
+
+
+def test_the_rfq_names_the_maker_bought_and_marks_a_part_nobody_lists():
+    bare = Alternate("ALT-1")
+    (result,) = plan_lines([(line(2, "OWN-1", alternates=(bare, Alternate("ALT-2"))), NOT_FOUND)], 10,
+                           alternates={2: [(bare, found(offer("ALT-1", 100, ncnr=True))),
+                                           (Alternate("ALT-2"), NOT_FOUND)]})
+    assert result.alternate == bare and why_quote(result) == "NCNR"
+    assert quoted_manufacturer(result) == "M"  # the BOM names no maker for ALT-1: the offer's
+    assert other_parts(result) == ["OWN-1 (not found)", "ALT-2 (not found)"]
+
+
+def test_an_alternate_offline_found_no_answer_for_is_not_answered_not_unsupplied(tmp_path):
+    uncached = {"Arrow": Lookup("Arrow", LookupStatus.NOT_CHECKED, message=NOT_IN_CACHE)}
+    (result,) = plan_lines([(line(2, "OWN-1"), NOT_FOUND)], 10, alternates={2: [(ALT, uncached)]})
+    assert result.status is LineStatus.NOT_FOUND and result.alternate is None
+    assert result.notes == ("alternate ALT-1 (Acme) not answered (Arrow: not in the cache (--offline))",)
+    assert result.unanswered == (uncached["Arrow"],)
+    bom = read_bom(csv_bom(tmp_path, "Ref,Qty,MPN\nU1,1,OWN-1\n"))
+    report = Report(bom=bom, boards=10, results=(result,), sources=(),
+                    checked_at=datetime(2026, 1, 2, tzinfo=timezone.utc))
+    assert not report.all_checked

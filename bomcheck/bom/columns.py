@@ -420,20 +420,42 @@ def _alternates(result: ColumnMap, headers: list[str], mpn_columns: list[tuple[i
 
 def _named_alternates(result: ColumnMap, headers: list[str], named: Mapping[str, list[int]],
                       taken: set[int]) -> None:
-    """Alternate-MPN columns ("Alt MPN", "Second Source"), each with the alternate-maker column
-    of the same number, else the nearest one not yet paired."""
+    """Alternate-MPN columns ("Alt MPN", "Second Source"), each with an alternate-maker column:
+    by the name they share ("Second Source" with "Second Source Manufacturer") and number first,
+    then by the name, then by the number, and only last the nearest one not yet paired."""
     makers = [col for col in named["alternate_manufacturer"] if col not in taken]
-    for col in named["alternate_mpn"]:
-        if col in taken:
-            continue
-        number = _trailing_number(headers[col - 1])
-        same = [m for m in makers if number and _trailing_number(headers[m - 1]) == number]
-        maker = (same or sorted(makers, key=lambda m: (abs(m - col), m)) or [None])[0]
-        if maker is not None:
-            makers.remove(maker)
-            taken.add(maker)
-        result.alternates.append((col, maker))
+    columns = [col for col in named["alternate_mpn"] if col not in taken]
+    stems = {col: _name_stem(headers[col - 1]) for col in (*makers, *columns)}
+    numbers = {col: _trailing_number(headers[col - 1]) for col in (*makers, *columns)}
+    rules = (lambda a, m: stems[a] == stems[m] and numbers[a] == numbers[m],
+             lambda a, m: stems[a] == stems[m],
+             lambda a, m: bool(numbers[a]) and numbers[a] == numbers[m],
+             lambda a, m: True)
+    paired: dict[int, int] = {}
+    for rule in rules:
+        for col in columns:
+            fits = [m for m in makers if col not in paired and rule(col, m)]
+            if fits:
+                paired[col] = min(fits, key=lambda m: (abs(m - col), m))
+                makers.remove(paired[col])
+    for col in columns:
+        result.alternates.append((col, paired.get(col)))
         taken.add(col)
+        if col in paired:
+            taken.add(paired[col])
+
+
+_ROLE_WORDS = frozenset({"mpn", "part", "parts", "number", "no", "pn", "p", "n", "manufacturer",
+                         "manufacturers", "mfr", "mfg", "maker", "make", "brand"})
+_SAME_WORD = {"alternate": "alt", "alternative": "alt", "alternates": "alt", "alternatives": "alt",
+              "substitutes": "substitute"}
+
+
+def _name_stem(header: str) -> tuple[str, ...]:
+    """What an alternate column's name says besides its role: 'Second Source Manufacturer 2' ->
+    ('second', 'source'); 'Alt_MPN' and 'Alternate Manufacturer' -> ('alt',)."""
+    words = re.findall(r"[a-z]+|\d+[a-z]+", header.casefold().replace("_", " "))
+    return tuple(_SAME_WORD.get(word, word) for word in words if word not in _ROLE_WORDS)
 
 
 def _content_roles(result: ColumnMap, headers: list[str], body: Sequence[Sequence[CellValue]],

@@ -30,6 +30,9 @@ _RANGE_RE = re.compile(r"^([A-Za-z_]+)(\d+)-([A-Za-z_]*)(\d+)$")
 _UNDERLINE_RE = re.compile(r"^[_\-=\s]{3,}$")
 _NOT_FITTED_PREFIX_RE = re.compile(r"^(NA|NS|DNP|DNI|DNF)/", re.IGNORECASE)
 _WRAPPED_DNP_RE = re.compile(r"^\s*(NA|NS|NF|DNP|DNI|DNF)\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
+# A part number mpn_like takes for a designator or a range ('TLV1117-33', 'TJA1050T'): 2+ letters and 3+
+# digits. Only trusted beside another part number in 'A(B)', where a designator makes no sense.
+_RANGE_SHAPED_PN_RE = re.compile(r"[A-Za-z]{2,6}\d{3,5}[A-Za-z]?(-\d+[A-Za-z]*)?")
 _NF_LIST_RE = re.compile(r"\b(?:NF|DNP|DNI|NA|NS)\s*\(([^)]*)\)", re.IGNORECASE)
 _PACKAGE_RE = re.compile(r"SOT|SOIC|SOP|QFN|DFN|QFP|BGA|TO-?\d|DO-?\d|MSOP|DIP|SOD|LGA|CSP|SC-?\d|"
                          r"^[RC]\d{4}$|^\d{4}$", re.IGNORECASE)
@@ -214,9 +217,21 @@ def build_line(number: int, cells: Sequence[CellValue], table: Table) -> BomLine
 def split_second_choice(mpn: str | None) -> tuple[str | None, tuple[Alternate, ...]]:
     """'RJP-003TC1(LPJ4112CNL)': two part numbers, the one in parentheses an alternate."""
     both = re.fullmatch(r"([^()]+?)\s*\(([^()]+)\)", mpn or "")
-    if not both or not (mpn_like(both.group(1)) and mpn_like(both.group(2))):
+    if not both or not paired_part_like(both.group(1)) or _note_like(both.group(2)):
         return mpn, ()
     return both.group(1), (Alternate(both.group(2)),)
+
+
+def paired_part_like(piece: str) -> bool:
+    """Either side of 'A(B)' as a part number: mpn_like, a range-shaped one ('TLV1117-33'), or one
+    with an ordering suffix after a slash ('MCP2551-I/SN'); never a slashed description
+    ('CAP/0603', '10uF/25V')."""
+    piece = piece.strip()
+    if "/" in piece:
+        first, *rest = piece.split("/")
+        return len(rest) == 1 and paired_part_like(first) and bool(rest[0]) and not (
+            value_like(rest[0]) or footprint_like(rest[0]) or rest[0].isdigit())
+    return mpn_like(piece) or bool(_RANGE_SHAPED_PN_RE.fullmatch(piece))
 
 
 def _digikey_pn(cells: list[CellValue], columns: ColumnMap) -> str | None:
@@ -279,7 +294,12 @@ def clean_mpn(raw: str | None, notes: list[str]) -> tuple[str | None, bool]:
         outer, inside = inner.group(1).strip(), inner.group(2).strip()
         if outer and _PACKAGE_RE.search(inside) and not value_like(outer):
             candidate = outer
-        elif mpn_like(inside) and (not outer or value_like(outer) or "/" in outer):
+        elif paired_part_like(outer) and paired_part_like(inside) and not _note_like(inside):
+            pass  # two part numbers: split_second_choice makes the inside one an alternate
+        elif paired_part_like(inside) and (not outer or value_like(outer) or "/" in outer):
+            candidate = inside
+        elif paired_part_like(inside) and not any(ch.isdigit() for ch in outer):
+            notes.append(f"MPN {candidate!r} read as {inside!r} ({outer!r} is no part number)")
             candidate = inside
         elif mpn_like(outer) and _note_like(inside):  # 'AMS1117-3.3(5v-3.3v)': a note
             candidate = outer
@@ -321,7 +341,7 @@ def _description_in_cjk(text: str) -> bool:
 def _note_like(inside: str) -> bool:
     """Parenthesised text that is a remark, not a part number: values ('5v-3.3v') or words."""
     pieces = [piece for piece in re.split(r"[-/~\s]+", inside) if piece]
-    return not mpn_like(inside) or all(value_like(piece) for piece in pieces)
+    return not paired_part_like(inside) or all(value_like(piece) for piece in pieces)
 
 
 def _not_fitted_refs(note: str | None, refdes: tuple[str, ...], qty: int,

@@ -22,9 +22,9 @@ from bomcheck.pricing.offers import Attrition, distinct_stock, line_attrition, l
 
 NO_ATTRITION = Attrition()
 # A line whose own MPN ends with one of these may be bought as an alternate: nobody lists the
-# part, or no offer can supply the need now. ERROR and AMBIGUOUS lines are not: their part may
-# well be available, the answer is only incomplete or unclear.
-WANTS_ALTERNATE = (LineStatus.NOT_FOUND, LineStatus.SHORT)
+# part, no offer can supply the need now, or the line has no usable MPN of its own. ERROR and
+# AMBIGUOUS lines are not: their part may well be available, the answer is only incomplete or unclear.
+WANTS_ALTERNATE = (LineStatus.NOT_FOUND, LineStatus.SHORT, LineStatus.NO_MPN)
 
 AlternateAnswers = Sequence[tuple[Alternate, Mapping[str, Lookup]]]
 
@@ -91,21 +91,32 @@ class StockLedger:
 def plan_lines(lines: Sequence[tuple[BomLine, Mapping[str, Lookup]]], boards: int,
                currency: str | None = None, attrition: Attrition = NO_ATTRITION,
                alternates: Mapping[int, AlternateAnswers] | None = None) -> tuple[LineResult, ...]:
-    """Plan every line in order against one StockLedger (see there for lines sharing a part).
+    """Plan every line against one StockLedger (see there for lines sharing a part).
 
     `alternates` holds, by BOM row, the answers about a line's alternates (in the BOM's order of
-    preference); see `plan_alternate` for when one is used. Alternates share the ledger too.
+    preference); see `plan_alternate` for when one is used. Every line's own part comes first: the
+    lines that cannot be bought in full as listed and have alternates answered are planned last,
+    in BOM order, each on its own part if what is left now covers it, else on the first alternate
+    that covers it from what is left, else on its own part as far as it goes. So a substitute
+    never takes stock from a line whose own part it is.
     """
+    answers = alternates or {}
+    deferred: set[int] = set()
+    if answers:
+        deferred = {result.line.row for result in plan_lines(lines, boards, currency, attrition)
+                    if result.status in WANTS_ALTERNATE and answers.get(result.line.row)}
     ledger = StockLedger()
-    results = []
-    for line, lookups in lines:
-        result = plan_line(line, lookups, boards, currency, attrition, ledger)
-        answers = (alternates or {}).get(line.row)
-        if answers and result.status in WANTS_ALTERNATE:
-            result = plan_alternate(result, answers, boards, currency, attrition, ledger)
-        ledger.take(line.row, result)
-        results.append(result)
-    return tuple(results)
+    results: dict[int, LineResult] = {}
+    for later in (False, True):
+        for index, (line, lookups) in enumerate(lines):
+            if (line.row in deferred) is not later:
+                continue
+            result = plan_line(line, lookups, boards, currency, attrition, ledger)
+            if later and result.status in WANTS_ALTERNATE:
+                result = plan_alternate(result, answers[line.row], boards, currency, attrition, ledger)
+            ledger.take(line.row, result)
+            results[index] = result
+    return tuple(results[index] for index in range(len(lines)))
 
 
 def plan_alternate(primary: LineResult, answers: AlternateAnswers, boards: int,
@@ -116,25 +127,41 @@ def plan_alternate(primary: LineResult, answers: AlternateAnswers, boards: int,
     The first in the BOM's order wins (the designer's preference), not the cheapest. Otherwise
     the primary's result stays, with a note of what each alternate answered; parts are never
     mixed on one line. A line bought as an alternate keeps status OK; the outputs show it amber,
-    because a buyer must approve the substitution.
+    because a buyer must approve the substitution. An alternate a source failed for (or that
+    --offline found no answer for) before the one chosen is "not answered", and its failed
+    answers go in `unanswered`: the line's decision rests on them, so it is not fully checked.
     """
     line = primary.line
     asked = [PartAnswers(alt.mpn, alt.manufacturer, lookups) for alt, lookups in answers]
-    own = PartAnswers(line.mpn or "", line.manufacturer, primary.lookups, alternate=False)
+    own = (PartAnswers(line.mpn, line.manufacturer, primary.lookups, alternate=False),) if line.mpn else ()
     tried: list[str] = []
+    unanswered: list[Lookup] = []
+    primary_failed = tuple(lookup for lookup in primary.lookups.values() if _failed(lookup))
     for index, (alt, lookups) in enumerate(answers):
         as_alt = replace(line, mpn=alt.mpn, manufacturer=alt.manufacturer, digikey_pn=None,
                          customer_pn=None, alternates=(), raw_mpn_text=None)
         result = plan_line(as_alt, lookups, boards, currency, attrition, ledger)
         if result.status is LineStatus.OK:
             why = primary.reason or primary.status.value.lower()
-            head = [f"primary {line.mpn} not available ({why})", *tried,
+            head = [f"primary {line.mpn} not available ({why})" if line.mpn else why, *tried,
                     f"buying alternate {_named(alt)}"]
             return replace(result, line=line, alternate=alt, reason=_join([*head, result.reason]),
-                           other_parts=(own, *asked[:index], *asked[index + 1:]))
-        tried.append(f"alternate {_named(alt)} cannot supply either "
-                     f"({result.reason or result.status.value.lower()})")
-    return replace(primary, notes=(*primary.notes, *tried), other_parts=tuple(asked))
+                           other_parts=(*own, *asked[:index], *asked[index + 1:]),
+                           unanswered=(*primary_failed, *unanswered))  # no longer in `lookups`
+        failed = [lookup for lookup in lookups.values() if _failed(lookup)]
+        if failed:
+            unanswered.extend(failed)
+            said = _join(_said_by(lookup.source, lookup.message) for lookup in failed)
+            tried.append(f"alternate {_named(alt)} not answered ({said})")
+        else:
+            tried.append(f"alternate {_named(alt)} cannot supply either "
+                         f"({result.reason or result.status.value.lower()})")
+    return replace(primary, notes=(*primary.notes, *tried), other_parts=tuple(asked),
+                   unanswered=tuple(unanswered))
+
+
+def _failed(lookup: Lookup) -> bool:
+    return lookup.status is LookupStatus.ERROR or lookup.message == NOT_IN_CACHE
 
 
 def _named(alt: Alternate) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bomcheck.model import LineResult, LineStatus, Report
+from bomcheck.model import LineResult, LineStatus, LookupStatus, Report, normalize_mpn
 from bomcheck.sheets.cells import Value, new_sheet, write_table
 
 TITLE = "RFQ"
@@ -32,10 +32,21 @@ def quote_qty(result: LineResult) -> int:
 
 
 def other_parts(result: LineResult) -> list[str]:
-    """The line's other acceptable MPNs than the one quoted: its own and its alternates."""
+    """The line's other acceptable MPNs than the one quoted: its own and its alternates, each that
+    every source said it does not list marked '(not found)'."""
     line = result.line
     names = [name for name in (line.mpn, *(alt.mpn for alt in line.alternates)) if name]
-    return [name for name in dict.fromkeys(names) if name != result.bought_mpn]
+    unlisted = {normalize_mpn(part.mpn) for part in result.other_parts if part.lookups
+                and all(lookup.status is LookupStatus.NOT_FOUND for lookup in part.lookups.values())}
+    return [f"{name} (not found)" if normalize_mpn(name) in unlisted else name
+            for name in dict.fromkeys(names) if name != result.bought_mpn]
+
+
+def quoted_manufacturer(result: LineResult) -> str:
+    """The maker of the part quoted: the BOM's, else for a line bought as an alternate the offer's."""
+    if result.bought_manufacturer or not (result.alternate and result.purchases):
+        return result.bought_manufacturer or ""
+    return result.purchases[0].offer.manufacturer or ""
 
 
 def add_rfq(workbook: Workbook, report: Report) -> Worksheet:
@@ -54,7 +65,7 @@ def add_rfq(workbook: Workbook, report: Report) -> Worksheet:
         details = "; ".join(part for part in (listed.reason, *listed.notes) if part)
         rows.append([
             (line.row, None), (", ".join(line.refdes), None), (listed.bought_mpn or "", None),
-            (listed.bought_manufacturer or "", None), (", ".join(other_parts(listed)), None),
+            (quoted_manufacturer(listed), None), (", ".join(other_parts(listed)), None),
             (line.description or "", None), (line.customer_pn or "", None),
             (", ".join(sorted({why for why in reasons if why})), None), (details, None),
             *((quote_qty(r) if why else None, None) for r, why in zip(per_scenario, reasons, strict=True)),

@@ -19,7 +19,8 @@ from bomcheck.sheets.rfq import why_quote
 
 TITLE = "Scenarios"
 HEADERS = ("Boards", "Currency", "Cost per Board", "Total Cost", "Coverage", "Lines OK", "Lines Short",
-           "Lines Not Found", "Lines Ambiguous", "NCNR Lines", "Lines to Quote")
+           "Lines Not Found", "Lines Ambiguous", "NCNR Lines", "Lines to Quote",
+           "Lines on Alternates")
 
 
 def add_scenarios(workbook: Workbook, report: Report) -> Worksheet:
@@ -36,6 +37,7 @@ def add_scenarios(workbook: Workbook, report: Report) -> Worksheet:
                 (scenario.count(LineStatus.NOT_FOUND), None), (scenario.count(LineStatus.AMBIGUOUS), None),
                 (scenario.ncnr_lines, None),
                 (sum(1 for r in scenario.results if why_quote(r)), None),
+                (sum(1 for r in scenario.results if r.alternate), None),  # for a buyer to approve
             ])
     sheet = new_sheet(workbook, TITLE, HEADERS[0])
     write_table(sheet, HEADERS, rows)
