@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bomcheck.model import LineResult, LookupStatus, Report
+from bomcheck.model import LineResult, Report
 
 _SOURCE_PREFIX = re.compile(r"^[A-Z][\w-]*(?: [A-Z][\w-]*)?: ")
 _REASON_END = re.compile(r" after \d+ attempts| \(|: |; | — ")
@@ -77,8 +77,7 @@ def run_failures(results: Sequence[LineResult] | Report) -> RunFailures:
     per_source: dict[str, Counter[str]] = {}
     failed_lines = 0
     for index, result in enumerate(results):
-        failed = [(name, lookup.message) for name, lookup in result.lookups.items()
-                  if lookup.status is LookupStatus.ERROR]
+        failed = [(name, lookup.message) for name, lookup in result.lookups.items() if lookup.failed]
         failed += unanswered.get(index) or [(lookup.source, lookup.message) for lookup in result.unanswered]
         firsts: dict[str, str] = {}
         for name, message in failed:

@@ -188,6 +188,11 @@ class Lookup:
     message: str = ""
     candidates: tuple[str, ...] = ()  # near-miss part numbers the source lists, when none matched
 
+    @property
+    def failed(self) -> bool:
+        """The source was asked and gave no answer: a failure, or --offline found none in the cache."""
+        return self.status is LookupStatus.ERROR or self.message == NOT_IN_CACHE
+
 
 @dataclass(frozen=True)
 class PartAnswers:
@@ -429,7 +434,6 @@ class Report:
         (a line answered by one source while another's call failed, or whose answer --offline
         did not find in the cache, is not fully checked; nor is one whose choice of alternate, at any
         build quantity, rested on an answer that failed: `LineResult.unanswered`)."""
-        failed = (lookup.status is LookupStatus.ERROR or lookup.message == NOT_IN_CACHE
-                  for result in self.results for lookup in result.lookups.values())
+        failed = (lookup.failed for result in self.results for lookup in result.lookups.values())
         unanswered = (result.unanswered for scenario in self.scenarios for result in scenario.results)
         return self.count(LineStatus.ERROR) == 0 and not any(failed) and not any(unanswered)

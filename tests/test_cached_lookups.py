@@ -221,6 +221,10 @@ def test_offline_with_an_empty_cache_still_writes_the_workbook_and_says_how_many
     assert "none of its" in summary["Source: DigiKey Bonded"] and "in the cache (--offline)" in \
         summary["Source: DigiKey Bonded"]
     assert "not kept between runs unless BOMCHECK_ARROW_CACHE=1" in summary["Source: Arrow"]
+    counts = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["not_checked"]
+    asked = sum(1 for line in read_bom(DEMO_BOM).lines if query_for(line))
+    assert counts["not_checked"] == asked  # counted like any other failure, on stderr and in JSON
+    assert f"{asked} lines not checked" in result.output
 
 
 def test_a_second_cli_run_states_the_age_of_the_cached_data(bom, tmp_path):

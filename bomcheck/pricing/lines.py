@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from bomcheck.model import (
-    NOT_IN_CACHE,
     Alternate,
     BomLine,
     LineResult,
@@ -136,7 +135,7 @@ def plan_alternate(primary: LineResult, answers: AlternateAnswers, boards: int,
     own = (PartAnswers(line.mpn, line.manufacturer, primary.lookups, alternate=False),) if line.mpn else ()
     tried: list[str] = []
     unanswered: list[Lookup] = []
-    primary_failed = tuple(lookup for lookup in primary.lookups.values() if _failed(lookup))
+    primary_failed = tuple(lookup for lookup in primary.lookups.values() if lookup.failed)
     for index, (alt, lookups) in enumerate(answers):
         as_alt = replace(line, mpn=alt.mpn, manufacturer=alt.manufacturer, digikey_pn=None,
                          customer_pn=None, alternates=(), raw_mpn_text=None)
@@ -148,7 +147,7 @@ def plan_alternate(primary: LineResult, answers: AlternateAnswers, boards: int,
             return replace(result, line=line, alternate=alt, reason=_join([*head, result.reason]),
                            other_parts=(*own, *asked[:index], *asked[index + 1:]),
                            unanswered=(*primary_failed, *unanswered))  # no longer in `lookups`
-        failed = [lookup for lookup in lookups.values() if _failed(lookup)]
+        failed = [lookup for lookup in lookups.values() if lookup.failed]
         if failed:
             unanswered.extend(failed)
             said = _join(_said_by(lookup.source, lookup.message) for lookup in failed)
@@ -158,10 +157,6 @@ def plan_alternate(primary: LineResult, answers: AlternateAnswers, boards: int,
                          f"({result.reason or result.status.value.lower()})")
     return replace(primary, notes=(*primary.notes, *tried), other_parts=tuple(asked),
                    unanswered=tuple(unanswered))
-
-
-def _failed(lookup: Lookup) -> bool:
-    return lookup.status is LookupStatus.ERROR or lookup.message == NOT_IN_CACHE
 
 
 def _named(alt: Alternate) -> str:
@@ -202,8 +197,7 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
     ambiguous = [f"{name} lists several parts: {_first_few(lookup.candidates)}"
                  for name, lookup in lookups.items() if lookup.status is LookupStatus.AMBIGUOUS]
     # A source that was not asked at all is reported once for the run, not on every line.
-    failures = [_said_by(name, lookup.message) for name, lookup in lookups.items()
-                if lookup.status is LookupStatus.ERROR or lookup.message == NOT_IN_CACHE]
+    failures = [_said_by(name, lookup.message) for name, lookup in lookups.items() if lookup.failed]
     remarks = [_said_by(name, lookup.message) for name, lookup in lookups.items()
                if lookup.status is LookupStatus.FOUND and lookup.message]
     if not offers and ambiguous:
