@@ -368,6 +368,31 @@ async def test_a_source_failing_request_after_request_is_taken_as_down_for_the_r
     assert all(result.lookups[q]["Arrow"].status is LookupStatus.ERROR for q in queries)
 
 
+async def test_requests_in_flight_stop_at_their_next_attempt_once_the_source_is_down() -> None:
+    import asyncio
+
+    backoff_over = asyncio.Event()
+
+    async def held_sleep(seconds: float) -> None:  # the retries wait until the source is down
+        await backoff_over.wait()
+
+    async with aiohttp.ClientSession() as session:
+        transport = Transport(session, make_limiter(1000), sleep=held_sleep,
+                              retry=RetryPolicy(attempts=5, give_up_after=2))
+        with aioresponses() as mocked:
+            mocked.get(URL, status=503, repeat=True)
+            retrying = [asyncio.create_task(transport.request("GET", URL)) for _ in range(2)]
+            while transport.requests_sent < 2:  # both sent their first attempt, now waiting to retry
+                await asyncio.sleep(0)
+            for _ in range(2):  # two other requests fail every (single) try: the source is down
+                await transport.request("GET", URL, attempts=1)
+            assert transport.down.startswith("not answering (2 requests in a row failed")
+            backoff_over.set()
+            outcomes = await asyncio.gather(*retrying, return_exceptions=True)
+    assert all(isinstance(outcome, SourceUnavailable) for outcome in outcomes)
+    assert transport.requests_sent == 4  # no retry was sent once the source was down
+
+
 async def test_a_success_resets_the_count_of_failed_requests() -> None:
     async with aiohttp.ClientSession() as session:
         transport = Transport(session, make_limiter(1000), sleep=no_sleep,

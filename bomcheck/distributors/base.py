@@ -233,11 +233,7 @@ class Transport:
         not JSON counts as a failed try. `attempts=1` is for calls that must not be repeated,
         such as a token refresh. SourceUnavailable once the source is taken as down.
         """
-        if self._down:
-            if self._now() < self._down_until:
-                raise SourceUnavailable(self._down)
-            self._down = ""  # time to try again; one more failure takes it down again
-
+        self._stop_if_down()
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.concurrency)
         # credentials of this one request (bearer token, form secrets) are hidden like `secrets`
@@ -265,6 +261,8 @@ class Transport:
             try:
                 async with self._semaphore:
                     sent_at = await self._wait_turn()
+                    # taken as down by other requests while this one waited or retried: stop here
+                    self._stop_if_down()
                     limit = self._attempt_timeout(started)  # after the wait for a turn, which counts
                     self.requests_sent += 1
                     async with self.session.request(
@@ -313,6 +311,18 @@ class Transport:
         message = after_attempts(reason, attempt)
         self._count_failure(message)
         raise SourceError(message, retryable=True)
+
+    @property
+    def down(self) -> str:
+        """Why the source is taken as down right now, else ''."""
+        return self._down if self._down and self._now() < self._down_until else ""
+
+    def _stop_if_down(self) -> None:
+        """SourceUnavailable while the source is taken as down; once `down_for` is over, one more try."""
+        if self._down:
+            if self._now() < self._down_until:
+                raise SourceUnavailable(self._down)
+            self._down = ""  # time to try again; one more failure takes it down again
 
     def _attempt_timeout(self, started: float) -> float:
         """This try's timeout: the transport's, or what is left of the request's budget if less."""
