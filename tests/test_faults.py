@@ -250,6 +250,26 @@ async def test_html_pages_that_stay_are_tried_twice_only() -> None:
     assert transport.requests_sent == 2
 
 
+async def test_tries_that_failed_in_different_ways_are_all_named_next_to_the_count() -> None:
+    async with aiohttp.ClientSession() as session:
+        transport = Transport(session, make_limiter(1000), sleep=no_sleep, retry=RetryPolicy(attempts=4))
+        with aioresponses() as mocked:
+            mocked.get(URL, exception=aiohttp.ServerDisconnectedError())
+            mocked.get(URL, status=200, body=b"<html>maintenance</html>", repeat=True)
+            with pytest.raises(SourceError) as info:
+                await transport.request("GET", URL, expect_json=True)
+        with aioresponses() as mocked:
+            mocked.get(URL, exception=aiohttp.ServerDisconnectedError())
+            mocked.get(URL, status=503, repeat=True)
+            answer = await transport.request("GET", URL)
+    assert str(info.value) == ("HTML page instead of JSON (HTTP 200) (3 attempts: connection closed without "
+                               "an answer, HTML page instead of JSON ×2)")
+    assert failure_kind(f"Arrow: {info.value}") == "HTML page instead of JSON"
+    message = answer.failed_after_attempts()
+    assert message == "HTTP 503 (4 attempts: connection closed without an answer, HTTP 503 ×3)"
+    assert failure_kind(f"Arrow: {message}") == "HTTP 503"
+
+
 async def test_a_trickle_within_the_timeout_is_an_answer() -> None:
     lookup, transport, seen = await ask_arrow(faulty("trickle"), timeout=3.0)
     assert lookup.status is LookupStatus.FOUND and transport.requests_sent == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import errno
 import json
 import logging
@@ -54,11 +55,16 @@ class HttpResponse:
     headers: Mapping[str, str]
     body: bytes
     attempts: int = 1
+    failures: tuple[str, ...] = ()  # why each failed try failed, in order (for after_attempts)
 
     def header(self, name: str) -> str | None:
         """A response header, whatever case the server wrote its name in."""
         folded = name.casefold()
         return next((v for k, v in self.headers.items() if k.casefold() == folded), None)
+
+    def failed_after_attempts(self) -> str:
+        """An error answer still there after the last try, in words: 'HTTP 503 after 4 attempts'."""
+        return after_attempts(f"HTTP {self.status}", self.attempts, self.failures)
 
     @property
     def text(self) -> str:
@@ -165,9 +171,23 @@ def failure_reason(exc: BaseException, timeout: float) -> str:
     return f"{type(exc).__name__}: {exc}".rstrip(": ")
 
 
-def after_attempts(reason: str, attempts: int) -> str:
-    """'HTTP 503 after 4 attempts'; a single try is just the reason."""
-    return f"{reason} after {attempts} attempts" if attempts > 1 else reason
+def after_attempts(reason: str, attempts: int, failures: Sequence[str] = ()) -> str:
+    """'HTTP 503 after 4 attempts'; a single try is just the reason.
+
+    When the tries failed in different ways, the last reason comes first (it is what the
+    failure counts go by) and all of them follow: 'HTML page instead of JSON (HTTP 200)
+    (3 attempts: connection reset, HTML page instead of JSON ×2)'.
+    """
+    if attempts <= 1:
+        return reason
+    kinds: dict[str, int] = {}
+    for failure in failures:
+        kind = failure.split(" (")[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    if len(kinds) <= 1:
+        return f"{reason} after {attempts} attempts"
+    tries = ", ".join(kind if count == 1 else f"{kind} ×{count}" for kind, count in kinds.items())
+    return f"{reason} ({attempts} attempts: {tries})"
 
 
 @dataclass
@@ -251,6 +271,7 @@ class Transport:
         reason = ""
         attempts = attempts or self.retry.attempts
         attempt = bad_bodies = 0
+        failures: list[str] = []  # each failed try's reason
         throttle_waited = 0.0
         started = self._now()
         while True:
@@ -275,6 +296,7 @@ class Transport:
                     self._observe(answer, sent_at)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 reason = redact(failure_reason(exc, limit))
+                failures.append(reason)
                 log.debug("%s %s failed: %s, attempt %d", method, shown_url, reason, attempt)
             else:
                 wait = parse_retry_after(answer.header("Retry-After"))
@@ -292,6 +314,7 @@ class Transport:
                 if bad is not None:
                     bad_bodies += 1
                     reason = bad
+                    failures.append(reason)
                     log.debug("%s %s answered %s, attempt %d", method, shown_url, bad, attempt)
                     if bad_bodies >= self.retry.bad_body_attempts:
                         break  # a maintenance page: not worth more tries than that
@@ -299,16 +322,17 @@ class Transport:
                     return self._answered(answer)
                 else:
                     reason = f"HTTP {answer.status}"
+                    failures.append(reason)
                     log.debug("%s %s answered %s, attempt %d", method, shown_url, answer.status, attempt)
-                    failed_answer = answer
+                    failed_answer = dataclasses.replace(answer, failures=tuple(failures))
             delay = self._backoff(attempt, wait)
             if attempt >= attempts or not self._within_budget(started, delay):
                 if failed_answer is not None:  # the source reads the last error answer (request ids)
-                    self._count_failure(after_attempts(reason, attempt))
+                    self._count_failure(after_attempts(reason, attempt, failures))
                     return failed_answer
                 break
             await self.sleep(delay)
-        message = after_attempts(reason, attempt)
+        message = after_attempts(reason, attempt, failures)
         self._count_failure(message)
         raise SourceError(message, retryable=True)
 
