@@ -216,6 +216,15 @@ def test_check_sandbox_faults_runs_the_in_process_sandbox_with_faults(tmp_path, 
     assert CliRunner().invoke(main, command).exit_code == 0  # no faults: every line checked
     faulty = CliRunner().invoke(main, [*command, "--sandbox-faults", "1"])
     assert faulty.exit_code == 1 and "lines not checked: Arrow failed for " in faulty.stderr
+    # every request fails (no trickle delivers), and DigiKey is not answered from the first run's cache
+    assert f"{NOT_ASKED} lines checked, {ASKED} lines not checked" in faulty.stderr, faulty.stderr
+    assert "DigiKey Bonded failed for" in faulty.stderr
+    monkeypatch.setenv(ENV_VARS["cache_dir"], str(tmp_path / "fresh-cache"))
+    assert CliRunner().invoke(main, [*command, "--sandbox-faults", "0.5"]).exit_code in (0, 1)
+    again = CliRunner().invoke(main, command[1:])  # nor was anything of the faulty run kept
+    assert again.exit_code == 0 and "cached" not in again.output, again.output
+    offline = CliRunner().invoke(main, [*command, "--sandbox-faults", "1", "--offline"])
+    assert offline.exit_code == 2 and "--offline" in offline.output
     refused = CliRunner().invoke(main, ["check", str(bom), "--sandbox-faults", "0.2"])
     assert refused.exit_code == 2 and "--sandbox-faults needs --sandbox" in refused.output
 

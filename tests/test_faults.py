@@ -148,13 +148,19 @@ def test_the_same_seed_fails_the_same_requests_and_the_rates_hold() -> None:
     assert 0.13 < len(faulted) / len(first) < 0.27 and len(set(faulted)) >= 6  # 20%, of many kinds
 
 
+def test_faults_1_fails_every_request_and_a_trickle_is_played_only_when_named() -> None:
+    every = draws(FaultConfig(fault_rates(1.0, {})), 400)
+    assert None not in every and "trickle" not in every and len(set(every)) == len(FAULT_KINDS) - 1
+    assert set(draws(FaultConfig(fault_rates(None, {"trickle": 1.0})), 20)) == {"trickle"}
+
+
 def test_max_faults_stops_faulting_after_that_many() -> None:
     assert draws(FaultConfig({"503": 1.0}, max_faults=2), 5) == ["503", "503", None, None, None]
 
 
 def test_fault_rates_spread_faults_evenly_and_single_kinds_go_on_top() -> None:
-    rates = fault_rates(0.18, dict([parse_fault("timeout=0.1")]))
-    assert set(rates) == set(FAULT_KINDS) and rates["503"] == pytest.approx(0.02)
+    rates = fault_rates(0.16, dict([parse_fault("timeout=0.1")]))
+    assert set(rates) == set(FAULT_KINDS) - {"trickle"} and rates["503"] == pytest.approx(0.02)
     assert rates["timeout"] == 0.1
     for bad in ("boom=0.1", "timeout", "timeout=2", "timeout=x"):
         with pytest.raises(ValueError):
@@ -171,7 +177,7 @@ def test_sandbox_command_takes_faults_and_seed(monkeypatch) -> None:
     assert result.exit_code == 0, result.output
     faults = seen["config"].faults
     assert faults.seed == 42 and faults.oauth and faults.rates["reset"] == 0.05
-    assert sum(faults.rates.values()) == pytest.approx(0.2 / 9 * 8 + 0.05)
+    assert sum(faults.rates.values()) == pytest.approx(0.2 / 8 * 7 + 0.05)
     refused = CliRunner().invoke(cli.main, ["sandbox", "--fault", "flood=0.1"])
     assert refused.exit_code == 2 and "flood" in refused.output
 
