@@ -134,6 +134,10 @@ def test_a_run_where_most_requests_fail_exits_1_with_counts(tmp_path, monkeypatc
     said = (rf"{NOT_ASKED} lines checked, {ASKED} lines not checked: Arrow failed for {ASKED} \(.+\); "
             rf"DigiKey Bonded failed for {ASKED} \(.+\)")
     assert re.search(said, result.stderr), result.stderr
+    sheet = openpyxl.load_workbook(output)["Summary"]
+    summary = {row[0]: row[1] for row in sheet.iter_rows(values_only=True)}
+    assert summary["Lines not checked"] == ASKED  # the Summary sheet says the same as stderr
+    assert f"bomcheck: {summary['Checked']}" in result.stderr
 
 
 # ----------------------------------------------------------------------------- secrets
