@@ -22,15 +22,18 @@ from bomcheck.cli_common import (
     EXIT_CODES_HELP,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_TERMINATED,
     EXIT_UNCHECKED,
     BoardsList,
     Percent,
+    Terminated,
     cache_options,
     fail,
     layouts_path,
     maybe_sandbox,
     reader_options,
     settings_for_run,
+    sigterm_as_interrupt,
     warn_unavailable,
 )
 from bomcheck.cli_watch import watch
@@ -110,13 +113,16 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
         faulty = None
         if sandbox_faults:
             faulty = SandboxConfig(faults=FaultConfig(fault_rates(sandbox_faults, {})))
-        outcome = asyncio.run(_run_check(bom, options, settings, cache, sandbox=sandbox, quiet=quiet,
-                                         sandbox_config=faulty))
+        with sigterm_as_interrupt():
+            outcome = asyncio.run(_run_check(bom, options, settings, cache, sandbox=sandbox, quiet=quiet,
+                                             sandbox_config=faulty))
     except BomcheckError as exc:
         fail(exc)
-    except KeyboardInterrupt:
-        click.echo("bomcheck: interrupted; no partial output was left behind", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        click.echo(f"bomcheck: {'stopped by SIGTERM' if terminated else 'interrupted'}; "
+                   "no partial output was left behind", err=True)
+        sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
     _print_summary(outcome)
     if not outcome.report.all_checked:  # exit 1 says so; stderr says how many lines and why
         click.echo(f"bomcheck: {run_failures(outcome.report.results).sentence()}", err=True)

@@ -211,6 +211,31 @@ def test_no_secret_in_the_watch_log_file_output_or_error_file(tmp_path, monkeypa
     assert assert_clean(texts, secrets_of(store)) >= 8
 
 
+def test_sigterm_stops_a_check_like_ctrl_c_with_one_line_and_nothing_left(tmp_path, monkeypatch) -> None:
+    hanging = FaultConfig({"timeout": 1.0}, hold=60)  # every request hangs: the run is mid fan-out
+    with ThreadedSandbox(SandboxConfig(faults=hanging, digikey_tokens=(ACCESS, REFRESH))) as sandbox:
+        point_at(sandbox, monkeypatch)
+        monkeypatch.setenv(ENV_VARS["timeout"], "60")
+        bom = tmp_path / "demo.xlsx"
+        shutil.copy(DEMO_BOM, bom)
+        command = [sys.executable, "-m", "bomcheck", "check", str(bom), "--json", str(tmp_path / "d.json")]
+        process = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while not stats(sandbox)["faults"].get("timeout"):  # requests are out, held by the sandbox
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 143, stderr
+    said = "bomcheck: stopped by SIGTERM; no partial output was left behind"
+    assert stderr.strip().splitlines()[-1] == said
+    assert "Traceback" not in stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["demo.xlsx"]  # no output, no temp file
+
+
 def test_check_sandbox_faults_runs_the_in_process_sandbox_with_faults(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv(ENV_VARS["timeout"], "0.5")
     monkeypatch.setenv(ENV_VARS["arrow_rate"], "100")
