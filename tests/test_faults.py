@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import random
 import re
@@ -395,8 +396,6 @@ async def test_a_source_failing_request_after_request_is_taken_as_down_for_the_r
 
 
 async def test_requests_in_flight_stop_at_their_next_attempt_once_the_source_is_down() -> None:
-    import asyncio
-
     backoff_over = asyncio.Event()
 
     async def held_sleep(seconds: float) -> None:  # the retries wait until the source is down
@@ -417,6 +416,32 @@ async def test_requests_in_flight_stop_at_their_next_attempt_once_the_source_is_
             outcomes = await asyncio.gather(*retrying, return_exceptions=True)
     assert all(isinstance(outcome, SourceUnavailable) for outcome in outcomes)
     assert transport.requests_sent == 4  # no retry was sent once the source was down
+
+
+async def test_a_source_answering_nothing_for_the_request_budget_is_down_with_fewer_failed_requests() -> None:
+    clock = FakeClock()
+    policy = RetryPolicy(attempts=2, give_up_after=5, total_budget=100.0, down_for=60.0)
+    async with aiohttp.ClientSession() as session:
+        transport = clocked(session, clock, policy)
+        with aioresponses() as mocked:
+            mocked.get(URL, status=200, body=b"{}")
+            mocked.get(URL, exception=asyncio.TimeoutError(), repeat=True)
+            await transport.request("GET", URL)  # an answer: the clock of failures starts after it
+            with pytest.raises(SourceError):
+                await transport.request("GET", URL)  # one request failing every try...
+            clock.now += 99
+            with pytest.raises(SourceError):  # ...and nothing answered for 99 s: still asked
+                await transport.request("GET", URL, attempts=1)
+            sent = transport.requests_sent
+            clock.now += 1  # 100 s without an answer: the most one request may take
+            with pytest.raises(SourceUnavailable, match=r"not answering \(nothing answered for 100 s, 2 "
+                                                        r"requests failed every attempt, the last: timeout"):
+                await transport.request("GET", URL)
+            assert transport.requests_sent == sent  # not sent
+            clock.now += 61  # down_for later (a watch's next file) it is asked again, with a fresh start
+            with pytest.raises(SourceError) as again:
+                await transport.request("GET", URL, attempts=1)
+    assert not isinstance(again.value, SourceUnavailable) and transport.requests_sent == sent + 1
 
 
 async def test_a_success_resets_the_count_of_failed_requests() -> None:

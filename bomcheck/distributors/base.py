@@ -101,8 +101,10 @@ class RetryPolicy:
     proxy page) is tried `bad_body_attempts` times in all. Waits between tries use exponential
     backoff with full jitter. One request never takes more than `total_budget` seconds in all
     (tries, waits, 429 pauses); once `give_up_after` requests in a row have failed every try,
-    the source is taken as down: for the rest of the run, and for `down_for` seconds for a
-    service (watch) that keeps its transports; then one request may try again.
+    or nothing was answered for `total_budget` seconds while one did, the source is taken as
+    down (requests in flight stop at their next try): for the rest of the run, and for
+    `down_for` seconds for a service (watch) that keeps its transports; then one request may
+    try again.
     """
 
     attempts: int = 4  # tries for failures; a 429 with Retry-After is not a failure
@@ -219,6 +221,9 @@ class Transport:
     _failed_in_a_row: int = field(default=0, init=False, repr=False)
     _down: str = field(default="", init=False, repr=False)  # why the source is taken as down
     _down_until: float = field(default=0.0, init=False, repr=False)
+    # when the first try failed since the last answer (None: the last try answered)
+    _failing_since: float | None = field(default=None, init=False, repr=False)
+    _last_failure: str = field(default="", init=False, repr=False)
     _burst_window: float = field(default=1.0, init=False, repr=False)
     _ceiling: float = field(default=float("inf"), init=False, repr=False)  # configured or header rate
     _last_rate_change: float = field(default=float("-inf"), init=False, repr=False)
@@ -297,6 +302,7 @@ class Transport:
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 reason = redact(failure_reason(exc, limit))
                 failures.append(reason)
+                self._failed_try()
                 log.debug("%s %s failed: %s, attempt %d", method, shown_url, reason, attempt)
             else:
                 wait = parse_retry_after(answer.header("Retry-After"))
@@ -315,6 +321,7 @@ class Transport:
                     bad_bodies += 1
                     reason = bad
                     failures.append(reason)
+                    self._failed_try()
                     log.debug("%s %s answered %s, attempt %d", method, shown_url, bad, attempt)
                     if bad_bodies >= self.retry.bad_body_attempts:
                         break  # a maintenance page: not worth more tries than that
@@ -323,6 +330,7 @@ class Transport:
                 else:
                     reason = f"HTTP {answer.status}"
                     failures.append(reason)
+                    self._failed_try()
                     log.debug("%s %s answered %s, attempt %d", method, shown_url, answer.status, attempt)
                     failed_answer = dataclasses.replace(answer, failures=tuple(failures))
             delay = self._backoff(attempt, wait)
@@ -342,7 +350,19 @@ class Transport:
         return self._down if self._down and self._now() < self._down_until else ""
 
     def _stop_if_down(self) -> None:
-        """SourceUnavailable while the source is taken as down; once `down_for` is over, one more try."""
+        """SourceUnavailable while the source is taken as down; once `down_for` is over, one more try.
+
+        Besides `give_up_after` failed requests in a row, a source is taken as down once it has
+        answered nothing for `total_budget` seconds (the most one request may take) while at
+        least one request failed every try: with fewer requests in flight than `give_up_after`,
+        counting alone would take several rounds of failing requests.
+        """
+        since = self._failing_since
+        if (not self._down and since is not None and self._failed_in_a_row
+                and self._now() - since >= self.retry.total_budget):
+            self._take_down(f"not answering (nothing answered for {self.retry.total_budget:g} s, "
+                            f"{self._failed_in_a_row} request{'s' if self._failed_in_a_row > 1 else ''} "
+                            f"failed every attempt, the last: {self._last_failure})")
         if self._down:
             if self._now() < self._down_until:
                 raise SourceUnavailable(self._down)
@@ -359,16 +379,26 @@ class Transport:
 
     def _answered(self, answer: HttpResponse) -> HttpResponse:
         self._failed_in_a_row = 0
+        self._failing_since = None
         return answer
+
+    def _failed_try(self) -> None:
+        if self._failing_since is None and not self._down:
+            self._failing_since = self._now()
 
     def _count_failure(self, reason: str) -> None:
         """Count a request that failed every try; after `give_up_after` in a row the source is down."""
         self._failed_in_a_row += 1
+        self._last_failure = reason
         if self._failed_in_a_row >= self.retry.give_up_after and not self._down:
-            self._down = (f"not answering ({self._failed_in_a_row} requests in a row failed, the last: "
-                          f"{reason}); the remaining lines were not asked")
-            self._down_until = self._now() + self.retry.down_for
-            log.info("%s", self._down)  # the fan-out warns once, naming the source
+            self._take_down(f"not answering ({self._failed_in_a_row} requests in a row failed, the last: "
+                            f"{reason})")
+
+    def _take_down(self, why: str) -> None:
+        self._down = f"{why}; the remaining lines were not asked"
+        self._down_until = self._now() + self.retry.down_for
+        self._failing_since = None  # after `down_for`, a fresh start
+        log.info("%s", self._down)  # the fan-out warns once, naming the source
 
     async def _wait_turn(self) -> float:
         """Wait out any pause the server asked for, then for the limiter; returns the send time.
