@@ -335,7 +335,8 @@ def sandbox_command(host: str, port: int, arrow_rate: float | None, digikey_rate
 
     With --faults / --fault it fails requests the ways real services do: HTTP 500, 502, 503,
     a timeout (no answer), a connection reset, a truncated body, invalid JSON or an HTML page
-    with HTTP 200, a slow trickle. GET /_sandbox/stats counts them.
+    with HTTP 200; --fault trickle=RATE sends answers slowly (not a failure unless slower than
+    the client's timeout, so not part of --faults). GET /_sandbox/stats counts them.
     """
     try:
         rates = fault_rates(all_faults, dict(parse_fault(text) for text in faults))
