@@ -22,15 +22,18 @@ from bomcheck.cli_common import (
     EXIT_CODES_HELP,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_TERMINATED,
     EXIT_UNCHECKED,
     BoardsList,
     Percent,
+    Terminated,
     cache_options,
     fail,
     layouts_path,
     maybe_sandbox,
     reader_options,
     settings_for_run,
+    sigterm_as_interrupt,
     warn_unavailable,
 )
 from bomcheck.cli_watch import watch
@@ -42,7 +45,7 @@ from bomcheck.inspection import inspect_json, inspection_lines
 from bomcheck.logs import redact_in_logs, setup_logging
 from bomcheck.model import Bom, LineStatus
 from bomcheck.pricing import Attrition
-from bomcheck.sandbox.faults import FAULT_KINDS, FaultConfig, fault_rates, parse_fault
+from bomcheck.sandbox.faults import FAILING_KINDS, FaultConfig, fault_rates, parse_fault
 from bomcheck.sandbox.server import SandboxConfig, serve_forever
 from bomcheck.session import DIGIKEY_SANDBOX_URL, login_digikey, open_lookups, open_sources
 
@@ -84,8 +87,9 @@ main.add_command(watch)  # the drop-folder service's command, in cli_watch
 @click.option("--sandbox", is_flag=True,
               help="Use the built-in sandbox (synthetic catalog, demo account) instead of the real APIs.")
 @click.option("--sandbox-faults", type=click.FloatRange(0, 1), metavar="RATE",
-              help="With --sandbox: fail this share of its API requests, every kind of fault "
-                   "(as `bomcheck sandbox --faults`), to see how bomcheck copes.")
+              help="With --sandbox: fail this share of its API requests, every kind of failure "
+                   "(as `bomcheck sandbox --faults`), to see how bomcheck copes; the offers cache "
+                   "is neither read nor written.")
 @cache_options
 @click.pass_context
 def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Decimal, extra: int,
@@ -99,6 +103,8 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
     quiet = ctx.obj["quiet"]
     if sandbox_faults and not sandbox:
         raise click.UsageError("--sandbox-faults needs --sandbox")
+    if sandbox_faults and cache.offline:
+        raise click.UsageError("--sandbox-faults fails requests and --offline sends none; give one")
     try:
         settings = settings_for_run(currency, sandbox=sandbox)
         options = CheckOptions(boards=boards, attrition=Attrition(attrition, extra), reader=reader,
@@ -107,13 +113,16 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
         faulty = None
         if sandbox_faults:
             faulty = SandboxConfig(faults=FaultConfig(fault_rates(sandbox_faults, {})))
-        outcome = asyncio.run(_run_check(bom, options, settings, cache, sandbox=sandbox, quiet=quiet,
-                                         sandbox_config=faulty))
+        with sigterm_as_interrupt():
+            outcome = asyncio.run(_run_check(bom, options, settings, cache, sandbox=sandbox, quiet=quiet,
+                                             sandbox_config=faulty))
     except BomcheckError as exc:
         fail(exc)
-    except KeyboardInterrupt:
-        click.echo("bomcheck: interrupted; no partial output was left behind", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        click.echo(f"bomcheck: {'stopped by SIGTERM' if terminated else 'interrupted'}; "
+                   "no partial output was left behind", err=True)
+        sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
     _print_summary(outcome)
     if not outcome.report.all_checked:  # exit 1 says so; stderr says how many lines and why
         click.echo(f"bomcheck: {run_failures(outcome.report).sentence()}", err=True)
@@ -125,7 +134,10 @@ async def _run_check(bom: Path, options: CheckOptions, settings: Settings, cache
     async with (maybe_sandbox(settings, sandbox, sandbox_config) as effective,
                 open_sources(effective) as (runs, unavailable)):
         warn_unavailable(unavailable)
-        lookups = open_lookups(effective, cache)
+        # Faults are played on requests: an answer from the cache would hide them, and a faulty
+        # run's answers are not kept for the next run.
+        lookups = open_lookups(effective, cache,
+                               uncached=sandbox_config is not None and sandbox_config.faults.active)
         try:
             return await check_bom(bom, options, runs, unavailable,
                                    progress=None if quiet else ProgressBar(), lookups=lookups)
@@ -309,7 +321,8 @@ def auth_digikey(digikey_sandbox: bool, no_listener: bool, listen_timeout: float
               show_default=True, help="DigiKey error bodies: ApiErrorResponse, DKProblemDetails or both.")
 @click.option("--faults", "all_faults", type=click.FloatRange(0, 1), metavar="RATE",
               help="Fail this share of Arrow and DigiKey requests (0.2 = 20%), spread evenly over "
-                   f"every kind of fault: {', '.join(FAULT_KINDS)}.")
+                   f"every kind of failure: {', '.join(FAILING_KINDS)} (1.0 fails every request; "
+                   "a slow trickle is not a failure: --fault trickle=RATE).")
 @click.option("--fault", "faults", multiple=True, metavar="KIND=RATE",
               help="Fail this share of requests with one kind of fault (repeatable; on top of "
                    "--faults), e.g. --fault timeout=0.1 --fault 503=0.05.")
@@ -325,7 +338,8 @@ def sandbox_command(host: str, port: int, arrow_rate: float | None, digikey_rate
 
     With --faults / --fault it fails requests the ways real services do: HTTP 500, 502, 503,
     a timeout (no answer), a connection reset, a truncated body, invalid JSON or an HTML page
-    with HTTP 200, a slow trickle. GET /_sandbox/stats counts them.
+    with HTTP 200; --fault trickle=RATE sends answers slowly (not a failure unless slower than
+    the client's timeout, so not part of --faults). GET /_sandbox/stats counts them.
     """
     try:
         rates = fault_rates(all_faults, dict(parse_fault(text) for text in faults))

@@ -6,8 +6,9 @@ import contextlib
 import functools
 import logging
 import re
+import signal
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +31,7 @@ EXIT_OK = 0
 EXIT_UNCHECKED = 1
 EXIT_FATAL = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process SIGTERM ended
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -45,9 +47,31 @@ Exit codes:
   3  nothing was written: the BOM, the settings or the output
      path are wrong (the message says what to do)
   130  interrupted (Ctrl+C); no partial output is left
+  143  stopped by SIGTERM (check), the same way as Ctrl+C
 """
 
 log = logging.getLogger("bomcheck")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, unwound like Ctrl+C: every `finally` runs, so temp outputs are removed."""
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While inside, SIGTERM raises Terminated (a KeyboardInterrupt) instead of killing at once."""
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (an embedding host): leave SIGTERM as it is
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def fail(exc: BomcheckError) -> NoReturn:

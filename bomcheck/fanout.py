@@ -91,7 +91,7 @@ async def _run_source(
                 answers.update(_failed(source.name, batch, stop_kind[0], message))
             except SourceError as exc:
                 message = run.transport.redact(str(exc))
-                log.info("%s: %s", source.name, message)
+                log.info("%s", _named(source.name, message))
                 answers.update(_failed(source.name, batch, LookupStatus.ERROR, message))
             except Exception as exc:  # a bug in one source must not lose the other lines
                 message = run.transport.redact(f"unexpected {type(exc).__name__}: {exc}")
@@ -108,6 +108,12 @@ async def _run_source(
         return answers, SourceStatus(source.name, checked=bool(batches),
                                      message=quota_note + "; some lines not checked")
     return answers, _status_of(source.name, answers)
+
+
+def _named(name: str, message: str) -> str:
+    """The message with the source's name in front, unless it already starts with it ('Arrow: …')."""
+    said = message.split(":", 1)[0]
+    return message if ":" in message and said and name.startswith(said) else f"{name}: {message}"
 
 
 def _status_of(name: str, answers: dict[Query, Lookup]) -> SourceStatus:

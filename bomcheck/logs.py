@@ -22,10 +22,26 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except (TypeError, ValueError):  # a mistaken format must cost a log line, never the service
             message = f"{record.msg!s} {record.args!r}"
-        for secret in self.secrets:
-            message = message.replace(secret, "***")
-        record.msg, record.args = redact_query_secrets(message), None
+        record.msg, record.args = self._redact(message), None
+        # A traceback (exc_info, -vv) or stack carries exception messages, which may hold secrets:
+        # it is formatted here, redacted, and handed on as text the formatters print as they are.
+        if record.exc_info:
+            if not record.exc_text:
+                record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._redact(record.stack_info)
         return True
+
+    def _redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return redact_query_secrets(text)
+
+
+_TRACEBACKS = logging.Formatter()
 
 
 _FILTER = RedactingFilter()

@@ -120,12 +120,13 @@ def cache_identities(settings: Settings) -> dict[str, str]:
     }
 
 
-def open_lookups(settings: Settings, policy: CachePolicy) -> CachedLookups:
+def open_lookups(settings: Settings, policy: CachePolicy, *, uncached: bool = False) -> CachedLookups:
     """The offers cache for a run or a watch service: DigiKey bonded answers on disk, Arrow's in
-    memory only unless the user opted in (`arrow_cache`); close `.cache` when done."""
+    memory only unless the user opted in (`arrow_cache`); close `.cache` when done.
+    `uncached`: every source is asked and nothing is stored (a run under sandbox faults)."""
     on_disk = {DigiKeyBondedSource.name} | ({ArrowSource.name} if settings.arrow_cache else set())
     cache = OffersCache(cache_dir(settings) / CACHE_FILE, disk_sources=on_disk)
-    return CachedLookups(cache, cache_identities(settings), policy)
+    return CachedLookups(cache, {} if uncached else cache_identities(settings), policy)
 
 
 # DigiKey: X-BurstLimit-* is the per-minute burst, X-RateLimit-* the daily quota.

@@ -149,6 +149,7 @@ def test_summary(workbook):
     assert summary["Lines SHORT"] == 1 and summary["Lines AMBIGUOUS"] == 1
     assert summary["Coverage"] == pytest.approx(3 / 6)  # OK, NCNR, EURO of 6 lines to buy
     assert summary["NCNR lines"] == 1
+    assert summary["Lines not checked"] == 0 and summary["Checked"] == f"{summary['Lines']} lines checked"
     assert summary["Lines needing attention"] == 5
     assert "SHORTPART-01: SHORT" in summary["Row 3"]
     cell = next(c for c in workbook["Summary"]["B"] if c.value == pytest.approx(42.10))

@@ -65,3 +65,17 @@ def test_currency_is_upper_cased_and_must_be_one_arrow_prices_in(tmp_path):
     assert load_settings(env={"BOMCHECK_CURRENCY": "eur"}, path=tmp_path / "none.toml").currency == "EUR"
     with pytest.raises(ConfigError, match="'EURO' is not one Arrow prices in; use one of USD, EUR"):
         load_settings(env={"BOMCHECK_CURRENCY": "euro"}, path=tmp_path / "none.toml")
+
+
+@pytest.mark.parametrize("name", ["timeout", "arrow_rate", "digikey_rate"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN"])
+def test_no_float_setting_takes_nan_or_infinity_from_the_environment_or_the_file(tmp_path, name, value):
+    from bomcheck.config import ENV_VARS
+
+    with pytest.raises(ConfigError, match=ENV_VARS[name]):
+        load_settings(env={ENV_VARS[name]: value}, path=tmp_path / "none.toml")
+    toml_value = {"nan": "nan", "NaN": "nan", "inf": "inf", "-inf": "-inf"}[value]
+    section = "" if name == "timeout" else f"[{name.split('_')[0]}]\n"
+    text = f"{section}{name.split('_')[-1]} = {toml_value}\n"
+    with pytest.raises(ConfigError, match=name):
+        load_settings(env={}, path=write_config(tmp_path, text))

@@ -486,3 +486,20 @@ async def test_a_lost_refresh_answer_keeps_the_marker_and_the_live_access_token(
         assert await provider.access_token(transport) == "AT-first-0001"  # still alive for 30 s
         assert len(posted_forms(mocked)) == 1  # a refresh is never sent twice
     assert store.tokens is not None and store.tokens.refresh_started_at == NOW
+
+
+@pytest.mark.parametrize("fault", [
+    {"exception": aiohttp.ClientPayloadError("cut short")},
+    {"exception": aiohttp.ServerDisconnectedError()},
+    {"status": 503},
+])
+async def test_the_code_exchange_is_sent_once_and_a_lost_answer_says_to_log_in_again(
+        transport: Transport, fault: dict[str, Any]) -> None:
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, **fault)
+        mocked.post(TOKEN_URL, status=400, payload=load("token_invalid_grant.json"))  # what a retry would get
+        lost = r"answer to the login was lost .*run `bomcheck auth digikey` again"
+        with pytest.raises(SourceError, match=lost) as info:
+            await exchange_code(transport, BASE, CLIENT_ID, CLIENT_SECRET, "one-time-code", REDIRECT)
+        assert len(posted_forms(mocked)) == 1
+    assert "one-time-code" not in str(info.value) and CLIENT_SECRET not in str(info.value)

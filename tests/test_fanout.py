@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+
+import pytest
 
 from bomcheck.distributors.base import Transport, make_limiter
 from bomcheck.errors import SourceError, SourceUnavailable
@@ -109,3 +112,15 @@ async def test_every_source_answers_every_query_and_progress_counts_calls():
     assert sum(ticks) == 4
     assert len(whole.calls) == 1
     assert all(set(result.lookups[q]) == {"A", "B"} for q in queries)
+
+
+@pytest.mark.parametrize(("name", "message", "logged"), [
+    ("Arrow", "Arrow: HTTP 503 after 4 attempts", "Arrow: HTTP 503 after 4 attempts"),
+    ("DigiKey Bonded", "DigiKey: timeout after 4 attempts", "DigiKey: timeout after 4 attempts"),
+    ("A", "HTTP 500 from server", "A: HTTP 500 from server"),
+])
+async def test_a_failed_call_is_logged_naming_its_source_once(caplog, name, message, logged):
+    source = FakeSource(name, fail={"BAD": SourceError(message)})
+    with caplog.at_level(logging.INFO, logger="bomcheck.fanout"):
+        await gather_lookups([run_for(source)], [Query("BAD")])
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.INFO] == [logged]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import random
 import re
@@ -148,13 +149,19 @@ def test_the_same_seed_fails_the_same_requests_and_the_rates_hold() -> None:
     assert 0.13 < len(faulted) / len(first) < 0.27 and len(set(faulted)) >= 6  # 20%, of many kinds
 
 
+def test_faults_1_fails_every_request_and_a_trickle_is_played_only_when_named() -> None:
+    every = draws(FaultConfig(fault_rates(1.0, {})), 400)
+    assert None not in every and "trickle" not in every and len(set(every)) == len(FAULT_KINDS) - 1
+    assert set(draws(FaultConfig(fault_rates(None, {"trickle": 1.0})), 20)) == {"trickle"}
+
+
 def test_max_faults_stops_faulting_after_that_many() -> None:
     assert draws(FaultConfig({"503": 1.0}, max_faults=2), 5) == ["503", "503", None, None, None]
 
 
 def test_fault_rates_spread_faults_evenly_and_single_kinds_go_on_top() -> None:
-    rates = fault_rates(0.18, dict([parse_fault("timeout=0.1")]))
-    assert set(rates) == set(FAULT_KINDS) and rates["503"] == pytest.approx(0.02)
+    rates = fault_rates(0.16, dict([parse_fault("timeout=0.1")]))
+    assert set(rates) == set(FAULT_KINDS) - {"trickle"} and rates["503"] == pytest.approx(0.02)
     assert rates["timeout"] == 0.1
     for bad in ("boom=0.1", "timeout", "timeout=2", "timeout=x"):
         with pytest.raises(ValueError):
@@ -171,7 +178,7 @@ def test_sandbox_command_takes_faults_and_seed(monkeypatch) -> None:
     assert result.exit_code == 0, result.output
     faults = seen["config"].faults
     assert faults.seed == 42 and faults.oauth and faults.rates["reset"] == 0.05
-    assert sum(faults.rates.values()) == pytest.approx(0.2 / 9 * 8 + 0.05)
+    assert sum(faults.rates.values()) == pytest.approx(0.2 / 8 * 7 + 0.05)
     refused = CliRunner().invoke(cli.main, ["sandbox", "--fault", "flood=0.1"])
     assert refused.exit_code == 2 and "flood" in refused.output
 
@@ -248,6 +255,26 @@ async def test_html_pages_that_stay_are_tried_twice_only() -> None:
     lookup, transport, _ = await ask_arrow(faulty("html"))
     assert lookup.message == "Arrow: HTML page instead of JSON (HTTP 200) after 2 attempts"
     assert transport.requests_sent == 2
+
+
+async def test_tries_that_failed_in_different_ways_are_all_named_next_to_the_count() -> None:
+    async with aiohttp.ClientSession() as session:
+        transport = Transport(session, make_limiter(1000), sleep=no_sleep, retry=RetryPolicy(attempts=4))
+        with aioresponses() as mocked:
+            mocked.get(URL, exception=aiohttp.ServerDisconnectedError())
+            mocked.get(URL, status=200, body=b"<html>maintenance</html>", repeat=True)
+            with pytest.raises(SourceError) as info:
+                await transport.request("GET", URL, expect_json=True)
+        with aioresponses() as mocked:
+            mocked.get(URL, exception=aiohttp.ServerDisconnectedError())
+            mocked.get(URL, status=503, repeat=True)
+            answer = await transport.request("GET", URL)
+    assert str(info.value) == ("HTML page instead of JSON (HTTP 200) (3 attempts: connection closed without "
+                               "an answer, HTML page instead of JSON ×2)")
+    assert failure_kind(f"Arrow: {info.value}") == "HTML page instead of JSON"
+    message = answer.failed_after_attempts()
+    assert message == "HTTP 503 (4 attempts: connection closed without an answer, HTTP 503 ×3)"
+    assert failure_kind(f"Arrow: {message}") == "HTTP 503"
 
 
 async def test_a_trickle_within_the_timeout_is_an_answer() -> None:
@@ -366,6 +393,55 @@ async def test_a_source_failing_request_after_request_is_taken_as_down_for_the_r
     assert messages[:3] == ["Arrow: HTTP 503 after 2 attempts"] * 3
     assert all(m.startswith("Arrow: not answering (3 requests in a row failed") for m in messages[3:])
     assert all(result.lookups[q]["Arrow"].status is LookupStatus.ERROR for q in queries)
+
+
+async def test_requests_in_flight_stop_at_their_next_attempt_once_the_source_is_down() -> None:
+    backoff_over = asyncio.Event()
+
+    async def held_sleep(seconds: float) -> None:  # the retries wait until the source is down
+        await backoff_over.wait()
+
+    async with aiohttp.ClientSession() as session:
+        transport = Transport(session, make_limiter(1000), sleep=held_sleep,
+                              retry=RetryPolicy(attempts=5, give_up_after=2))
+        with aioresponses() as mocked:
+            mocked.get(URL, status=503, repeat=True)
+            retrying = [asyncio.create_task(transport.request("GET", URL)) for _ in range(2)]
+            while transport.requests_sent < 2:  # both sent their first attempt, now waiting to retry
+                await asyncio.sleep(0)
+            for _ in range(2):  # two other requests fail every (single) try: the source is down
+                await transport.request("GET", URL, attempts=1)
+            assert transport.down.startswith("not answering (2 requests in a row failed")
+            backoff_over.set()
+            outcomes = await asyncio.gather(*retrying, return_exceptions=True)
+    assert all(isinstance(outcome, SourceUnavailable) for outcome in outcomes)
+    assert transport.requests_sent == 4  # no retry was sent once the source was down
+
+
+async def test_a_source_answering_nothing_for_the_request_budget_is_down_with_fewer_failed_requests() -> None:
+    clock = FakeClock()
+    policy = RetryPolicy(attempts=2, give_up_after=5, total_budget=100.0, down_for=60.0)
+    async with aiohttp.ClientSession() as session:
+        transport = clocked(session, clock, policy)
+        with aioresponses() as mocked:
+            mocked.get(URL, status=200, body=b"{}")
+            mocked.get(URL, exception=asyncio.TimeoutError(), repeat=True)
+            await transport.request("GET", URL)  # an answer: the clock of failures starts after it
+            with pytest.raises(SourceError):
+                await transport.request("GET", URL)  # one request failing every try...
+            clock.now += 99
+            with pytest.raises(SourceError):  # ...and nothing answered for 99 s: still asked
+                await transport.request("GET", URL, attempts=1)
+            sent = transport.requests_sent
+            clock.now += 1  # 100 s without an answer: the most one request may take
+            with pytest.raises(SourceUnavailable, match=r"not answering \(nothing answered for 100 s, 2 "
+                                                        r"requests failed every attempt, the last: timeout"):
+                await transport.request("GET", URL)
+            assert transport.requests_sent == sent  # not sent
+            clock.now += 61  # down_for later (a watch's next file) it is asked again, with a fresh start
+            with pytest.raises(SourceError) as again:
+                await transport.request("GET", URL, attempts=1)
+    assert not isinstance(again.value, SourceUnavailable) and transport.requests_sent == sent + 1
 
 
 async def test_a_success_resets_the_count_of_failed_requests() -> None:

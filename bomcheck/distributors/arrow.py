@@ -10,7 +10,7 @@ from urllib.parse import quote, quote_plus
 
 from bomcheck.distributors.arrow_match import maker_key, manufacturer_matches, match_parts
 from bomcheck.distributors.arrow_parse import ArrowPage, ArrowPart, parse_response
-from bomcheck.distributors.base import HttpResponse, Transport, after_attempts
+from bomcheck.distributors.base import HttpResponse, Transport
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query
 
@@ -183,7 +183,7 @@ class ArrowSource:
                 "API key — Arrow not checked"
             )
         if status == 429 or status >= 500:  # the transport has retried these already
-            raise SourceError(f"Arrow: {after_attempts(f'HTTP {status}', response.attempts)}",
+            raise SourceError(f"Arrow: {response.failed_after_attempts()}",
                               retryable=True)
         snippet = " ".join(response.text[:120].split())
         raise SourceError(self._redact(transport, f"Arrow: unexpected answer (HTTP {status}): "

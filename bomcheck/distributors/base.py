@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import errno
 import json
 import logging
@@ -54,11 +55,16 @@ class HttpResponse:
     headers: Mapping[str, str]
     body: bytes
     attempts: int = 1
+    failures: tuple[str, ...] = ()  # why each failed try failed, in order (for after_attempts)
 
     def header(self, name: str) -> str | None:
         """A response header, whatever case the server wrote its name in."""
         folded = name.casefold()
         return next((v for k, v in self.headers.items() if k.casefold() == folded), None)
+
+    def failed_after_attempts(self) -> str:
+        """An error answer still there after the last try, in words: 'HTTP 503 after 4 attempts'."""
+        return after_attempts(f"HTTP {self.status}", self.attempts, self.failures)
 
     @property
     def text(self) -> str:
@@ -95,8 +101,10 @@ class RetryPolicy:
     proxy page) is tried `bad_body_attempts` times in all. Waits between tries use exponential
     backoff with full jitter. One request never takes more than `total_budget` seconds in all
     (tries, waits, 429 pauses); once `give_up_after` requests in a row have failed every try,
-    the source is taken as down: for the rest of the run, and for `down_for` seconds for a
-    service (watch) that keeps its transports; then one request may try again.
+    or nothing was answered for `total_budget` seconds while one did, the source is taken as
+    down (requests in flight stop at their next try): for the rest of the run, and for
+    `down_for` seconds for a service (watch) that keeps its transports; then one request may
+    try again.
     """
 
     attempts: int = 4  # tries for failures; a 429 with Retry-After is not a failure
@@ -165,9 +173,23 @@ def failure_reason(exc: BaseException, timeout: float) -> str:
     return f"{type(exc).__name__}: {exc}".rstrip(": ")
 
 
-def after_attempts(reason: str, attempts: int) -> str:
-    """'HTTP 503 after 4 attempts'; a single try is just the reason."""
-    return f"{reason} after {attempts} attempts" if attempts > 1 else reason
+def after_attempts(reason: str, attempts: int, failures: Sequence[str] = ()) -> str:
+    """'HTTP 503 after 4 attempts'; a single try is just the reason.
+
+    When the tries failed in different ways, the last reason comes first (it is what the
+    failure counts go by) and all of them follow: 'HTML page instead of JSON (HTTP 200)
+    (3 attempts: connection reset, HTML page instead of JSON ×2)'.
+    """
+    if attempts <= 1:
+        return reason
+    kinds: dict[str, int] = {}
+    for failure in failures:
+        kind = failure.split(" (")[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    if len(kinds) <= 1:
+        return f"{reason} after {attempts} attempts"
+    tries = ", ".join(kind if count == 1 else f"{kind} ×{count}" for kind, count in kinds.items())
+    return f"{reason} ({attempts} attempts: {tries})"
 
 
 @dataclass
@@ -199,6 +221,9 @@ class Transport:
     _failed_in_a_row: int = field(default=0, init=False, repr=False)
     _down: str = field(default="", init=False, repr=False)  # why the source is taken as down
     _down_until: float = field(default=0.0, init=False, repr=False)
+    # when the first try failed since the last answer (None: the last try answered)
+    _failing_since: float | None = field(default=None, init=False, repr=False)
+    _last_failure: str = field(default="", init=False, repr=False)
     _burst_window: float = field(default=1.0, init=False, repr=False)
     _ceiling: float = field(default=float("inf"), init=False, repr=False)  # configured or header rate
     _last_rate_change: float = field(default=float("-inf"), init=False, repr=False)
@@ -233,11 +258,7 @@ class Transport:
         not JSON counts as a failed try. `attempts=1` is for calls that must not be repeated,
         such as a token refresh. SourceUnavailable once the source is taken as down.
         """
-        if self._down:
-            if self._now() < self._down_until:
-                raise SourceUnavailable(self._down)
-            self._down = ""  # time to try again; one more failure takes it down again
-
+        self._stop_if_down()
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.concurrency)
         # credentials of this one request (bearer token, form secrets) are hidden like `secrets`
@@ -255,6 +276,7 @@ class Transport:
         reason = ""
         attempts = attempts or self.retry.attempts
         attempt = bad_bodies = 0
+        failures: list[str] = []  # each failed try's reason
         throttle_waited = 0.0
         started = self._now()
         while True:
@@ -265,6 +287,8 @@ class Transport:
             try:
                 async with self._semaphore:
                     sent_at = await self._wait_turn()
+                    # taken as down by other requests while this one waited or retried: stop here
+                    self._stop_if_down()
                     limit = self._attempt_timeout(started)  # after the wait for a turn, which counts
                     self.requests_sent += 1
                     async with self.session.request(
@@ -277,6 +301,8 @@ class Transport:
                     self._observe(answer, sent_at)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 reason = redact(failure_reason(exc, limit))
+                failures.append(reason)
+                self._failed_try()
                 log.debug("%s %s failed: %s, attempt %d", method, shown_url, reason, attempt)
             else:
                 wait = parse_retry_after(answer.header("Retry-After"))
@@ -294,6 +320,8 @@ class Transport:
                 if bad is not None:
                     bad_bodies += 1
                     reason = bad
+                    failures.append(reason)
+                    self._failed_try()
                     log.debug("%s %s answered %s, attempt %d", method, shown_url, bad, attempt)
                     if bad_bodies >= self.retry.bad_body_attempts:
                         break  # a maintenance page: not worth more tries than that
@@ -301,18 +329,44 @@ class Transport:
                     return self._answered(answer)
                 else:
                     reason = f"HTTP {answer.status}"
+                    failures.append(reason)
+                    self._failed_try()
                     log.debug("%s %s answered %s, attempt %d", method, shown_url, answer.status, attempt)
-                    failed_answer = answer
+                    failed_answer = dataclasses.replace(answer, failures=tuple(failures))
             delay = self._backoff(attempt, wait)
             if attempt >= attempts or not self._within_budget(started, delay):
                 if failed_answer is not None:  # the source reads the last error answer (request ids)
-                    self._count_failure(after_attempts(reason, attempt))
+                    self._count_failure(after_attempts(reason, attempt, failures))
                     return failed_answer
                 break
             await self.sleep(delay)
-        message = after_attempts(reason, attempt)
+        message = after_attempts(reason, attempt, failures)
         self._count_failure(message)
         raise SourceError(message, retryable=True)
+
+    @property
+    def down(self) -> str:
+        """Why the source is taken as down right now, else ''."""
+        return self._down if self._down and self._now() < self._down_until else ""
+
+    def _stop_if_down(self) -> None:
+        """SourceUnavailable while the source is taken as down; once `down_for` is over, one more try.
+
+        Besides `give_up_after` failed requests in a row, a source is taken as down once it has
+        answered nothing for `total_budget` seconds (the most one request may take) while at
+        least one request failed every try: with fewer requests in flight than `give_up_after`,
+        counting alone would take several rounds of failing requests.
+        """
+        since = self._failing_since
+        if (not self._down and since is not None and self._failed_in_a_row
+                and self._now() - since >= self.retry.total_budget):
+            self._take_down(f"not answering (nothing answered for {self.retry.total_budget:g} s, "
+                            f"{self._failed_in_a_row} request{'s' if self._failed_in_a_row > 1 else ''} "
+                            f"failed every attempt, the last: {self._last_failure})")
+        if self._down:
+            if self._now() < self._down_until:
+                raise SourceUnavailable(self._down)
+            self._down = ""  # time to try again; one more failure takes it down again
 
     def _attempt_timeout(self, started: float) -> float:
         """This try's timeout: the transport's, or what is left of the request's budget if less."""
@@ -325,16 +379,26 @@ class Transport:
 
     def _answered(self, answer: HttpResponse) -> HttpResponse:
         self._failed_in_a_row = 0
+        self._failing_since = None
         return answer
+
+    def _failed_try(self) -> None:
+        if self._failing_since is None and not self._down:
+            self._failing_since = self._now()
 
     def _count_failure(self, reason: str) -> None:
         """Count a request that failed every try; after `give_up_after` in a row the source is down."""
         self._failed_in_a_row += 1
+        self._last_failure = reason
         if self._failed_in_a_row >= self.retry.give_up_after and not self._down:
-            self._down = (f"not answering ({self._failed_in_a_row} requests in a row failed, the last: "
-                          f"{reason}); the remaining lines were not asked")
-            self._down_until = self._now() + self.retry.down_for
-            log.info("%s", self._down)  # the fan-out warns once, naming the source
+            self._take_down(f"not answering ({self._failed_in_a_row} requests in a row failed, the last: "
+                            f"{reason})")
+
+    def _take_down(self, why: str) -> None:
+        self._down = f"{why}; the remaining lines were not asked"
+        self._down_until = self._now() + self.retry.down_for
+        self._failing_since = None  # after `down_for`, a fresh start
+        log.info("%s", self._down)  # the fan-out warns once, naming the source
 
     async def _wait_turn(self) -> float:
         """Wait out any pause the server asked for, then for the limiter; returns the send time.

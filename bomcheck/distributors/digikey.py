@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from bomcheck.distributors.base import HttpResponse, Transport, after_attempts
+from bomcheck.distributors.base import HttpResponse, Transport
 from bomcheck.distributors.digikey_auth import TokenProvider
 from bomcheck.distributors.digikey_errors import error_message, is_daily_quota, request_id, says_expired
 from bomcheck.distributors.digikey_parse import (
@@ -243,6 +243,6 @@ class DigiKeyBondedSource:
             raise SourceUnavailable(DAILY_QUOTA)
         if status == 429 or status >= 500:  # retried by the transport already; the body was logged
             rid = request_id(response)
-            raise SourceError(f"DigiKey: {after_attempts(f'HTTP {status}', response.attempts)}"
+            raise SourceError(f"DigiKey: {response.failed_after_attempts()}"
                               + (f" (request id {rid})" if rid else ""), retryable=True)
         raise SourceError(f"DigiKey: {message}")

@@ -147,6 +147,10 @@ def tokens_from_response(body: Any, now: float, *, previous_refresh_token: str |
     return Tokens(access_token=access, refresh_token=refresh, expires_at=now + max(0.0, expires_in))
 
 
+_CODE_LOST = ("DigiKey's answer to the login was lost ({}); an authorization code works only once: "
+              "run `bomcheck auth digikey` again")
+
+
 async def _token_request(
     transport: Transport, base_url: str, form: Mapping[str, str], now: Clock,
     previous_refresh_token: str | None = None,
@@ -160,15 +164,16 @@ async def _token_request(
         return transport.redact(text)
 
     url = f"{base_url.rstrip('/')}{TOKEN_PATH}"
+    # Sent once: repeating a refresh after a lost answer would spend the rotated token, and an
+    # authorization code works once (a second try would only be refused with invalid_grant).
+    code = form.get("grant_type") == "authorization_code"
     try:
-        # A refresh is sent once: repeating it after a lost answer would spend the rotated token.
-        response = await transport.request(
-            "POST", url, data=form, headers={"Accept": "application/json"},
-            attempts=1 if form.get("grant_type") == "refresh_token" else None,
-        )
+        response = await transport.request("POST", url, data=form, headers={"Accept": "application/json"},
+                                           attempts=1)
     except SourceError as exc:
-        unreachable = SourceUnavailable(redact(f"DigiKey login server unreachable: {exc}"),
-                                        retryable=True)
+        unreachable = SourceUnavailable(
+            redact(_CODE_LOST.format(f"no answer: {exc}") if code
+                   else f"DigiKey login server unreachable: {exc}"), retryable=not code)
     else:
         unreachable = None
     if unreachable is not None:
@@ -182,8 +187,9 @@ async def _token_request(
         log.warning("DigiKey token endpoint answered HTTP %s (request id %s)",
                     response.status, request_id)
         raise SourceUnavailable(
-            f"DigiKey login server unavailable (HTTP {response.status}); try again later",
-            retryable=True,
+            _CODE_LOST.format(f"HTTP {response.status}") if code
+            else f"DigiKey login server unavailable (HTTP {response.status}); try again later",
+            retryable=not code,
         )
     oauth_error = _oauth_error(body) is not None
     if response.status != 200 or oauth_error:

@@ -22,6 +22,10 @@ from aiohttp import web
 # Each a kind of failure a client must survive; the names are those of `bomcheck sandbox --fault`.
 HTTP_KINDS = {"500": 500, "502": 502, "503": 503}
 FAULT_KINDS = ("500", "502", "503", "timeout", "reset", "truncated", "invalid-json", "html", "trickle")
+# What `--faults R` spreads R over: the kinds that fail a request. A trickle is slowness, not a
+# failure (the answer arrives, unless it takes longer than the client's timeout): it is played
+# only when named (`--fault trickle=RATE`), so `--faults 1.0` fails every request.
+FAILING_KINDS = tuple(kind for kind in FAULT_KINDS if kind != "trickle")
 FAULT_HELP = {
     "500": "HTTP 500 with an HTML error page",
     "502": "HTTP 502 with a proxy's HTML page",
@@ -31,7 +35,7 @@ FAULT_HELP = {
     "truncated": "Content-Length declared, half the body sent, connection closed",
     "invalid-json": "HTTP 200 whose JSON body is cut in half (Content-Length honest)",
     "html": "HTTP 200 with an HTML maintenance page instead of JSON",
-    "trickle": "the real answer, a few bytes at a time over `trickle_seconds`",
+    "trickle": "the real answer, a few bytes at a time over `trickle_seconds` (not in --faults)",
 }
 
 
@@ -61,13 +65,13 @@ class FaultConfig:
 
 
 def fault_rates(every: float | None, each: Mapping[str, float]) -> dict[str, float]:
-    """`--faults R` spreads R evenly over every kind; `--fault KIND=RATE` sets one kind on top.
+    """`--faults R` spreads R evenly over the failing kinds; `--fault KIND=RATE` sets one kind on top.
 
     ValueError, in words for the user, when the result is not a set of probabilities.
     """
     if every is not None and not 0 <= every <= 1:
         raise ValueError(f"--faults {every:g}: give the share of requests to fail, between 0 and 1")
-    rates = {kind: every / len(FAULT_KINDS) for kind in FAULT_KINDS} if every else {}
+    rates = {kind: every / len(FAILING_KINDS) for kind in FAILING_KINDS} if every else {}
     rates.update(each)
     FaultConfig(rates)  # validates
     return {kind: rate for kind, rate in rates.items() if rate > 0}

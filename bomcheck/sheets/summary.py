@@ -5,6 +5,7 @@ from __future__ import annotations
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bomcheck.failures import run_failures
 from bomcheck.model import LineResult, LineStatus, Report
 from bomcheck.sheets.cells import (
     BOLD,
@@ -66,6 +67,9 @@ def summary_rows(report: Report, sheet_title: str) -> list[Row]:
     first = report.scenarios[0]
     rows.append(("Lines", len(report.results), None))
     rows.extend((f"Lines {status.value}", report.count(status), None) for status in LineStatus)
+    failures = run_failures(report.results)  # the sentence stderr and the JSON give too
+    rows.append(("Lines not checked", failures.not_checked, None))
+    rows.append(("Checked", failures.sentence(), None))
     rows.append(("Coverage", float(first.coverage), PERCENT_FORMAT))
     rows.append(("NCNR lines", first.ncnr_lines, None))
     attention = [r for r in report.results if needs_attention(r, report.currency)]
