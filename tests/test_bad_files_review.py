@@ -135,3 +135,24 @@ def test_a_regular_output_file_is_still_replaced(sandbox, tmp_path):
     result = _run(sandbox, _good_bom(tmp_path), "--json", str(out))
     assert result.exit_code in (0, 1), result.output
     assert out.read_text().startswith("{")
+
+
+# ---------------------------------------------------------------- links
+
+
+@pytest.mark.parametrize("url", ["https://evil.com\\.arrow.com/x", "https://evil.com%2F.arrow.com/",
+                                 "https://evil.com%2e.arrow.com/", "https://evil.com/.arrow.com\\x",
+                                 "https://www.arrow.com\\@evil.com/", "https://[::1].arrow.com/",
+                                 "https://evil_host.arrow.com/", "https://www.arrow.com:/x:y@evil.com"])
+def test_links_that_a_browser_would_take_elsewhere_are_not_linked(url):
+    from bomcheck.sheets.cells import linkable
+
+    assert not linkable(url)
+
+
+@pytest.mark.parametrize("url", ["https://www.arrow.com/en/products/lm358dr2g/onsemi?x=1%202",
+                                 "http://digikey.com:8080/p", "https://www.verical.com/pd/x"])
+def test_distributor_links_are_still_linked(url):
+    from bomcheck.sheets.cells import linkable
+
+    assert linkable(url)
