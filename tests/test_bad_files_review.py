@@ -156,3 +156,28 @@ def test_distributor_links_are_still_linked(url):
     from bomcheck.sheets.cells import linkable
 
     assert linkable(url)
+
+
+# ---------------------------------------------------------------- text encodings
+
+
+def test_a_mostly_utf8_table_with_a_windows_1252_line_is_decoded_line_by_line(tmp_path):
+    from bomcheck.bom.text import text_sheet
+
+    path = tmp_path / "mixed.tsv"
+    path.write_bytes("Qty\tMPN\tManufacturer\tDescription\n1\tLM358DR2G\tonsemi\t10kΩ 5%\n".encode()
+                     + "2\tGRM188R71C104KA01D\tMurata\t100nF ±10% µ\n".encode("cp1252"))
+    sheet = text_sheet(path)
+    assert sheet.rows[1][3] == "10kΩ 5%" and sheet.rows[2][3] == "100nF ±10% µ"
+    assert sheet.notes == ["mixed.tsv mixes UTF-8 and Windows-1252 text: read line 3 as Windows-1252, the "
+                           "rest as UTF-8; check those lines' text"]
+
+
+def test_a_plain_windows_1252_table_is_still_read_whole(tmp_path):
+    from bomcheck.bom.text import text_sheet
+
+    path = tmp_path / "old.csv"
+    path.write_bytes("Qty,MPN,Description\n1,LM358DR2G,10k\u00b5 \u00b110%\n".encode("cp1252"))
+    sheet = text_sheet(path)
+    assert sheet.rows[1][2] == "10k\u00b5 \u00b110%"
+    assert sheet.notes == ["old.csv is not UTF-8; read it as Windows-1252 text"]
