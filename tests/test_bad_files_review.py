@@ -181,3 +181,42 @@ def test_a_plain_windows_1252_table_is_still_read_whole(tmp_path):
     sheet = text_sheet(path)
     assert sheet.rows[1][2] == "10k\u00b5 \u00b110%"
     assert sheet.notes == ["old.csv is not UTF-8; read it as Windows-1252 text"]
+
+
+# ---------------------------------------------------------------- macros
+
+
+def test_an_xlsm_output_says_it_keeps_the_macros(tmp_path, caplog):
+    import logging
+    import zipfile
+
+    import openpyxl
+
+    from bomcheck.annotate import write_report
+    from tests.test_annotate_sheets import make_report, make_xlsm
+
+    macro = b"\xd0\xcf\x11\xe0 stand-in VBA project" * 8
+    source = make_xlsm(tmp_path / "bom.xlsm", macro)
+    with caplog.at_level(logging.WARNING, logger="bomcheck"):
+        output = write_report(make_report(source, boards=(10,)), tmp_path / "bom.checked.xlsm")
+    said = ("bom.checked.xlsm keeps the VBA macros of bom.xlsm as they are: bomcheck adds and runs none; "
+            "Excel runs them only if you enable macros, as for the BOM itself")
+    assert [record.getMessage() for record in caplog.records] == [said]
+    summary = openpyxl.load_workbook(output)["Summary"]
+    rows = {row[0]: row[1] for row in summary.iter_rows(values_only=True)}
+    assert rows["Macros"] == said
+    with zipfile.ZipFile(output) as written:
+        assert written.read("xl/vbaProject.bin") == macro
+
+
+def test_an_xlsx_output_says_nothing_about_macros(tmp_path, caplog):
+    import openpyxl
+
+    from bomcheck.annotate import write_report
+    from tests.test_annotate_sheets import make_bom_file, make_report
+
+    source = make_bom_file(tmp_path / "bom.xlsx")
+    output = write_report(make_report(source, boards=(10,)), tmp_path / "bom.checked.xlsx")
+    summary = openpyxl.load_workbook(output)["Summary"]
+    assert "Macros" not in [row[0] for row in summary.iter_rows(values_only=True)]
+    assert not [record for record in caplog.records if "macros" in record.getMessage()]
