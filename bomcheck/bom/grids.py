@@ -232,10 +232,11 @@ def _calamine_sheets(path: Path, sheet: str | None) -> Iterator[Sheet]:
                        "unprotected copy and check that") from None
     if sheet is not None and sheet not in names:
         raise _no_such_sheet(path, sheet, names)
+    spans = ods_merges(path) if path.suffix.lower() == ".ods" else None  # content.xml parsed once
     for name, rows, merged in sheets:
         grid: Grid = rows
-        if path.suffix.lower() == ".ods":
-            merged = ods_merges(path).get(name, [])
+        if spans is not None:
+            merged = spans.get(name, [])
         covered = sum((last_row - row + 1) * (last_col - col + 1) - 1
                       for (row, col), (last_row, last_col) in merged)
         if covered > MAX_CELLS:
