@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,6 +34,8 @@ from bomcheck.sheets.offers import add_offers
 from bomcheck.sheets.rfq import add_rfq
 from bomcheck.sheets.scenarios import add_scenarios
 from bomcheck.sheets.summary import add_summary, summary_rows
+
+log = logging.getLogger(__name__)
 
 __all__ = ["RESULT_HEADERS", "build_workbook", "check_output_path", "default_output_path", "grid_value",
            "put", "summary_rows", "write_report"]
@@ -158,7 +161,9 @@ def build_workbook(report: Report, output: Path) -> Workbook:
     """The user's workbook (or a new one for text input) with results and the bomcheck sheets added."""
     workbook, sheet = _load_bom_sheet(report, output)
     append_results(sheet, report)
-    add_summary(workbook, report, sheet.title)
+    summary = add_summary(workbook, report, sheet.title)
+    if getattr(workbook, "vba_archive", None) is not None:
+        _note_macros(summary, report.bom.path.name, Path(output).name)
     add_scenarios(workbook, report)
     add_offers(workbook, report)
     add_rfq(workbook, report)
@@ -166,6 +171,17 @@ def build_workbook(report: Report, output: Path) -> Workbook:
 
 
 # ---------------------------------------------------------------- workbook
+
+
+def _note_macros(summary: Worksheet, source: str, output: str) -> None:
+    """Say, on stderr and in the Summary sheet, that the output keeps the BOM's own macros."""
+    said = (f"{output} keeps the VBA macros of {source} as they are: bomcheck adds and runs none; "
+            "Excel runs them only if you enable macros, as for the BOM itself")
+    log.warning("%s", said)
+    row = summary.max_row + 1
+    put(summary.cell(row=row, column=1), "Macros")
+    summary.cell(row=row, column=1).font = BOLD
+    put(summary.cell(row=row, column=2), said)
 
 
 def _load_bom_sheet(report: Report, output: Path) -> tuple[Workbook, Worksheet]:

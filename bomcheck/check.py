@@ -76,6 +76,8 @@ async def check_bom(
     output = options.output or default_output_path(path)
     check_output_path(output, path)
     if options.json_output:
+        if str(options.json_output) == "-":
+            raise OutputError("--json - (standard output) is not supported: give --json a file name")
         if options.json_output.resolve() == output.resolve():
             raise OutputError(f"--json and the workbook would both be {output}; give --json another "
                               "file name")

@@ -40,7 +40,7 @@ from bomcheck.cli_watch import watch
 from bomcheck.config import Settings, load_settings
 from bomcheck.errors import BomcheckError, ConfigError
 from bomcheck.failures import run_failures
-from bomcheck.files import atomic_write_text
+from bomcheck.files import atomic_write_text, private_folder
 from bomcheck.inspection import inspect_json, inspection_lines
 from bomcheck.logs import redact_in_logs, setup_logging
 from bomcheck.model import Bom, LineStatus
@@ -255,7 +255,7 @@ def _save_layout(bom: Bom, reader: ReaderOptions) -> None:
         raise ConfigError("--save-layout saves the --*-column overrides given with it; none were given")
     header = bom.grid[bom.header_row - 1] if bom.header_row <= len(bom.grid) else ()
     target = layouts_path()
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(target.parent)
     atomic_write_text(target, with_layout(target, layout_key(header), header, columns), private=True)
     click.echo(f"saved the column map for this header layout in {target}", err=True)
 

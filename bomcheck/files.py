@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,7 @@ def atomic_output(target: Path, *, protect: Path | None = None, private: bool = 
             os.fsync(written.fileno())
         if not private:
             os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; an output is an ordinary file
+        _refuse_special(target)  # again: something may have appeared there while bomcheck worked
         os.replace(temp, target)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
@@ -53,6 +55,7 @@ def check_writable(target: Path, *, protect: Path | None = None) -> None:
         raise OutputError(f"cannot write {target}: the folder {folder} does not exist; that is a file")
     if not folder.is_dir():
         raise OutputError(f"cannot write {target}: the folder {folder} does not exist")
+    _refuse_special(target)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write {target}: no permission to write in {folder}")
     try:  # access() says yes to root on a read-only mount or folder: only a real file tells
@@ -65,9 +68,43 @@ def check_writable(target: Path, *, protect: Path | None = None) -> None:
         os.unlink(probe)
 
 
+def _refuse_special(target: Path) -> None:
+    """Refuse an existing output that is not a regular file: a device, pipe or socket, or a symlink.
+
+    bomcheck replaces outputs by renaming a finished file over them, which would replace a device
+    node (/dev/full) or the link itself rather than write where it points.
+    """
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(mode):
+        raise OutputError(f"cannot write {target}: it is a symbolic link, which bomcheck does not replace; "
+                          "give the path of a regular file (or a new name)")
+    if not stat.S_ISREG(mode):
+        raise OutputError(f"cannot write {target}: it exists and is not a regular file (a device, pipe or "
+                          "socket); give the path of a regular file (or a new name)")
+
+
 def atomic_write_text(target: Path, text: str, *, protect: Path | None = None, private: bool = False) -> None:
     with atomic_output(target, protect=protect, private=private) as temp:
         temp.write_text(text, encoding="utf-8")
+
+
+def private_folder(folder: Path) -> None:
+    """Create `folder` (and its parents) for bomcheck's own secrets and settings, readable by its owner only.
+
+    A folder that already exists and belongs to this user is made 0700 too (an older version or a
+    plain `mkdir` may have left it 0755); someone else's folder is left alone.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError, AttributeError):  # AttributeError: no geteuid on Windows
+        found = folder.stat()
+        if found.st_uid == os.geteuid() and found.st_mode & 0o077:
+            os.chmod(folder, 0o700)
 
 
 def _umask() -> int:

@@ -92,3 +92,26 @@ def test_token_files_are_0600_in_a_0700_folder(tmp_path, umask_022):
     store = FileTokenStore(tmp_path / "tokens" / "digikey.json")
     store.save(Tokens(access_token="a", refresh_token="r", expires_at=0.0))
     assert mode(store.path) == 0o600 and mode(store.path.parent) == 0o700
+
+
+def test_a_layouts_folder_left_0755_is_made_0700_when_a_layout_is_saved(tmp_path, umask_022):
+    layouts_path().parent.mkdir(parents=True, mode=0o755, exist_ok=True)
+    os.chmod(layouts_path().parent, 0o755)
+    bom = tmp_path / "rev-a.csv"
+    bom.write_text("Ref,MPN,Alt\nU1,LM358DR,TLV9001IDBVR\n", encoding="utf-8")
+    saved = CliRunner().invoke(main, ["inspect", str(bom), "--mpn-column", "Alt", "--save-layout"])
+    assert saved.exit_code == 0, saved.output
+    assert mode(layouts_path().parent) == 0o700
+
+
+def test_a_token_folder_left_0755_is_made_0700_on_save_and_on_lock(tmp_path, umask_022):
+    folder = tmp_path / "tokens"
+    folder.mkdir(mode=0o755)
+    os.chmod(folder, 0o755)
+    store = FileTokenStore(folder / "digikey.json")
+    assert store.try_lock()
+    store.unlock()
+    assert mode(folder) == 0o700
+    os.chmod(folder, 0o755)
+    store.save(Tokens(access_token="a", refresh_token="r", expires_at=0.0))
+    assert mode(folder) == 0o700 and mode(store.path) == 0o600

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bomcheck.bom.cells import MAX_CELLS, MAX_ROWS, plain_value
+from bomcheck.bom.cells import MAX_CELLS, MAX_ROWS, MAX_WORKBOOK_CELLS, plain_value
 from bomcheck.errors import BomError
 
 log = logging.getLogger(__name__)
@@ -70,17 +70,22 @@ def _read(path: str, sheet: str | None, kind: str) -> dict[str, Any]:
     from python_calamine import CalamineWorkbook
 
     try:
-        with open(path, "rb") as handle:  # by content, not extension: renamed files read too
-            workbook = CalamineWorkbook.from_filelike(handle)
+        try:
+            with open(path, "rb") as handle:  # by content, not extension: renamed files read too
+                workbook = CalamineWorkbook.from_filelike(handle)
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            # Guessing the format hides the real reason ("Cannot detect file format" for an .ods
+            # over calamine's cell limit); reading by the file's extension tells it.
+            workbook = CalamineWorkbook.from_path(path)
         names = list(workbook.sheet_names)
     except BaseException as exc:  # calamine's own error types, and panics of its Rust code
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
-        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
-            return {"error": "{name} is password-protected; save an unprotected copy and check that"}
-        return {"error": f"{{name}} is not a readable {kind} ({_short(exc)}); open it in its program and "
-                         "save it again"}
+        return {"error": _unreadable(exc, kind)}
     sheets = []
+    workbook_cells = 0
     for name in names if sheet is None else [n for n in names if n == sheet]:
         try:
             worksheet = workbook.get_sheet_by_name(name)
@@ -89,16 +94,37 @@ def _read(path: str, sheet: str | None, kind: str) -> dict[str, Any]:
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
+            if _over_limit(exc):
+                return {"error": _unreadable(exc, kind)}
             return {"error": f"{{name}}: sheet {name!r} is not readable ({_short(exc)})"}
         if len(rows) > MAX_ROWS:
             return {"error": f"{{name}} is refused: sheet {name!r} has {len(rows):,} rows, more than the "
                              f"{MAX_ROWS:,} bomcheck reads; delete the rows below the BOM or split it"}
         grid = [[plain_value(value) for value in row] for row in rows]
-        if sum(1 for row in grid for value in row if value is not None) > MAX_CELLS:
+        filled = sum(1 for row in grid for value in row if value is not None)
+        if filled > MAX_CELLS:
             return {"error": f"{{name}} is refused: sheet {name!r} has more than {MAX_CELLS:,} cells, the "
                              "most bomcheck reads; delete what is not the BOM or split it"}
+        workbook_cells += filled
+        if workbook_cells > MAX_WORKBOOK_CELLS:
+            return {"error": f"{{name}} is refused: its sheets together have more than "
+                             f"{MAX_WORKBOOK_CELLS:,} cells, the most bomcheck reads per workbook; delete "
+                             "the sheets that are not the BOM or save the BOM sheet alone"}
         sheets.append((name, grid, [list(pair) for pair in merged]))
     return {"names": names, "sheets": sheets}
+
+
+def _over_limit(exc: BaseException) -> bool:
+    return "limit" in str(exc).lower()
+
+
+def _unreadable(exc: BaseException, kind: str) -> str:
+    if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+        return "{name} is password-protected; save an unprotected copy and check that"
+    if _over_limit(exc):  # e.g. "Cell limit exceeded (17170464768 cells requested, max 100000000)"
+        return (f"{{name}} is refused: it declares far more cells than a BOM ({_short(exc)}); delete what "
+                "is not the BOM or export the BOM as CSV")
+    return f"{{name}} is not a readable {kind} ({_short(exc)}); open it in its program and save it again"
 
 
 def _short(exc: BaseException) -> str:

@@ -17,6 +17,7 @@ MAX_ROWS = 100_000  # rows per sheet bomcheck reads; more is refused, never sile
 # cells per sheet: in .xlsx every <c> element (openpyxl holds each twice, ~250 bytes a copy),
 # in the other formats the filled ones
 MAX_CELLS = 500_000  # at the limit an .xlsx takes ~0.5 GB and ~20 s to read on a 2-core machine
+MAX_WORKBOOK_CELLS = MAX_CELLS  # all sheets together: openpyxl and calamine read every sheet
 PLACEHOLDERS = frozenset({"", "-", "--", "---", "n/a", "na", "none", "tbd", "?", "nc"})
 
 

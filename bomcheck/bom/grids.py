@@ -10,7 +10,7 @@ from typing import Any
 
 from bomcheck.bom.archive import check_archive
 from bomcheck.bom.calamine_child import read_in_child
-from bomcheck.bom.cells import MAX_ROWS, Grid, Sheet, plain_value, trim
+from bomcheck.bom.cells import MAX_CELLS, MAX_ROWS, Grid, Sheet, plain_value, trim
 from bomcheck.errors import BomError
 
 OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
@@ -232,10 +232,17 @@ def _calamine_sheets(path: Path, sheet: str | None) -> Iterator[Sheet]:
                        "unprotected copy and check that") from None
     if sheet is not None and sheet not in names:
         raise _no_such_sheet(path, sheet, names)
+    spans = ods_merges(path) if path.suffix.lower() == ".ods" else None  # content.xml parsed once
     for name, rows, merged in sheets:
         grid: Grid = rows
-        if path.suffix.lower() == ".ods":
-            merged = ods_merges(path).get(name, [])
+        if spans is not None:
+            merged = spans.get(name, [])
+        covered = sum((last_row - row + 1) * (last_col - col + 1) - 1
+                      for (row, col), (last_row, last_col) in merged)
+        if covered > MAX_CELLS:
+            raise BomError(f"{path.name} is refused: sheet {name!r} has merged cells covering more than "
+                           f"{MAX_CELLS:,} cells, the most bomcheck reads per sheet; unmerge them or delete "
+                           "what is not the BOM")
         ranges = []
         for (min_row, min_col), (max_row, max_col) in merged:
             value = grid[min_row][min_col] if min_row < len(grid) and min_col < len(grid[min_row]) else None
@@ -273,14 +280,22 @@ def ods_merges(path: Path) -> dict[str, list[tuple[tuple[int, int], tuple[int, i
         ranges: list[tuple[tuple[int, int], tuple[int, int]]] = []
         row = 0
         for element in table.iter(f"{_ODS_TABLE}table-row"):
-            repeat = int(element.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+            repeat = _count(element, "number-rows-repeated")
             col = 0
             for cell in element:
-                span_cols = int(cell.get(f"{_ODS_TABLE}number-columns-spanned", "1"))
-                span_rows = int(cell.get(f"{_ODS_TABLE}number-rows-spanned", "1"))
+                span_cols = _count(cell, "number-columns-spanned")
+                span_rows = _count(cell, "number-rows-spanned")
                 if (span_cols > 1 or span_rows > 1) and row < MAX_ROWS:
                     ranges.append(((row, col), (row + span_rows - 1, col + span_cols - 1)))
-                col += int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+                col += _count(cell, "number-columns-repeated")
             row += repeat
         found[table.get(f"{_ODS_TABLE}name", "")] = ranges
     return found
+
+
+def _count(element: Any, attribute: str) -> int:
+    """A repeat or span count of an .ods cell or row: 1 when it is missing, not a number, or below 1."""
+    try:
+        return max(1, int(element.get(f"{_ODS_TABLE}{attribute}", "1")))
+    except ValueError:
+        return 1

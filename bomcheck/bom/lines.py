@@ -403,7 +403,8 @@ def parse_qty(value: CellValue, refdes: tuple[str, ...], notes: list[str]) -> in
     if qty is None or qty < 0:
         if not _is_dnp_mark(value):
             used = f"{len(refdes)} from the designators" if refdes else "1"
-            notes.append(f"quantity {text(value)!r} is not a whole number; using {used}")
+            problem = "is negative" if _negative(value) else "is not a whole number"
+            notes.append(f"quantity {text(value)!r} {problem}; using {used}")
         return fallback
     if refdes and qty not in (0, len(refdes)):
         notes.append(f"quantity {qty} but {len(refdes)} designators ({', '.join(refdes)})")
@@ -521,3 +522,12 @@ def _stated_boards(preamble: Grid) -> int | None:
                 if number and number > 1:
                     return number
     return None
+
+
+def _negative(value: CellValue) -> bool:
+    """A quantity below zero: -1, '-1', '−2' (a minus sign), '-1,000'."""
+    rendered = (text(value) or "").translate(DASHES).replace(",", "")
+    try:
+        return float(rendered) < 0
+    except ValueError:
+        return False

@@ -69,10 +69,36 @@ def decode_text(data: bytes, name: str) -> tuple[str, list[str]]:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError:
         pass
+    mixed = _mixed_utf8(data, name)
+    if mixed is not None:
+        return mixed
     try:
         return data.decode("cp1252"), [f"{name} is not UTF-8; read it as Windows-1252 text"]
     except UnicodeDecodeError:
         return data.decode("latin-1"), [f"{name} is not UTF-8; read it as Latin-1 text"]
+
+
+def _mixed_utf8(data: bytes, name: str) -> tuple[str, list[str]] | None:
+    """A file with some UTF-8 lines (an editor pasted into a Windows-1252 file, or the reverse): each
+    line decoded as UTF-8 when it is, else as Windows-1252, and a note naming those lines.
+
+    None when no line holds UTF-8 beyond ASCII: then the whole file is read as one 8-bit encoding.
+    """
+    decoded: list[str] = []
+    utf8_lines = 0
+    other: list[int] = []
+    for number, line in enumerate(data.splitlines(keepends=True), 1):
+        try:
+            decoded.append(line.decode("utf-8-sig" if number == 1 else "utf-8"))
+            utf8_lines += not line.isascii()
+        except UnicodeDecodeError:
+            other.append(number)
+            decoded.append(line.decode("cp1252", errors="replace"))
+    if not utf8_lines:
+        return None
+    shown = ", ".join(map(str, other[:10])) + (f" and {len(other) - 10} more" if len(other) > 10 else "")
+    return "".join(decoded), [f"{name} mixes UTF-8 and Windows-1252 text: read line{'s' * (len(other) > 1)} "
+                              f"{shown} as Windows-1252, the rest as UTF-8; check those lines' text"]
 
 
 def sniff_delimiter(decoded: str, candidates: Sequence[str] = (",", ";", "\t")) -> str:

@@ -123,7 +123,7 @@ class FileTokenStore:
 
     def save(self, tokens: Tokens) -> None:
         directory = self.path.parent
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(directory)
         document: dict[str, Any] = {
             "access_token": tokens.access_token,
             "refresh_token": tokens.refresh_token,
@@ -152,7 +152,7 @@ class FileTokenStore:
             return False  # held by another user of this very store
         if fcntl is None:
             return True
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(self.path.parent)
         fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -191,3 +191,15 @@ def _fsync_directory(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def private_folder(folder: Path) -> None:
+    """Create `folder` 0700; one that exists and belongs to this user is made 0700 too (not someone else's).
+
+    Like bomcheck.files.private_folder, which distributors may not import.
+    """
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError, AttributeError):  # AttributeError: no geteuid on Windows
+        found = folder.stat()
+        if found.st_uid == os.geteuid() and found.st_mode & 0o077:
+            os.chmod(folder, 0o700)

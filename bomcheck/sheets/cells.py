@@ -33,6 +33,9 @@ Value = str | int | float | Link | None
 # text from outside, and a link elsewhere (javascript:, file:, another host) could be a trap.
 LINK_DOMAINS = ("arrow.com", "verical.com", "digikey.com")
 MAX_LINK_LENGTH = 2079  # the longest hyperlink address Excel keeps
+# host[:port] of a link: letters, digits, dots and hyphens only. Browsers read a backslash as "/"
+# and decode "%2F", so "evil.com<backslash>.arrow.com" or "evil.com%2F.arrow.com" go to evil.com.
+_LINK_NETLOC = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 LINK_FONT = Font(color="FF0563C1", underline="single")
 
 MAX_CELL_TEXT = 32767
@@ -67,13 +70,15 @@ def linkable(url: str) -> bool:
     """True for an http(s) URL on one of LINK_DOMAINS, with no user part, spaces or control characters."""
     if len(url) > MAX_LINK_LENGTH or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
         return False
+    if "\\" in url:
+        return False
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").rstrip(".").lower()
         _ = parts.port  # a malformed port raises
     except ValueError:
         return False
-    if parts.scheme.lower() not in ("http", "https") or "@" in parts.netloc or not host:
+    if parts.scheme.lower() not in ("http", "https") or not _LINK_NETLOC.fullmatch(parts.netloc) or not host:
         return False
     return any(host == domain or host.endswith("." + domain) for domain in LINK_DOMAINS)
 

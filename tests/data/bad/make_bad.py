@@ -1,7 +1,8 @@
 """Build the hostile-file corpus: every file from code, deterministically (the big ones at test time).
 
 Run `python tests/data/bad/make_bad.py` to (re)write the small committed files beside this script;
-the large ones (`million_rows`, `wide_columns`, `zip_bomb`) are written by the tests into a temp folder.
+the large ones (`million_rows`, `wide_columns`, `zip_bomb`, ...) and the bombs that are small but costly
+to open (`merge_bomb`, `repeat_bomb`) are written by the tests into a temp folder.
 """
 
 from __future__ import annotations
@@ -357,7 +358,110 @@ def _raw_zip(parts: dict[str, bytes], name: str, deflated: bytes, size: int, crc
     return body + central + tail
 
 
+def merge_bomb_xlsx(rows: int = 200) -> bytes:
+    """A 4 kB .xlsx whose `rows` rows are each merged D:XFD: 3.3 million cells for openpyxl to make."""
+    body = "".join(f'<row r="{r}">{_cell(f"D{r}", "x")}</row>' for r in range(10, 10 + rows))
+    merges = "".join(f'<mergeCell ref="D{r}:XFD{r}"/>' for r in range(10, 10 + rows))
+    xml = sheet_xml(GOOD_ROWS).replace("</sheetData></worksheet>",
+                                       f"{body}</sheetData><mergeCells>{merges}</mergeCells></worksheet>")
+    return _zip(_parts(xml))
+
+
+def many_sheets_xlsx(sheets: int = 3, cells: int = 2_000) -> bytes:
+    """`sheets` sheets of about `cells` numeric cells each, the BOM on the first."""
+    rnd = random.Random(2)
+
+    def sheet() -> str:
+        rows = [f'<row r="{r}">' + "".join(f'<c r="{_col(c)}{r}"><v>{rnd.randint(0, 10**9)}</v></c>'
+                                          for c in range(1, 51)) + "</row>"
+                for r in range(10, 10 + cells // 50)]
+        return sheet_xml(GOOD_ROWS).replace("</sheetData>", "".join(rows) + "</sheetData>")
+
+    listed = "".join(f'<sheet name="S{i}" sheetId="{i}" r:id="rId{i}"/>' for i in range(1, sheets + 1))
+    parts = _parts(sheet(), f'<?xml version="1.0"?><workbook xmlns="{_NS}" xmlns:r="{_REL}"><sheets>{listed}'
+                            "</sheets></workbook>")
+    rels = "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                   for i in range(1, sheets + 1))
+    parts["xl/_rels/workbook.xml.rels"] = (f'<?xml version="1.0"?><Relationships xmlns="{_PKG}/'
+                                           f'relationships">{rels}</Relationships>').encode()
+    overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/vnd.'
+                        'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                        for i in range(2, sheets + 1))
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>",
+                                                                        overrides.encode() + b"</Types>")
+    for i in range(2, sheets + 1):
+        parts[f"xl/worksheets/sheet{i}.xml"] = sheet().encode()
+    return _zip(parts)
+
+
+def shared_strings_xlsx(megabytes: int = 2) -> bytes:
+    """A good sheet plus a sharedStrings part of `megabytes` MB of random (incompressible-ish) text."""
+    rnd = random.Random(1)
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    count = megabytes * 1_000_000 // 50
+    strings = "".join(f"<si><t>{''.join(rnd.choices(letters, k=40))}</t></si>" for _ in range(count))
+    parts = _parts(sheet_xml(GOOD_ROWS))
+    parts["xl/sharedStrings.xml"] = f'<?xml version="1.0"?><sst xmlns="{_NS}">{strings}</sst>'.encode()
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+                     b'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", f'<Relationship Id="rId2" Type="{_REL}/sharedStrings" '
+                             'Target="sharedStrings.xml"/></Relationships>'.encode())
+    return _zip(parts)
+
+
+_ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+
+
+def _ods(extra_rows: str) -> bytes:
+    """An .ods with a Qty/MPN header, one good line, then `extra_rows` (table-row elements)."""
+    def cell(value: str, attributes: str = "") -> str:
+        return (f'<table:table-cell{attributes} office:value-type="string"><text:p>{value}</text:p>'
+                "</table:table-cell>")
+
+    rows = (f"<table:table-row>{cell('Qty')}{cell('MPN')}</table:table-row>"
+            '<table:table-row><table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p>'
+            f"</table:table-cell>{cell('LM358DR2G')}</table:table-row>{extra_rows}")
+    content = (f'<?xml version="1.0"?><office:document-content {_ODS_NS} office:version="1.2"><office:body>'
+               f'<office:spreadsheet><table:table table:name="BOM">{rows}</table:table></office:spreadsheet>'
+               "</office:body></office:document-content>")
+    manifest = ('<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:'
+                'xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="'
+                'application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path='
+                '"content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+    return _zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+                 "content.xml": content.encode(), "META-INF/manifest.xml": manifest.encode()})
+
+
+def repeat_bomb_ods() -> bytes:
+    """A 2 kB .ods declaring a row of 16,384 cells repeated 1,048,000 times (17 billion cells)."""
+    return _ods('<table:table-row table:number-rows-repeated="1048000"><table:table-cell '
+                'table:number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p>'
+                "</table:table-cell></table:table-row>")
+
+
+def merge_bomb_ods(rows: int = 3000) -> bytes:
+    """`rows` rows each holding one cell spanned over 16,000 columns: 48 million merged cells."""
+    return _ods(rows * ('<table:table-row><table:table-cell table:number-columns-spanned="16000" '
+                        'office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>'))
+
+
+def bad_span_ods() -> bytes:
+    """A cell whose column span is not a number."""
+    return _ods('<table:table-row><table:table-cell table:number-columns-spanned="abc" '
+                'office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>')
+
+
 BIG: dict[str, Callable[[], bytes]] = {
+    "merge_bomb.xlsx": merge_bomb_xlsx,
+    "many_sheets.xlsx": many_sheets_xlsx,
+    "shared_strings.xlsx": shared_strings_xlsx,
+    "repeat_bomb.ods": repeat_bomb_ods,
+    "merge_bomb.ods": merge_bomb_ods,
+    "bad_span.ods": bad_span_ods,
     "million_rows.xlsx": million_rows_xlsx,
     "million_rows.csv": million_rows_csv,
     "wide_columns.xlsx": wide_columns_xlsx,
