@@ -1,12 +1,12 @@
 """Fan-out benchmark: `bomcheck check` against the sandbox (own process, loopback), with latency and rates.
 
-    python benchmarks/fanout.py [--n 500] [--rate 20] [--latency 0.15] [--runs 1]
+    python benchmarks/fanout.py [--n 500] [--rate 20] [--latency 0.15] [--concurrency N]
 
 Starts `bomcheck sandbox --arrow-rate R --digikey-rate R --latency L` on a free loopback port,
 logs in to its DigiKey OAuth (a token store in a temporary config dir), writes a BOM of N
 distinct MPNs the sandbox catalog lists, then runs `bomcheck check` twice as a subprocess:
 cold, then warm (BOMCHECK_ARROW_CACHE=1 and a temporary BOMCHECK_CACHE_DIR on both runs, so
-the second one can answer from the offers cache once there is one). Prints N, R, L, wall time,
+the second one answers from the offers cache). Prints N, R, L, wall time,
 the bound N/R, their ratio, requests per source and 429s (from /_sandbox/stats). Then two
 files with the same parts are dropped into one `bomcheck watch` with a fresh cache and no
 Arrow opt-in: the second file's requests and time (from the watch log) show the in-memory
@@ -76,7 +76,8 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], deadline: float = 
     start = time.monotonic()
     while time.monotonic() - start < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"the sandbox exited with {process.returncode}")
+            raise SystemExit(f"the sandbox exited with {process.returncode}: run this script with the "
+                             "Python of bomcheck's venv (.venv/bin/python benchmarks/fanout.py)")
         try:
             stats(url)
             return

@@ -119,7 +119,8 @@ def run(lines: int, distinct: int, profile: bool, trace: bool) -> None:
         peak = tracemalloc.get_traced_memory()[1] if trace else 0
         tracemalloc.stop()
     read_s, plan_s, write_s = read_done - started, plan_done - plan_started, write_done - plan_done
-    print(f"{len(bom.lines)} lines ({distinct} distinct MPNs), python {sys.version.split()[0]}")
+    asked = len({line.mpn for line in bom.lines if line.mpn})
+    print(f"{len(bom.lines)} lines ({asked} distinct MPNs), python {sys.version.split()[0]}")
     print(f"  read {read_s:6.2f} s   plan {plan_s:6.2f} s   write {write_s:6.2f} s   "
           f"total {read_s + plan_s + write_s:6.2f} s   (cpu {cpu_read + cpu_rest:.2f} s)")
     traced = f"{peak / 1e6:.0f} MB traced by tracemalloc (which slows every stage), " if trace else ""

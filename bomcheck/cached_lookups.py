@@ -29,6 +29,8 @@ LONGEST_AGE_DAYS = 3650  # the disk keeps 30 days anyway; the bound only keeps t
 
 def parse_max_age(text: str) -> timedelta:
     """'90s', '30m', '12h', '2d' (or '1.5h'), at most LONGEST_AGE_DAYS; ValueError saying what to write."""
+    if text.strip() in ("0", "0.0"):  # nothing cached is young enough: ask everything again
+        return timedelta(0)
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdSMHD])\s*", text)
     if not match:
         raise ValueError(f"{text!r} is not an age; write a number with a unit: 90s, 30m, 12h or 2d")

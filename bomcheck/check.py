@@ -81,7 +81,7 @@ async def check_bom(
         if options.json_output.resolve() == output.resolve():
             raise OutputError(f"--json and the workbook would both be {output}; give --json another "
                               "file name")
-        check_writable(options.json_output, protect=path)
+        check_writable(options.json_output, protect=path, option="--json")
     report = await build_report(bom, options, runs, unavailable, progress, lookups)
     write_report(report, output)
     if options.json_output:

@@ -67,8 +67,8 @@ async def _run_source(
     slots = run.transport.in_flight
     quota_note = _quota_message(source.name, run.transport.quota_remaining or 0, len(batches))
     batches, over_quota = _within_quota(source.name, batches, run.transport.quota_remaining)
-    for batch in over_quota:
-        answers.update(_failed(source.name, batch, LookupStatus.NOT_CHECKED, quota_note))
+    for batch in over_quota:  # a failure of this run (exit 1, counted), not an account-wide refusal
+        answers.update(_failed(source.name, batch, LookupStatus.ERROR, quota_note))
 
     async def run_batch(batch: list[Query]) -> None:
         async with slots:

@@ -43,13 +43,15 @@ def atomic_output(target: Path, *, protect: Path | None = None, private: bool = 
             temp.unlink()
 
 
-def check_writable(target: Path, *, protect: Path | None = None) -> None:
-    """Fail now, before any work, if `target` could not be written (or is the input file)."""
+def check_writable(target: Path, *, protect: Path | None = None, option: str = "-o") -> None:
+    """Fail now, before any work, if `target` could not be written (or is the input file);
+    `option` is the flag that named it, for the message."""
     target = Path(target)
     if protect is not None and _same_file(target, protect):
-        raise OutputError(f"refusing to overwrite the input file {protect}; choose another output with -o")
+        raise OutputError(f"refusing to overwrite the input file {protect}; "
+                          f"choose another output with {option}")
     if target.is_dir():
-        raise OutputError(f"cannot write {target}: it is a folder; give a file name with -o")
+        raise OutputError(f"cannot write {target}: it is a folder; give a file name with {option}")
     folder = target.parent
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"cannot write {target}: the folder {folder} does not exist; that is a file")

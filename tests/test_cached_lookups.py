@@ -253,7 +253,7 @@ def test_bad_cache_options_are_usage_errors(bom, args, message):
 
 
 @pytest.mark.parametrize("text, seconds", [("90s", 90), ("30m", 1800), ("12h", 43200), ("2d", 172800),
-                                           ("1.5H", 5400), ("0s", 0)])
+                                           ("1.5H", 5400), ("0s", 0), ("0", 0)])
 def test_max_age_units(text, seconds):
     assert parse_max_age(text) == timedelta(seconds=seconds)
 

@@ -371,3 +371,12 @@ def test_boards_written_like_thousands_plan_each_and_say_how_to_mean_one(demo):
     assert result.exit_code == 0, result.output
     assert "--boards 1,500 plans each of 1, 500 boards; for 1500 boards write it without commas" in (
         result.stderr)
+
+
+def test_json_naming_the_input_is_refused_naming_the_json_option(demo):
+    before = demo.read_bytes()
+    result = run("check", str(demo), "--sandbox", "--json", str(demo))
+    assert result.exit_code == 3
+    assert "refusing to overwrite the input file" in result.output
+    assert "choose another output with --json" in result.output  # the option at fault, not -o
+    assert demo.read_bytes() == before

@@ -210,6 +210,17 @@ def test_error_message_api_error_response() -> None:
     assert "accountId: must be numeric" in validation
 
 
+def test_error_message_of_an_html_page_names_its_title_not_its_markup() -> None:
+    page = (b"<html><head><title>503 Service Temporarily Unavailable</title></head>"
+            b"<body><center>nginx</center>")
+    message = error_message(response(503, page))
+    assert message.startswith("HTTP 503: an HTML page (503 Service Temporarily Unavailable)")
+    assert "<" not in message
+    down = error_message(response(502, b"<!DOCTYPE html><p>down</p>"))
+    assert down.startswith("HTTP 502: an HTML page (down)")
+    assert "'upstream broke'" in error_message(response(502, b"upstream broke"))  # plain text as it is
+
+
 def test_error_message_problem_details() -> None:
     message = error_message(response(400, load("error_problem_details_400.json")))
     assert "One or more validation errors occurred." in message

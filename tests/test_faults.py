@@ -162,7 +162,7 @@ def test_max_faults_stops_faulting_after_that_many() -> None:
 def test_fault_rates_spread_faults_evenly_and_single_kinds_go_on_top() -> None:
     rates = fault_rates(0.16, dict([parse_fault("timeout=0.1")]))
     assert set(rates) == set(FAULT_KINDS) - {"trickle"} and rates["503"] == pytest.approx(0.02)
-    assert rates["timeout"] == 0.1
+    assert rates["timeout"] == pytest.approx(0.02 + 0.1)  # its share of --faults, plus 0.1 on top
     for bad in ("boom=0.1", "timeout", "timeout=2", "timeout=x"):
         with pytest.raises(ValueError):
             parse_fault(bad)
@@ -177,8 +177,8 @@ def test_sandbox_command_takes_faults_and_seed(monkeypatch) -> None:
                                            "--fault-seed", "42", "--fault-oauth"])
     assert result.exit_code == 0, result.output
     faults = seen["config"].faults
-    assert faults.seed == 42 and faults.oauth and faults.rates["reset"] == 0.05
-    assert sum(faults.rates.values()) == pytest.approx(0.2 / 8 * 7 + 0.05)
+    assert faults.seed == 42 and faults.oauth and faults.rates["reset"] == pytest.approx(0.2 / 8 + 0.05)
+    assert sum(faults.rates.values()) == pytest.approx(0.2 + 0.05)  # 0.05 more resets, on top
     refused = CliRunner().invoke(cli.main, ["sandbox", "--fault", "flood=0.1"])
     assert refused.exit_code == 2 and "flood" in refused.output
 

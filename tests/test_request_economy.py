@@ -93,8 +93,9 @@ async def test_a_spent_daily_quota_leaves_the_lines_unchecked_without_calling():
     assert after == before  # nothing sent beyond the quota
     for result in report.results:
         lookup = result.lookups[DIGIKEY]
-        assert lookup.status is LookupStatus.NOT_CHECKED
+        assert lookup.status is LookupStatus.ERROR  # a failure of this run: exit 1, counted
         assert lookup.message == f"{DIGIKEY} daily quota: 0 calls left, 1 needed"
+    assert not report.all_checked
     status = next(source for source in report.sources if source.name == DIGIKEY)
     assert not status.checked and "0 calls left" in status.message
     assert all(result.lookups["Arrow"].status is LookupStatus.FOUND for result in report.results)
@@ -112,9 +113,9 @@ async def test_per_part_calls_beyond_the_quota_are_not_sent():
         report, _ = await check(url, bom)
         counted = await stats(url)
     statuses = [result.lookups[DIGIKEY].status for result in report.results]
-    assert statuses.count(LookupStatus.NOT_CHECKED) == 1 and statuses.count(LookupStatus.FOUND) == 2
+    assert statuses.count(LookupStatus.ERROR) == 1 and statuses.count(LookupStatus.FOUND) == 2
     unchecked = next(r.lookups[DIGIKEY] for r in report.results
-                     if r.lookups[DIGIKEY].status is LookupStatus.NOT_CHECKED)
+                     if r.lookups[DIGIKEY].status is LookupStatus.ERROR)
     assert unchecked.message == f"{DIGIKEY} daily quota: 2 calls left, 3 needed"  # as planned, not as now
     assert counted["digikey"] == 2
 

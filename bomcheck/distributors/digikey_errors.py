@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,9 +63,16 @@ def error_message(response: HttpResponse) -> str:
                 if text:
                     pieces.append(f"{field_name}: {text}")
     elif response.body.strip() and body is None:
-        snippet = " ".join(response.text[:120].split())
-        if snippet:
-            pieces.append(repr(snippet))
+        title = re.search(r"(?is)<title[^>]*>(.*?)</title>", response.text[:4000])
+        if title or re.match(r"(?is)\s*(<!doctype html|<html)", response.text):
+            # a proxy or maintenance page: its title says it, its markup does not
+            shown = title.group(1) if title else re.sub(r"(?s)<[^>]*>", " ", response.text[:4000])
+            said = " ".join(shown.split())[:80]
+            pieces.append(f"an HTML page ({said})" if said else "an HTML page")
+        else:
+            snippet = " ".join(response.text[:120].split())
+            if snippet:
+                pieces.append(repr(snippet))
     message = f"HTTP {response.status}"
     if pieces:
         message += ": " + " — ".join(pieces)

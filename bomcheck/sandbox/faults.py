@@ -72,7 +72,8 @@ def fault_rates(every: float | None, each: Mapping[str, float]) -> dict[str, flo
     if every is not None and not 0 <= every <= 1:
         raise ValueError(f"--faults {every:g}: give the share of requests to fail, between 0 and 1")
     rates = {kind: every / len(FAILING_KINDS) for kind in FAILING_KINDS} if every else {}
-    rates.update(each)
+    for kind, rate in each.items():  # added to the kind's share of --faults, not in place of it
+        rates[kind] = rates.get(kind, 0.0) + rate
     FaultConfig(rates)  # validates
     return {kind: rate for kind, rate in rates.items() if rate > 0}
 
