@@ -105,6 +105,8 @@ async def second_round(
     wanting alternates are those of a plan without any; a round whose answers leave another line
     wanting (it should not happen) is followed by at most one more (MAX_ROUNDS)."""
     not_asked = dict(not_asked or {})
+    if not any(line.alternates for line, _ in answered):  # nothing to plan twice for
+        return AlternateRound({}, fanned.sources)
     counts = (boards,) if isinstance(boards, int) else tuple(boards)
     own: dict[PartKey, Mapping[str, Lookup]] = {}
     for query, lookups in fanned.lookups.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import re
 import weakref
 from collections.abc import Iterable, Sequence
@@ -66,11 +67,13 @@ def money(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+_UNLINKABLE_CHARACTER = re.compile(r"[\s\x00-\x1f\x7f\\]")  # spaces, controls, a backslash
+
+
+@functools.lru_cache(maxsize=4096)  # the same offers' links come back on every line of a part
 def linkable(url: str) -> bool:
     """True for an http(s) URL on one of LINK_DOMAINS, with no user part, spaces or control characters."""
-    if len(url) > MAX_LINK_LENGTH or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        return False
-    if "\\" in url:
+    if len(url) > MAX_LINK_LENGTH or _UNLINKABLE_CHARACTER.search(url):
         return False
     try:
         parts = urlsplit(url)
@@ -95,7 +98,7 @@ def put(cell: Cell, value: Value, number_format: str | None = None) -> None:
         put(cell, value.url)  # the address itself, so the reader sees where a link goes
         if linkable(value.url):
             cell.hyperlink = value.url
-            cell.font = LINK_FONT
+            style(cell, font=LINK_FONT)
         return
     if isinstance(value, str):
         cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
@@ -206,6 +209,8 @@ def write_table(sheet: Worksheet, headers: Sequence[str],
     count = 0
     for count, row in enumerate(rows, start=1):
         for col, (value, number_format) in enumerate(row, start=1):
+            if value is None:  # no cell at all: a large sheet is mostly blanks, and each costs a write
+                continue
             put(sheet.cell(row=count + 1, column=col), value, number_format)
             widths[col - 1] = max(widths[col - 1], display_width(value, number_format))
     sheet.freeze_panes = "A2"
