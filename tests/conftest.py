@@ -6,6 +6,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,29 @@ def quick_transport(session, *, attempts: int = 3, secrets: tuple[str, ...] = ()
     """A Transport with no waiting: rate far above what tests send, sleeps skipped."""
     return Transport(session, make_limiter(1000), sleep=no_sleep, retry=RetryPolicy(attempts=attempts),
                      secrets=secrets)
+
+
+class FakeClock:
+    """Monotonic time that moves only when the test (or a fake sleep) moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+class WallClock:
+    """A UTC wall clock the test sets and moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+

@@ -14,6 +14,7 @@ import pytest
 from bomcheck.cache import CACHE_FILE, SCHEMA_VERSION, CacheKey, OffersCache
 from bomcheck.cache_codec import CodecError, lookup_from_json, lookup_to_json
 from bomcheck.model import Lookup, LookupStatus, Offer, PipelineDelivery, PriceBreak
+from tests.conftest import WallClock
 
 FULL_OFFER = Offer(
     source="Arrow", seller="Verical", mpn="LM317T", manufacturer="Texas Instruments", sku="V-123",
@@ -65,12 +66,8 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 FOUND = Lookup("DigiKey Bonded", LookupStatus.FOUND, offers=(FULL_OFFER,))
 
 
-class Clock:
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+def Clock(now: datetime = NOW) -> WallClock:
+    return WallClock(now)
 
 
 def key(query: str = '["LM317T","","",""]', source: str = "DigiKey Bonded") -> CacheKey:

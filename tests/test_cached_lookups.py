@@ -25,17 +25,13 @@ from bomcheck.model import LookupStatus, Query, Report, normalize_mpn
 from bomcheck.sandbox import SANDBOX_ARROW_API_KEY
 from bomcheck.sandbox.server import STATS_PATH, running_sandbox
 from bomcheck.session import cache_identities, open_lookups, open_sources, sandbox_settings
-from tests.conftest import DEMO_BOM
+from tests.conftest import DEMO_BOM, WallClock
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
+def Clock(now: datetime = T0) -> WallClock:
+    return WallClock(now)
 
 
 @dataclasses.dataclass

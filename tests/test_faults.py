@@ -35,7 +35,7 @@ from bomcheck.sandbox import (
 )
 from bomcheck.sandbox.faults import FAULT_KINDS, FaultConfig, FaultInjector, fault_rates, parse_fault
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox
-from tests.conftest import no_sleep
+from tests.conftest import FakeClock, no_sleep
 from tests.test_pricing import line
 
 SEARCH = "/itemservice/v3/en/search/token"
@@ -308,21 +308,6 @@ async def test_digikey_marks_its_lines_with_its_full_name_once() -> None:
 # ----------------------------------------------------------------------------- backoff and budgets
 
 URL = "https://api.example.test/search"
-
-
-class FakeClock:
-    """Time that moves only when the transport sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def clocked(session: aiohttp.ClientSession, clock: FakeClock, policy: RetryPolicy,

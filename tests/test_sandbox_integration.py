@@ -27,23 +27,9 @@ from bomcheck.sandbox import (
     catalog,
 )
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox
+from tests.conftest import FakeClock
 
 BONDED = catalog.bonded_inventory(SANDBOX_DIGIKEY_ACCOUNT_ID)
-
-
-class FakeClock:
-    """The sandbox's clock, moved by the test or by the client's (fake) sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @asynccontextmanager

@@ -24,6 +24,7 @@ from bomcheck.sandbox import (
 )
 from bomcheck.sandbox.arrow_api import parse_request
 from bomcheck.sandbox.server import SandboxConfig, make_app, running_sandbox, serve_forever
+from tests.conftest import FakeClock
 
 ARROW_V3 = "/itemservice/v3/en/search/token"
 ARROW_V4 = "/itemservice/v4/en/search/token"
@@ -39,16 +40,6 @@ PRODUCT_FIELDS = {
 }
 API_ERROR_FIELDS = {"ErrorResponseVersion", "StatusCode", "ErrorMessage", "ErrorDetails", "RequestId",
                     "ValidationErrors"}
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def _client(config: SandboxConfig | None = None) -> TestClient:
