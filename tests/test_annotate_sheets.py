@@ -177,6 +177,28 @@ def test_offers_lists_every_offer_and_the_chosen_ones(workbook):
     assert by_mpn["MAYBE-01"]["Answer"] == "ambiguous: not planned"
     assert by_mpn["MAYBE-01"]["Chosen Qty"] is None
     assert by_mpn["NCNRPART-01"]["NCNR"] == "YES"
+    assert by_mpn["OKPART-01"]["BOM Rows"] == str(row_of("OKPART-01"))  # text, like "2, 57, 113"
+
+
+def test_offers_gives_lines_asking_for_one_part_one_set_of_rows(tmp_path):
+    path = tmp_path / "bom.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["Ref", "MPN", "Qty"])
+    for ref, mpn, qty in (("U1", "OKPART-01", 2), ("U2", "SHORTPART-01", 1), ("U3", "OKPART-01", 3)):
+        book.active.append([ref, mpn, qty])
+    book.save(path)
+    bom = read_bom(path)
+    answered = [(line, LOOKUPS[line.mpn or ""]) for line in bom.lines]
+    scenario = Scenario(10, plan_lines(answered, 10, "USD", Attrition(D(0))))
+    report = Report(bom=bom, boards=10, results=scenario.results, sources=(SourceStatus("Arrow", True),),
+                    checked_at=CHECKED_AT, currency="USD", scenarios=(scenario,))
+    sheet = openpyxl.load_workbook(write_report(report, tmp_path / "out.xlsx"))["Offers"]
+    rows = table(sheet)
+    assert [(row["BOM Rows"], row["BOM MPN"]) for row in rows] == [("2, 4", "OKPART-01"),
+                                                                   ("3", "SHORTPART-01")]
+    assert rows[0]["Chosen Qty"] == 20 + 30  # both lines buy from the one offer: 2 x 10 + 3 x 10
+    assert rows[1]["Chosen Qty"] == 10
+    assert sheet["A2"].data_type == "s" and sheet["A2"].fill.fgColor.rgb == GREEN.fgColor.rgb
 
 
 def test_rfq_lists_lines_to_quote_with_quantities(workbook):

@@ -101,7 +101,9 @@ def put(cell: Cell, value: Value, number_format: str | None = None) -> None:
             style(cell, font=LINK_FONT)
         return
     if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
+        # set as openpyxl's own `cell.value = text` would, without its second scan for the
+        # illegal characters just removed (a large sheet is mostly text)
+        cell._value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
         cell.data_type = "s"
         if value.startswith(FORMULA_TRIGGERS):
             cell.quotePrefix = True
