@@ -271,3 +271,17 @@ def test_an_answer_the_source_remarked_on_is_amber_not_green():
     assert flagged.status is LineStatus.OK and needs_a_look(flagged)
     assert "none is TDK" in flagged.reason
     assert fill_for(flagged, "USD").fgColor.rgb == AMBER.fgColor.rgb
+
+
+def test_an_offers_sheet_of_the_one_row_per_line_layout_is_still_recognised_as_ours(tmp_path):
+    from bomcheck.sheets.offers import add_offers
+
+    report = make_report(make_bom_file(tmp_path / "bom.xlsx"))
+    workbook = openpyxl.Workbook()
+    workbook.create_sheet("Offers")["A1"] = "BOM Row"  # what outputs of the earlier layout hold
+    add_offers(workbook, report)
+    assert "Offers" in workbook.sheetnames and "bomcheck Offers" not in workbook.sheetnames
+    assert workbook["Offers"]["A1"].value == "BOM Rows"
+    workbook["Offers"]["A1"] = "Rows of mine"  # a sheet of the user's is never replaced
+    add_offers(workbook, report)
+    assert workbook["Offers"]["A1"].value == "Rows of mine" and "bomcheck Offers" in workbook.sheetnames

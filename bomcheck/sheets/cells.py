@@ -189,12 +189,13 @@ def needs_a_look(result: LineResult, currency: str | None = None) -> bool:
             or doubted or result.alternate is not None)
 
 
-def new_sheet(workbook: Workbook, title: str, owned: str) -> Worksheet:
+def new_sheet(workbook: Workbook, title: str, owned: str, *earlier: str) -> Worksheet:
     """A fresh sheet `title`, replacing our own earlier one; `bomcheck <title>` if the user has one.
 
-    `owned` is the text our sheet always holds in A1, how an earlier output is recognised.
+    `owned` is the text our sheet always holds in A1, how an earlier output is recognised;
+    `earlier` are what earlier versions of bomcheck held there.
     """
-    if title in workbook.sheetnames and workbook[title]["A1"].value != owned:
+    if title in workbook.sheetnames and workbook[title]["A1"].value not in (owned, *earlier):
         title = f"bomcheck {title}"
     if title in workbook.sheetnames:
         del workbook[title]

@@ -116,7 +116,7 @@ def chosen_from(offer: Offer, result: LineResult) -> Purchase | None:
 
 
 def add_offers(workbook: Workbook, report: Report) -> Worksheet:
-    sheet = new_sheet(workbook, TITLE, HEADERS[0])
+    sheet = new_sheet(workbook, TITLE, HEADERS[0], "BOM Row")  # "BOM Row": before one row per part
     rows = list(offer_rows(report.results))
     write_table(sheet, HEADERS, (cells for _, cells in rows))
     for number, (chosen, _) in enumerate(rows, start=2):
