@@ -253,15 +253,20 @@ def _save_layout(bom: Bom, reader: ReaderOptions) -> None:
     columns = reader.column_overrides()
     if not columns:
         raise ConfigError("--save-layout saves the --*-column overrides given with it; none were given")
-    header = bom.grid[bom.header_row - 1] if bom.header_row <= len(bom.grid) else ()
+    header = _header_of(bom)
     target = layouts_path()
     private_folder(target.parent)
     atomic_write_text(target, with_layout(target, layout_key(header), header, columns), private=True)
     click.echo(f"saved the column map for this header layout in {target}", err=True)
 
 
+def _header_of(bom: Bom) -> tuple:
+    """The header row's cells as read: what a saved column map is keyed by."""
+    return bom.grid[bom.header_row - 1] if bom.header_row <= len(bom.grid) else ()
+
+
 def _forget_layout(bom: Bom) -> None:
-    header = bom.grid[bom.header_row - 1] if bom.header_row <= len(bom.grid) else ()
+    header = _header_of(bom)
     target = layouts_path()
     remaining = without_layout(target, layout_key(header))
     if remaining is None:
