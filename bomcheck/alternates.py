@@ -77,7 +77,8 @@ async def first_round(runs: Sequence[SourceRun], queries: Sequence[Query], spare
     """Round one: every source about `queries`; a source that answers the alternates (`spare`)
     in no more calls is asked about them too, so it need not be called again in round two."""
     with_spare = [*queries, *spare.values()]
-    free = [run for run in runs if spare and _calls(run, with_spare) == _calls(run, queries)]
+    free = [run for run in runs
+            if spare and planned_calls([run], with_spare) == planned_calls([run], queries)]
     rest = [run for run in runs if run not in free]
     if not free:
         return await gather(runs, queries, progress)
@@ -164,10 +165,6 @@ def _wanting(answered: Answered, counts: Sequence[int], currency: str | None, at
                     and result.line.row not in answers and _distinct(result.line)):
                 rows.add(result.line.row)
     return [line for line, _ in answered if line.row in rows]
-
-
-def _calls(run: SourceRun, queries: Sequence[Query]) -> int:
-    return len(run.source.batches(list(dict.fromkeys(queries))))
 
 
 def _distinct(line: BomLine) -> list[Alternate]:

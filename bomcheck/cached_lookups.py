@@ -11,13 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bomcheck.cache import CachedLookup, CacheKey, Clock, OffersCache, utc_now
-from bomcheck.fanout import FanoutResult, Progress, SourceRun, gather_lookups
+from bomcheck.fanout import FanoutResult, Progress, SourceRun, gather_lookups, planned_calls
 from bomcheck.model import NOT_IN_CACHE, Lookup, LookupStatus, Query, SourceStatus, normalize_mpn
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_AGE = timedelta(hours=12)
-OFFLINE_MISS = NOT_IN_CACHE
 CACHEABLE = frozenset({LookupStatus.FOUND, LookupStatus.NOT_FOUND, LookupStatus.AMBIGUOUS})
 
 # Only Arrow's terms keep a source off the disk (session.open_lookups).
@@ -76,11 +75,7 @@ class CachedLookups:
         if self.policy.offline:
             return 0
         distinct = list(dict.fromkeys(queries))
-        total = 0
-        for run in runs:
-            misses = self._split(run, distinct)[1]
-            total += len(run.source.batches(misses)) if misses else 0
-        return total
+        return sum(planned_calls([run], self._split(run, distinct)[1]) for run in runs)
 
     async def gather(self, runs: Sequence[SourceRun], queries: Sequence[Query],
                      progress: Progress | None = None) -> FanoutResult:
@@ -148,7 +143,7 @@ class CachedLookups:
         """No call at all: the queries this source would have asked are marked not in the cache."""
         name = run.source.name
         wanted = [query for batch in run.source.batches(misses) for query in batch] if misses else []
-        lookups = {query: {name: Lookup(name, LookupStatus.NOT_CHECKED, message=OFFLINE_MISS)}
+        lookups = {query: {name: Lookup(name, LookupStatus.NOT_CHECKED, message=NOT_IN_CACHE)}
                    for query in wanted}
         if not wanted:
             return FanoutResult(lookups, ()), SourceStatus(name, checked=True)
@@ -164,4 +159,4 @@ class CachedLookups:
                    f"{MEMORY_ONLY}, so --offline has none of its {len(wanted)} answers")
             return FanoutResult(lookups, ()), SourceStatus(name, checked=False, message=why)
         return FanoutResult(lookups, ()), SourceStatus(name, checked=True,
-                                                       message=f"{len(wanted)} {OFFLINE_MISS}")
+                                                       message=f"{len(wanted)} {NOT_IN_CACHE}")

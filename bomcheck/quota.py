@@ -1,4 +1,4 @@
-"""The last daily-quota figure a source reported, kept in a small JSON file per environment and account."""
+"""The last daily-quota figure a source reported, kept in a small JSON file per environment and app."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bomcheck.files import atomic_write_text
 
@@ -18,14 +19,9 @@ STATE_FILE = "quota.json"
 def us_central() -> tzinfo:
     """DigiKey's quota day: it has been reported to reset at midnight US Central time."""
     try:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-        try:
-            return ZoneInfo("America/Chicago")
-        except ZoneInfoNotFoundError:
-            pass
-    except ImportError:  # pragma: no cover
-        pass
-    return timezone(timedelta(hours=-6), "CST")  # no tz database: standard time, an hour off in summer
+        return ZoneInfo("America/Chicago")
+    except ZoneInfoNotFoundError:  # no tz database (Windows without tzdata): an hour off in summer
+        return timezone(timedelta(hours=-6), "CST")
 
 
 @dataclass(frozen=True)
@@ -36,9 +32,9 @@ class QuotaSeen:
     limit: int | None
     seen_at: datetime  # timezone-aware
 
-    def remaining_on(self, now: datetime, tz: tzinfo | None = None) -> int | None:
+    def remaining_on(self, now: datetime) -> int | None:
         """The calls left at `now`: None once a new quota day has begun (the count is unknown)."""
-        zone = tz or us_central()
+        zone = us_central()
         if self.seen_at.astimezone(zone).date() != now.astimezone(zone).date():
             return None
         return self.remaining

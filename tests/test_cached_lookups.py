@@ -17,11 +17,11 @@ from click.testing import CliRunner
 
 from bomcheck.bom import read_bom
 from bomcheck.cache import CACHE_FILE, OffersCache
-from bomcheck.cached_lookups import OFFLINE_MISS, CachedLookups, CachePolicy, parse_max_age
+from bomcheck.cached_lookups import CachedLookups, CachePolicy, parse_max_age
 from bomcheck.check import CheckOptions, build_report, query_for
 from bomcheck.cli import main
 from bomcheck.config import Settings
-from bomcheck.model import LookupStatus, Query, Report, normalize_mpn
+from bomcheck.model import NOT_IN_CACHE, LookupStatus, Query, Report, normalize_mpn
 from bomcheck.sandbox import SANDBOX_ARROW_API_KEY
 from bomcheck.sandbox.server import STATS_PATH, running_sandbox
 from bomcheck.session import cache_identities, open_lookups, open_sources, sandbox_settings
@@ -173,7 +173,7 @@ async def test_offline_sends_nothing_and_marks_the_misses(tmp_path):
     assert digikey.checked and digikey.from_cache
     asked = [r for r in report.results if r.line.mpn and not r.line.dnp]
     assert asked and all(r.lookups["Arrow"].status is LookupStatus.NOT_CHECKED
-                         and r.lookups["Arrow"].message == OFFLINE_MISS for r in asked)
+                         and r.lookups["Arrow"].message == NOT_IN_CACHE for r in asked)
     assert all(r.lookups["DigiKey Bonded"].status is not LookupStatus.NOT_CHECKED for r in asked)
 
 

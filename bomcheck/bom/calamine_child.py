@@ -96,7 +96,7 @@ def _read(path: str, sheet: str | None, kind: str) -> dict[str, Any]:
                 raise
             if _over_limit(exc):
                 return {"error": _unreadable(exc, kind)}
-            return {"error": f"{{name}}: sheet {name!r} is not readable ({_short(exc)})"}
+            return {"error": f"{{name}}: sheet {name!r} is not readable ({first_line(exc)})"}
         if len(rows) > MAX_ROWS:
             return {"error": f"{{name}} is refused: sheet {name!r} has {len(rows):,} rows, more than the "
                              f"{MAX_ROWS:,} bomcheck reads; delete the rows below the BOM or split it"}
@@ -122,12 +122,13 @@ def _unreadable(exc: BaseException, kind: str) -> str:
     if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
         return "{name} is password-protected; save an unprotected copy and check that"
     if _over_limit(exc):  # e.g. "Cell limit exceeded (17170464768 cells requested, max 100000000)"
-        return (f"{{name}} is refused: it declares far more cells than a BOM ({_short(exc)}); delete what "
-                "is not the BOM or export the BOM as CSV")
-    return f"{{name}} is not a readable {kind} ({_short(exc)}); open it in its program and save it again"
+        return (f"{{name}} is refused: it declares far more cells than a BOM ({first_line(exc)}); "
+                "delete what is not the BOM or export the BOM as CSV")
+    return f"{{name}} is not a readable {kind} ({first_line(exc)}); open it in its program and save it again"
 
 
-def _short(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """An exception's first line, at most 200 characters, for a one-line error."""
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return message[:200]
 

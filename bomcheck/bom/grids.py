@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bomcheck.bom.archive import check_archive
-from bomcheck.bom.calamine_child import read_in_child
+from bomcheck.bom.calamine_child import first_line, read_in_child
 from bomcheck.bom.cells import MAX_CELLS, MAX_ROWS, Grid, Sheet, plain_value, trim
 from bomcheck.errors import BomError
 
@@ -122,14 +122,14 @@ def _open(path: Path, *, data_only: bool) -> Any:
     except OSError as exc:
         if not path.is_file():
             raise BomError(f"cannot read {path}: {_gone(path, exc)}") from None
-        raise BomError(f"{path.name} is a damaged Excel workbook ({_short(exc)}); open it in Excel and save "
-                       "it again") from None
+        raise BomError(f"{path.name} is a damaged Excel workbook ({first_line(exc)}); open it in Excel "
+                       "and save it again") from None
     except Exception as exc:  # a damaged archive or XML surfaces as zlib, XML, Key or Value errors
         if _xml_attack(exc):
             raise BomError(f"{path.name} is refused: its XML declares entities (an \"XML bomb\" would "
                            "expand them to gigabytes), which no Excel file does; bomcheck never expands "
                            "them") from None
-        raise BomError(f"{path.name} is a damaged Excel workbook ({type(exc).__name__}: {_short(exc)}); "
+        raise BomError(f"{path.name} is a damaged Excel workbook ({type(exc).__name__}: {first_line(exc)}); "
                        "open it in Excel and save it again") from None
 
 
@@ -249,11 +249,6 @@ def _calamine_sheets(path: Path, sheet: str | None) -> Iterator[Sheet]:
             _fill(grid, min_row + 1, max_row + 1, min_col + 1, max_col + 1, value)
             ranges.append((min_row + 1, min_col + 1, max_row + 1, max_col + 1))
         yield Sheet(name, trim(grid), merged=ranges)
-
-
-def _short(exc: BaseException) -> str:
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return message[:200]
 
 
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"

@@ -132,7 +132,7 @@ def _refuse(path: Path, seen: list[tuple[Sheet, Header | None]], options: Reader
         raise BomError(f"{path.name}: --header-row {options.header_row} is past the end{where}, "
                        f"which has {len(sheet.rows)} rows")
     if options.header_row is not None:
-        row = sheet.rows[options.header_row - 1] if options.header_row <= len(sheet.rows) else []
+        row = sheet.rows[options.header_row - 1]  # past the end was refused above
         names = [str(value).strip() for value in row if not is_empty(value)]
     else:
         names = plausible_header(sheet.rows)

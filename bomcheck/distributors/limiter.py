@@ -61,11 +61,6 @@ class RateLimiter:
         """Requests per second currently allowed."""
         return self._rate
 
-    @property
-    def sent(self) -> tuple[float, ...]:
-        """Admission times still inside the window (for tests and diagnostics)."""
-        return tuple(self._sent)
-
     def set_rate(self, rate: float) -> None:
         """Change the rate; takes effect for the next admission, including ones already waiting."""
         self.limit, self.period = window_of(rate)
@@ -110,9 +105,3 @@ class RateLimiter:
                     return now
                 # loop, not trust the wake-up: event loops may fire a timer a little early
                 await self._sleep(wait)
-
-    async def __aenter__(self) -> None:
-        await self.acquire()
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
