@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bomcheck.fanout import FanoutResult, Progress, SourceRun, planned_calls
-from bomcheck.model import Alternate, BomLine, Lookup, Query, SourceStatus, normalize_mpn
+from bomcheck.model import Alternate, BomLine, Lookup, Query, SourceStatus, maker_key, normalize_mpn
 from bomcheck.pricing import WANTS_ALTERNATE, Attrition, plan_lines
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def part_key(mpn: str | None, manufacturer: str | None) -> PartKey:
     Two makers' parts of one MPN (LM358 of TI, LM358 of onsemi) are two parts: each is asked
     with its own maker, so the sources' maker match picks the offers the BOM allows.
     """
-    return (normalize_mpn(mpn) if mpn else "", " ".join((manufacturer or "").split()).casefold())
+    return (normalize_mpn(mpn) if mpn else "", maker_key(manufacturer))
 
 
 def alternate_queries(lines: Sequence[tuple[BomLine, Query | None]]) -> dict[PartKey, Query]:

@@ -12,15 +12,13 @@ from datetime import datetime, timedelta
 
 from bomcheck.cache import CachedLookup, CacheKey, Clock, OffersCache, utc_now
 from bomcheck.fanout import FanoutResult, Progress, SourceRun, gather_lookups, planned_calls
-from bomcheck.model import NOT_IN_CACHE, Lookup, LookupStatus, Query, SourceStatus, normalize_mpn
+from bomcheck.model import NOT_IN_CACHE, Lookup, LookupStatus, Query, SourceStatus, maker_key, normalize_mpn
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_AGE = timedelta(hours=12)
 CACHEABLE = frozenset({LookupStatus.FOUND, LookupStatus.NOT_FOUND, LookupStatus.AMBIGUOUS})
 
-# Only Arrow's terms keep a source off the disk (session.open_lookups).
-MEMORY_ONLY = "its answers are not kept between runs unless BOMCHECK_ARROW_CACHE=1 (README: Cache)"
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 LONGEST_AGE_DAYS = 3650  # the disk keeps 30 days anyway; the bound only keeps the arithmetic finite
@@ -50,8 +48,7 @@ class CachePolicy:
 
 def query_key(query: Query) -> str:
     """Every part of a query a source's answer can depend on, normalised as the sources compare them."""
-    maker = " ".join((query.manufacturer or "").split()).casefold()
-    return json.dumps([query.mpn_key, maker, normalize_mpn(query.digikey_pn or ""),
+    return json.dumps([query.mpn_key, maker_key(query.manufacturer), normalize_mpn(query.digikey_pn or ""),
                        normalize_mpn(query.customer_pn or "")], ensure_ascii=False)
 
 
@@ -60,11 +57,15 @@ class CachedLookups:
 
     `identities` maps a source name to what its answers depend on besides the query (API
     address, login or account, currency); a source without one is always asked and never stored.
+    `keep_hints` say, per source kept in memory only, how it could be kept on disk (its opt-in),
+    for --offline's message.
     """
 
     def __init__(self, cache: OffersCache, identities: Mapping[str, str],
-                 policy: CachePolicy | None = None, clock: Clock = utc_now) -> None:
+                 policy: CachePolicy | None = None, clock: Clock = utc_now,
+                 keep_hints: Mapping[str, str] | None = None) -> None:
         self.cache = cache
+        self.keep_hints = dict(keep_hints or {})
         self.identities = dict(identities)
         self.policy = policy or CachePolicy()
         self.clock = clock
@@ -148,15 +149,17 @@ class CachedLookups:
         if not wanted:
             return FanoutResult(lookups, ()), SourceStatus(name, checked=True)
         kept = name in self.cache.disk_sources
+        hint = self.keep_hints.get(name, "")
         if kept:
             log.warning("%s: %d answer(s) not in the cache (--offline); their lines are marked not checked",
                         name, len(wanted))
         else:
-            log.warning("%s: %d answer(s) not kept between runs (unless BOMCHECK_ARROW_CACHE=1); --offline "
-                        "marks their lines not checked", name, len(wanted))
+            log.warning("%s: %d answer(s) not kept between runs%s; --offline marks their lines not checked",
+                        name, len(wanted), f" ({hint})" if hint else "")
         if not hits:
             why = (f"none of its {len(wanted)} answers is in the cache (--offline)" if kept else
-                   f"{MEMORY_ONLY}, so --offline has none of its {len(wanted)} answers")
+                   f"its answers are not kept between runs{' ' + hint if hint else ''} "
+                   f"(README: Cache), so --offline has none of its {len(wanted)} answers")
             return FanoutResult(lookups, ()), SourceStatus(name, checked=False, message=why)
         return FanoutResult(lookups, ()), SourceStatus(name, checked=True,
                                                        message=f"{len(wanted)} {NOT_IN_CACHE}")

@@ -24,6 +24,11 @@ def normalize_mpn(text: str) -> str:
     return "".join(text.split()).upper()
 
 
+def maker_key(text: str | None) -> str:
+    """A manufacturer as written, compared without case or extra spaces ('Texas  instruments')."""
+    return " ".join((text or "").split()).casefold()
+
+
 @dataclass(frozen=True)
 class Alternate:
     """Another part the BOM allows on a line (a second MPN/manufacturer pair)."""

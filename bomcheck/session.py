@@ -120,13 +120,18 @@ def cache_identities(settings: Settings) -> dict[str, str]:
     }
 
 
+# Arrow's terms keep its answers off the disk unless the user opts in (README: Cache).
+ARROW_KEEP_HINT = f"unless {ENV_VARS['arrow_cache']}=1"
+
+
 def open_lookups(settings: Settings, policy: CachePolicy, *, uncached: bool = False) -> CachedLookups:
     """The offers cache for a run or a watch service: DigiKey bonded answers on disk, Arrow's in
     memory only unless the user opted in (`arrow_cache`); close `.cache` when done.
     `uncached`: every source is asked and nothing is stored (a run under sandbox faults)."""
     on_disk = {DigiKeyBondedSource.name} | ({ArrowSource.name} if settings.arrow_cache else set())
     cache = OffersCache(cache_dir(settings) / CACHE_FILE, disk_sources=on_disk)
-    return CachedLookups(cache, {} if uncached else cache_identities(settings), policy)
+    return CachedLookups(cache, {} if uncached else cache_identities(settings), policy,
+                         keep_hints={ArrowSource.name: ARROW_KEEP_HINT})
 
 
 # DigiKey: X-BurstLimit-* is the per-minute burst, X-RateLimit-* the daily quota.

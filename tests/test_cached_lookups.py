@@ -24,7 +24,7 @@ from bomcheck.config import Settings
 from bomcheck.model import NOT_IN_CACHE, LookupStatus, Query, Report, normalize_mpn
 from bomcheck.sandbox import SANDBOX_ARROW_API_KEY
 from bomcheck.sandbox.server import STATS_PATH, running_sandbox
-from bomcheck.session import cache_identities, open_lookups, open_sources, sandbox_settings
+from bomcheck.session import ARROW_KEEP_HINT, cache_identities, open_lookups, open_sources, sandbox_settings
 from tests.conftest import DEMO_BOM, WallClock
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)
@@ -67,7 +67,8 @@ def lookups_with(box: Sandbox, clock: Clock, policy: CachePolicy | None = None) 
     """Like session.open_lookups, with an injected clock."""
     on_disk = {"DigiKey Bonded"} | ({"Arrow"} if box.settings.arrow_cache else set())
     cache = OffersCache(Path(box.settings.cache_dir) / CACHE_FILE, disk_sources=on_disk, clock=clock)
-    return CachedLookups(cache, cache_identities(box.settings), policy or CachePolicy(), clock=clock)
+    return CachedLookups(cache, cache_identities(box.settings), policy or CachePolicy(), clock=clock,
+                         keep_hints={"Arrow": ARROW_KEEP_HINT})
 
 
 def distinct_mpns() -> int:
