@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import Any
 
 CellValue = str | int | float | None
@@ -116,3 +117,10 @@ def trim(grid: Grid) -> Grid:
     while grid and not grid[-1]:
         grid.pop()
     return grid
+
+
+def unreadable(path: Path, exc: OSError) -> str:
+    """Why a file could not be read, saying so plainly when it vanished while bomcheck read it."""
+    if not path.exists():
+        return "it no longer exists (moved or deleted while bomcheck read it); check it again once it is back"
+    return str(exc.strerror or exc)

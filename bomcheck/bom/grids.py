@@ -10,7 +10,7 @@ from typing import Any
 
 from bomcheck.bom.archive import check_archive
 from bomcheck.bom.calamine_child import first_line, read_in_child
-from bomcheck.bom.cells import MAX_CELLS, MAX_ROWS, Grid, Sheet, plain_value, trim
+from bomcheck.bom.cells import MAX_CELLS, MAX_ROWS, Grid, Sheet, plain_value, trim, unreadable
 from bomcheck.errors import BomError
 
 OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
@@ -48,7 +48,7 @@ def _magic(path: Path) -> bytes:
         with path.open("rb") as handle:
             return handle.read(4)
     except OSError as exc:
-        raise BomError(f"cannot read {path}: {_gone(path, exc)}") from None
+        raise BomError(f"cannot read {path}: {unreadable(path, exc)}") from None
 
 
 def _encrypted(path: Path) -> bool:
@@ -66,7 +66,7 @@ def _encrypted(path: Path) -> bool:
                 tail = chunk[-overlap:]
         return False
     except OSError as exc:
-        raise BomError(f"cannot read {path}: {_gone(path, exc)}") from None
+        raise BomError(f"cannot read {path}: {unreadable(path, exc)}") from None
 
 
 def _refuse_text_in_disguise(path: Path) -> None:
@@ -75,7 +75,7 @@ def _refuse_text_in_disguise(path: Path) -> None:
         with path.open("rb") as handle:
             head = handle.read(4096)
     except OSError as exc:
-        raise BomError(f"cannot read {path}: {_gone(path, exc)}") from None
+        raise BomError(f"cannot read {path}: {unreadable(path, exc)}") from None
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<!doctype html", b"<html", b"<table")):
         raise BomError(f"{path.name} is not a readable Excel workbook: it is a web page (HTML); open it in "
@@ -90,13 +90,6 @@ def _refuse_text_in_disguise(path: Path) -> None:
             return
         raise BomError(f"{path.name} is not a readable Excel workbook: it is a text file; if it is a CSV, "
                        "name it .csv")
-
-
-def _gone(path: Path, exc: OSError) -> str:
-    """Why a file could not be read, saying so plainly when it vanished while bomcheck read it."""
-    if not path.exists():
-        return "it no longer exists (moved or deleted while bomcheck read it); check it again once it is back"
-    return str(exc.strerror or exc)
 
 
 def _no_such_sheet(path: Path, sheet: str, names: list[str]) -> BomError:
@@ -121,7 +114,7 @@ def _open(path: Path, *, data_only: bool) -> Any:
                        "again") from None
     except OSError as exc:
         if not path.is_file():
-            raise BomError(f"cannot read {path}: {_gone(path, exc)}") from None
+            raise BomError(f"cannot read {path}: {unreadable(path, exc)}") from None
         raise BomError(f"{path.name} is a damaged Excel workbook ({first_line(exc)}); open it in Excel "
                        "and save it again") from None
     except Exception as exc:  # a damaged archive or XML surfaces as zlib, XML, Key or Value errors

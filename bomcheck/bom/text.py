@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bomcheck.bom.cells import MAX_CELLS, MAX_ROWS, Sheet, clean_text, trim
+from bomcheck.bom.cells import MAX_CELLS, MAX_ROWS, Sheet, clean_text, trim, unreadable
 from bomcheck.errors import BomError
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".bom")
@@ -24,8 +24,7 @@ def text_sheet(path: Path) -> Sheet:
                            "that is not a BOM bomcheck can read")
         data = path.read_bytes()
     except OSError as exc:
-        gone = "it no longer exists (moved or deleted while bomcheck read it); check it again once it is back"
-        raise BomError(f"cannot read {path}: {gone if not path.exists() else exc.strerror or exc}") from None
+        raise BomError(f"cannot read {path}: {unreadable(path, exc)}") from None
     decoded, notes = decode_text(data, path.name)
     if not decoded.strip():
         raise BomError(f"{path.name} is empty")
