@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from bomcheck import __version__
-from bomcheck.bom import ReaderOptions, read_bom
+from bomcheck.bom import ReaderOptions, check_bom_file, read_bom
 from bomcheck.bom.layouts import layout_key, load_layouts, with_layout, without_layout
 from bomcheck.cached_lookups import CachePolicy
 from bomcheck.check import CheckOptions, CheckOutcome, check_bom
@@ -106,6 +106,7 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
     if sandbox_faults and cache.offline:
         raise click.UsageError("--sandbox-faults fails requests and --offline sends none; give one")
     try:
+        check_bom_file(bom)  # a wrong path is said before missing credentials
         settings = settings_for_run(currency, sandbox=sandbox)
         options = CheckOptions(boards=boards, attrition=Attrition(attrition, extra), reader=reader,
                                output=output,

@@ -380,3 +380,9 @@ def test_json_naming_the_input_is_refused_naming_the_json_option(demo):
     assert "refusing to overwrite the input file" in result.output
     assert "choose another output with --json" in result.output  # the option at fault, not -o
     assert demo.read_bytes() == before
+
+
+def test_a_wrong_path_is_said_before_missing_credentials(tmp_path):
+    result = run("check", str(tmp_path / "nope.xlsx"))  # no credentials in the test environment
+    assert result.exit_code == 3
+    assert "BOM file not found" in result.output and "credentials" not in result.output

@@ -3,7 +3,7 @@
 from bomcheck.bom.columns import COLUMN_ALIASES, ROLES, header_role
 from bomcheck.bom.lines import expand_range, split_refdes
 from bomcheck.bom.options import ReaderOptions
-from bomcheck.bom.reader import SUPPORTED_SUFFIXES, read_bom
+from bomcheck.bom.reader import SUPPORTED_SUFFIXES, check_bom_file, read_bom
 
-__all__ = ["COLUMN_ALIASES", "ROLES", "SUPPORTED_SUFFIXES", "ReaderOptions", "expand_range",
+__all__ = ["COLUMN_ALIASES", "ROLES", "SUPPORTED_SUFFIXES", "ReaderOptions", "check_bom_file", "expand_range",
            "header_role", "read_bom", "split_refdes"]

@@ -22,7 +22,7 @@ def read_bom(path: Path, options: ReaderOptions | None = None) -> Bom:
     """Read the BOM at `path`: the sheet and header row that look most like a BOM, or those named."""
     options = options or ReaderOptions()
     path = Path(path)
-    suffix = _check_file(path)
+    suffix = check_bom_file(path)
     file_warnings: list[str] = []
     if suffix in TEXT_SUFFIXES:
         if options.sheet is not None:
@@ -70,7 +70,8 @@ def _later_header(grid: Grid, header: Header) -> int | None:
     return None
 
 
-def _check_file(path: Path) -> str:
+def check_bom_file(path: Path) -> str:
+    """The file's suffix, once it is a readable, non-empty file of a kind bomcheck reads; else BomError."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise BomError(
