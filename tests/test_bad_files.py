@@ -234,28 +234,28 @@ def test_utf16_and_cp1252_csv_are_read(sandbox, tmp_path, name):
 def test_a_file_that_disappears_while_being_read(sandbox, tmp_path, monkeypatch):
     path = tmp_path / "vanishing.xlsx"
     path.write_bytes(make_bad.good_xlsx())
-    checked = reader._check_file
+    checked = reader.check_bom_file
 
     def check_then_vanish(target: Path) -> str:
         suffix = checked(target)  # the stat saw it...
         target.unlink()  # ...and then it was gone before the open
         return suffix
 
-    monkeypatch.setattr(reader, "_check_file", check_then_vanish)
+    monkeypatch.setattr(reader, "check_bom_file", check_then_vanish)
     error = refused(sandbox, path)
     assert error.startswith(f"cannot read {path}: it no longer exists (moved or deleted while bomcheck read")
 
 
 def test_a_csv_that_disappears_while_being_read(sandbox, tmp_path, monkeypatch):
     path = make_bad.write("cp1252.csv", tmp_path)
-    checked = reader._check_file
+    checked = reader.check_bom_file
 
     def check_then_vanish(target: Path) -> str:
         suffix = checked(target)
         target.unlink()
         return suffix
 
-    monkeypatch.setattr(reader, "_check_file", check_then_vanish)
+    monkeypatch.setattr(reader, "check_bom_file", check_then_vanish)
     error = refused(sandbox, path)
     assert error.startswith(f"cannot read {path}: it no longer exists")
 
