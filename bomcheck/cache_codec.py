@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bomcheck.model import Lookup, LookupStatus, Offer, PipelineDelivery, PriceBreak
+from bomcheck.model import (
+    Availability,
+    Compliance,
+    Lifecycle,
+    Lookup,
+    LookupStatus,
+    Offer,
+    Packaging,
+    PipelineDelivery,
+    PriceBreak,
+)
 
 # Offer fields that are not plain JSON values, and how each goes in and comes back.
 _PAIRS = ("compliance", "links")
+_ENUMS: dict[str, type[enum.Enum]] = {
+    "lifecycle": Lifecycle, "rohs": Compliance, "reach": Compliance,
+    "availability_kind": Availability, "packaging_kind": Packaging,
+}
+_DATES = ("last_buy_date",)
+_DECIMALS = ("fees",)
+
+
+def _date_or_none(text: Any) -> date | None:
+    return date.fromisoformat(str(text)) if text else None
 
 
 class CodecError(ValueError):
@@ -49,7 +71,13 @@ def _offer_to_dict(offer: Offer) -> dict[str, Any]:
         if f.name == "breaks":
             value = [[b.min_qty, str(b.unit_price)] for b in value]
         elif f.name == "pipeline":
-            value = [[p.date, p.quantity] for p in value]
+            value = [[p.date, p.quantity, p.due.isoformat() if p.due else None] for p in value]
+        elif f.name in _ENUMS:
+            value = value.value
+        elif f.name in _DATES:
+            value = value.isoformat() if value else None
+        elif f.name in _DECIMALS:
+            value = str(value)
         elif f.name in _PAIRS:
             value = [list(pair) for pair in value]
         data[f.name] = value
@@ -61,7 +89,17 @@ def _offer_from_dict(data: dict[str, Any]) -> Offer:
     values = {name: value for name, value in data.items() if name in known}
     breaks, pipeline = data.get("breaks", ()), data.get("pipeline", ())
     values["breaks"] = tuple(PriceBreak(int(qty), Decimal(str(price))) for qty, price in breaks)
-    values["pipeline"] = tuple(PipelineDelivery(str(date), int(qty)) for date, qty in pipeline)
+    values["pipeline"] = tuple(PipelineDelivery(str(when), int(qty), _date_or_none(due[0] if due else None))
+                               for when, qty, *due in pipeline)
+    for name, kind in _ENUMS.items():
+        if name in values:
+            values[name] = kind(values[name])
+    for name in _DATES:
+        if name in values:
+            values[name] = _date_or_none(values[name])
+    for name in _DECIMALS:
+        if name in values:
+            values[name] = Decimal(str(values[name]))
     for name in _PAIRS:
         values[name] = tuple((str(a), str(b)) for a, b in data.get(name, ()))
     return Offer(**values)

@@ -6,7 +6,7 @@ import enum
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,13 @@ class BomLine:
     alternates: tuple[Alternate, ...] = ()
     customer_pn: str | None = None  # the user's own internal part number, when the BOM has one
     attrition: str | None = None  # per-line attrition override as written in the BOM ("5%", "10")
+    # Sellers' own numbers for the line, role -> number: digikey_pn, mouser_pn, lcsc_pn, farnell_pn,
+    # other_pn... (digikey_pn is repeated here when the line has one).
+    distributor_pns: tuple[tuple[str, str], ...] = ()
+    mpn_from: str | None = None  # the source that resolved the MPN of a line listing only a seller's number
+
+    def distributor_pn(self, role: str) -> str | None:
+        return dict(self.distributor_pns).get(role)
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,53 @@ class PipelineDelivery:
 
     date: str
     quantity: int
+    due: date | None = None  # `date` parsed; None when the source's text could not be read
+
+
+class Lifecycle(enum.Enum):
+    """A part's production status, one normalised value whatever the source calls it."""
+
+    ACTIVE = "Active"
+    NRND = "NRND"  # not recommended for new designs
+    LAST_TIME_BUY = "Last Time Buy"
+    OBSOLETE = "Obsolete"
+    DISCONTINUED = "Discontinued at source"  # the seller stops carrying it; the maker may still make it
+    UNKNOWN = "unknown"
+
+
+class Compliance(enum.Enum):
+    """RoHS / REACH standing of a part as a source reports it."""
+
+    COMPLIANT = "Compliant"
+    NOT_COMPLIANT = "Not compliant"
+    EXEMPT = "Exempt"
+    UNKNOWN = "unknown"
+
+
+class Availability(enum.Enum):
+    """What a seller's availability code means for buying (Arrow's availabilityCd and the like)."""
+
+    IN_STOCK = "in stock"
+    IN_STOCK_EU = "in stock (EU)"
+    CUT_STRIPS = "cut strips"
+    NO_STOCK = "no stock"
+    QUOTE = "quote"  # price on request: never planned at a list price
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class Packaging(enum.Enum):
+    """How the parts come, normalised from the source's words (`Offer.packaging` keeps those)."""
+
+    CUT_TAPE = "cut tape"
+    REEL = "reel"
+    DIGI_REEL = "custom reel"  # DigiKey's Digi-Reel / Mouser's MouseReel: cut to length, reeling fee
+    TUBE = "tube"
+    TRAY = "tray"
+    BULK = "bulk"
+    BOX = "box"
+    OTHER = "other"
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -105,8 +159,8 @@ class Offer:
     multiple: int = 1
     breaks: tuple[PriceBreak, ...] = ()  # ascending min_qty; empty = no list price (quote only)
     currency: str = "USD"
-    ncnr: bool = False
-    lead_time_weeks: int | None = None
+    ncnr: bool | None = False  # None: the source does not say (never shown as "no")
+    lead_time_weeks: int | None = None  # None: unknown (sources' 0 and 99 placeholders included)
     description: str = ""
     bonded: bool = False
     date_code: str = ""
@@ -118,6 +172,16 @@ class Offer:
     country_of_origin: str = ""
     compliance: tuple[tuple[str, str], ...] = ()  # (label, value), e.g. ("eurohs", "Compliant")
     links: tuple[tuple[str, str], ...] = ()  # (type, url): datasheet, detail page...
+    lifecycle: Lifecycle = Lifecycle.UNKNOWN
+    lifecycle_text: str = ""  # the source's own words for it ("NRND", "End of Life", "Last Time Buy")
+    last_buy_date: date | None = None
+    rohs: Compliance = Compliance.UNKNOWN
+    reach: Compliance = Compliance.UNKNOWN
+    marketplace: bool | None = None  # True: a marketplace / third-party seller; None: not said
+    availability_kind: Availability = Availability.UNKNOWN
+    packaging_kind: Packaging = Packaging.UNKNOWN
+    spq: int | None = None  # standard package quantity (a full reel), when the source gives it
+    fees: Decimal = Decimal(0)  # added once per order of this offer (DigiKey's Digi-Reel reeling fee)
 
     @property
     def where(self) -> str:
@@ -136,6 +200,7 @@ class Query:
     manufacturer: str | None = None
     digikey_pn: str | None = None
     customer_pn: str | None = None  # the user's own part number (DigiKey bonded items may carry it)
+    mouser_pn: str | None = None
 
     @property
     def mpn_key(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +13,17 @@ import pytest
 
 from bomcheck.cache import CACHE_FILE, SCHEMA_VERSION, CacheKey, OffersCache
 from bomcheck.cache_codec import CodecError, lookup_from_json, lookup_to_json
-from bomcheck.model import Lookup, LookupStatus, Offer, PipelineDelivery, PriceBreak
+from bomcheck.model import (
+    Availability,
+    Compliance,
+    Lifecycle,
+    Lookup,
+    LookupStatus,
+    Offer,
+    Packaging,
+    PipelineDelivery,
+    PriceBreak,
+)
 from tests.conftest import WallClock
 
 FULL_OFFER = Offer(
@@ -22,10 +32,14 @@ FULL_OFFER = Offer(
     breaks=(PriceBreak(10, Decimal("0.5210")), PriceBreak(100, Decimal("0.41")),
             PriceBreak(1000, Decimal("0.3"))),
     currency="EUR", ncnr=True, lead_time_weeks=14, description="IC REG LINEAR ±1.5A", bonded=True,
-    date_code="2431", pipeline=(PipelineDelivery("2026-12-01", 500), PipelineDelivery("05-APR-2027", 20)),
+    date_code="2431",
+    pipeline=(PipelineDelivery("2026-12-01", 500, date(2026, 12, 1)), PipelineDelivery("05-APR-2027", 20)),
     availability="INSTK", packaging="Tube", eccn="EAR99", hts="8542390001", country_of_origin="MY",
     compliance=(("eurohs", "Compliant"), ("reach", "Unaffected")),
     links=(("datasheet", "https://example.com/ds.pdf"), ("detail", "https://example.com/p")),
+    lifecycle=Lifecycle.NRND, lifecycle_text="Not Recommended", last_buy_date=date(2027, 3, 31),
+    rohs=Compliance.NOT_COMPLIANT, reach=Compliance.EXEMPT, marketplace=True,
+    availability_kind=Availability.QUOTE, packaging_kind=Packaging.TUBE, spq=50, fees=Decimal("7.00"),
 )
 
 
