@@ -1,4 +1,4 @@
-"""Which column holds what: the one alias table, content tests, and the column map they give."""
+"""Which column holds what: overrides, sellers' columns, header names, then what the cells hold."""
 
 from __future__ import annotations
 
@@ -6,244 +6,36 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bomcheck.bom.cells import DASHES, CellValue, cell, is_empty, text, whole_number
+from bomcheck.bom.aliases import COLUMN_ALIASES, NOTES_DNP_HEADERS, POSITIVE_DNP_HEADERS, VALUE_HEADERS
+from bomcheck.bom.cells import CellValue, cell, text
+from bomcheck.bom.content import Profile, profile
+from bomcheck.bom.names import header_key, header_role, is_alias
 from bomcheck.bom.options import column_option
+from bomcheck.bom.sellers import SELLER_ROLES, label, names_no_number, number_role, seller_named
+from bomcheck.bom.shapes import footprint_like, mpn_like, value_like
 from bomcheck.errors import BomError
+
+__all__ = ["ALTERNATE_ROLES", "AUX_ROLES", "COLUMN_ALIASES", "ROLES", "ColumnMap", "footprint_like",
+           "header_key", "header_role", "map_columns", "mpn_like", "value_like"]
 
 ROLES = ("mpn", "manufacturer", "qty", "refdes", "description", "digikey_pn", "dnp",
          "customer_pn", "attrition", "lcsc_pn")
-AUX_ROLES = ("footprint", "value")  # read only to recognise DNP footprints and value-only lines
-
-# The one alias table: header texts as people write them, per role, best first. Matching
-# ignores case, spaces and punctuation (but keeps '#': "Manf#" is an MPN, "Manf" a maker),
-# and a trailing number ("MPN1", "Manufacturer 2") when the full text has no match.
-COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "mpn": (
-        "MPN", "Manufacturer Part Number", "Mfr Part #", "Mfr. Part No.", "Mfr Part Number",
-        "Mfr PN", "Mfg Part Number", "Mfg Part #", "Mfg PN", "Manufacturer Part #",
-        "Manufacturer Part No.", "Manufacturer PN", "Manufacturer P/N", "MFRPN", "Manf#",
-        "Manufacturer Part", "Mfr Part", "Nume prod", "Part Number", "PartNumber", "Part No.",
-        "Part #", "P/N", "Herstellerteilenummer", "Hersteller-Teilenummer", "Herstellerartikelnummer",
-        "Teilenummer",
-    ),
-    "manufacturer": (
-        "Manufacturer", "Manufacturer Name", "Mfr", "Mfr.", "Mfg", "Manf", "Maker", "Vendor",
-        "Prod", "Producător", "Hersteller", "Производитель", "制造商", "厂商", "品牌",
-    ),
-    "qty": (
-        "Qty", "Quantity", "Qty per board", "Qty/board", "Quantity per board", "Qty per PCB",
-        "Quantity per PCB", "Qty final", "Count", "Cantitate", "Menge", "Кол.", "Количество",
-        "数量", "用量",
-    ),
-    "refdes": (
-        "Designator", "Designators", "Reference", "References", "Reference(s)",
-        "Reference Designator", "Reference Designators", "Ref Des", "RefDes", "Ref", "Refs",
-        "Parts", "Bezeichner", "Referenz", "Bauteil", "Поз. обозначение", "位号",
-    ),
-    "description": (
-        "Description", "Desc", "Part Description", "Descriere", "Beschreibung", "描述",
-        "Comment", "Value",
-    ),
-    "digikey_pn": (
-        "DigiKey Part Number", "Digi-Key PN", "DigiKey PN", "Digi-Key Part #", "DigiKey Part #",
-        "DigiKey Part", "Digi-Key_PN", "DK PN", "DK Part Number", "DK Part #", "DigiKey",
-    ),
-    "dnp": (
-        "DNP", "DNI", "DNF", "Do Not Populate", "Populate", "Populated", "Fitted", "Mount",
-        "Install Option", "Install", "Assembly Info", "Assembly Notes", "Notes", "Note",
-        "Remarks", "Remark",
-    ),
-    "customer_pn": (
-        "Internal PN", "Internal Part Number", "Internal P/N", "Internal Part #", "Customer PN",
-        "Customer Part Number", "Customer Part #", "Company PN", "Item Number", "CPN",
-    ),
-    "attrition": ("Attrition", "Attrition %", "Overage", "Overage %", "Spares", "Extra", "Extra %"),
-    "lcsc_pn": ("LCSC", "LCSC Part", "LCSC Part #", "LCSC Part Number", "LCSC PN", "JLCPCB Part #"),
-    "footprint": ("Footprint", "Package", "PCB Footprint", "Case", "Case/Package"),
-    # Second sources: every such column is read (a line may list several), paired with its maker.
-    "alternate_mpn": (
-        "Alt MPN", "Alternate MPN", "Alternative MPN", "Alternate Part Number", "Alternative Part Number",
-        "Alternate Part #", "Alternate Part", "Alternative Part", "Alt Part Number", "Alt Part #", "Alt PN",
-        "Alt P/N", "Alternate PN", "Alt Mfr Part Number", "Alt Mfr PN", "Alt Mfr Part #",
-        "Alternate Manufacturer Part Number", "Alternate Mfr PN", "Alternate Mfr Part Number",
-        "Second Source", "Second Source MPN", "Second Source Part Number", "2nd Source", "2nd Source MPN",
-        "Alternate", "Alternative", "Alternates", "Alternatives", "Substitute", "Substitutes",
-        "Substitute MPN", "Substitute Part Number", "Sub MPN", "Equivalent", "Equivalent MPN", "MPN Alt",
-        "Alt", "Alternate Source", "Alternate Source MPN", "Ersatztyp", "Alternativteil",
-    ),
-    "alternate_manufacturer": (
-        "Alt Manufacturer", "Alternate Manufacturer", "Alternative Manufacturer", "Alt Mfr", "Alt Mfg",
-        "Alternate Mfr", "Alternate Mfg", "Alt Maker", "Second Source Manufacturer",
-        "2nd Source Manufacturer", "Substitute Manufacturer", "Alternate Source Manufacturer",
-    ),
-}
+AUX_ROLES = ("footprint", "value")  # read only to recognise DNP marks and value-only lines
 ALTERNATE_ROLES = ("alternate_mpn", "alternate_manufacturer")
-# dnp headers that say "fitted": there "no" means DNP (under DNP/DNI/DNF, "yes"/"x" does).
-POSITIVE_DNP_HEADERS = ("Populate", "Populated", "Fitted", "Mount", "Install Option", "Install")
-# dnp headers that hold free text: only an explicit DNP word or NF(...) there means DNP.
-NOTES_DNP_HEADERS = ("Assembly Info", "Assembly Notes", "Notes", "Note", "Remarks", "Remark")
 # Headers that never hold a part number, quantity or designator, whatever their cells look like.
-_DECOY_RE = re.compile(r"avail|stock|on ?hand|price|cost|\$|moq|lead|purch|datasheet|url|link|"
-                       r"weight|date|item|nr\.?\s*crt|^id$|^no\.?$|^#$|pins?$", re.IGNORECASE)
-_GENERIC_RE = re.compile(r"^(field|column|col|unnamed|f)?\s*[:_]?\s*\d*$", re.IGNORECASE)
+_DECOY_RE = re.compile(r"avail|stock|on ?hand|price|cost|\$|€|moq|lead|purch|datasheet|url|link|"
+                       r"weight|date|item|nr\.?\s*crt|^id$|^no\.?$|^#$|pins?$|цена|价|单价|金额|小计", re.IGNORECASE)
+_GENERIC_RE = re.compile(r"^((field|column|col|unnamed|f)\s*[:_]?\s*\d*)?$", re.IGNORECASE)
 # Headers whose content is usually not the MPN: content may still pick them, with more evidence.
-_MISLEADING_RE = re.compile(r"footprint|package|libref|lib|value|comment|name|part$|symbol",
+_MISLEADING_RE = re.compile(r"footprint|package|libref|lib|value|comment|name|part$|symbol|device",
                             re.IGNORECASE)
-_DISTRIBUTOR_GROUP_RE = re.compile(r"digi-?key|mouser|farnell|newark|arrow|rs ?comp|tme|lcsc|"
-                                   r"local|mine|beyond|element14|avnet|future", re.IGNORECASE)
-_SKU_HEADER_RE = re.compile(r"^(cat#|part ?#|pn|sku|part number|order (no|code)|stock code)$",
-                            re.IGNORECASE)
-
-_DESIGNATOR = r"[A-Za-z]{1,6}[_]?\d{1,5}[A-Za-z]?"
-DESIGNATOR_LIST_RE = re.compile(
-    rf"^\s*{_DESIGNATOR}(\s*-\s*{_DESIGNATOR}|\s*-\s*\d+)?(\s*[,;\s]\s*({_DESIGNATOR}(\s*-\s*{_DESIGNATOR})?)?)*\s*$")
-_VALUE_RE = re.compile(
-    r"^\d+([.,]\d+)?\s*(p|n|u|µ|μ|m|k|K|M|G|R|Ω)?\s*(F|H|Ω|R|ohms?|V|A|W|Hz|HZ|%|mm|Ohm)?$"
-    r"|^\d+[RKkMpnuµμ]\d+[A-Za-zΩ]*$", re.IGNORECASE)
-_FOOTPRINT_RE = re.compile(
-    r"^(RES|CAP|IND|FUSE?|LED|DIOM?|SOD|SOT|SOIC|SOP|SSOP|TSSOP|MSOP|QFN|DFN|QFP|LQFP|TQFP|BGA|"
-    r"PLCC|DIP|SIP|HDR|CONN|XTAL)-?[A-Z]?\d"
-    r"|^[RCLD]\d{4}[A-Z]?$|^(01005|0201|0402|0603|0805|1206|1210|1812|2010|2512)$", re.IGNORECASE)
-_DIGIKEY_RE = re.compile(r"^[A-Z0-9][A-Z0-9.,/+#-]*-ND$", re.IGNORECASE)
-_LCSC_RE = re.compile(r"^C\d{3,8}$")
-_MANUFACTURER_WORDS = frozenset([
-    'murata', 'yageo', 'ti', 'texas', 'panasonic', 'samsung', 'kemet', 'avx', 'tdk', 'vishay',
-    'bourns', 'molex', 'samtec', 'nxp', 'st', 'stmicroelectronics', 'microchip', 'analog', 'adi',
-    'linear', 'maxim', 'onsemi', 'on', 'diodes', 'nexperia', 'rohm', 'susumu', 'taiyo', 'würth',
-    'wurth', 'littelfuse', 'keystone', 'hirose', 'jst', 'te', 'amphenol', 'lite-on', 'liteon',
-    'kingbright', 'abracon', 'epson', 'ecs', 'infineon', 'coilcraft', 'johanson', 'skyworks',
-    'xilinx', 'lattice', 'atmel', 'silicon', 'ftdi', 'micrel', 'intersil', 'renesas', 'toshiba',
-    'cui', 'omron', 'c&k', 'e-switch', 'sullins', 'harwin', 'fci', '3m', 'everlight', 'kyocera',
-    'cts', 'fox', 'nichicon', 'rubycon', 'wima', 'walsin', 'uniroyal', 'uni-royal', 'ralec',
-    'fenghua', 'sunlord', 'gigadevice', 'winbond', 'macronix', 'espressif', 'semtech', 'monolithic',
-    'mps', 'richtek', 'torex', 'alps', 'cypress', 'broadcom', 'avago', 'osram', 'cree', 'wurth-elektronik',
-    'erni', 'neutrik', 'lumberg', 'recom', 'traco', 'meanwell',
-])
-_DNP_WORD_RE = re.compile(r"\b(DNP|DNI|DNF|NOPOP|NO POP|NOT (FITTED|POPULATED|MOUNTED|INSTALLED|"
-                          r"ASSEMBLED|PLACED)|DO NOT (POPULATE|PLACE|FIT|INSTALL|MOUNT))\b",
-                          re.IGNORECASE)
-
-
-def header_key(header: str) -> str:
-    """Header text reduced to what matching looks at: lower-case letters, digits and '#'."""
-    return re.sub(r"[^\w#]|_", "", header.translate(DASHES).lower())
-
-
-def _build_alias_index() -> dict[str, tuple[str, int]]:
-    index: dict[str, tuple[str, int]] = {}
-    for role, aliases in COLUMN_ALIASES.items():
-        for rank, alias in enumerate(aliases):
-            key = header_key(alias)
-            if key in index and index[key][0] != role:
-                raise AssertionError(f"alias {alias!r} is listed for two roles")
-            index.setdefault(key, (role, rank))
-    return index
-
-
-_ALIAS_INDEX = _build_alias_index()
-_POSITIVE_DNP_KEYS = frozenset(header_key(alias) for alias in POSITIVE_DNP_HEADERS)
-_NOTES_DNP_KEYS = frozenset(header_key(alias) for alias in NOTES_DNP_HEADERS)
-
-
-def key_variants(header: str) -> list[str]:
-    """A header's key, then the key without a trailing number ("MPN1" -> "mpn")."""
-    key = header_key(header)
-    stripped = key.rstrip("0123456789")
-    return [key, stripped] if stripped and stripped != key else [key]
-
-
-def header_role(value: CellValue) -> tuple[str, int] | None:
-    """The (role, rank) a header cell stands for, or None; rank 0 is the role's best alias."""
-    if not isinstance(value, str):
-        return None
-    for key in key_variants(value):
-        if key in _ALIAS_INDEX:
-            return _ALIAS_INDEX[key]
-    return None
-
-
-# ---------------------------------------------------------------- content tests
-
-
-def value_like(value: str) -> bool:
-    """A component value rather than a part number: '10k', '0.1uF', '47p', '4K7', '1nF/2kV'."""
-    first = re.split(r"[/,\s]+", value.strip(), maxsplit=1)[0]
-    return bool(first) and bool(_VALUE_RE.match(first))
-
-
-def footprint_like(value: str) -> bool:
-    """A footprint/package name: 'R_0603', 'XESS:SOT-223', 'RESC1608L', 'C0805', 'SOIC-16P'."""
-    stripped = value.strip()
-    return "_" in stripped or ":" in stripped or bool(_FOOTPRINT_RE.match(stripped))
-
-
-def designator_list_like(value: str) -> bool:
-    return bool(DESIGNATOR_LIST_RE.match(value))
-
-
-def mpn_like(value: str) -> bool:
-    """Shaped like a manufacturer part number: letters and digits, no prose, not a value or footprint."""
-    stripped = value.strip()
-    if not 4 <= len(stripped) <= 40 or stripped.count(" ") > 1:
-        return False
-    if value_like(stripped) or footprint_like(stripped) or _DIGIKEY_RE.match(stripped):
-        return False
-    if designator_list_like(stripped):
-        return False
-    digits = sum(ch.isdigit() for ch in stripped)
-    letters = sum(ch.isascii() and ch.isalpha() for ch in stripped)
-    return digits >= 1 and letters >= 1 and (digits >= 2 or len(stripped) >= 6)
-
-
-def manufacturer_like(value: str) -> bool:
-    words = re.split(r"[\s(（,]+", value.strip().lower())
-    return bool(words) and words[0] in _MANUFACTURER_WORDS
-
-
-def dnp_word(value: str) -> bool:
-    """Free text that says the part is not fitted ('DNP', 'do not populate', 'not fitted')."""
-    return bool(_DNP_WORD_RE.search(value))
-
-
-@dataclass(frozen=True)
-class Profile:
-    """What the non-empty cells of one column look like (ratios 0..1 over `count` cells)."""
-
-    count: int
-    mpn: float = 0.0
-    refdes: float = 0.0
-    whole: float = 0.0
-    digikey: float = 0.0
-    lcsc: float = 0.0
-    manufacturer: float = 0.0
-    dnp: float = 0.0
-    prose: float = 0.0
-
-
-def profile(values: Sequence[CellValue]) -> Profile:
-    texts = [t for t in (text(v) for v in values) if t]
-    if not texts:
-        return Profile(0)
-    n = len(texts)
-
-    def ratio(test) -> float:
-        return sum(1 for t in texts if test(t)) / n
-
-    wholes = [whole_number(v) for v in values if not is_empty(v)]
-    return Profile(
-        count=n,
-        mpn=ratio(mpn_like),
-        refdes=ratio(designator_list_like),
-        whole=sum(1 for w in wholes if w is not None and 0 <= w <= 100_000) / n,
-        digikey=ratio(lambda t: bool(_DIGIKEY_RE.match(t))),
-        lcsc=ratio(lambda t: bool(_LCSC_RE.match(t))),
-        manufacturer=ratio(manufacturer_like),
-        dnp=ratio(lambda t: t.upper() in ("DNP", "DNI", "DNF", "NF", "NP")),
-        prose=ratio(lambda t: t.count(" ") >= 2 or len(t) > 40),
-    )
-
-
-# ---------------------------------------------------------------- the column map
+# Inside a seller's group: the header of its own number ('Code', 'Cat#', 'SKU'), else its 'Part Number'.
+_CODE_RE = re.compile(r"code|order|sku|cat\s*#|stock|bestell|artikel|编号|编码|kod", re.IGNORECASE)
+_PART_NUMBER_RE = re.compile(r"part\s*(number|no|#)|^p/?n$|^#$|^number$", re.IGNORECASE)
+# A header naming a seller holds its number when it says so, or is only the seller's name.
+_NUMBER_WORD_RE = re.compile(r"\bn\.|\bnr\b|\bno\b|#|num|part|\bpn\b|p/n|code|sku|order|bestell|artikel|"
+                             r"cat|\bref|编号|品番|番号|номер|código|codice", re.IGNORECASE)
+_SELLER_ALIAS_ROLES = ("digikey_pn", "lcsc_pn", "seller_pn")
 
 
 @dataclass
@@ -257,21 +49,50 @@ class ColumnMap:
     warnings: list[str] = field(default_factory=list)
     best_mpn_guess: str = ""  # for the refusal message when no MPN column is found
     by_content: set[str] = field(default_factory=set)  # roles found from cell content, not names
+    # Columns of sellers' own numbers -> the seller's role, or None when each number says whose it is.
+    sellers: dict[int, str | None] = field(default_factory=dict)
+    shape_only: set[int] = field(default_factory=set)  # seller columns found by content: shaped cells only
+    seller_names: int | None = None  # the column naming each row's seller ('MOUSER', 'Reichelt')
 
     @property
     def dnp_kind(self) -> str:
         """'positive' (Fitted: 'no' means DNP), 'notes' (free text) or 'negative' (DNP: 'x' means DNP)."""
         header = self.texts.get("dnp", "")
-        keys = key_variants(header)
-        if any(key in _POSITIVE_DNP_KEYS for key in keys):
+        if is_alias(header, POSITIVE_DNP_HEADERS) or (header_role(header) == ("dnp", 50)):
             return "positive"
-        if any(key in _NOTES_DNP_KEYS for key in keys):
+        if is_alias(header, NOTES_DNP_HEADERS):
             return "notes"
         return "negative"
 
+    @property
+    def identified(self) -> bool:
+        """Whether lines can name their part: an MPN column or a seller's number column."""
+        return "mpn" in self.index or bool(self.sellers)
+
+    def seller_numbers(self, cells: Sequence[CellValue]) -> list[tuple[str, str]]:
+        """(role, number) of each seller's number in a row, the main column of each role first."""
+        row_seller = seller_named(text(cell(list(cells), self.seller_names)))
+        main = [col for role, col in self.index.items() if role in SELLER_ROLES and col in self.sellers]
+        found: list[tuple[str, str]] = []
+        for col in [*main, *(col for col in self.sellers if col not in main)]:
+            number = text(cell(list(cells), col))
+            if not number or number.strip("-–?. ") == "" or number.lower().startswith("http"):
+                continue
+            role = self.number_role(col, number, row_seller)
+            if role and role not in dict(found):
+                found.append((role, number))
+        return found
+
+    def number_role(self, col: int, number: str, row_seller: str | None) -> str | None:
+        declared = self.sellers.get(col)
+        if col in self.shape_only:
+            shaped = number_role(number)
+            return shaped if shaped == declared else None
+        return number_role(number, declared or row_seller)
+
 
 def _header_text(value: CellValue) -> str:
-    return text(value) or ""
+    return " ".join((text(value) or "").split())
 
 
 def _trailing_number(header: str) -> int:
@@ -310,100 +131,190 @@ def _named_column(name: str, headers: Sequence[str | None], groups: Sequence[str
     return matches[0] if matches else None
 
 
+class _Mapper:
+    """The state of one header row's mapping: headers, group labels, column profiles, taken columns."""
+
+    def __init__(self, header_cells: Sequence[CellValue], body: Sequence[Sequence[CellValue]],
+                 group_row: Sequence[CellValue] | None) -> None:
+        self.rows = [list(row) for row in body]
+        width = max([len(header_cells), *(len(row) for row in self.rows)], default=0)
+        header_list = list(header_cells)  # once: a copy per column is quadratic on a 16,384-column sheet
+        self.headers = [_header_text(cell(header_list, col)) for col in range(1, width + 1)]
+        self.groups = _group_labels(group_row, width)
+        self.result = ColumnMap()
+        self.taken: set[int] = set()
+        self._profiles: dict[int, Profile] = {}
+
+    def profile(self, col: int) -> Profile:
+        if col not in self._profiles:
+            self._profiles[col] = profile([cell(row, col) for row in self.rows])
+        return self._profiles[col]
+
+    def name(self, col: int) -> str:
+        return self.headers[col - 1] or f"column {col}"
+
+    def choose(self, role: str, col: int, reason: str, *, take: bool = True) -> None:
+        self.result.index[role] = col
+        self.result.texts[role] = self.name(col)
+        self.result.reasons[role] = reason
+        if take:
+            self.taken.add(col)
+
+    def add_seller(self, col: int, role: str | None, reason: str, *, shape_only: bool = False) -> None:
+        self.result.sellers[col] = role
+        if shape_only:
+            self.result.shape_only.add(col)
+        self.taken.add(col)
+        if role and role not in self.result.index:
+            self.choose(role, col, reason)
+        elif role is None:
+            self.result.reasons.setdefault(f"column {col}", reason)
+
+
 def map_columns(
     header_cells: Sequence[CellValue],
     body: Sequence[Sequence[CellValue]],
     overrides: Mapping[str, str] | None = None,
     group_row: Sequence[CellValue] | None = None,
 ) -> ColumnMap:
-    """Roles of the columns under one header row: overrides, then aliases, then content.
+    """Roles of the columns under one header row: overrides, sellers, aliases, then content.
 
     `body` is a sample of the rows below the header; `group_row` the row above it, whose
     labels (a merged 'Digi-Key' over repeated 'Cat#' columns) tell repeated names apart.
     """
-    overrides = dict(overrides or {})
-    width = max([len(header_cells), *(len(row) for row in body)], default=0)
-    header_list = list(header_cells)  # once: a copy per column is quadratic on a 16,384-column sheet
-    headers = [_header_text(cell(header_list, col)) for col in range(1, width + 1)]
-    groups = _group_labels(group_row, width)
-    result = ColumnMap()
-    taken: set[int] = set()
-
-    for role, name in overrides.items():
-        option = column_option(role)
-        col = _named_column(name, headers, groups, taken, option)
-        if col is not None:
-            _choose(result, role, col, headers[col - 1], f"named by {option}")
-            taken.add(col)
-
-    best: dict[str, tuple[tuple[int, int, int], int, str]] = {}
-    mpn_columns: list[tuple[int, str]] = []
-    named_alternates: dict[str, list[int]] = {role: [] for role in ALTERNATE_ROLES}
-    for col, header in enumerate(headers, start=1):
-        if not header or col in taken:
-            continue
-        group = groups[col - 1]
-        if group and _DISTRIBUTOR_GROUP_RE.search(group) and not _same_group_as_first(groups, col):
-            if _SKU_HEADER_RE.match(header) and re.search(r"digi-?key", group, re.IGNORECASE):
-                order = (-1, 0, col)
-                if "digikey_pn" not in best or order < best["digikey_pn"][0]:
-                    best["digikey_pn"] = (order, col, header)
-            elif _SKU_HEADER_RE.match(header) and re.search(r"lcsc", group, re.IGNORECASE):
-                best.setdefault("lcsc_pn", ((-1, 0, col), col, header))
-            continue  # a distributor's own Qty/Price/Avail columns are not the BOM's
-        match = header_role(header)
-        if match is None:
-            continue
-        role, rank = match
-        if role in ALTERNATE_ROLES:
-            named_alternates[role].append(col)
-            continue
-        if role == "mpn":
-            mpn_columns.append((col, header))
-        order = (rank, _trailing_number(header), col)  # "MPN1" before "MPN2"
-        if role not in best or order < best[role][0]:
-            best[role] = (order, col, header)
-    for role, (order, col, header) in best.items():
-        if role in result.index:
-            continue
-        grouped = order[0] == -1
-        reason = f"alias {header!r} under {groups[col - 1]!r}" if grouped else f"alias {header!r}"
-        _choose(result, role, col, header, reason)
-        if role not in AUX_ROLES:  # a Footprint column may still turn out to hold the MPNs
-            taken.add(col)
-
+    mapper = _Mapper(header_cells, body, group_row)
+    _overrides(mapper, dict(overrides or {}))
+    _seller_groups(mapper)
+    _named_sellers(mapper)
+    candidates = _alias_candidates(mapper)
+    _choose_aliases(mapper, candidates)
+    result = mapper.result
     if "mpn" in result.index:
-        _alternates(result, headers, mpn_columns)
-        _named_alternates(result, headers, named_alternates, taken)
-    _content_roles(result, headers, body, taken)
-    if "mpn" in result.index and "mpn" not in result.by_content:
-        named = profile([cell(list(row), result.index["mpn"]) for row in body])
-        if named.count >= 5 and named.mpn < 0.3:
-            result.warnings.append(
-                f"column {result.texts['mpn']!r} holds few part numbers ({round(named.mpn * 100)}% "
-                "MPN-like): lines without one are NO MPN; if the MPNs are elsewhere, pass --mpn-column")
+        _alternates(mapper, [(col, mapper.headers[col - 1]) for _, col in candidates.get("mpn", [])])
+        _named_alternates(mapper, candidates)
+    _content_roles(mapper)
+    _seller_names_column(mapper, candidates)
+    _per_number_sellers(mapper)
+    _value_column(mapper)
+    _warn_about_mpns(mapper)
     return result
 
 
-def _same_group_as_first(groups: list[str], col: int) -> bool:
+def _overrides(mapper: _Mapper, overrides: Mapping[str, str]) -> None:
+    for role, name in overrides.items():
+        option = column_option(role)
+        col = _named_column(name, mapper.headers, mapper.groups, mapper.taken, option)
+        if col is None:
+            continue
+        if role in ("digikey_pn", "lcsc_pn"):
+            mapper.add_seller(col, role, f"named by {option}")
+        else:
+            mapper.choose(role, col, f"named by {option}")
+
+
+def _seller_groups(mapper: _Mapper) -> None:
+    """Columns under a seller's group label (KiCost's 'Digi-Key' over 'Cat#', a consolidated BOM's
+    'Farnell' over 'Code'/'Part Number'/'Price'): the seller's own number, nothing else of the BOM's."""
+    members: dict[tuple[str, str], list[int]] = {}
+    for col, group in enumerate(mapper.groups, start=1):
+        role = seller_named(group)
+        if role and mapper.headers[col - 1] and col not in mapper.taken and not _same_group_as_first(mapper, col):
+            members.setdefault((group, role), []).append(col)
+    for (group, role), cols in members.items():
+        coded = [col for col in cols if _CODE_RE.search(mapper.headers[col - 1])]
+        numbered = [col for col in cols if _PART_NUMBER_RE.search(mapper.headers[col - 1])]
+        number_col = (coded or numbered or [None])[0]
+        if number_col is not None and role not in mapper.result.index:
+            mapper.add_seller(number_col, role, f"{mapper.name(number_col)!r} under {group!r}")
+        for col in cols:  # the seller's price, stock, quantity, and the maker's number it sells
+            named = header_role(mapper.headers[col - 1])
+            keeps = named and named[0] in ("mpn", "manufacturer", "description") and col not in (coded + numbered)
+            if not keeps:
+                mapper.taken.add(col)
+
+
+def _same_group_as_first(mapper: _Mapper, col: int) -> bool:
     """True when the column's group is the table's first group ('Global Part Info')."""
-    return bool(groups) and groups[col - 1] == groups[0]
+    return bool(mapper.groups) and mapper.groups[col - 1] == mapper.groups[0]
 
 
-def _choose(result: ColumnMap, role: str, col: int, header: str, reason: str) -> None:
-    result.index[role] = col
-    result.texts[role] = header
-    result.reasons[role] = reason
+def _named_sellers(mapper: _Mapper) -> None:
+    """Headers naming a seller ('N. Mouser', 'reichelt.de part number', 'Farnell'): its numbers;
+    its price, stock or link columns are no column of the BOM's."""
+    for col, header in enumerate(mapper.headers, start=1):
+        role = seller_named(header) if col not in mapper.taken else None
+        if role is None:
+            continue
+        if names_no_number(header):
+            mapper.taken.add(col)
+        elif _NUMBER_WORD_RE.search(header) or (seller_named(re.sub(r"\.\w+$", "", header)) == role and len(
+                header.split()) == 1):
+            mapper.add_seller(col, role, f"{label(role)} named in {header!r}")
 
 
-def _alternates(result: ColumnMap, headers: list[str], mpn_columns: list[tuple[int, str]]) -> None:
+def _alias_candidates(mapper: _Mapper) -> dict[str, list[tuple[tuple[float, ...], int]]]:
+    """role -> [(order, column)] of the columns whose header names the role; a column whose cells
+    are sellers' numbers (DigiKey '…-ND', LCSC 'C…') becomes that seller's, whatever its name says."""
+    candidates: dict[str, list[tuple[tuple[float, ...], int]]] = {}
+    for col, header in enumerate(mapper.headers, start=1):
+        match = header_role(header) if header and col not in mapper.taken else None
+        if match is None:
+            continue
+        role, rank = match
+        certain = mapper.profile(col).certain_seller()
+        if certain and role not in ALTERNATE_ROLES and role != "seller":
+            seller, share = certain
+            mapper.add_seller(col, seller, f"content: {round(share * 100)}% {label(seller)} numbers under "
+                                           f"{header!r}", shape_only=role not in _SELLER_ALIAS_ROLES)
+            continue
+        if role in _SELLER_ALIAS_ROLES:
+            mapper.add_seller(col, None if role == "seller_pn" else role, f"alias {header!r}")
+            continue
+        mpn_share = -mapper.profile(col).mpn if role == "mpn" else 0.0
+        order = (rank, _trailing_number(header), mpn_share, col)  # "MPN1" before "MPN2"
+        candidates.setdefault(role, []).append((order, col))
+    return candidates
+
+
+def _choose_aliases(mapper: _Mapper, candidates: Mapping[str, list[tuple[tuple[float, ...], int]]]) -> None:
+    for role, found in candidates.items():
+        if role in mapper.result.index or role in ALTERNATE_ROLES or role == "seller":
+            continue
+        _, col = min(found)
+        if col in mapper.taken:
+            continue
+        mapper.choose(role, col, f"alias {mapper.headers[col - 1]!r}", take=role not in AUX_ROLES)
+    _quantity_columns(mapper, candidates)
+
+
+def _quantity_columns(mapper: _Mapper, candidates: Mapping[str, list[tuple[tuple[float, ...], int]]]) -> None:
+    """A per-board quantity beside a plain or an order quantity wins, and that is said; an order
+    quantity alone is used as written, with a warning."""
+    result = mapper.result
+    others = [col for _, col in sorted([*candidates.get("qty", []), *candidates.get("order_qty", [])])
+              if col != result.index.get("qty")]
+    order = result.index.pop("order_qty", None)
+    result.texts.pop("order_qty", None)
+    result.reasons.pop("order_qty", None)
+    if "qty" not in result.index and order is not None:
+        mapper.choose("qty", order, f"alias {mapper.headers[order - 1]!r} (an order quantity; no per-board one)")
+        result.warnings.append(f"quantities from {mapper.headers[order - 1]!r}, an order or total quantity: "
+                               "read as per board; if they are for several boards, pass --qty-column")
+    elif "qty" in result.index and others:
+        names = ", ".join(repr(mapper.headers[col - 1]) for col in others)
+        result.warnings.append(f"quantity per board from {result.texts['qty']!r}; not from {names}")
+        result.reasons["qty"] += f" (per board, before {names})"
+
+
+def _alternates(mapper: _Mapper, mpn_columns: list[tuple[int, str]]) -> None:
     """Other numbered MPN columns ("MPN2") become alternates; other MPN-named columns a warning."""
+    result, headers = mapper.result, mapper.headers
     chosen = result.index["mpn"]
     makers = {col: header for col, header in enumerate(headers, start=1)
               if (header_role(header) or ("", 0))[0] == "manufacturer"}
     others: list[str] = []
     for col, header in mpn_columns:
-        if col == chosen:
+        if col == chosen or col in result.sellers:
             continue
         number = _trailing_number(header)
         if number and number != _trailing_number(result.texts["mpn"]):  # "MPN 2" beside "MPN" or "MPN 1"
@@ -418,13 +329,13 @@ def _alternates(result: ColumnMap, headers: list[str], mpn_columns: list[tuple[i
                                + (" (read as alternates)" if result.alternates else ""))
 
 
-def _named_alternates(result: ColumnMap, headers: list[str], named: Mapping[str, list[int]],
-                      taken: set[int]) -> None:
+def _named_alternates(mapper: _Mapper, candidates: Mapping[str, list[tuple[tuple[float, ...], int]]]) -> None:
     """Alternate-MPN columns ("Alt MPN", "Second Source"), each with an alternate-maker column:
     by the name they share ("Second Source" with "Second Source Manufacturer") and number first,
     then by the name, then by the number, and only last the nearest one not yet paired."""
-    makers = [col for col in named["alternate_manufacturer"] if col not in taken]
-    columns = [col for col in named["alternate_mpn"] if col not in taken]
+    headers, taken = mapper.headers, mapper.taken
+    makers = [col for _, col in candidates.get("alternate_manufacturer", []) if col not in taken]
+    columns = [col for _, col in candidates.get("alternate_mpn", []) if col not in taken]
     stems = {col: _name_stem(headers[col - 1]) for col in (*makers, *columns)}
     numbers = {col: _trailing_number(headers[col - 1]) for col in (*makers, *columns)}
     rules = (lambda a, m: stems[a] == stems[m] and numbers[a] == numbers[m],
@@ -439,7 +350,7 @@ def _named_alternates(result: ColumnMap, headers: list[str], named: Mapping[str,
                 paired[col] = min(fits, key=lambda m: (abs(m - col), m))
                 makers.remove(paired[col])
     for col in columns:
-        result.alternates.append((col, paired.get(col)))
+        mapper.result.alternates.append((col, paired.get(col)))
         taken.add(col)
         if col in paired:
             taken.add(paired[col])
@@ -458,65 +369,124 @@ def _name_stem(header: str) -> tuple[str, ...]:
     return tuple(_SAME_WORD.get(word, word) for word in words if word not in _ROLE_WORDS)
 
 
-def _content_roles(result: ColumnMap, headers: list[str], body: Sequence[Sequence[CellValue]],
-                   taken: set[int]) -> None:
-    """Roles still missing, found from what the cells hold (designators, numbers, MPN shapes)."""
-    profiles: dict[int, Profile] = {}
-    rows = [list(row) for row in body]
-    for col, header in enumerate(headers, start=1):
-        if col in taken or (header and _DECOY_RE.search(header)):
-            continue
-        prof = profile([cell(row, col) for row in rows])
-        if prof.count:
-            profiles[col] = prof
+_WHAT = {"mpn": "MPN-like", "refdes": "designator lists", "qty": "whole numbers",
+         "manufacturer": "known manufacturer names", "dnp": "DNP marks", "description": "descriptive text"}
 
-    def pick(role: str, score, threshold: float, allowed) -> None:
-        if role in result.index:
-            return
-        scored = [(score(p), col) for col, p in profiles.items() if col not in taken and allowed(col)]
-        scored = [(s, col) for s, col in scored if s >= threshold]
-        if not scored:
-            return
-        value, col = max(scored, key=lambda item: (item[0], -item[1]))
-        prof = profiles[col]
-        confidence = round(value * min(1.0, prof.count / 5), 2)
-        what = {"mpn": "MPN-like", "refdes": "designator lists", "qty": "whole numbers",
-                "digikey_pn": "DigiKey part numbers (-ND)", "lcsc_pn": "LCSC part numbers (C…)",
-                "manufacturer": "known manufacturer names", "dnp": "DNP marks",
-                "description": "descriptive text"}[role]
-        _choose(result, role, col, headers[col - 1] or f"column {col}",
-                f"content: {round(value * 100)}% {what}, confidence {confidence}")
-        result.by_content.add(role)
-        for aux in AUX_ROLES:
-            if result.index.get(aux) == col:
-                for mapping in (result.index, result.texts, result.reasons):
-                    mapping.pop(aux, None)
-        taken.add(col)
+
+def _content_roles(mapper: _Mapper) -> None:
+    """Roles still missing, found from what the cells hold (sellers' numbers, designators, MPNs)."""
+    headers = mapper.headers
+    open_cols = [col for col in range(1, len(headers) + 1)
+                 if col not in mapper.taken and not (headers[col - 1] and _DECOY_RE.search(headers[col - 1]))
+                 and mapper.profile(col).count]
+    for col in open_cols:
+        certain = mapper.profile(col).certain_seller()
+        if certain:
+            role, share = certain
+            mapper.add_seller(col, role, f"content: {round(share * 100)}% {label(role)} numbers, confidence "
+                                         f"{_confidence(share, mapper.profile(col))}", shape_only=True)
+            mapper.result.by_content.add(role)
 
     def generic(col: int) -> bool:
         return bool(_GENERIC_RE.match(headers[col - 1]))
 
-    def anywhere(col: int) -> bool:
-        return True
+    def pick(role: str, score, threshold: float, allowed) -> None:
+        if role in mapper.result.index:
+            return
+        scored = [(score(mapper.profile(col)), col) for col in open_cols if col not in mapper.taken and allowed(col)]
+        scored = [(s, col) for s, col in scored if s >= threshold]
+        if not scored:
+            return
+        value, col = max(scored, key=lambda item: (item[0], generic(item[1]), -item[1]))
+        mapper.choose(role, col, f"content: {round(value * 100)}% {_WHAT[role]}, "
+                                 f"confidence {_confidence(value, mapper.profile(col))}")
+        mapper.result.by_content.add(role)
+        for aux in AUX_ROLES:
+            if mapper.result.index.get(aux) == col:
+                for mapping in (mapper.result.index, mapper.result.texts, mapper.result.reasons):
+                    mapping.pop(aux, None)
 
-    pick("digikey_pn", lambda p: p.digikey, 0.8, anywhere)
-    pick("lcsc_pn", lambda p: p.lcsc, 0.8, anywhere)
-    pick("refdes", lambda p: p.refdes, 0.8, generic)
+    # Designators are designators whatever the column is called ('Part', 'nom', '部品番号', none).
+    pick("refdes", lambda p: p.refdes if p.standard_refdes else 0.0, 0.8, lambda col: True)
     pick("dnp", lambda p: p.dnp, 0.99, generic)
-
-    def mpn_score(p: Profile) -> float:
-        return p.mpn
-
-    if "mpn" not in result.index:
+    if "mpn" not in mapper.result.index:
         # A plain or generic header needs half its cells MPN-like; a name that usually means
         # something else (Footprint, LibRef, Comment) needs more.
-        pick("mpn", mpn_score, 0.5, lambda col: not _MISLEADING_RE.search(headers[col - 1]))
-        pick("mpn", mpn_score, 0.6, anywhere)
-        if "mpn" not in result.index and profiles:
-            score, col = max((p.mpn, col) for col, p in profiles.items())
-            name = headers[col - 1] or f"column {col}"
-            result.best_mpn_guess = (f"the most part-number-like column, {name!r}, "
-                                     f"is {round(score * 100)}% MPN-like")
+        pick("mpn", lambda p: p.mpn, 0.5, lambda col: not _MISLEADING_RE.search(headers[col - 1]))
+        pick("mpn", lambda p: p.mpn, 0.6, lambda col: True)
+        remaining = [col for col in open_cols if col not in mapper.taken]
+        if "mpn" not in mapper.result.index and remaining:
+            score, col = max((mapper.profile(col).mpn, col) for col in remaining)
+            mapper.result.best_mpn_guess = (f"the most part-number-like column, {mapper.name(col)!r}, "
+                                            f"is {round(score * 100)}% MPN-like")
     pick("manufacturer", lambda p: p.manufacturer, 0.5, generic)
     pick("qty", lambda p: p.whole, 0.95, generic)
     pick("description", lambda p: p.prose, 0.6, generic)
+
+
+def _confidence(value: float, prof: Profile) -> float:
+    return round(value * min(1.0, prof.count / 5), 2)
+
+
+def _seller_names_column(mapper: _Mapper, candidates: Mapping[str, list[tuple[tuple[float, ...], int]]]) -> None:
+    """The column naming each row's seller: by name ('Distributor', 'Händler'), or a maker column
+    whose cells are sellers' names (KiBoM's 'Vendor' holding 'JLCPCB')."""
+    result = mapper.result
+    named = sorted(candidates.get("seller", []))
+    if named:
+        result.seller_names = named[0][1]
+        mapper.taken.add(result.seller_names)
+        return
+    maker = result.index.get("manufacturer")
+    if maker is not None and mapper.profile(maker).seller >= 0.6:
+        result.seller_names = maker
+        for mapping in (result.index, result.texts, result.reasons):
+            mapping.pop("manufacturer", None)
+        result.warnings.append(f"column {mapper.name(maker)!r} names sellers, not makers")
+
+
+def _per_number_sellers(mapper: _Mapper) -> None:
+    """A column of several sellers' numbers ('Order Number': Mouser and Farnell) is listed under the
+    seller most of its numbers belong to."""
+    result = mapper.result
+    for col, role in result.sellers.items():
+        if role is not None:
+            continue
+        roles = [result.number_role(col, number, seller_named(text(cell(row, result.seller_names))))
+                 for row in mapper.rows if (number := text(cell(row, col)))]
+        counted = {r: roles.count(r) for r in roles if r}
+        main = max(counted, key=lambda r: (counted[r], r != "other_pn"), default="other_pn")
+        shares = ", ".join(f"{round(100 * n / len(roles))}% {label(r)}" for r, n in
+                           sorted(counted.items(), key=lambda item: -item[1]))
+        how = " and the sellers named in " + repr(mapper.name(result.seller_names)) if result.seller_names else ""
+        reason = f"alias {mapper.name(col)!r}: sellers' numbers ({shares or 'none yet'}), by their shape{how}"
+        result.reasons.pop(f"column {col}", None)
+        if main not in result.index:
+            mapper.choose(main, col, reason)
+        else:
+            result.reasons[f"column {col}"] = reason
+
+
+def _value_column(mapper: _Mapper) -> None:
+    """The component value column (read for DNP marks written there): may also be the description."""
+    if "value" in mapper.result.index:
+        return
+    for col, header in enumerate(mapper.headers, start=1):
+        if header and is_alias(header, VALUE_HEADERS) and col not in mapper.result.sellers:
+            mapper.choose("value", col, f"alias {header!r}", take=False)
+            return
+
+
+def _warn_about_mpns(mapper: _Mapper) -> None:
+    result = mapper.result
+    if "mpn" in result.index and "mpn" not in result.by_content:
+        named = mapper.profile(result.index["mpn"])
+        if named.count >= 5 and named.mpn < 0.3:
+            result.warnings.append(
+                f"column {result.texts['mpn']!r} holds few part numbers ({round(named.mpn * 100)}% "
+                "MPN-like): lines without one are NO MPN; if the MPNs are elsewhere, pass --mpn-column")
+    if "mpn" not in result.index and result.sellers:
+        names = ", ".join(repr(mapper.name(col)) for col in result.sellers)
+        result.warnings.append(f"no MPN column: parts are identified by sellers' numbers only ({names}); "
+                               "lines stay NO MPN until a source that knows those numbers resolves them")
+

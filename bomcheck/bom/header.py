@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bomcheck.bom.cells import Grid, cell, is_empty, is_number, row_has_content, text
-from bomcheck.bom.columns import ColumnMap, header_key, header_role, map_columns
+from bomcheck.bom.columns import ColumnMap, map_columns
 from bomcheck.bom.layouts import Layouts, layout_key
+from bomcheck.bom.names import header_key, header_role
 
 HEADER_SEARCH_ROWS = 40
 BODY_SAMPLE_ROWS = 200
@@ -56,7 +57,8 @@ def data_support(grid: Grid, number: int, sample: int = 8) -> float:
 
 def find_header(grid: Grid, overrides: Mapping[str, str] | None = None, header_row: int | None = None,
                 search_rows: int = HEADER_SEARCH_ROWS, layouts: Layouts | None = None) -> Header | None:
-    """The best header of the grid that yields an MPN column; the best one of all when none does.
+    """The best header of the grid that identifies parts (an MPN or a seller's number column); the best
+    one of all when none does.
 
     Overrides (a column named by the user) restrict the choice to rows holding those names;
     `header_row` fixes the row. A row whose layout was saved takes its saved column map.
@@ -85,7 +87,7 @@ def find_header(grid: Grid, overrides: Mapping[str, str] | None = None, header_r
     fallback: Header | None = None
     for score, number in candidates[:5]:
         header = Header(number, _columns(grid, number, overrides), score)
-        if "mpn" in header.columns.index:
+        if header.columns.identified:
             return header
         fallback = fallback or header
     return fallback

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bomcheck.bom.cells import CellValue, text
-from bomcheck.bom.columns import header_key
+from bomcheck.bom.names import header_key
 from bomcheck.errors import BomError
 
 Layouts = Mapping[str, Mapping[str, str]]  # layout key -> role -> header text

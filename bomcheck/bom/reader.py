@@ -10,6 +10,7 @@ from bomcheck.bom.grids import CALAMINE_SUFFIXES, OPENPYXL_SUFFIXES, workbook_sh
 from bomcheck.bom.header import HEADER_SEARCH_ROWS, Header, find_header, plausible_header, row_score
 from bomcheck.bom.lines import Table, build_lines
 from bomcheck.bom.options import ReaderOptions, column_option
+from bomcheck.bom.sellers import SELLER_ROLES
 from bomcheck.bom.text import TEXT_SUFFIXES, text_sheet
 from bomcheck.errors import BomError
 from bomcheck.model import Bom
@@ -38,7 +39,8 @@ def read_bom(path: Path, options: ReaderOptions | None = None) -> Bom:
         file_warnings.append(f"header found at row {later}, below the first {HEADER_SEARCH_ROWS} rows; "
                              "if that is wrong, pass --header-row")
     grid = sheet.rows
-    table = Table(header.row, header.columns, sheet.formulas, grid[:header.row - 1])
+    table = Table(header.row, header.columns, sheet.formulas, grid[:header.row - 1],
+                  qty_named="qty" in options.column_overrides())
     lines, line_warnings = build_lines(grid, table)
     columns = header.columns
     if not lines:
@@ -49,7 +51,8 @@ def read_bom(path: Path, options: ReaderOptions | None = None) -> Bom:
         path=path,
         sheet=sheet.name,
         header_row=header.row,
-        columns={role: columns.texts.get(role) for role in ROLES},
+        columns={**{role: columns.texts.get(role) for role in ROLES},
+                 **{role: columns.texts[role] for role in SELLER_ROLES if role in columns.texts}},
         column_index={role: col for role, col in columns.index.items()},
         lines=tuple(lines),
         grid=tuple(tuple(row) for row in grid),
@@ -92,7 +95,7 @@ def check_bom_file(path: Path) -> str:
 
 
 def _choose_table(path: Path, sheets: list[Sheet], options: ReaderOptions) -> tuple[Sheet, Header]:
-    """The sheet and header with an MPN column and the best header score; else a BomError."""
+    """The sheet and header with an MPN column (or sellers' numbers) and the best header score; else a BomError."""
     overrides = options.column_overrides()
     if options.header_row is not None and options.header_row < 1:
         raise BomError(f"--header-row must be 1 or more, not {options.header_row}")
@@ -101,7 +104,7 @@ def _choose_table(path: Path, sheets: list[Sheet], options: ReaderOptions) -> tu
     for sheet in sheets:
         header = find_header(sheet.rows, overrides, options.header_row, layouts=options.layouts)
         seen.append((sheet, header))
-        if header is not None and "mpn" in header.columns.index and _covers(header, overrides):
+        if header is not None and header.columns.identified and _covers(header, overrides):
             found.append((sheet, header))
     if found:
         return max(found, key=lambda item: item[1].score)  # max keeps the first of equals

@@ -31,7 +31,7 @@ def expected() -> dict[str, dict[str, Any]]:
     return json.loads(EXPECTED.read_text(encoding="utf-8")) if EXPECTED.is_file() else {}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def read(name: str) -> Bom | BomError:
     try:
         return read_bom(CORPUS / name)

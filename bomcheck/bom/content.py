@@ -1,0 +1,70 @@
+"""What a column's cells hold, as shares: MPN-like, designators, whole numbers, sellers' numbers, makers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bomcheck.bom.cells import CellValue, is_empty, text, whole_number
+from bomcheck.bom.sellers import seller_named
+from bomcheck.bom.shapes import (
+    designator_cell_like,
+    manufacturer_like,
+    mouser_shaped,
+    mpn_like,
+    seller_number_shape,
+)
+
+_DNP_CELLS = frozenset({"DNP", "DNI", "DNF", "NF", "NP"})
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the non-empty cells of one column look like (ratios 0..1 over `count` cells)."""
+
+    count: int
+    mpn: float = 0.0
+    refdes: float = 0.0
+    standard_refdes: float = 0.0  # cells with a designator such as 'C12' (not only 'Rfbb', 'Cin')
+    whole: float = 0.0
+    digikey: float = 0.0
+    lcsc: float = 0.0
+    mouser: float = 0.0
+    manufacturer: float = 0.0
+    seller: float = 0.0  # cells naming a seller ('MOUSER', 'JLCPCB')
+    dnp: float = 0.0
+    prose: float = 0.0
+
+    def certain_seller(self) -> tuple[str, float] | None:
+        """The seller whose numbers fill the column for sure (DigiKey '…-ND', LCSC 'C…'), with its share."""
+        for role, share in (("digikey_pn", self.digikey), ("lcsc_pn", self.lcsc)):
+            if share >= 0.8:
+                return role, share
+        return None
+
+
+def profile(values: Sequence[CellValue]) -> Profile:
+    texts = [t for t in (text(v) for v in values) if t]
+    if not texts:
+        return Profile(0)
+    n = len(texts)
+
+    def ratio(test: Callable[[str], bool]) -> float:
+        return sum(1 for t in texts if test(t)) / n
+
+    wholes = [whole_number(v) for v in values if not is_empty(v)]
+    designators = [designator_cell_like(t) for t in texts]
+    return Profile(
+        count=n,
+        mpn=ratio(mpn_like),
+        refdes=sum(1 for listed, _ in designators if listed) / n,
+        standard_refdes=sum(1 for listed, standard in designators if listed and standard) / n,
+        whole=sum(1 for w in wholes if w is not None and 0 <= w <= 100_000) / n,
+        digikey=ratio(lambda t: seller_number_shape(t) == "digikey_pn"),
+        lcsc=ratio(lambda t: seller_number_shape(t) == "lcsc_pn"),
+        mouser=ratio(mouser_shaped),
+        manufacturer=ratio(manufacturer_like),
+        seller=ratio(lambda t: seller_named(t) is not None and len(t) <= 30),
+        dnp=ratio(lambda t: t.upper() in _DNP_CELLS),
+        prose=ratio(lambda t: t.count(" ") >= 2 or len(t) > 40),
+    )
