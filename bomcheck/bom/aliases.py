@@ -17,7 +17,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "Número de parte del fabricante", "Numer katalogowy producenta",
         "Артикул производителя", "Партномер",
         "型号", "商品型号", "制造商型号", "厂家型号", "料号", "型番", "メーカー品番", "メーカー型番", "品番",
-        "모델명", "부품번호",
+        "모델명", "부품번호", "Part name",
     ),
     "manufacturer": (
         "Manufacturer", "Manufacturer Name", "Mfr", "Mfr.", "Mfg", "Manf", "Manu", "Manuf", "MF", "Maker",
@@ -120,7 +120,7 @@ SELLERS: dict[str, tuple[str, ...]] = {
     "other_pn": ("conrad", "pollin", "chipdip", "chip-dip", "ebay", "aliexpress", "taobao", "akizuki", "秋月",
                  "future", "avnet", "tti", "verical", "octopart", "allpcb", "pcbway", "seeed"),
 }
-SELLER_NAMES = {role: name for role, names in SELLERS.items() for name in names}
+SELLER_NAMES = {name: role for role, names in SELLERS.items() for name in names}
 
 # Not-fitted words: as a whole cell in a DNP or placement column, or as a phrase in a value or note.
 DNP_MARKS = ("dnp", "dni", "dnf", "nf", "np", "ni", "nm", "dnm", "nopop", "nomount", "noload", "notfitted",
@@ -136,6 +136,6 @@ DNP_PHRASES = (
 
 # Rows that are not lines: totals in any language, and charges (shipping, fees).
 TOTAL_WORDS = (r"(grand\s*)?(sub\s*)?totals?\b|sum\b|summe\b|gesamt\w*|zwischensumme|somme|suma\b|razem|"
-               r"podsumowanie|totale|итого|всего|合計|合计|总计|總計|小计|小計|총계|합계")
+               r"podsumowanie|totale|итого|всего|合計|合计|总计|總計|小计|小計|총계|합계|총합")
 CHARGE_WORDS = (r"shipping|freight|postage|handling fee|delivery charge|versand\w*|porto\b|frais de port|"
                 r"envío|wysyłka|доставка|送料|手数料|运费|邮费|배송비")

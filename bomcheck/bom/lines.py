@@ -128,6 +128,10 @@ def build_line(number: int, cells: Sequence[CellValue], table: Table) -> BomLine
     manufacturer = makers[0] if len(makers) > 1 and reading.alternates else maker_text
     sellers = columns.seller_numbers(cells)
     mpn, sellers = _seller_number_as_mpn(mpn, sellers, notes)
+    customer_pn = optional(text(cell(cells, index.get("customer_pn"))))
+    if mpn and customer_pn and normalize_mpn(mpn) == normalize_mpn(customer_pn):
+        notes.append(f"the MPN cell repeats the internal part number {customer_pn!r}: no MPN")
+        mpn = None
     description = text(cell(cells, index.get("description")))
     refdes = split_refdes(text(cell(cells, index.get("refdes"))), notes)
     qty_cell = cell(cells, index.get("qty"))
@@ -166,7 +170,7 @@ def build_line(number: int, cells: Sequence[CellValue], table: Table) -> BomLine
         warnings=tuple(notes),
         raw_mpn_text=mpn_text if mpn is None else None,
         alternates=(*(Alternate(alt) for alt in second_choice), *alternates, *_alternates(cells, columns)),
-        customer_pn=optional(text(cell(cells, index.get("customer_pn")))),
+        customer_pn=customer_pn,
         attrition=optional(text(cell(cells, index.get("attrition")))),
         distributor_pns=tuple(sellers),
     )

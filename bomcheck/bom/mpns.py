@@ -19,6 +19,7 @@ _RANGE_SHAPED_PN_RE = re.compile(r"[A-Za-z]{2,6}\d{3,5}[A-Za-z]?(-\d+[A-Za-z]*)?
 _PACKAGE_RE = re.compile(r"SOT|SOIC|SOP|QFN|DFN|QFP|BGA|TO-?\d|DO-?\d|MSOP|DIP|SOD|LGA|CSP|SC-?\d|"
                          r"^[RC]\d{4}$|^\d{4}$", re.IGNORECASE)
 _DIMENSIONS_RE = re.compile(r"^[\d.,]+(\s*[*x×]\s*[\d.,]+)+\s*(mm)?$", re.IGNORECASE)
+_PIN_COUNT_RE = re.compile(r"\s\d{1,2}P(in)?$", re.IGNORECASE)  # 'CH3.96 2P': a connector series and its pins
 _PLACEHOLDER_NUMBER_RE = re.compile(r"^(\d)\1{3,}$")  # '2222', '0000'
 # Characters no part number ends with, glued to one: mojibake of a double-encoded file ('…-LFÙÙÙÙ').
 _GARBAGE_TAIL_RE = re.compile(r"^([\x21-\x7e]{4,}?)([^\x00-\x7f\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]+)$")
@@ -72,6 +73,8 @@ def _one(raw: str, notes: list[str], *, bare_number: bool = False) -> MpnReading
     # Full-width letters and parentheses ('ＬM358DR', '（SOT23）') are the ASCII they stand for.
     candidate = " ".join(unicodedata.normalize("NFKC", raw).split())
     reading = MpnReading(candidate)
+    if _description_in_cjk(candidate):
+        return MpnReading(None)
     wrapped = _WRAPPED_DNP_RE.match(candidate)
     if wrapped:
         reading.dnp, candidate = True, wrapped.group(2).strip()
@@ -113,10 +116,11 @@ def _note(inside: str) -> bool:
     """Parenthesised text that only comments: values ('5v-3.3v', '1uA', '47u'), CJK or several words."""
     if not inside:
         return False
-    if _CJK_RE.search(inside) or len(inside.split()) > 2:
+    if _CJK_RE.search(inside) or len(inside.split()) > 2 or "=" in inside:
         return True
     pieces = [piece for piece in re.split(r"[-/~\s,]+", inside) if piece]
-    return bool(pieces) and all(value_like(piece) for piece in pieces)
+    # values with a unit; a bare number ('(31)', '(80)') is an ordering code, kept
+    return bool(pieces) and all(value_like(piece) for piece in pieces) and any(ch.isalpha() for ch in inside)
 
 
 def _checked(candidate: str, notes: list[str], *, bare_number: bool) -> str | None:
@@ -127,7 +131,7 @@ def _checked(candidate: str, notes: list[str], *, bare_number: bool) -> str | No
         return None  # a word ('LED', 'Fiducial') or prose ('Header, 16-Pin, Dual row')
     if value_like(candidate) and not re.fullmatch(r"\d{4,}", candidate):  # 5010 is a Keystone part
         return None
-    if (_PLACEHOLDER_NUMBER_RE.match(candidate) or _DIMENSIONS_RE.match(candidate)
+    if (_PLACEHOLDER_NUMBER_RE.match(candidate) or _DIMENSIONS_RE.match(candidate) or _PIN_COUNT_RE.search(candidate)
             or (bare_number and candidate.isdigit() and len(candidate) <= MAX_SHORT_NUMBER_DIGITS)):
         return None
     if _description_in_cjk(candidate) or _NOT_FITTED_PREFIX_RE.match(candidate) or _slash_description(candidate):

@@ -10,6 +10,7 @@ from bomcheck.bom.cells import CellValue, cell, is_empty, is_number, text
 from bomcheck.bom.columns import AUX_ROLES, ColumnMap
 from bomcheck.bom.dnp import section_title
 from bomcheck.bom.mpns import part_number_like, read_mpn
+from bomcheck.bom.shapes import designator_cell_like
 
 _TOTAL_RE = re.compile(rf"^({TOTAL_WORDS})|^total\s+general", re.IGNORECASE)
 _CHARGE_RE = re.compile(CHARGE_WORDS, re.IGNORECASE)
@@ -43,15 +44,22 @@ def row_kind(cells: Sequence[CellValue], columns: ColumnMap) -> str | None:
     refdes = text(cell(cells, index.get("refdes")))
     if mpn is None and refdes is None and any(_CHARGE_RE.search(t) for t in texts):
         return "charge"  # shipping, fees
-    if mpn is not None or columns.seller_numbers(cells):
+    if (mpn is not None and read_mpn(mpn, []).mpn is not None) or columns.seller_numbers(cells):
         return None
     if not texts:
         return "numbers"
     if len(filled) == 1:
-        return "note"
-    if refdes is None and is_empty(cell(cells, index.get("qty"))):
+        return None if refdes and designator_cell_like(refdes)[0] else "note"  # a list of unfitted parts
+    if refdes is None and is_empty(cell(cells, index.get("qty"))) and _role_texts(cells, columns) < 2:
         return "note"
     return None
+
+
+def _role_texts(cells: list[CellValue], columns: ColumnMap) -> int:
+    """How many of the table's named columns hold text in the row (an item without quantity has several)."""
+    named = set(columns.index.values()) | set(columns.sellers)
+    return sum(1 for col in named if isinstance(value := cell(cells, col), str) and not is_number(value)
+               and value.strip())
 
 
 def repeats_header(cells: Sequence[CellValue], columns: ColumnMap) -> bool:

@@ -5,20 +5,22 @@ from __future__ import annotations
 import re
 
 _VALUE_RE = re.compile(
-    r"^\d+([.,]\d+)?\s*(p|n|u|µ|μ|m|k|K|M|G|R|Ω)?\s*(F|H|Ω|R|ohms?|V|A|W|Hz|HZ|%|mm|Ohm)?$"
-    r"|^\d+[RKkMpnuµμ]\d+[A-Za-zΩ]*$", re.IGNORECASE)
+    r"^\d+([.,]\d+)?\s*(p|n|u|µ|μ|m|k|K|M|G|R|Ω)?\s*(F|H|Ω|R|ohms?|V|A|W|Hz|HZ|%|mm|Ohm)?$", re.IGNORECASE)
+# '4K7', '2R2', '4n7', '1M5', '2n2F': the multiplier as decimal point (case matters: 2N7002 is a part)
+_INFIX_VALUE_RE = re.compile(r"^\d+[RKkMmpnuµμ]\d+(F|H|Ω|V|W|A|Ohm|ohm)?$")
 _SIZES = r"01005|0201|0402|0603|0805|1206|1210|1812|2010|2512"
 _FOOTPRINT_RE = re.compile(
-    r"^(RES|CAP|IND|FUSE?|LED|DIOM?|DIODE|SOD|SOT|SOIC|SOP|SSOP|TSSOP|MSOP|QFN|DFN|QFP|LQFP|TQFP|BGA|"
-    r"PLCC|DIP|SIP|HDR|CONN|XTAL)-?[A-Z]?\d"
+    r"^(RES|CAP|IND|FUSE?|LED|DIOM?|DIODE|SOD|SOT|[HVWUTLSM]*SO[PNIC]{1,2}|[HVWUTLS]*SSOP|[HVWUTLS]*QFN|DFN|"
+    r"[LTHV]?QFP|BGA|PLCC|DIP|SIP|HDR|CONN|XTAL|D\d?PAK|SMD|SMT)-?[A-Z]?\d|^(TO|DO|SC|SMA|SMB|SMC|MELF)-?\d"
     rf"|^[RCLD]\d{{4}}[A-Z]?$|^({_SIZES})[A-Z]?$|^[A-Z]{{2,6}}({_SIZES})$", re.IGNORECASE)
 # Eagle library device names ('R-EU_R1206', 'C-USC0805', 'CPOL-EUCT6032', 'PINHD-1X6'): not parts.
 _LIBRARY_NAME_RE = re.compile(r"^(R|C|L|CPOL|D|LED|Q|T)-(EU|US)|^PINHD-", re.IGNORECASE)
 # Pieces of an underscore-joined footprint name ('R_0603_1608Metric', 'HDR-M_2.54_1x4P', 'LED_TH-G_3mm').
 _FOOTPRINT_PIECE_RE = re.compile(
-    rf"^({_SIZES})$|metric$|^\d+(\.\d+)?mm$|^\d\.\d{{2}}$|^\d+x\d+(x[\d.]+)?P?$|^(TH|SMD|SMT|THT|TO-?\d+)$"
+    rf"^({_SIZES})[A-Z]?$|metric$|^\d+(\.\d+)?mm$|^\d\.\d{{2}}$|^[\d.]+x[\d.]+(x[\d.]+)?(P|mm)?$|^(TH|SMD|SMT|THT|TO-?\d+)$"
     r"|^(R|C|L|D|LED|SOT|SOIC|SOP|QFN|DFN|QFP|TQFP|LQFP|DIP|SIP|TSSOP|MSOP|HDR|PIN|CONN|XTAL)(-?\d.*)?$",
     re.IGNORECASE)
+_NUMBERED_PART_RE = re.compile(r"^(?=(?:\D*\d){6})\d+(-\d+){1,3}$")
 _DIGIKEY_RE = re.compile(r"^[A-Z0-9][A-Z0-9.,/+#()-]*-ND$", re.IGNORECASE)
 _LCSC_RE = re.compile(r"^C\d{3,9}$")
 # A seller's number with Mouser's prefix: 2-3 digits, a dash, then a letter somewhere or more dashes.
@@ -50,7 +52,7 @@ _MANUFACTURER_WORDS = frozenset([
 def value_like(value: str) -> bool:
     """A component value rather than a part number: '10k', '0.1uF', '47p', '4K7', '1nF/2kV'."""
     first = re.split(r"[/,\s]+", value.strip(), maxsplit=1)[0]
-    return bool(first) and bool(_VALUE_RE.match(first))
+    return bool(first) and bool(_VALUE_RE.match(first) or _INFIX_VALUE_RE.match(first))
 
 
 def footprint_like(value: str) -> bool:
@@ -59,7 +61,8 @@ def footprint_like(value: str) -> bool:
     if ":" in stripped or _FOOTPRINT_RE.match(stripped) or _LIBRARY_NAME_RE.match(stripped):
         return True
     pieces = [piece for piece in stripped.split("_") if piece]
-    return "_" in stripped and any(_FOOTPRINT_PIECE_RE.search(piece) for piece in pieces)
+    # Library names join fields with '_': 'R_0603_1608Metric', 'Capacitor_1u_10_50V_X7R_0603C'.
+    return "_" in stripped and any(_FOOTPRINT_PIECE_RE.search(piece) or value_like(piece) for piece in pieces)
 
 
 def designator_list_like(value: str) -> bool:
@@ -79,8 +82,10 @@ def designator_cell_like(value: str) -> tuple[bool, bool]:
 def mpn_like(value: str) -> bool:
     """Shaped like a manufacturer part number: letters and digits, no prose, not a value or footprint."""
     stripped = value.strip()
-    if not 4 <= len(stripped) <= 40 or stripped.count(" ") > 1:
+    if not 4 <= len(stripped) <= 40 or stripped.count(" ") > 1 or "_" in stripped:
         return False
+    if _NUMBERED_PART_RE.match(stripped):  # Molex/TE numbers: '39-28-1063', '1-726388-2'
+        return True
     if value_like(stripped) or footprint_like(stripped) or seller_number_shape(stripped):
         return False
     if designator_list_like(stripped):

@@ -40,10 +40,9 @@ def read(name: str) -> Bom | BomError:
 
 
 def has_no_identity(entry: dict[str, Any]) -> bool:
-    """No MPN column and no seller's number column: the reader may refuse it."""
+    """No MPN column and no seller's number column (as the entry reads the file): the reader may refuse it."""
     columns = entry["columns"]
-    alternatives = entry.get("columns_alt", {}).get("mpn", [])
-    return not (columns["mpn"] or alternatives or columns["digikey_pn"] or columns["other_distributor_columns"])
+    return not (columns["mpn"] or columns["digikey_pn"] or columns["other_distributor_columns"])
 
 
 def _same_header(got: str | None, want: str | None) -> bool:
