@@ -136,6 +136,7 @@ DNP_PHRASES = (
 
 # Rows that are not lines: totals in any language, and charges (shipping, fees).
 TOTAL_WORDS = (r"(grand\s*)?(sub\s*)?totals?\b|sum\b|summe\b|gesamt\w*|zwischensumme|somme|suma\b|razem|"
-               r"podsumowanie|totale|итого|всего|合計|合计|总计|總計|小计|小計|총계|합계|총합")
+               r"podsumowanie|totale|итого|всего")
+TOTAL_WORDS_CJK = r"合計|合计|总计|總計|小计|小計|총계|합계|총합"  # anywhere in a short cell
 CHARGE_WORDS = (r"shipping|freight|postage|handling fee|delivery charge|versand\w*|porto\b|frais de port|"
                 r"envío|wysyłka|доставка|送料|手数料|运费|邮费|배송비")

@@ -76,7 +76,7 @@ class ColumnMap:
         found: list[tuple[str, str]] = []
         for col in [*main, *(col for col in self.sellers if col not in main)]:
             number = text(cell(list(cells), col))
-            if not number or number.strip("-–?. ") == "" or number.lower().startswith("http"):
+            if not number or len(number.strip("-–?. ")) < 3 or number.lower().startswith("http"):
                 continue
             role = self.number_role(col, number, row_seller)
             if role and role not in dict(found):
@@ -245,8 +245,8 @@ def _named_sellers(mapper: _Mapper) -> None:
         role = seller_named(header) if col not in mapper.taken else None
         if role is None:
             continue
-        if names_no_number(header):
-            mapper.taken.add(col)
+        if names_no_number(header) or names_no_number(mapper.groups[col - 1]) or mapper.profile(col).fraction >= 0.5:
+            mapper.taken.add(col)  # its price, stock or link ('tme' under a 'cena' group, 6.37)
         elif _NUMBER_WORD_RE.search(header) or (seller_named(re.sub(r"\.\w+$", "", header)) == role and len(
                 header.split()) == 1):
             mapper.add_seller(col, role, f"{label(role)} named in {header!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bomcheck.bom.cells import CellValue, is_empty, text, whole_number
+from bomcheck.bom.cells import CellValue, is_empty, is_number, text, whole_number
 from bomcheck.bom.sellers import seller_named
 from bomcheck.bom.shapes import (
     designator_cell_like,
@@ -27,6 +27,7 @@ class Profile:
     refdes: float = 0.0
     standard_refdes: float = 0.0  # cells with a designator such as 'C12' (not only 'Rfbb', 'Cin')
     whole: float = 0.0
+    fraction: float = 0.0  # numbers with decimals: prices, not part numbers
     digikey: float = 0.0
     lcsc: float = 0.0
     mouser: float = 0.0
@@ -60,6 +61,7 @@ def profile(values: Sequence[CellValue]) -> Profile:
         refdes=sum(1 for listed, _ in designators if listed) / n,
         standard_refdes=sum(1 for listed, standard in designators if listed and standard) / n,
         whole=sum(1 for w in wholes if w is not None and 0 <= w <= 100_000) / n,
+        fraction=sum(1 for v in values if not is_empty(v) and whole_number(v) is None and is_number(v)) / n,
         digikey=ratio(lambda t: seller_number_shape(t) == "digikey_pn"),
         lcsc=ratio(lambda t: seller_number_shape(t) == "lcsc_pn"),
         mouser=ratio(mouser_shaped),

@@ -12,7 +12,7 @@ from bomcheck.bom.dnp import dnp_column_says, dnp_section, dnp_word, is_dnp_mark
 from bomcheck.bom.mpns import part_number_like, read_mpn, several, split_second_choice
 from bomcheck.bom.quantities import parse_qty, per_board_quantities
 from bomcheck.bom.refdes import expand_range, split_refdes
-from bomcheck.bom.rows import continues_designators, repeats_header, row_kind, second_source
+from bomcheck.bom.rows import bare_number, continues_designators, repeats_header, row_kind, second_source
 from bomcheck.bom.sellers import label
 from bomcheck.bom.shapes import seller_number_shape
 from bomcheck.model import Alternate, BomLine, normalize_mpn
@@ -72,7 +72,8 @@ def build_lines(grid: Grid, table: Table) -> tuple[list[BomLine], list[str]]:
     lines, group_notes = group_per_designator(lines, has_qty="qty" in index)
     notes.extend(group_notes)
     if not table.qty_named:
-        lines, board_notes = per_board_quantities(lines, columns.texts.get("qty"), table.preamble)
+        footer = grid[lines[-1].row:] if lines else []
+        lines, board_notes = per_board_quantities(lines, columns.texts.get("qty"), table.preamble, footer)
         notes.extend(board_notes)
     return lines, notes
 
@@ -121,8 +122,7 @@ def build_line(number: int, cells: Sequence[CellValue], table: Table) -> BomLine
     mpn_cell = cell(cells, index.get("mpn"))
     mpn_text = text(mpn_cell)
     maker_text = optional(text(cell(cells, index.get("manufacturer"))))
-    bare = isinstance(mpn_cell, int | float) and not maker_text
-    reading = read_mpn(mpn_text, notes, bare_number=bare)
+    reading = read_mpn(mpn_text, notes, bare_number=bare_number(cells, index))
     mpn, second_choice = split_second_choice(reading.mpn)
     makers = several(maker_text) if maker_text else []
     manufacturer = makers[0] if len(makers) > 1 and reading.alternates else maker_text

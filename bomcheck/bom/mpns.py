@@ -187,4 +187,5 @@ def _description_in_cjk(text: str) -> bool:
     """
     if not _CJK_RE.search(text):
         return False
-    return bool(_CJK_RE.match(text)) or any(ch.isspace() for ch in text)
+    start = _CJK_RE.split(text, maxsplit=1)[0]
+    return not any(ch.isascii() and ch.isalpha() for ch in start) or any(ch.isspace() for ch in text)

@@ -26,7 +26,7 @@ _PATTERNS: tuple[tuple[str, int, re.Pattern[str]], ...] = tuple(
                     r"производител|メーカー|制造商|厂商|厂家|제조사).*(part|p/?n|\bno\b|nr|number|#|ref|code|teil|"
                     r"artikel|品番|型号|型番|番号|номер)"),
         ("dnp", 50, r"^(place|fitted|populate|mount|assy|bestück|install|实装|実装|贴片)"),
-        ("description", 50, r"descr|beschreib|описан|描述|説明|설명"),
+        ("description", 5, r"descr|beschreib|описан|描述|説明|설명"),
     ))
 
 

@@ -11,6 +11,7 @@ from bomcheck.model import BomLine
 
 _THOUSANDS_RE = re.compile(r"^\d{1,3}(?:[,\u00a0 ]\d{3})+$")
 _COUNT_WITH_UNIT_RE = re.compile(r"^(\d+)\s*(?:pcs?|pieces?|ea|each|x|units?|st|шт\.?|个|只|個|개)$", re.IGNORECASE)
+_SETS_RE = re.compile(r"^(\d{1,3})\s*(세트|sets?|boards?|pcbs?|套|台分|セット)$", re.IGNORECASE)
 _BOARD_QTY_RE = re.compile(r"^(board\s*qty|boards|number of boards|build qty)\s*:?$", re.IGNORECASE)
 _DESIGNATORS_WARNING = " designators ("
 
@@ -57,16 +58,26 @@ def _by_designators(line: BomLine) -> BomLine:
                    warnings=tuple(w for w in line.warnings if _DESIGNATORS_WARNING not in w))
 
 
-def per_board_quantities(lines: list[BomLine], qty_header: str | None, preamble: Grid) -> tuple[list[BomLine], list[str]]:
+def per_board_quantities(lines: list[BomLine], qty_header: str | None, preamble: Grid,
+                         footer: Grid = ()) -> tuple[list[BomLine], list[str]]:
     """Quantities written for a whole build back to per board, or said to be doubtful.
 
-    KiCost's 'Board Qty: N' with quantities N times the designator count: per board. Quantities that
-    differ from the designator count on nearly every line, with no common multiple (an order list
-    with spares and pack sizes): per board is the designator count. A common multiple alone is
-    only warned about.
+    KiCost's 'Board Qty: N' with quantities N times the designator count: per board. A stated
+    number of sets or boards ('2세트', '2 sets') that divides every quantity: per set. Quantities
+    that differ from the designator count on nearly every line, with no common multiple (an order
+    list with spares and pack sizes): per board is the designator count. A common multiple alone
+    is only warned about.
     """
-    counted = [line for line in lines if line.refdes and line.qty and not line.dnp]
-    if qty_header is None or len(counted) < 2:
+    if qty_header is None:
+        return lines, []
+    sets = _stated_sets([*preamble, *footer])
+    fitted = [line for line in lines if line.qty and not line.dnp]
+    if sets and len(fitted) >= 3 and all(line.qty % sets == 0 for line in fitted):
+        divided = [replace(line, qty=line.qty // sets) if line.qty and not line.dnp else line for line in lines]
+        return divided, [f"quantities in {qty_header!r} are for {sets} sets (the sheet says so and every one "
+                         f"divides by {sets}): read per set as the quantity / {sets}"]
+    counted = [line for line in fitted if line.refdes]
+    if len(counted) < 2:
         return lines, []
     ratios = [line.qty / len(line.refdes) for line in counted]
     boards = _stated_boards(preamble)
@@ -81,7 +92,8 @@ def per_board_quantities(lines: list[BomLine], qty_header: str | None, preamble:
     return _not_per_board(lines, counted, qty_header)
 
 
-def _not_per_board(lines: list[BomLine], counted: list[BomLine], qty_header: str) -> tuple[list[BomLine], list[str]]:
+def _not_per_board(lines: list[BomLine], counted: list[BomLine],
+                   qty_header: str) -> tuple[list[BomLine], list[str]]:
     differing = [line for line in counted if line.qty != len(line.refdes)]
     if len(counted) < 3 or len(differing) < 0.8 * len(counted):
         return lines, []
@@ -102,3 +114,10 @@ def _stated_boards(preamble: Grid) -> int | None:
                 if number and number > 1:
                     return number
     return None
+
+
+def _stated_sets(rows: Grid) -> int | None:
+    """The largest number of sets or boards a cell outside the table states ('2세트', '2 sets')."""
+    stated = [int(match.group(1)) for row in rows for value in row
+              if isinstance(value, str) and (match := _SETS_RE.match(value.strip()))]
+    return max((number for number in stated if number > 1), default=None)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bomcheck.bom.aliases import CHARGE_WORDS, TOTAL_WORDS
+from bomcheck.bom.aliases import CHARGE_WORDS, TOTAL_WORDS, TOTAL_WORDS_CJK
 from bomcheck.bom.cells import CellValue, cell, is_empty, is_number, text
 from bomcheck.bom.columns import AUX_ROLES, ColumnMap
 from bomcheck.bom.dnp import section_title
 from bomcheck.bom.mpns import part_number_like, read_mpn
 from bomcheck.bom.shapes import designator_cell_like
 
-_TOTAL_RE = re.compile(rf"^({TOTAL_WORDS})|^total\s+general", re.IGNORECASE)
+_TOTAL_RE = re.compile(rf"^({TOTAL_WORDS})|^total\s+general|^.{{0,12}}({TOTAL_WORDS_CJK})", re.IGNORECASE)
 _CHARGE_RE = re.compile(CHARGE_WORDS, re.IGNORECASE)
 _NOTE_RE = re.compile(r"^(\*?\s*notes?|remarks?|comments?)\b", re.IGNORECASE)
 _UNDERLINE_RE = re.compile(r"^[_\-=\s]{3,}$")
@@ -44,7 +44,8 @@ def row_kind(cells: Sequence[CellValue], columns: ColumnMap) -> str | None:
     refdes = text(cell(cells, index.get("refdes")))
     if mpn is None and refdes is None and any(_CHARGE_RE.search(t) for t in texts):
         return "charge"  # shipping, fees
-    if (mpn is not None and read_mpn(mpn, []).mpn is not None) or columns.seller_numbers(cells):
+    if (mpn is not None and read_mpn(mpn, [], bare_number=bare_number(cells, index)).mpn is not None
+            or columns.seller_numbers(cells)):
         return None
     if not texts:
         return "numbers"
@@ -60,6 +61,12 @@ def _role_texts(cells: list[CellValue], columns: ColumnMap) -> int:
     named = set(columns.index.values()) | set(columns.sellers)
     return sum(1 for col in named if isinstance(value := cell(cells, col), str) and not is_number(value)
                and value.strip())
+
+
+def bare_number(cells: Sequence[CellValue], index: dict[str, int]) -> bool:
+    """The MPN cell is a number (not text) and the row names no maker: a short one is a value or a code."""
+    return isinstance(cell(list(cells), index.get("mpn")), int | float) and is_empty(
+        cell(list(cells), index.get("manufacturer")))
 
 
 def repeats_header(cells: Sequence[CellValue], columns: ColumnMap) -> bool:
