@@ -30,7 +30,7 @@ def workbook_sheets(path: Path, sheet: str | None = None) -> Iterator[Sheet]:
     ooxml = suffix in OPENPYXL_SUFFIXES and magic != _OLE_MAGIC
     if ooxml or (suffix == ".xls" and magic == _ZIP_MAGIC):  # .xlsx saved as .xls too
         check_archive(path, "Excel workbook")
-        yield from _openpyxl_sheets(path, sheet)
+        yield from _ooxml_sheets(path, sheet)
     else:
         if magic == _ZIP_MAGIC:
             check_archive(path, "OpenDocument spreadsheet" if suffix == ".ods" else "spreadsheet")
@@ -100,6 +100,33 @@ def _no_such_sheet(path: Path, sheet: str, names: list[str]) -> BomError:
 # ---------------------------------------------------------------- openpyxl
 
 
+class _ParserRefused(BomError):
+    """openpyxl failed inside a workbook that opened as a zip: perhaps only its strict style parser."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _ooxml_sheets(path: Path, sheet: str | None) -> list[Sheet]:
+    """The sheets of an .xlsx/.xlsm through openpyxl (formulas, merged cells); a sound workbook whose
+    styles openpyxl's strict parser refuses is read by calamine instead, as an .xls is."""
+    try:
+        return list(_openpyxl_sheets(path, sheet))
+    except _ParserRefused as refused:
+        reason = refused.reason
+        try:
+            sheets = list(_calamine_sheets(path, sheet))
+        except BomError:
+            raise refused from None
+    note = (f"openpyxl could not read {path.name} ({reason}); its cells were read by calamine "
+            "instead: formulas count by their saved values, and the output holds the sheet's cells without "
+            "their formatting")
+    for found in sheets:
+        found.notes.append(note)
+    return sheets
+
+
 def _open(path: Path, *, data_only: bool) -> Any:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
@@ -122,8 +149,9 @@ def _open(path: Path, *, data_only: bool) -> Any:
             raise BomError(f"{path.name} is refused: its XML declares entities (an \"XML bomb\" would "
                            "expand them to gigabytes), which no Excel file does; bomcheck never expands "
                            "them") from None
-        raise BomError(f"{path.name} is a damaged Excel workbook ({type(exc).__name__}: {first_line(exc)}); "
-                       "open it in Excel and save it again") from None
+        reason = f"{type(exc).__name__}: {first_line(exc)}"
+        raise _ParserRefused(f"{path.name} is a damaged Excel workbook ({reason}); open it in Excel and save it "
+                             "again", reason) from None
 
 
 def _xml_attack(exc: BaseException) -> bool:

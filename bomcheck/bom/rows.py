@@ -31,7 +31,8 @@ def row_kind(cells: Sequence[CellValue], columns: ColumnMap) -> str | None:
     filled = [value for value in cells if not is_empty(value)]
     texts = [str(value).strip() for value in filled if not is_number(value)]
     mpn = text(cell(cells, index.get("mpn")))
-    if any(_TOTAL_RE.match(t) for t in texts) and (mpn is None or _TOTAL_RE.match(mpn)):
+    part = mpn is not None and read_mpn(mpn, [], bare_number=bare_number(cells, index)).mpn is not None
+    if any(_TOTAL_RE.match(t) for t in texts) and (not part or _TOTAL_RE.match(mpn or "")):
         return "total"
     if texts and all(_UNDERLINE_RE.match(t) for t in texts):
         return "underline"
@@ -39,13 +40,12 @@ def row_kind(cells: Sequence[CellValue], columns: ColumnMap) -> str | None:
         return "summary"  # 'Component Count:' 62, 'Gesamtpreis:' 15.12
     if len(filled) > 1 and section_title(cells):
         return "section"  # one title merged across the row ('Not installed')
-    if mpn is not None and len(filled) == 1 and (_NOTE_RE.match(mpn) or read_mpn(mpn, []).mpn is None):
+    if mpn is not None and len(filled) == 1 and (_NOTE_RE.match(mpn) or not part):
         return "note"
     refdes = text(cell(cells, index.get("refdes")))
     if mpn is None and refdes is None and any(_CHARGE_RE.search(t) for t in texts):
         return "charge"  # shipping, fees
-    if (mpn is not None and read_mpn(mpn, [], bare_number=bare_number(cells, index)).mpn is not None
-            or columns.seller_numbers(cells)):
+    if part or columns.seller_numbers(cells):
         return None
     if not texts:
         return "numbers"
