@@ -7,6 +7,12 @@ from typing import Any
 from bomcheck.model import Bom
 
 
+def distributor_columns(bom: Bom) -> dict[str, str]:
+    """role -> header of every column of sellers' own numbers the reader recognised (DigiKey, Mouser, LCSC...)."""
+    return {role: header for role, header in bom.columns.items()
+            if header and role.endswith("_pn") and role != "customer_pn"}
+
+
 def inspect_json(bom: Bom) -> dict[str, Any]:
     """What `inspect --json` prints: file, sheet, header row, columns, reasons, lines, warnings."""
     return {
@@ -14,13 +20,15 @@ def inspect_json(bom: Bom) -> dict[str, Any]:
         "sheet": bom.sheet,
         "header_row": bom.header_row,
         "columns": dict(bom.columns),
+        "distributor_columns": distributor_columns(bom),
         "column_reasons": dict(bom.column_reasons),
         "lines": [
             {"row": line.row, "mpn": line.mpn, "manufacturer": line.manufacturer, "qty": line.qty,
              "refdes": list(line.refdes), "dnp": line.dnp,
              "alternates": [{"mpn": alt.mpn, "manufacturer": alt.manufacturer} for alt in line.alternates],
              "warnings": list(line.warnings), "description": line.description,
-             "digikey_pn": line.digikey_pn, "customer_pn": line.customer_pn,
+             "digikey_pn": line.digikey_pn, "distributor_pns": dict(line.distributor_pns),
+             "customer_pn": line.customer_pn,
              "attrition": line.attrition, "raw_mpn_text": line.raw_mpn_text}
             for line in bom.lines
         ],
@@ -44,7 +52,9 @@ def inspection_lines(bom: Bom) -> list[str]:
     out.append(f"{len(bom.lines)} lines, {dnp} DNP, {no_mpn} without MPN")
     out.append(f"  {'row':>5}  {'qty':>5}  {'MPN':<24} {'manufacturer':<20} designators")
     for line in bom.lines:
-        mpn = line.mpn or f"(no MPN: {line.raw_mpn_text or '-'})"
+        seller = " ".join(line.distributor_pns[0]) if line.distributor_pns else ""
+        mpn = line.mpn or (f"({seller})" if seller and not line.raw_mpn_text else
+                           f"(no MPN: {line.raw_mpn_text or '-'})")
         refs = ",".join(line.refdes)
         refs = refs if len(refs) <= 30 else refs[:27] + "..."
         flags = " DNP" if line.dnp else ""

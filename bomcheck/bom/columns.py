@@ -258,6 +258,9 @@ def _alias_candidates(mapper: _Mapper) -> dict[str, list[tuple[tuple[float, ...]
     candidates: dict[str, list[tuple[tuple[float, ...], int]]] = {}
     for col, header in enumerate(mapper.headers, start=1):
         match = header_role(header) if header and col not in mapper.taken else None
+        group = mapper.groups[col - 1]
+        if match is None and header and col not in mapper.taken and group and group != header:
+            match = header_role(f"{group} {header}")  # 'Manufacturer' over 'Part Number', 'Qty' over 'per board'
         if match is None:
             continue
         role, rank = match
@@ -420,7 +423,7 @@ def _content_roles(mapper: _Mapper) -> None:
             mapper.result.best_mpn_guess = (f"the most part-number-like column, {mapper.name(col)!r}, "
                                             f"is {round(score * 100)}% MPN-like")
     pick("manufacturer", lambda p: p.manufacturer, 0.5, generic)
-    pick("qty", lambda p: p.whole, 0.95, generic)
+    pick("qty", lambda p: p.whole if p.sizes < 0.5 else 0.0, 0.95, generic)
     pick("description", lambda p: p.prose, 0.6, generic)
 
 

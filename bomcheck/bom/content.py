@@ -15,6 +15,7 @@ from bomcheck.bom.shapes import (
     seller_number_shape,
 )
 
+_SIZE_CODES = frozenset({201, 402, 603, 805, 1005, 1206, 1210, 1608, 1812, 2010, 2012, 2512, 3216})
 _DNP_CELLS = frozenset({"DNP", "DNI", "DNF", "NF", "NP"})
 
 
@@ -28,6 +29,7 @@ class Profile:
     standard_refdes: float = 0.0  # cells with a designator such as 'C12' (not only 'Rfbb', 'Cin')
     whole: float = 0.0
     fraction: float = 0.0  # numbers with decimals: prices, not part numbers
+    sizes: float = 0.0  # footprint sizes stored as numbers (603, 1206): not quantities
     digikey: float = 0.0
     lcsc: float = 0.0
     mouser: float = 0.0
@@ -61,6 +63,7 @@ def profile(values: Sequence[CellValue]) -> Profile:
         refdes=sum(1 for listed, _ in designators if listed) / n,
         standard_refdes=sum(1 for listed, standard in designators if listed and standard) / n,
         whole=sum(1 for w in wholes if w is not None and 0 <= w <= 100_000) / n,
+        sizes=sum(1 for w in wholes if w in _SIZE_CODES) / n,
         fraction=sum(1 for v in values if not is_empty(v) and whole_number(v) is None and is_number(v)) / n,
         digikey=ratio(lambda t: seller_number_shape(t) == "digikey_pn"),
         lcsc=ratio(lambda t: seller_number_shape(t) == "lcsc_pn"),

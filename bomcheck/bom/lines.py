@@ -17,6 +17,8 @@ from bomcheck.bom.sellers import label
 from bomcheck.bom.shapes import seller_number_shape
 from bomcheck.model import Alternate, BomLine, normalize_mpn
 
+_PARENTHESISED_RE = re.compile(r"^\(.+\)$")
+
 __all__ = ["Table", "build_line", "build_lines", "expand_range", "parse_qty", "split_refdes"]
 
 
@@ -30,6 +32,7 @@ class Table:
     preamble: Grid = field(default_factory=list)  # the rows above the header
     qty_named: bool = False  # the user named the quantity column: its quantities are used as written
     qty_usual: bool = True  # most rows fill the quantity column: an empty one says "none" rather than "count"
+    parenthesised_dnp: bool = False  # a few values are written '(47u)': the file's way to say not fitted
 
 
 def build_lines(grid: Grid, table: Table) -> tuple[list[BomLine], list[str]]:
@@ -40,6 +43,7 @@ def build_lines(grid: Grid, table: Table) -> tuple[list[BomLine], list[str]]:
     if "qty" not in index and "refdes" not in index:
         notes.append("no quantity or designator column: assuming 1 per board for every line")
     table.qty_usual = _qty_usual(grid, table)
+    table.parenthesised_dnp = _parenthesised_values(grid, table)
     lines: list[BomLine] = []
     skipped_numbers: list[int] = []
     unfitted_section: str | None = None
@@ -83,6 +87,15 @@ def _qty_usual(grid: Grid, table: Table) -> bool:
     col = table.columns.index.get("qty")
     rows = [row for row in grid[table.header_row:] if row_has_content(row)]
     return col is not None and sum(1 for row in rows if not is_empty(cell(row, col))) >= 0.5 * len(rows)
+
+
+def _parenthesised_values(grid: Grid, table: Table) -> bool:
+    """Whether some values, but few (at most 3 in 10 rows), are wholly in parentheses ('(47u)')."""
+    col = table.columns.index.get("value")
+    values = [text(cell(row, col)) for row in grid[table.header_row:]] if col else []
+    values = [value for value in values if value]
+    wrapped = sum(1 for value in values if _PARENTHESISED_RE.match(value))
+    return 0 < wrapped <= 0.3 * len(values)
 
 
 def _above(grid: Grid, line: BomLine, col: int | None) -> str | None:
@@ -147,6 +160,7 @@ def build_line(number: int, cells: Sequence[CellValue], table: Table) -> BomLine
         or dnp_column_says(dnp_cell, kind=columns.dnp_kind)
         or any(is_dnp_mark(value) for value in (mpn_text, description, qty_cell, manufacturer, value))
         or bool(value and dnp_word(value))
+        or _parenthesised_value(value, table, notes)
         or (not mpn and not sellers and bool(description) and dnp_word(description or ""))
         or footprint.upper().endswith(("_DNP", "-DNP"))
         or _marked_elsewhere(cells, columns, notes)
@@ -174,6 +188,13 @@ def build_line(number: int, cells: Sequence[CellValue], table: Table) -> BomLine
         attrition=optional(text(cell(cells, index.get("attrition")))),
         distributor_pns=tuple(sellers),
     )
+
+
+def _parenthesised_value(value: str | None, table: Table, notes: list[str]) -> bool:
+    if not (value and table.parenthesised_dnp and _PARENTHESISED_RE.match(value)):
+        return False
+    notes.append(f"value {value!r} in parentheses: not fitted (the file writes its unfitted parts so)")
+    return True
 
 
 def _seller_number_as_mpn(mpn: str | None, sellers: list[tuple[str, str]],

@@ -24,6 +24,15 @@ CORPUS = Path(__file__).resolve().parents[3] / "shared" / "sample_boms_real2"
 EXPECTED = CORPUS / "expected.json"
 pytestmark = pytest.mark.skipif(not EXPECTED.is_file(), reason="../shared/sample_boms_real2 is absent")
 TARGET = 38  # of 40: the issue's bar
+# Files read otherwise than their entry, and why: the limit of a rule all files share, not a case of its own.
+KNOWN = {
+    "altium-bom-report-weio-title-block.xls":
+        "'Comment' mixes values and MPNs (22% MPN-like) and is refused, as the first corpus' "
+        "altium-can-gateway-chinese.xls must be; the entry calls a reader that maps no MPN column defensible",
+    "eez-aux-ps-consolidated-five-distributors.ods":
+        "row 50's 'Part name' says TLP291(GB.SE(T (a typo); the entry expects the orderable TLP291(GB,SE(T, "
+        "which only the RS Components column holds",
+}
 CHECKED_ROLES = ("mpn", "qty", "refdes", "digikey_pn")
 
 
@@ -117,7 +126,9 @@ def test_the_table_covers_the_whole_folder():
     assert files == set(expected())
 
 
-@pytest.mark.parametrize("name", sorted(expected()))
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN[name], strict=True)) if name in KNOWN else name
+    for name in sorted(expected())])
 def test_real_bom_is_read_as_a_person_reads_it(name):
     assert file_problems(name, expected()[name]) == []
 
