@@ -197,7 +197,7 @@ def _load_bom_sheet(report: Report, output: Path) -> tuple[Workbook, Worksheet]:
     try:
         workbook = openpyxl.load_workbook(bom.path, keep_vba=keep_vba)
     except Exception as exc:  # openpyxl raises many kinds for a file that changed under us
-        if suffix == ".xlsx":  # or one its strict style parser refuses, read by calamine: written from the grid
+        if suffix == ".xlsx":  # or one its strict style parser refuses (read by calamine): write the grid
             return _grid_workbook(bom.grid, bom.merged, bom.last_column)
         raise OutputError(f"cannot reopen {bom.path} to annotate it: {exc}") from exc
     if bom.sheet not in workbook.sheetnames:

@@ -8,7 +8,7 @@ from bomcheck.model import Bom
 
 
 def distributor_columns(bom: Bom) -> dict[str, str]:
-    """role -> header of every column of sellers' own numbers the reader recognised (DigiKey, Mouser, LCSC...)."""
+    """role -> header of each column of sellers' own numbers the reader recognised (DigiKey, Mouser...)."""
     return {role: header for role, header in bom.columns.items()
             if header and role.endswith("_pn") and role != "customer_pn"}
 

@@ -37,7 +37,8 @@ def test_any_grids_and_options_give_lines_or_a_bom_error(monkeypatch, tmp_path, 
     except BomError as exc:
         assert str(exc) and "\n" not in str(exc)  # one line for the user
         return
-    sellers = [role for role, header in bom.columns.items() if header and role.endswith("_pn") and role != "customer_pn"]
+    sellers = [role for role, header in bom.columns.items()
+               if header and role.endswith("_pn") and role != "customer_pn"]
     assert bom.lines and (bom.columns["mpn"] is not None or sellers)  # parts named by MPN or sellers' numbers
     assert all(line.row > bom.header_row and line.qty >= 0 for line in bom.lines)
 

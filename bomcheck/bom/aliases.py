@@ -98,8 +98,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 # The component value column: read for not-fitted marks written there ('DNI', 'nicht bestückt', '(47u)').
-VALUE_HEADERS = ("Value", "Values", "Wert", "Valor", "Valeur", "Valore", "Wartość", "Номинал", "Значение", "値",
-                 "阻值", "容值", "参数", "값")
+VALUE_HEADERS = ("Value", "Values", "Wert", "Valor", "Valeur", "Valore", "Wartość", "Номинал", "Значение",
+                 "値", "阻值", "容值", "参数", "값")
 
 # dnp headers that say "fitted": there "no" means DNP (under DNP/DNI/DNF, "yes"/"x" does).
 POSITIVE_DNP_HEADERS = ("Populate", "Populated", "Fitted", "Mount", "Place", "Placement", "ASSY",

@@ -36,8 +36,9 @@ class Sheet:
 
 # Control characters (C0 but tab and newlines, DEL, C1) and bidirectional overrides: in a
 # terminal an ESC sequence in an MPN could rewrite the screen, a bidi override reorders what is shown.
-# Invisible marks (zero-width space, LRM/RLM, word joiner, BOM) go too: '\u200eNCP551SN31T1G\u200e' is NCP551SN31T1G.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+# Invisible marks (zero-width space, LRM/RLM, word joiner, BOM) go too: '\u200eNCP551\u200e' is NCP551.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069"
+                         "\ufeff]")
 
 
 def clean_text(value: str) -> str:

@@ -23,8 +23,8 @@ ROLES = ("mpn", "manufacturer", "qty", "refdes", "description", "digikey_pn", "d
 AUX_ROLES = ("footprint", "value")  # read only to recognise DNP marks and value-only lines
 ALTERNATE_ROLES = ("alternate_mpn", "alternate_manufacturer")
 # Headers that never hold a part number, quantity or designator, whatever their cells look like.
-_DECOY_RE = re.compile(r"avail|stock|on ?hand|price|cost|\$|€|moq|lead|purch|datasheet|url|link|"
-                       r"weight|date|item|nr\.?\s*crt|^id$|^no\.?$|^#$|pins?$|цена|价|单价|金额|小计", re.IGNORECASE)
+_DECOY_RE = re.compile(r"avail|stock|on ?hand|price|cost|\$|€|moq|lead|purch|datasheet|url|link|weight|"
+                       r"date|item|nr\.?\s*crt|^id$|^no\.?$|^#$|pins?$|цена|价|金额|小计", re.IGNORECASE)
 _GENERIC_RE = re.compile(r"^((field|column|col|unnamed|f)\s*[:_]?\s*\d*)?$", re.IGNORECASE)
 # Headers whose content is usually not the MPN: content may still pick them, with more evidence.
 _MISLEADING_RE = re.compile(r"footprint|package|libref|lib|value|comment|name|part$|symbol|device",
@@ -36,6 +36,8 @@ _PART_NUMBER_RE = re.compile(r"part\s*(number|no|#)|^p/?n$|^#$|^number$", re.IGN
 _NUMBER_WORD_RE = re.compile(r"\bn\.|\bnr\b|\bno\b|#|num|part|\bpn\b|p/n|code|sku|order|bestell|artikel|"
                              r"cat|\bref|编号|品番|番号|номер|código|codice", re.IGNORECASE)
 _SELLER_ALIAS_ROLES = ("digikey_pn", "lcsc_pn", "seller_pn")
+Order = tuple[float, ...]  # how a column ranks among those named for one role: (alias rank, number, ...)
+Candidates = Mapping[str, list[tuple[Order, int]]]  # role -> [(order, column)]
 
 
 @dataclass
@@ -218,18 +220,19 @@ def _seller_groups(mapper: _Mapper) -> None:
     members: dict[tuple[str, str], list[int]] = {}
     for col, group in enumerate(mapper.groups, start=1):
         role = seller_named(group)
-        if role and mapper.headers[col - 1] and col not in mapper.taken and not _same_group_as_first(mapper, col):
+        first = _same_group_as_first(mapper, col)
+        if role and mapper.headers[col - 1] and col not in mapper.taken and not first:
             members.setdefault((group, role), []).append(col)
     for (group, role), cols in members.items():
         coded = [col for col in cols if _CODE_RE.search(mapper.headers[col - 1])]
         numbered = [col for col in cols if _PART_NUMBER_RE.search(mapper.headers[col - 1])]
-        number_col = (coded or numbered or [None])[0]
+        number_col = next(iter(coded or numbered), None)
         if number_col is not None and role not in mapper.result.index:
             mapper.add_seller(number_col, role, f"{mapper.name(number_col)!r} under {group!r}")
         for col in cols:  # the seller's price, stock, quantity, and the maker's number it sells
             named = header_role(mapper.headers[col - 1])
-            keeps = named and named[0] in ("mpn", "manufacturer", "description") and col not in (coded + numbered)
-            if not keeps:
+            bom_role = named and named[0] in ("mpn", "manufacturer", "description")
+            if not bom_role or col in coded + numbered:
                 mapper.taken.add(col)
 
 
@@ -245,22 +248,23 @@ def _named_sellers(mapper: _Mapper) -> None:
         role = seller_named(header) if col not in mapper.taken else None
         if role is None:
             continue
-        if names_no_number(header) or names_no_number(mapper.groups[col - 1]) or mapper.profile(col).fraction >= 0.5:
+        priced = names_no_number(mapper.groups[col - 1]) or mapper.profile(col).fraction >= 0.5
+        if names_no_number(header) or priced:
             mapper.taken.add(col)  # its price, stock or link ('tme' under a 'cena' group, 6.37)
         elif _NUMBER_WORD_RE.search(header) or (seller_named(re.sub(r"\.\w+$", "", header)) == role and len(
                 header.split()) == 1):
             mapper.add_seller(col, role, f"{label(role)} named in {header!r}")
 
 
-def _alias_candidates(mapper: _Mapper) -> dict[str, list[tuple[tuple[float, ...], int]]]:
+def _alias_candidates(mapper: _Mapper) -> dict[str, list[tuple[Order, int]]]:
     """role -> [(order, column)] of the columns whose header names the role; a column whose cells
     are sellers' numbers (DigiKey '…-ND', LCSC 'C…') becomes that seller's, whatever its name says."""
-    candidates: dict[str, list[tuple[tuple[float, ...], int]]] = {}
+    candidates: dict[str, list[tuple[Order, int]]] = {}
     for col, header in enumerate(mapper.headers, start=1):
         match = header_role(header) if header and col not in mapper.taken else None
         group = mapper.groups[col - 1]
         if match is None and header and col not in mapper.taken and group and group != header:
-            match = header_role(f"{group} {header}")  # 'Manufacturer' over 'Part Number', 'Qty' over 'per board'
+            match = header_role(f"{group} {header}")  # 'Manufacturer' over 'Name', 'Qty' over 'per board'
         if match is None:
             continue
         role, rank = match
@@ -279,7 +283,7 @@ def _alias_candidates(mapper: _Mapper) -> dict[str, list[tuple[tuple[float, ...]
     return candidates
 
 
-def _choose_aliases(mapper: _Mapper, candidates: Mapping[str, list[tuple[tuple[float, ...], int]]]) -> None:
+def _choose_aliases(mapper: _Mapper, candidates: Candidates) -> None:
     for role, found in candidates.items():
         if role in mapper.result.index or role in ALTERNATE_ROLES or role == "seller":
             continue
@@ -290,7 +294,7 @@ def _choose_aliases(mapper: _Mapper, candidates: Mapping[str, list[tuple[tuple[f
     _quantity_columns(mapper, candidates)
 
 
-def _quantity_columns(mapper: _Mapper, candidates: Mapping[str, list[tuple[tuple[float, ...], int]]]) -> None:
+def _quantity_columns(mapper: _Mapper, candidates: Candidates) -> None:
     """A per-board quantity beside a plain or an order quantity wins, and that is said; an order
     quantity alone is used as written, with a warning."""
     result = mapper.result
@@ -300,7 +304,7 @@ def _quantity_columns(mapper: _Mapper, candidates: Mapping[str, list[tuple[tuple
     result.texts.pop("order_qty", None)
     result.reasons.pop("order_qty", None)
     if "qty" not in result.index and order is not None:
-        mapper.choose("qty", order, f"alias {mapper.headers[order - 1]!r} (an order quantity; no per-board one)")
+        mapper.choose("qty", order, f"alias {mapper.name(order)!r} (an order quantity; none per board)")
         result.warnings.append(f"quantities from {mapper.headers[order - 1]!r}, an order or total quantity: "
                                "read as per board; if they are for several boards, pass --qty-column")
     elif "qty" in result.index and others:
@@ -332,7 +336,7 @@ def _alternates(mapper: _Mapper, mpn_columns: list[tuple[int, str]]) -> None:
                                + (" (read as alternates)" if result.alternates else ""))
 
 
-def _named_alternates(mapper: _Mapper, candidates: Mapping[str, list[tuple[tuple[float, ...], int]]]) -> None:
+def _named_alternates(mapper: _Mapper, candidates: Candidates) -> None:
     """Alternate-MPN columns ("Alt MPN", "Second Source"), each with an alternate-maker column:
     by the name they share ("Second Source" with "Second Source Manufacturer") and number first,
     then by the name, then by the number, and only last the nearest one not yet paired."""
@@ -396,7 +400,8 @@ def _content_roles(mapper: _Mapper) -> None:
     def pick(role: str, score, threshold: float, allowed) -> None:
         if role in mapper.result.index:
             return
-        scored = [(score(mapper.profile(col)), col) for col in open_cols if col not in mapper.taken and allowed(col)]
+        scored = [(score(mapper.profile(col)), col) for col in open_cols
+                  if col not in mapper.taken and allowed(col)]
         scored = [(s, col) for s, col in scored if s >= threshold]
         if not scored:
             return
@@ -431,7 +436,7 @@ def _confidence(value: float, prof: Profile) -> float:
     return round(value * min(1.0, prof.count / 5), 2)
 
 
-def _seller_names_column(mapper: _Mapper, candidates: Mapping[str, list[tuple[tuple[float, ...], int]]]) -> None:
+def _seller_names_column(mapper: _Mapper, candidates: Candidates) -> None:
     """The column naming each row's seller: by name ('Distributor', 'Händler'), or a maker column
     whose cells are sellers' names (KiBoM's 'Vendor' holding 'JLCPCB')."""
     result = mapper.result
@@ -461,7 +466,8 @@ def _per_number_sellers(mapper: _Mapper) -> None:
         main = max(counted, key=lambda r: (counted[r], r != "other_pn"), default="other_pn")
         shares = ", ".join(f"{round(100 * n / len(roles))}% {label(r)}" for r, n in
                            sorted(counted.items(), key=lambda item: -item[1]))
-        how = " and the sellers named in " + repr(mapper.name(result.seller_names)) if result.seller_names else ""
+        names_col = result.seller_names
+        how = f" and the sellers named in {mapper.name(names_col)!r}" if names_col else ""
         reason = f"alias {mapper.name(col)!r}: sellers' numbers ({shares or 'none yet'}), by their shape{how}"
         result.reasons.pop(f"column {col}", None)
         if main not in result.index:

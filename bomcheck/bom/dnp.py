@@ -62,5 +62,5 @@ def section_title(cells: Sequence[CellValue]) -> str | None:
 
 
 def dnp_section(title: str) -> bool:
-    """A section title announcing unfitted parts ('Not installed', 'DO NOT INSTALL COMPONENTS BELOW', 'DNP')."""
+    """A section title announcing unfitted parts ('Not installed', 'DO NOT INSTALL COMPONENTS BELOW')."""
     return dnp_word(title) or mark_key(title) in _MARK_KEYS

@@ -150,13 +150,13 @@ def _open(path: Path, *, data_only: bool) -> Any:
                            "expand them to gigabytes), which no Excel file does; bomcheck never expands "
                            "them") from None
         reason = f"{type(exc).__name__}: {first_line(exc)}"
-        raise _ParserRefused(f"{path.name} is a damaged Excel workbook ({reason}); open it in Excel and save it "
-                             "again", reason) from None
+        raise _ParserRefused(f"{path.name} is a damaged Excel workbook ({reason}); open it in Excel and save "
+                             "it again", reason) from None
 
 
 def _xml_attack(exc: BaseException) -> bool:
     """defusedxml refused the XML (openpyxl parses through it when installed, as it is here)."""
-    from defusedxml import DefusedXmlException
+    from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 
     seen: BaseException | None = exc
     for _ in range(10):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from bomcheck.bom.cells import CellValue, Grid, cell, is_empty, optional, row_has_content, text, whole_number
 from bomcheck.bom.columns import ColumnMap
 from bomcheck.bom.dnp import dnp_column_says, dnp_section, dnp_word, is_dnp_mark, row_says_dnp, section_title
-from bomcheck.bom.mpns import part_number_like, read_mpn, several, split_second_choice
+from bomcheck.bom.mpns import part_number_like, read_mpn, split_second_choice
 from bomcheck.bom.quantities import parse_qty, per_board_quantities
 from bomcheck.bom.refdes import expand_range, split_refdes
 from bomcheck.bom.rows import bare_number, continues_designators, repeats_header, row_kind, second_source
@@ -92,8 +92,7 @@ def _qty_usual(grid: Grid, table: Table) -> bool:
 def _parenthesised_values(grid: Grid, table: Table) -> bool:
     """Whether some values, but few (at most 3 in 10 rows), are wholly in parentheses ('(47u)')."""
     col = table.columns.index.get("value")
-    values = [text(cell(row, col)) for row in grid[table.header_row:]] if col else []
-    values = [value for value in values if value]
+    values = [value for row in grid[table.header_row:] if (value := text(cell(row, col)))] if col else []
     wrapped = sum(1 for value in values if _PARENTHESISED_RE.match(value))
     return 0 < wrapped <= 0.3 * len(values)
 
@@ -137,8 +136,8 @@ def build_line(number: int, cells: Sequence[CellValue], table: Table) -> BomLine
     maker_text = optional(text(cell(cells, index.get("manufacturer"))))
     reading = read_mpn(mpn_text, notes, bare_number=bare_number(cells, index))
     mpn, second_choice = split_second_choice(reading.mpn)
-    makers = several(maker_text) if maker_text else []
-    manufacturer = makers[0] if len(makers) > 1 and reading.alternates else maker_text
+    makers = _makers(maker_text, 1 + len(reading.alternates)) if reading.alternates else []
+    manufacturer = makers[0] if makers else maker_text
     sellers = columns.seller_numbers(cells)
     mpn, sellers = _seller_number_as_mpn(mpn, sellers, notes)
     customer_pn = optional(text(cell(cells, index.get("customer_pn"))))
@@ -171,7 +170,8 @@ def build_line(number: int, cells: Sequence[CellValue], table: Table) -> BomLine
         role, seller_number = sellers[0]
         notes.append(f"no MPN; its {label(role)} number is {seller_number}")
     alt_makers = makers[1:] if len(makers) == len(reading.alternates) + 1 else []
-    alternates = [Alternate(alt, alt_makers[i] if alt_makers else None) for i, alt in enumerate(reading.alternates)]
+    alternates = [Alternate(alt, alt_makers[position] if alt_makers else None)
+                  for position, alt in enumerate(reading.alternates)]
     return BomLine(
         row=number,
         mpn=mpn,
@@ -188,6 +188,14 @@ def build_line(number: int, cells: Sequence[CellValue], table: Table) -> BomLine
         attrition=optional(text(cell(cells, index.get("attrition")))),
         distributor_pns=tuple(sellers),
     )
+
+
+def _makers(maker_text: str | None, count: int) -> list[str]:
+    """The makers of a cell listing one per part ('Murata~AVX', one per line), when it lists `count`."""
+    if not maker_text:
+        return []
+    pieces = [piece.strip() for piece in re.split(r"~|\n|;", maker_text) if piece.strip()]
+    return pieces if len(pieces) == count else []
 
 
 def _parenthesised_value(value: str | None, table: Table, notes: list[str]) -> bool:

@@ -131,10 +131,13 @@ def _checked(candidate: str, notes: list[str], *, bare_number: bool) -> str | No
         return None  # a word ('LED', 'Fiducial') or prose ('Header, 16-Pin, Dual row')
     if value_like(candidate) and not re.fullmatch(r"\d{4,}", candidate):  # 5010 is a Keystone part
         return None
-    if (_PLACEHOLDER_NUMBER_RE.match(candidate) or _DIMENSIONS_RE.match(candidate) or _PIN_COUNT_RE.search(candidate)
+    if (_PLACEHOLDER_NUMBER_RE.match(candidate) or _DIMENSIONS_RE.match(candidate)
+            or _PIN_COUNT_RE.search(candidate)
             or (bare_number and candidate.isdigit() and len(candidate) <= MAX_SHORT_NUMBER_DIGITS)):
         return None
-    if _description_in_cjk(candidate) or _NOT_FITTED_PREFIX_RE.match(candidate) or _slash_description(candidate):
+    if _NOT_FITTED_PREFIX_RE.match(candidate) or _slash_description(candidate):
+        return None
+    if _description_in_cjk(candidate):
         return None
     garbage = _GARBAGE_TAIL_RE.match(candidate)
     if garbage:

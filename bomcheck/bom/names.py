@@ -12,9 +12,11 @@ from bomcheck.bom.cells import DASHES, CellValue
 # Ranks place them among the aliases: a per-board quantity beats a plain one, a plain one an order one.
 _QTY_WORD = (r"((qty|qt[éeà]|q\.\s*t[àa]|quan|quant|quantity|quantit[éeàa]|cant|cantidad|menge|anzahl|stück|"
              r"stückzahl|ilo[sś][cć]|szt|pcs|count|nombre)(?![a-zäöüß])|st\.|кол|数量|用量|個数|개수|수량)")
-_PER_BOARD = (r"((per|pro|por|par|na|/)\s*(board|pcb|set|unit|assembly|platine|leiterplatte|placa|carte|płytk)|"
+_PER_BOARD = (r"((per|pro|por|par|na|/)\s*(board|pcb|set|unit|assembly|platine|leiterplatte|placa|carte|"
+              r"płytk)|"
               r"单块板|单板|每板|单套|每套|基板1枚|1枚あたり|1세트)")
-_ORDER = r"(order|purchase|buy|total|gesamt|ordine|pedido|zamów|заказ|需求|购买|采购|订购|总|lot\b|lote|build)"
+_ORDER = (r"(order|purchase|buy|total|gesamt|ordine|pedido|zamów|заказ|需求|购买|采购|订购|总|lot\b|lote|"
+          r"build)")
 _DECOY = r"(avail|stock|price|cost|preis|moq|lead|on ?hand|€|\$)"
 _PATTERNS: tuple[tuple[str, int, re.Pattern[str]], ...] = tuple(
     (role, rank, re.compile(pattern, re.IGNORECASE)) for role, rank, pattern in (

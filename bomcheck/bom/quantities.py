@@ -10,7 +10,8 @@ from bomcheck.bom.dnp import is_dnp_mark
 from bomcheck.model import BomLine
 
 _THOUSANDS_RE = re.compile(r"^\d{1,3}(?:[,\u00a0 ]\d{3})+$")
-_COUNT_WITH_UNIT_RE = re.compile(r"^(\d+)\s*(?:pcs?|pieces?|ea|each|x|units?|st|шт\.?|个|只|個|개)$", re.IGNORECASE)
+_COUNT_WITH_UNIT_RE = re.compile(r"^(\d+)\s*(?:pcs?|pieces?|ea|each|x|units?|st|шт\.?|个|只|個|개)$",
+                                 re.IGNORECASE)
 _SETS_RE = re.compile(r"^(\d{1,3})\s*(세트|sets?|boards?|pcbs?|套|台分|セット)$", re.IGNORECASE)
 _BOARD_QTY_RE = re.compile(r"^(board\s*qty|boards|number of boards|build qty)\s*:?$", re.IGNORECASE)
 _DESIGNATORS_WARNING = " designators ("
@@ -59,7 +60,7 @@ def _by_designators(line: BomLine) -> BomLine:
 
 
 def per_board_quantities(lines: list[BomLine], qty_header: str | None, preamble: Grid,
-                         footer: Grid = ()) -> tuple[list[BomLine], list[str]]:
+                         footer: Grid | None = None) -> tuple[list[BomLine], list[str]]:
     """Quantities written for a whole build back to per board, or said to be doubtful.
 
     KiCost's 'Board Qty: N' with quantities N times the designator count: per board. A stated
@@ -70,10 +71,11 @@ def per_board_quantities(lines: list[BomLine], qty_header: str | None, preamble:
     """
     if qty_header is None:
         return lines, []
-    sets = _stated_sets([*preamble, *footer])
+    sets = _stated_sets([*preamble, *(footer or [])])
     fitted = [line for line in lines if line.qty and not line.dnp]
     if sets and len(fitted) >= 3 and all(line.qty % sets == 0 for line in fitted):
-        divided = [replace(line, qty=line.qty // sets) if line.qty and not line.dnp else line for line in lines]
+        divided = [replace(line, qty=line.qty // sets) if line.qty and not line.dnp else line
+                   for line in lines]
         return divided, [f"quantities in {qty_header!r} are for {sets} sets (the sheet says so and every one "
                          f"divides by {sets}): read per set as the quantity / {sets}"]
     counted = [line for line in fitted if line.refdes]

@@ -95,7 +95,7 @@ def check_bom_file(path: Path) -> str:
 
 
 def _choose_table(path: Path, sheets: list[Sheet], options: ReaderOptions) -> tuple[Sheet, Header]:
-    """The sheet and header with an MPN column (or sellers' numbers) and the best header score; else a BomError."""
+    """The sheet and header naming parts (MPNs or sellers' numbers) with the best score; else a BomError."""
     overrides = options.column_overrides()
     if options.header_row is not None and options.header_row < 1:
         raise BomError(f"--header-row must be 1 or more, not {options.header_row}")
@@ -148,7 +148,7 @@ def _refuse(path: Path, seen: list[tuple[Sheet, Header | None]], options: Reader
     at_row = f" in row {options.header_row}" if options.header_row is not None else ""
     guess = f"; {header.columns.best_mpn_guess}" if header and header.columns.best_mpn_guess else ""
     for role, name in overrides.items():
-        if header_role(name) and header_role(name)[0] == "mpn":  # e.g. --qty-column MPN
+        if (header_role(name) or ("", 0))[0] == "mpn":  # e.g. --qty-column MPN
             guess = f"; {name!r} would be the MPN column, but {column_option(role)} took it"
     raise BomError(f"{path.name}: no MPN column found{at_row}{where}; headers seen: {headers}"
                    f"{guess}; pass --mpn-column")

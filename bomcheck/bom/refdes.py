@@ -1,4 +1,4 @@
-"""Designator cells to designators: separators, ranges ('R1-R4', 'U1-2', 'C337..C339'), shorthand ('PTC3,4')."""
+"""Designator cells to designators: separators, ranges ('R1-R4', 'U1-2', 'C337..C339'), 'PTC3,4'."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def _joined(tokens: list[str]) -> list[str]:
 
 
 def expand_range(token: str) -> list[str]:
-    """['R1', 'R2', 'R3'] for 'R1-R3', 'R1-3' or 'R1..R3' (same prefix, ascending, at most 1000); else [token]."""
+    """['R1', 'R2', 'R3'] for 'R1-R3', 'R1-3' or 'R1..R3' (same prefix, ascending, at most 1000), else
+    [token]."""
     match = _RANGE_RE.match(token)
     if not match:
         return [token]

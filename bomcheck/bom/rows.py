@@ -85,7 +85,7 @@ def continues_designators(cells: Sequence[CellValue], columns: ColumnMap, above:
         return False
     if any(not is_empty(value) for number, value in enumerate(cells, start=1) if number != col):
         return False
-    return bool(above) and above.rstrip().endswith((",", ";"))
+    return above is not None and above.rstrip().endswith((",", ";"))
 
 
 def second_source(cells: Sequence[CellValue], columns: ColumnMap) -> tuple[str, str | None] | None:
