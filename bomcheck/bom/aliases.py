@@ -56,7 +56,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "customer_pn": (
         "Internal PN", "Internal Part Number", "Internal P/N", "Internal Part #", "Customer PN",
-        "Customer Part Number", "Customer Part #", "Company PN", "Item Number", "CPN", "MRP", "物料编码",
+        "Customer Part Number", "Customer Part #", "Customer #", "Customer No", "Customer No.", "Company PN",
+        "Item Number", "CPN", "MRP", "物料编码",
     ),
     "attrition": ("Attrition", "Attrition %", "Overage", "Overage %", "Spares", "Extra", "Extra %"),
     "lcsc_pn": ("LCSC", "LCSC Part", "LCSC Part #", "LCSC Part Number", "LCSC PN", "JLCPCB Part #",

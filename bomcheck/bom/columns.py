@@ -78,7 +78,7 @@ class ColumnMap:
         found: list[tuple[str, str]] = []
         for col in [*main, *(col for col in self.sellers if col not in main)]:
             number = text(cell(list(cells), col))
-            if not number or len(number.strip("-–?. ")) < 3 or number.lower().startswith("http"):
+            if not number or len(number.strip("-–?. 0")) < 2 or number.lower().startswith("http"):
                 continue
             role = self.number_role(col, number, row_seller)
             if role and role not in dict(found):
@@ -414,8 +414,10 @@ def _content_roles(mapper: _Mapper) -> None:
                 for mapping in (mapper.result.index, mapper.result.texts, mapper.result.reasons):
                     mapping.pop(aux, None)
 
-    # Designators are designators whatever the column is called ('Part', 'nom', '部品番号', none).
-    pick("refdes", lambda p: p.refdes if p.standard_refdes else 0.0, 0.8, lambda col: True)
+    # Designators are designators whatever the column is called ('Part', 'nom', '部品番号', none), in a
+    # column filled on most rows.
+    filled = max(2, len(mapper.rows) // 2)
+    pick("refdes", lambda p: p.refdes if p.standard_refdes and p.count >= filled else 0.0, 0.8, lambda col: True)
     pick("dnp", lambda p: p.dnp, 0.99, generic)
     if "mpn" not in mapper.result.index:
         # A plain or generic header needs half its cells MPN-like; a name that usually means
