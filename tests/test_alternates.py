@@ -12,17 +12,14 @@ import aiohttp
 import openpyxl
 import pytest
 
-from bomcheck.alternates import alternate_queries
-from bomcheck.annotate import RESULT_HEADERS, write_report
 from bomcheck.bom import read_bom
 from bomcheck.check import CheckOptions, CheckOutcome, build_report, query_for
-from bomcheck.cli import _print_summary
+from bomcheck.cli.app import _print_summary
 from bomcheck.config import Settings
 from bomcheck.distributors.base import Transport, make_limiter
 from bomcheck.errors import SourceError
-from bomcheck.export import report_to_dict
-from bomcheck.failures import run_failures
-from bomcheck.fanout import SourceRun
+from bomcheck.lookups.alternates import alternate_queries
+from bomcheck.lookups.fanout import SourceRun
 from bomcheck.model import (
     NOT_IN_CACHE,
     Alternate,
@@ -36,12 +33,15 @@ from bomcheck.model import (
     Scenario,
     SourceStatus,
 )
+from bomcheck.output.failures import run_failures
+from bomcheck.output.json_report import report_to_dict
+from bomcheck.output.sheets.cells import AMBER, fill_for
+from bomcheck.output.sheets.rfq import other_parts, quoted_manufacturer, why_quote
+from bomcheck.output.workbook import RESULT_HEADERS, write_report
 from bomcheck.pricing import plan_lines
+from bomcheck.runtime import open_sources, sandbox_settings
 from bomcheck.sandbox import catalog
 from bomcheck.sandbox.server import STATS_PATH, running_sandbox
-from bomcheck.session import open_sources, sandbox_settings
-from bomcheck.sheets.cells import AMBER, fill_for
-from bomcheck.sheets.rfq import other_parts, quoted_manufacturer, why_quote
 
 D = Decimal
 

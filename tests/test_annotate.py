@@ -11,7 +11,6 @@ import openpyxl
 import pytest
 from openpyxl.styles import Font, PatternFill
 
-from bomcheck.annotate import RESULT_HEADERS, default_output_path, write_report
 from bomcheck.bom import read_bom
 from bomcheck.errors import OutputError
 from bomcheck.model import (
@@ -24,6 +23,7 @@ from bomcheck.model import (
     Report,
     SourceStatus,
 )
+from bomcheck.output.workbook import RESULT_HEADERS, default_output_path, write_report
 
 CHECKED_AT = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
 OUR_SHEETS = ["Summary", "Scenarios", "Offers", "RFQ"]
@@ -365,7 +365,7 @@ def test_an_old_xls_renamed_xlsx_is_annotated_from_its_grid(tmp_path: Path) -> N
 
 
 def test_an_xlsm_output_needs_an_xlsm_input(tmp_path: Path) -> None:
-    from bomcheck.annotate import check_output_path
+    from bomcheck.output.workbook import check_output_path
 
     source = make_user_workbook(tmp_path / "bom.xlsx")
     with pytest.raises(OutputError, match=r"name the output \.xlsx"):

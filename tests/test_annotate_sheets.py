@@ -10,7 +10,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bomcheck.annotate import RESULT_HEADERS, write_report
 from bomcheck.bom import read_bom
 from bomcheck.model import (
     BomLine,
@@ -23,8 +22,9 @@ from bomcheck.model import (
     Scenario,
     SourceStatus,
 )
+from bomcheck.output.sheets.cells import AMBER, GREEN, RED
+from bomcheck.output.workbook import RESULT_HEADERS, write_report
 from bomcheck.pricing import Attrition, plan_lines
-from bomcheck.sheets.cells import AMBER, GREEN, RED
 
 D = Decimal
 CHECKED_AT = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
@@ -259,8 +259,8 @@ def test_writing_twice_replaces_our_sheets_and_keeps_a_users_rfq(tmp_path: Path)
 
 
 def test_an_answer_the_source_remarked_on_is_amber_not_green():
+    from bomcheck.output.sheets.cells import fill_for, needs_a_look
     from bomcheck.pricing import plan_line
-    from bomcheck.sheets.cells import fill_for, needs_a_look
 
     plain = found(offer("ACNA", 10_000, "0.10", mpn="GRM155R61A105KE15J"))
     remarked = {"Arrow": Lookup("Arrow", LookupStatus.FOUND, offers=plain["Arrow"].offers,
@@ -274,7 +274,7 @@ def test_an_answer_the_source_remarked_on_is_amber_not_green():
 
 
 def test_an_offers_sheet_of_the_one_row_per_line_layout_is_still_recognised_as_ours(tmp_path):
-    from bomcheck.sheets.offers import add_offers
+    from bomcheck.output.sheets.offers import add_offers
 
     report = make_report(make_bom_file(tmp_path / "bom.xlsx"))
     workbook = openpyxl.Workbook()

@@ -38,19 +38,19 @@ def test_every_module_opens_with_a_one_line_docstring(path):
 FORBIDDEN = {
     "bomcheck.model": ("bomcheck.",),  # stdlib only
     "bomcheck.errors": ("bomcheck.",),
-    "bomcheck.pricing": ("bomcheck.distributors", "bomcheck.fanout", "bomcheck.check",
-                         "bomcheck.annotate", "bomcheck.bom", "bomcheck.config"),
-    "bomcheck.fanout": ("bomcheck.distributors.arrow", "bomcheck.distributors.digikey"),
+    "bomcheck.pricing": ("bomcheck.distributors", "bomcheck.lookups.fanout", "bomcheck.check",
+                         "bomcheck.output.workbook", "bomcheck.bom", "bomcheck.config"),
+    "bomcheck.lookups.fanout": ("bomcheck.distributors.arrow", "bomcheck.distributors.digikey"),
     "bomcheck.check": ("bomcheck.distributors.arrow", "bomcheck.distributors.digikey",
-                       "bomcheck.config", "bomcheck.session"),
-    "bomcheck.bom": ("bomcheck.distributors", "bomcheck.pricing", "bomcheck.fanout"),
-    "bomcheck.annotate": ("bomcheck.distributors", "bomcheck.pricing", "bomcheck.fanout"),
-    "bomcheck.sheets": ("bomcheck.distributors", "bomcheck.pricing", "bomcheck.fanout", "bomcheck.check"),
-    "bomcheck.watch": ("bomcheck.bom", "bomcheck.check", "bomcheck.pricing", "bomcheck.distributors",
-                       "bomcheck.annotate", "bomcheck.session"),  # knows nothing of BOMs
+                       "bomcheck.config", "bomcheck.runtime"),
+    "bomcheck.bom": ("bomcheck.distributors", "bomcheck.pricing", "bomcheck.lookups.fanout"),
+    "bomcheck.output.workbook": ("bomcheck.distributors", "bomcheck.pricing", "bomcheck.lookups.fanout"),
+    "bomcheck.output.sheets": ("bomcheck.distributors", "bomcheck.pricing", "bomcheck.lookups.fanout", "bomcheck.check"),
+    "bomcheck.watch.folder": ("bomcheck.bom", "bomcheck.check", "bomcheck.pricing", "bomcheck.distributors",
+                       "bomcheck.output.workbook", "bomcheck.runtime"),  # knows nothing of BOMs
     # Distributors report offers; pricing chooses, and check/fanout drive them, never the reverse.
-    "bomcheck.distributors": ("bomcheck.pricing", "bomcheck.check", "bomcheck.fanout", "bomcheck.bom",
-                              "bomcheck.annotate", "bomcheck.sheets", "bomcheck.session", "bomcheck.config"),
+    "bomcheck.distributors": ("bomcheck.pricing", "bomcheck.check", "bomcheck.lookups.fanout", "bomcheck.bom",
+                              "bomcheck.output.workbook", "bomcheck.output.sheets", "bomcheck.runtime", "bomcheck.config"),
 }
 
 

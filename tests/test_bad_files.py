@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from bomcheck.bom import calamine_child, grids, reader
-from bomcheck.cli import main
-from bomcheck.cli_common import EXIT_FATAL
+from bomcheck.cli.app import main
+from bomcheck.cli.common import EXIT_FATAL
 from bomcheck.errors import BomError
 from bomcheck.sandbox import SANDBOX_ARROW_API_KEY, SANDBOX_ARROW_LOGIN
 from bomcheck.sandbox.server import STATS_PATH
@@ -344,7 +344,7 @@ def test_an_output_into_a_missing_folder(sandbox, tmp_path):
 
 
 def test_a_workbook_swapped_for_a_bomb_after_reading_is_not_reopened(tmp_path, monkeypatch):
-    from bomcheck.annotate import write_report
+    from bomcheck.output.workbook import write_report
     from tests.test_annotate import make_report, make_user_workbook
 
     source = make_user_workbook(tmp_path / "bom.xlsx")

@@ -145,7 +145,7 @@ def test_a_regular_output_file_is_still_replaced(sandbox, tmp_path):
                                  "https://www.arrow.com\\@evil.com/", "https://[::1].arrow.com/",
                                  "https://evil_host.arrow.com/", "https://www.arrow.com:/x:y@evil.com"])
 def test_links_that_a_browser_would_take_elsewhere_are_not_linked(url):
-    from bomcheck.sheets.cells import linkable
+    from bomcheck.output.sheets.cells import linkable
 
     assert not linkable(url)
 
@@ -153,7 +153,7 @@ def test_links_that_a_browser_would_take_elsewhere_are_not_linked(url):
 @pytest.mark.parametrize("url", ["https://www.arrow.com/en/products/lm358dr2g/onsemi?x=1%202",
                                  "http://digikey.com:8080/p", "https://www.verical.com/pd/x"])
 def test_distributor_links_are_still_linked(url):
-    from bomcheck.sheets.cells import linkable
+    from bomcheck.output.sheets.cells import linkable
 
     assert linkable(url)
 
@@ -192,7 +192,7 @@ def test_an_xlsm_output_says_it_keeps_the_macros(tmp_path, caplog):
 
     import openpyxl
 
-    from bomcheck.annotate import write_report
+    from bomcheck.output.workbook import write_report
     from tests.test_annotate_sheets import make_report, make_xlsm
 
     macro = b"\xd0\xcf\x11\xe0 stand-in VBA project" * 8
@@ -212,7 +212,7 @@ def test_an_xlsm_output_says_it_keeps_the_macros(tmp_path, caplog):
 def test_an_xlsx_output_says_nothing_about_macros(tmp_path, caplog):
     import openpyxl
 
-    from bomcheck.annotate import write_report
+    from bomcheck.output.workbook import write_report
     from tests.test_annotate_sheets import make_bom_file, make_report
 
     source = make_bom_file(tmp_path / "bom.xlsx")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bomcheck.cache import CACHE_FILE, SCHEMA_VERSION, CacheKey, OffersCache
-from bomcheck.cache_codec import CodecError, lookup_from_json, lookup_to_json
+from bomcheck.lookups.cache import CACHE_FILE, SCHEMA_VERSION, CacheKey, OffersCache
+from bomcheck.lookups.cache_codec import CodecError, lookup_from_json, lookup_to_json
 from bomcheck.model import (
     Availability,
     Compliance,
@@ -233,7 +233,7 @@ def _hold_write_lock(path: Path) -> sqlite3.Connection:
 
 
 def test_a_busy_file_fails_one_write_keeps_the_answers_and_is_written_later(tmp_path, caplog, monkeypatch):
-    import bomcheck.cache as cache_module
+    import bomcheck.lookups.cache as cache_module
 
     monkeypatch.setattr(cache_module, "BUSY_TIMEOUT_MS", 20)
     clock = Clock()
@@ -254,7 +254,7 @@ def test_a_busy_file_fails_one_write_keeps_the_answers_and_is_written_later(tmp_
 
 
 def test_a_file_busy_when_opened_is_opened_later(tmp_path, caplog, monkeypatch):
-    import bomcheck.cache as cache_module
+    import bomcheck.lookups.cache as cache_module
 
     monkeypatch.setattr(cache_module, "BUSY_TIMEOUT_MS", 20)
     clock = Clock()

@@ -16,15 +16,15 @@ import pytest
 from click.testing import CliRunner
 
 from bomcheck.bom import read_bom
-from bomcheck.cache import CACHE_FILE, OffersCache
-from bomcheck.cached_lookups import CachedLookups, CachePolicy, parse_max_age
 from bomcheck.check import CheckOptions, build_report, query_for
-from bomcheck.cli import main
+from bomcheck.cli.app import main
 from bomcheck.config import Settings
+from bomcheck.lookups.cache import CACHE_FILE, OffersCache
+from bomcheck.lookups.cached_lookups import CachedLookups, CachePolicy, parse_max_age
 from bomcheck.model import NOT_IN_CACHE, LookupStatus, Query, Report, normalize_mpn
+from bomcheck.runtime import ARROW_KEEP_HINT, cache_identities, open_lookups, open_sources, sandbox_settings
 from bomcheck.sandbox import SANDBOX_ARROW_API_KEY
 from bomcheck.sandbox.server import STATS_PATH, running_sandbox
-from bomcheck.session import ARROW_KEEP_HINT, cache_identities, open_lookups, open_sources, sandbox_settings
 from tests.conftest import DEMO_BOM, WallClock
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)
@@ -265,9 +265,9 @@ def test_open_lookups_keeps_arrow_off_the_disk_unless_asked(tmp_path):
 
 
 def test_the_outputs_state_each_sources_data_age(tmp_path):
-    from bomcheck.export import report_to_dict
     from bomcheck.model import SourceStatus
-    from bomcheck.sheets.summary import data_age, summary_rows
+    from bomcheck.output.json_report import report_to_dict
+    from bomcheck.output.sheets.summary import data_age, summary_rows
 
     bom_file = tmp_path / "bom.csv"
     bom_file.write_text("MPN,Qty\nLM358DR,1\n", encoding="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openpyxl import Workbook
 
-from bomcheck.sheets.cells import AMBER, BOLD, RED, put, style
+from bomcheck.output.sheets.cells import AMBER, BOLD, RED, put, style
 
 
 def test_styled_cells_read_back_as_assigned_in_each_workbook():

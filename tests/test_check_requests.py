@@ -10,9 +10,9 @@ from bomcheck.bom import read_bom
 from bomcheck.check import CheckOptions, build_report, query_for
 from bomcheck.config import Settings
 from bomcheck.model import LineStatus
+from bomcheck.runtime import open_sources, sandbox_settings
 from bomcheck.sandbox import catalog
 from bomcheck.sandbox.server import STATS_PATH, SandboxConfig, running_sandbox
-from bomcheck.session import open_sources, sandbox_settings
 from tests.conftest import DEMO_BOM
 
 

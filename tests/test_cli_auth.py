@@ -9,8 +9,8 @@ import urllib.request
 import pytest
 from click.testing import CliRunner
 
-from bomcheck import session
-from bomcheck.cli import main
+from bomcheck import runtime
+from bomcheck.cli.app import main
 from bomcheck.config import config_dir
 from bomcheck.sandbox import (
     SANDBOX_DIGIKEY_ACCOUNT_ID,
@@ -45,7 +45,7 @@ def digikey_env(threaded_sandbox):
 
 def test_paste_back_login_stores_a_private_token_file_that_check_then_uses(
         digikey_env, monkeypatch, tmp_path):
-    monkeypatch.setattr(session, "new_state", lambda: "fixed-state-for-test")
+    monkeypatch.setattr(runtime, "new_state", lambda: "fixed-state-for-test")
     url = (f"{digikey_env['BOMCHECK_DIGIKEY_URL']}/v1/oauth2/authorize?response_type=code"
            f"&client_id={SANDBOX_DIGIKEY_CLIENT_ID}&redirect_uri={SANDBOX_REDIRECT_URI}"
            "&state=fixed-state-for-test")
@@ -90,7 +90,7 @@ def test_local_listener_catches_the_redirect(digikey_env, monkeypatch):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     redirect = f"http://localhost:{port}/callback"
-    monkeypatch.setattr(session, "new_state", lambda: "listener-state")
+    monkeypatch.setattr(runtime, "new_state", lambda: "listener-state")
     authorize = (f"{digikey_env['BOMCHECK_DIGIKEY_URL']}/v1/oauth2/authorize?response_type=code"
                  f"&client_id={SANDBOX_DIGIKEY_CLIENT_ID}&redirect_uri={redirect}&state=listener-state")
     pages: list[str] = []
@@ -133,7 +133,7 @@ def test_auth_sandbox_flag_targets_digikeys_sandbox(monkeypatch):
         seen["url"], seen["kwargs"] = settings.digikey_url, kwargs
         return config_dir() / "x.json"
 
-    monkeypatch.setattr("bomcheck.cli.login_digikey", fake_login)
+    monkeypatch.setattr("bomcheck.cli.app.login_digikey", fake_login)
     result = CliRunner().invoke(main, ["auth", "digikey", "--sandbox", "--no-listener"])
     assert result.exit_code == 0, result.output
     assert seen["url"] == "https://sandbox-api.digikey.com"

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from bomcheck.annotate import RESULT_HEADERS
-from bomcheck.cli import main
+from bomcheck.cli.app import main
+from bomcheck.output.workbook import RESULT_HEADERS
 from bomcheck.sandbox import SANDBOX_ARROW_API_KEY, SANDBOX_ARROW_LOGIN, SANDBOX_DIGIKEY_ACCOUNT_ID, catalog
 from bomcheck.sandbox.server import STATS_PATH
 from tests.conftest import DEMO_BOM
@@ -336,7 +336,7 @@ def test_bonded_prices_carry_the_accounts_currency(tmp_path):
 
 
 def test_reader_doubts_reach_the_notes_the_fill_and_the_terminal(tmp_path):
-    from bomcheck.sheets.cells import AMBER
+    from bomcheck.output.sheets.cells import AMBER
 
     bom = tmp_path / "doubt.csv"
     bom.write_text("Ref,Qty,MPN\nR1,2.5,LM358DR\nR2,1,NE555\n", encoding="utf-8")

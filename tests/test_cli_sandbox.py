@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from bomcheck import cli
+from bomcheck.cli import app as cli
 
 
 def test_sandbox_options_configure_the_server(monkeypatch):

@@ -160,8 +160,8 @@ def test_overrides_read_the_refused_files():
 
 @pytest.mark.parametrize("name", sorted(READ))
 def test_corpus_files_go_through_the_writer(tmp_path, name):
-    from bomcheck.annotate import build_workbook
     from bomcheck.model import Report
+    from bomcheck.output.workbook import build_workbook
 
     bom = read_bom(CORPUS / name)
     report = Report(bom=bom, boards=1, results=(), sources=(), checked_at=datetime.now(timezone.utc))

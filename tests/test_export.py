@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bomcheck.export import report_to_dict, write_json
+from bomcheck.output.json_report import report_to_dict, write_json
 from tests.test_annotate_sheets import make_bom_file, make_report
 
 
@@ -54,7 +54,7 @@ def test_a_split_line_says_in_json_what_the_workbook_says(tmp_path: Path):
     assert [source["sku"] for source in line["sources"]] == ["a-1", "v-1"]
     import openpyxl
 
-    from bomcheck.annotate import write_report
+    from bomcheck.output.workbook import write_report
 
     sheet = openpyxl.load_workbook(write_report(report, tmp_path / "out.xlsx"))["BOM"]
     headers = [cell.value for cell in sheet[1]]

@@ -9,7 +9,7 @@ import pytest
 
 from bomcheck.distributors.base import Transport, make_limiter
 from bomcheck.errors import SourceError, SourceUnavailable
-from bomcheck.fanout import SourceRun, gather_lookups, planned_calls
+from bomcheck.lookups.fanout import SourceRun, gather_lookups, planned_calls
 from bomcheck.model import Lookup, LookupStatus, Query
 
 
@@ -121,6 +121,6 @@ async def test_every_source_answers_every_query_and_progress_counts_calls():
 ])
 async def test_a_failed_call_is_logged_naming_its_source_once(caplog, name, message, logged):
     source = FakeSource(name, fail={"BAD": SourceError(message)})
-    with caplog.at_level(logging.INFO, logger="bomcheck.fanout"):
+    with caplog.at_level(logging.INFO, logger="bomcheck.lookups.fanout"):
         await gather_lookups([run_for(source)], [Query("BAD")])
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.INFO] == [logged]

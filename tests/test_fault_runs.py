@@ -21,9 +21,10 @@ from click.testing import CliRunner
 
 from bomcheck.bom import read_bom
 from bomcheck.check import query_for
-from bomcheck.cli import main
+from bomcheck.cli.app import main
 from bomcheck.config import ENV_VARS, config_dir
 from bomcheck.distributors.token_store import FileTokenStore, Tokens, token_store_path
+from bomcheck.runtime import token_environment
 from bomcheck.sandbox import (
     SANDBOX_ARROW_API_KEY,
     SANDBOX_ARROW_LOGIN,
@@ -34,7 +35,6 @@ from bomcheck.sandbox import (
 )
 from bomcheck.sandbox.faults import FAULT_KINDS, FaultConfig, fault_rates
 from bomcheck.sandbox.server import SandboxConfig
-from bomcheck.session import token_environment
 from tests.conftest import DEMO_BOM, ROOT, ThreadedSandbox
 
 DEMO_LINES = read_bom(DEMO_BOM).lines
@@ -263,10 +263,10 @@ async def test_a_watched_file_whose_source_fails_is_written_filed_and_asked_agai
 
     from bomcheck.check import CheckOptions
     from bomcheck.config import Settings
-    from bomcheck.inbox import InboxJob
-    from bomcheck.inbox_folders import InboxFolders
+    from bomcheck.runtime import open_sources, sandbox_settings
     from bomcheck.sandbox.server import running_sandbox
-    from bomcheck.session import open_sources, sandbox_settings
+    from bomcheck.watch.folders import InboxFolders
+    from bomcheck.watch.inbox import InboxJob
 
     folders = InboxFolders.for_inbox(tmp_path / "inbox", state=tmp_path / "state")
     folders.create()

@@ -15,16 +15,16 @@ from aiohttp.test_utils import make_mocked_request
 from aioresponses import aioresponses
 from click.testing import CliRunner
 
-from bomcheck import cli
+from bomcheck.cli import app as cli
 from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource
 from bomcheck.distributors.base import RetryPolicy, Transport, make_limiter
 from bomcheck.distributors.digikey import DigiKeyBondedSource
 from bomcheck.distributors.digikey_auth import OAuthTokenProvider
 from bomcheck.distributors.token_store import MemoryTokenStore, Tokens
 from bomcheck.errors import SourceError, SourceUnavailable
-from bomcheck.failures import failure_kind, run_failures
-from bomcheck.fanout import SourceRun, gather_lookups
+from bomcheck.lookups.fanout import SourceRun, gather_lookups
 from bomcheck.model import LookupStatus, Query
+from bomcheck.output.failures import failure_kind, run_failures
 from bomcheck.pricing import plan_line
 from bomcheck.sandbox import (
     SANDBOX_ARROW_API_KEY,

@@ -9,8 +9,8 @@ import stat
 import pytest
 from click.testing import CliRunner
 
-from bomcheck.cli import main
-from bomcheck.cli_common import layouts_path
+from bomcheck.cli.app import main
+from bomcheck.cli.common import layouts_path
 from bomcheck.config import load_settings
 from bomcheck.distributors.token_store import FileTokenStore, Tokens
 from bomcheck.files import atomic_write_text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bomcheck.logs import RedactingFilter
+from bomcheck.cli.logs import RedactingFilter
 
 
 def record(msg: str, *args: object) -> logging.LogRecord:
@@ -29,7 +29,7 @@ def test_a_record_whose_arguments_do_not_fit_its_format_is_still_logged():
 
 
 def test_a_traceback_logged_at_debug_is_redacted_on_stderr_and_in_the_log_file(tmp_path, capsys):
-    from bomcheck.logs import add_log_file, redact_in_logs, setup_logging
+    from bomcheck.cli.logs import add_log_file, redact_in_logs, setup_logging
 
     root = logging.getLogger()
     before = list(root.handlers), root.level
@@ -41,7 +41,7 @@ def test_a_traceback_logged_at_debug_is_redacted_on_stderr_and_in_the_log_file(t
         try:
             raise RuntimeError("login failed for tr4ceback-s3cret at https://x/?apikey=k3y-in-url")
         except RuntimeError:
-            logging.getLogger("bomcheck.fanout").debug("traceback", exc_info=True)
+            logging.getLogger("bomcheck.lookups.fanout").debug("traceback", exc_info=True)
     finally:
         for handler in [h for h in root.handlers if h not in before[0]]:
             root.removeHandler(handler)

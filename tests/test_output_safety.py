@@ -12,12 +12,12 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from bomcheck.annotate import write_report
 from bomcheck.bom import read_bom
-from bomcheck.cli import main
+from bomcheck.cli.app import main
 from bomcheck.model import Lookup, LookupStatus, Offer, PriceBreak, Report, Scenario, SourceStatus
+from bomcheck.output.sheets.cells import FORMULA_TRIGGERS, linkable
+from bomcheck.output.workbook import write_report
 from bomcheck.pricing import Attrition, plan_lines
-from bomcheck.sheets.cells import FORMULA_TRIGGERS, linkable
 
 HOSTILE = ['=HYPERLINK("http://evil.example/","click")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
            "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]

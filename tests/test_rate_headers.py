@@ -9,7 +9,7 @@ import pytest
 from aioresponses import aioresponses
 
 from bomcheck.distributors.base import RateHeaders, Transport, make_limiter, parse_retry_after
-from bomcheck.quota import QuotaSeen, QuotaStore
+from bomcheck.distributors.quota import QuotaSeen, QuotaStore
 
 URL = "https://api.example.test/SupplyChain/v1/BondedQuantity/Products"
 DIGIKEY = RateHeaders(burst="X-BurstLimit-", quota="X-RateLimit-")

@@ -10,11 +10,11 @@ import aiohttp
 
 from bomcheck.check import CheckOptions, build_report
 from bomcheck.config import Settings, cache_dir
+from bomcheck.distributors.quota import STATE_FILE, QuotaSeen, QuotaStore
 from bomcheck.model import Bom, BomLine, LookupStatus
-from bomcheck.quota import STATE_FILE, QuotaSeen, QuotaStore
+from bomcheck.runtime import open_sources, quota_key_of, sandbox_settings
 from bomcheck.sandbox import SANDBOX_DIGIKEY_ACCOUNT_ID, catalog
 from bomcheck.sandbox.server import STATS_PATH, SandboxConfig, running_sandbox
-from bomcheck.session import open_sources, quota_key_of, sandbox_settings
 
 DIGIKEY = "DigiKey Bonded"
 

@@ -15,7 +15,7 @@ from bomcheck.distributors.digikey import DAILY_QUOTA, NO_AGREEMENT, DigiKeyBond
 from bomcheck.distributors.digikey_auth import OAuthTokenProvider, exchange_code, new_state, sandbox_consent
 from bomcheck.distributors.token_store import MemoryTokenStore
 from bomcheck.errors import SourceError
-from bomcheck.fanout import SourceRun, gather_lookups
+from bomcheck.lookups.fanout import SourceRun, gather_lookups
 from bomcheck.model import LookupStatus, Query
 from bomcheck.sandbox import (
     SANDBOX_ARROW_API_KEY,
@@ -159,7 +159,7 @@ def test_no_secret_reaches_the_output_files_or_the_terminal(tmp_path) -> None:
     import openpyxl
     from click.testing import CliRunner
 
-    from bomcheck.cli import main
+    from bomcheck.cli.app import main
     from tests.conftest import ThreadedSandbox
 
     config = SandboxConfig(arrow_error=("401", f"Invalid apikey {SANDBOX_ARROW_API_KEY}"),

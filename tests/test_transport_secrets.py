@@ -15,7 +15,7 @@ from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource
 from bomcheck.distributors.digikey import DigiKeyBondedSource
 from bomcheck.distributors.digikey_auth import OAuthTokenProvider
 from bomcheck.distributors.token_store import MemoryTokenStore, Tokens
-from bomcheck.fanout import SourceRun, gather_lookups
+from bomcheck.lookups.fanout import SourceRun, gather_lookups
 from bomcheck.model import Query
 from tests.conftest import quick_transport
 

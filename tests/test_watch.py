@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bomcheck.watch import FolderWatcher, WatchConfig, is_candidate, serve
+from bomcheck.watch.folder import FolderWatcher, WatchConfig, is_candidate, serve
 
 SUFFIXES = frozenset({".xlsx", ".csv"})
 SETTLE = 0.3
@@ -137,7 +137,7 @@ def test_a_file_of_another_type_is_left_alone_and_said_once(tmp_path, caplog):
     watcher = FolderWatcher(config)
     for name in ("quote.pdf", "settings.toml", "~$bom.xlsx", ".hidden.pdf"):
         (tmp_path / name).write_bytes(b"x")
-    with caplog.at_level(logging.WARNING, logger="bomcheck.watch"):
+    with caplog.at_level(logging.WARNING, logger="bomcheck.watch.folder"):
         for _ in range(3):
             watcher.scan()
     said = [record.getMessage() for record in caplog.records]
@@ -263,4 +263,4 @@ async def test_a_second_interrupt_stops_at_once_and_leaves_the_file_in_place(fol
 def test_the_watch_service_knows_nothing_of_boms():
     from tests.test_architecture import PACKAGE, bomcheck_imports
 
-    assert bomcheck_imports(PACKAGE / "watch.py") == set()
+    assert bomcheck_imports(PACKAGE / "watch" / "folder.py") == set()

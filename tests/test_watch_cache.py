@@ -10,15 +10,15 @@ from pathlib import Path
 import aiohttp
 from click.testing import CliRunner
 
-from bomcheck.cached_lookups import CachedLookups, CachePolicy
 from bomcheck.check import CheckOptions
-from bomcheck.cli import main
+from bomcheck.cli.app import main
 from bomcheck.config import Settings
-from bomcheck.inbox import InboxJob
-from bomcheck.inbox_folders import InboxFolders
+from bomcheck.lookups.cached_lookups import CachedLookups, CachePolicy
+from bomcheck.runtime import open_lookups, open_sources, sandbox_settings
 from bomcheck.sandbox import catalog
 from bomcheck.sandbox.server import STATS_PATH, running_sandbox
-from bomcheck.session import open_lookups, open_sources, sandbox_settings
+from bomcheck.watch.folders import InboxFolders
+from bomcheck.watch.inbox import InboxJob
 from tests.test_watch_inbox import csv_bom
 
 
@@ -91,7 +91,7 @@ def test_an_inbox_may_set_its_own_max_age(tmp_path):
     import pytest
 
     from bomcheck.errors import ConfigError
-    from bomcheck.inbox_config import read_inbox_config
+    from bomcheck.watch.settings import read_inbox_config
 
     (tmp_path / "bomcheck.toml").write_text('max_age = "6h"\n')
     assert read_inbox_config(tmp_path)["max_age"] == timedelta(hours=6)
@@ -116,7 +116,7 @@ def test_an_absurd_cache_age_is_a_usage_error_and_an_absurd_inbox_max_age_a_conf
 async def test_a_watch_reuses_an_output_only_while_its_oldest_answer_is_young_enough(tmp_path):
     from datetime import datetime, timedelta, timezone
 
-    from bomcheck.ledger import Ledger
+    from bomcheck.watch.ledger import Ledger
 
     now = [datetime.now(timezone.utc)]
 

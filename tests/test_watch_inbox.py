@@ -19,14 +19,14 @@ import pytest
 from bomcheck.check import CheckOptions
 from bomcheck.config import Settings
 from bomcheck.errors import ConfigError
-from bomcheck.inbox import InboxJob
-from bomcheck.inbox_config import read_inbox_config
-from bomcheck.inbox_folders import InboxFolders, exclusive_state, is_own_output, move_without_overwrite
-from bomcheck.ledger import Ledger
+from bomcheck.runtime import open_sources, sandbox_settings
 from bomcheck.sandbox import catalog
 from bomcheck.sandbox.server import STATS_PATH, SandboxConfig, running_sandbox
-from bomcheck.session import open_sources, sandbox_settings
-from bomcheck.watch import WatchConfig, serve
+from bomcheck.watch.folder import WatchConfig, serve
+from bomcheck.watch.folders import InboxFolders, exclusive_state, is_own_output, move_without_overwrite
+from bomcheck.watch.inbox import InboxJob
+from bomcheck.watch.ledger import Ledger
+from bomcheck.watch.settings import read_inbox_config
 from tests.conftest import DEMO_BOM
 from tests.test_watch import wait_until
 

@@ -21,9 +21,9 @@ import aiohttp
 
 from bomcheck.distributors.inflight import InFlight
 from bomcheck.distributors.limiter import RateLimiter
+from bomcheck.distributors.quota import QuotaSeen
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import Lookup, Query
-from bomcheck.quota import QuotaSeen
 
 log = logging.getLogger(__name__)
 

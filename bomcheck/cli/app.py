@@ -16,9 +16,8 @@ import click
 from bomcheck import __version__
 from bomcheck.bom import ReaderOptions, check_bom_file, read_bom
 from bomcheck.bom.layouts import layout_key, load_layouts, with_layout, without_layout
-from bomcheck.cached_lookups import CachePolicy
 from bomcheck.check import CheckOptions, CheckOutcome, check_bom
-from bomcheck.cli_common import (
+from bomcheck.cli.common import (
     EXIT_CODES_HELP,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -36,18 +35,19 @@ from bomcheck.cli_common import (
     sigterm_as_interrupt,
     warn_unavailable,
 )
-from bomcheck.cli_watch import watch
+from bomcheck.cli.logs import redact_in_logs, setup_logging
+from bomcheck.cli.watch import watch
 from bomcheck.config import Settings, load_settings
 from bomcheck.errors import BomcheckError, ConfigError
-from bomcheck.failures import run_failures
 from bomcheck.files import atomic_write_text, private_folder
-from bomcheck.inspection import inspect_json, inspection_lines
-from bomcheck.logs import redact_in_logs, setup_logging
+from bomcheck.lookups.cached_lookups import CachePolicy
 from bomcheck.model import Bom, LineStatus
+from bomcheck.output.failures import run_failures
+from bomcheck.output.inspect import inspect_json, inspection_lines
 from bomcheck.pricing import Attrition
+from bomcheck.runtime import DIGIKEY_SANDBOX_URL, login_digikey, open_lookups, open_sources
 from bomcheck.sandbox.faults import FAILING_KINDS, FaultConfig, fault_rates, parse_fault
 from bomcheck.sandbox.server import SandboxConfig, serve_forever
-from bomcheck.session import DIGIKEY_SANDBOX_URL, login_digikey, open_lookups, open_sources
 
 log = logging.getLogger("bomcheck")
 

@@ -6,7 +6,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bomcheck.model import LineStatus, Report
-from bomcheck.sheets.cells import (
+from bomcheck.output.sheets.cells import (
     PERCENT_FORMAT,
     Value,
     money,
@@ -15,7 +15,7 @@ from bomcheck.sheets.cells import (
     unit_format,
     write_table,
 )
-from bomcheck.sheets.rfq import why_quote
+from bomcheck.output.sheets.rfq import why_quote
 
 TITLE = "Scenarios"
 HEADERS = ("Boards", "Currency", "Cost per Board", "Total Cost", "Coverage", "Lines OK", "Lines Short",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bomcheck.failures import run_failures
 from bomcheck.model import LineResult, LineStatus, Report
-from bomcheck.sheets.cells import (
+from bomcheck.output.failures import run_failures
+from bomcheck.output.sheets.cells import (
     BOLD,
     PERCENT_FORMAT,
     Value,

@@ -18,7 +18,7 @@ from bomcheck.bom.archive import check_archive
 from bomcheck.errors import OutputError
 from bomcheck.files import atomic_output, check_writable
 from bomcheck.model import LineResult, LineStatus, LookupStatus, Purchase, Report
-from bomcheck.sheets.cells import (
+from bomcheck.output.sheets.cells import (
     BOLD,
     Value,
     display_width,
@@ -30,10 +30,10 @@ from bomcheck.sheets.cells import (
     style,
     unit_format,
 )
-from bomcheck.sheets.offers import add_offers
-from bomcheck.sheets.rfq import add_rfq
-from bomcheck.sheets.scenarios import add_scenarios
-from bomcheck.sheets.summary import add_summary, summary_rows
+from bomcheck.output.sheets.offers import add_offers
+from bomcheck.output.sheets.rfq import add_rfq
+from bomcheck.output.sheets.scenarios import add_scenarios
+from bomcheck.output.sheets.summary import add_summary, summary_rows
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bomcheck.model import LineResult, LineStatus, LookupStatus, Report, normalize_mpn
-from bomcheck.sheets.cells import Value, new_sheet, write_table
+from bomcheck.output.sheets.cells import Value, new_sheet, write_table
 
 TITLE = "RFQ"
 FIRST_HEADER = "BOM Row"

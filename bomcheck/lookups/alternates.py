@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from bomcheck.fanout import FanoutResult, Progress, SourceRun, planned_calls
+from bomcheck.lookups.fanout import FanoutResult, Progress, SourceRun, planned_calls
 from bomcheck.model import Alternate, BomLine, Lookup, Query, SourceStatus, maker_key, normalize_mpn
 from bomcheck.pricing import WANTS_ALTERNATE, Attrition, plan_lines
 

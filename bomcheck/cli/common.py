@@ -18,14 +18,14 @@ import click
 
 from bomcheck.bom import ReaderOptions
 from bomcheck.bom.layouts import load_layouts
-from bomcheck.cached_lookups import CachePolicy, parse_max_age
+from bomcheck.cli.logs import redact_in_logs
 from bomcheck.config import Settings, config_dir, load_settings, missing_credentials_message
 from bomcheck.errors import BomcheckError, ConfigError
-from bomcheck.logs import redact_in_logs
+from bomcheck.lookups.cached_lookups import CachePolicy, parse_max_age
 from bomcheck.model import SourceStatus
 from bomcheck.pricing import parse_percent
+from bomcheck.runtime import sandbox_settings
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox
-from bomcheck.session import sandbox_settings
 
 EXIT_OK = 0
 EXIT_UNCHECKED = 1

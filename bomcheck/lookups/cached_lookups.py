@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bomcheck.cache import CachedLookup, CacheKey, Clock, OffersCache, utc_now
-from bomcheck.fanout import FanoutResult, Progress, SourceRun, gather_lookups, planned_calls
+from bomcheck.lookups.cache import CachedLookup, CacheKey, Clock, OffersCache, utc_now
+from bomcheck.lookups.fanout import FanoutResult, Progress, SourceRun, gather_lookups, planned_calls
 from bomcheck.model import NOT_IN_CACHE, Lookup, LookupStatus, Query, SourceStatus, maker_key, normalize_mpn
 
 log = logging.getLogger(__name__)

@@ -21,15 +21,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bomcheck.bom import SUPPORTED_SUFFIXES
-from bomcheck.cached_lookups import CachedLookups
 from bomcheck.check import CheckOptions, check_bom
 from bomcheck.errors import BomcheckError, OutputError
-from bomcheck.failures import run_failures
-from bomcheck.fanout import SourceRun
 from bomcheck.files import atomic_output, atomic_write_text
-from bomcheck.inbox_folders import OUTPUT_MARK, InboxFolders, free_name, move_without_overwrite, output_tail
-from bomcheck.ledger import Ledger, LedgerEntry, sha256_of
+from bomcheck.lookups.cached_lookups import CachedLookups
+from bomcheck.lookups.fanout import SourceRun
 from bomcheck.model import LineStatus, Report, SourceStatus
+from bomcheck.output.failures import run_failures
+from bomcheck.watch.folders import OUTPUT_MARK, InboxFolders, free_name, move_without_overwrite, output_tail
+from bomcheck.watch.ledger import Ledger, LedgerEntry, sha256_of
 
 log = logging.getLogger(__name__)
 

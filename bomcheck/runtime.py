@@ -11,8 +11,6 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bomcheck.cache import CACHE_FILE, OffersCache
-from bomcheck.cached_lookups import CachedLookups, CachePolicy
 from bomcheck.config import ENV_VARS, Settings, cache_dir, config_dir
 from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource
 from bomcheck.distributors.base import RateHeaders, Transport, make_limiter
@@ -29,12 +27,14 @@ from bomcheck.distributors.digikey_auth import (
     parse_redirect,
     sandbox_consent,
 )
+from bomcheck.distributors.quota import STATE_FILE, QuotaStore
 from bomcheck.distributors.redirect_listener import catch_redirect, listener_address
 from bomcheck.distributors.token_store import FileTokenStore, MemoryTokenStore, TokenStore, token_store_path
 from bomcheck.errors import AuthError, ConfigError, SourceError
-from bomcheck.fanout import SourceRun
+from bomcheck.lookups.cache import CACHE_FILE, OffersCache
+from bomcheck.lookups.cached_lookups import CachedLookups, CachePolicy
+from bomcheck.lookups.fanout import SourceRun
 from bomcheck.model import SourceStatus
-from bomcheck.quota import STATE_FILE, QuotaStore
 from bomcheck.sandbox import (
     SANDBOX_ARROW_API_KEY,
     SANDBOX_ARROW_LOGIN,

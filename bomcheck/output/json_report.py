@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bomcheck.failures import run_failures
 from bomcheck.files import atomic_write_text
 from bomcheck.model import (
     Alternate,
@@ -21,6 +20,7 @@ from bomcheck.model import (
     Scenario,
     SourceStatus,
 )
+from bomcheck.output.failures import run_failures
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:

@@ -14,9 +14,8 @@ from pathlib import Path
 import click
 
 from bomcheck.bom import ReaderOptions
-from bomcheck.cached_lookups import LONGEST_AGE_DAYS, CachePolicy
 from bomcheck.check import CheckOptions
-from bomcheck.cli_common import (
+from bomcheck.cli.common import (
     EXIT_INTERRUPTED,
     BoardsList,
     Percent,
@@ -27,17 +26,18 @@ from bomcheck.cli_common import (
     settings_for_run,
     warn_unavailable,
 )
+from bomcheck.cli.logs import add_log_file
 from bomcheck.config import Settings
 from bomcheck.distributors.digikey_auth import NOT_LOGGED_IN
 from bomcheck.errors import BomcheckError, ConfigError
-from bomcheck.inbox import InboxJob
-from bomcheck.inbox_config import INBOX_CONFIG, inbox_options, read_inbox_config
-from bomcheck.inbox_folders import InboxFolders, exclusive_state, is_own_output
-from bomcheck.ledger import Ledger
-from bomcheck.logs import add_log_file
+from bomcheck.lookups.cached_lookups import LONGEST_AGE_DAYS, CachePolicy
+from bomcheck.runtime import digikey_logged_in, open_lookups, open_sources
 from bomcheck.sandbox.server import SandboxConfig
-from bomcheck.session import digikey_logged_in, open_lookups, open_sources
-from bomcheck.watch import WatchConfig, serve
+from bomcheck.watch.folder import WatchConfig, serve
+from bomcheck.watch.folders import InboxFolders, exclusive_state, is_own_output
+from bomcheck.watch.inbox import InboxJob
+from bomcheck.watch.ledger import Ledger
+from bomcheck.watch.settings import INBOX_CONFIG, inbox_options, read_inbox_config
 
 log = logging.getLogger("bomcheck")
 
@@ -113,7 +113,7 @@ def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | N
             except OSError as exc:
                 raise ConfigError(f"cannot write the log file {log_file}: {exc.strerror or exc}") from None
         if not ctx.obj["quiet"]:
-            for name in ("bomcheck.watch", "bomcheck.inbox"):  # one line per file even without -v
+            for name in ("bomcheck.watch.folder", "bomcheck.watch.inbox"):  # one line per file even without -v
                 logging.getLogger(name).setLevel(min(logging.getLogger().level, logging.INFO))
         folders = InboxFolders.for_inbox(inbox, out=out, processed=processed, failed=failed, state=state)
         folders.create()

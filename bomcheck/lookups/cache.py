@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from bomcheck.cache_codec import CodecError, lookup_from_json, lookup_to_json
+from bomcheck.lookups.cache_codec import CodecError, lookup_from_json, lookup_to_json
 from bomcheck.model import Lookup
 
 log = logging.getLogger(__name__)

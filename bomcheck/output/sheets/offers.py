@@ -9,7 +9,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bomcheck.model import LineResult, Lookup, LookupStatus, Offer, Purchase, Report
-from bomcheck.sheets.cells import GREEN, Link, Value, new_sheet, style, write_table
+from bomcheck.output.sheets.cells import GREEN, Link, Value, new_sheet, style, write_table
 
 TITLE = "Offers"
 HEADERS = ("BOM Rows", "BOM MPN", "Asked For", "Source", "Seller", "Part", "Manufacturer", "Seller Part",

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from bomcheck.bom import ReaderOptions
-from bomcheck.cached_lookups import LONGEST_AGE_DAYS, parse_max_age
 from bomcheck.check import CheckOptions
 from bomcheck.config import read_toml_file
 from bomcheck.errors import ConfigError
+from bomcheck.lookups.cached_lookups import LONGEST_AGE_DAYS, parse_max_age
 from bomcheck.pricing import Attrition, parse_percent
 
 INBOX_CONFIG = "bomcheck.toml"
