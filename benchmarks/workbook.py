@@ -33,7 +33,7 @@ from bomcheck.bom import read_bom  # noqa: E402
 from bomcheck.check import CheckOptions, build_report, query_for  # noqa: E402
 from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource  # noqa: E402
 from bomcheck.distributors.arrow_parse import parse_response  # noqa: E402
-from bomcheck.distributors.base import Transport, make_limiter  # noqa: E402
+from bomcheck.distributors.http import Transport, make_limiter  # noqa: E402
 from bomcheck.lookups.fanout import SourceRun  # noqa: E402
 from bomcheck.model import Lookup, Query  # noqa: E402
 from bomcheck.output.workbook import write_report  # noqa: E402

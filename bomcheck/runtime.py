@@ -13,7 +13,6 @@ import aiohttp
 
 from bomcheck.config import ENV_VARS, Settings, cache_dir, config_dir
 from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource
-from bomcheck.distributors.base import RateHeaders, Transport, make_limiter
 from bomcheck.distributors.digikey import (
     DIGIKEY_PRODUCTION_URL,
     DIGIKEY_SANDBOX_URL,
@@ -27,6 +26,7 @@ from bomcheck.distributors.digikey_auth import (
     parse_redirect,
     sandbox_consent,
 )
+from bomcheck.distributors.http import RateHeaders, Transport, make_limiter
 from bomcheck.distributors.quota import STATE_FILE, QuotaStore
 from bomcheck.distributors.redirect_listener import catch_redirect, listener_address
 from bomcheck.distributors.token_store import FileTokenStore, MemoryTokenStore, TokenStore, token_store_path

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from bomcheck.config import ENV_VARS
-from bomcheck.distributors.base import RetryPolicy, Transport, make_limiter
+from bomcheck.distributors.http import Transport, make_limiter
+from bomcheck.distributors.retry import RetryPolicy
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from bomcheck.bom import read_bom
 from bomcheck.check import CheckOptions, CheckOutcome, build_report, query_for
 from bomcheck.cli.app import _print_summary
 from bomcheck.config import Settings
-from bomcheck.distributors.base import Transport, make_limiter
+from bomcheck.distributors.http import Transport, make_limiter
 from bomcheck.errors import SourceError
 from bomcheck.lookups.alternates import alternate_queries
 from bomcheck.lookups.fanout import SourceRun

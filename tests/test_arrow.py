@@ -18,7 +18,7 @@ from aioresponses import aioresponses
 from bomcheck.distributors.arrow import ARROW_PRODUCTION_URL, ArrowCredentials, ArrowSource, build_request
 from bomcheck.distributors.arrow_match import manufacturer_matches, match_parts
 from bomcheck.distributors.arrow_parse import ArrowPart, parse_response
-from bomcheck.distributors.base import Transport
+from bomcheck.distributors.http import Transport
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import LookupStatus, PipelineDelivery, PriceBreak, Query
 from tests.conftest import quick_transport

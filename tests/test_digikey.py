@@ -14,7 +14,6 @@ import aiohttp
 import pytest
 from aioresponses import CallbackResult, aioresponses
 
-from bomcheck.distributors.base import HttpResponse, Transport
 from bomcheck.distributors.digikey import DIGIKEY_PRODUCTION_URL, DigiKeyBondedSource, match_items
 from bomcheck.distributors.digikey_auth import OAuthTokenProvider
 from bomcheck.distributors.digikey_errors import error_message
@@ -24,6 +23,7 @@ from bomcheck.distributors.digikey_parse import (
     bonded_offer,
     parse_products,
 )
+from bomcheck.distributors.http import HttpResponse, Transport
 from bomcheck.distributors.token_store import MemoryTokenStore, Tokens
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import LookupStatus, PriceBreak, Query

@@ -17,7 +17,6 @@ import aiohttp
 import pytest
 from aioresponses import aioresponses
 
-from bomcheck.distributors.base import Transport
 from bomcheck.distributors.digikey_auth import (
     OAuthTokenProvider,
     authorize_url,
@@ -28,6 +27,7 @@ from bomcheck.distributors.digikey_auth import (
     sandbox_consent,
     tokens_from_response,
 )
+from bomcheck.distributors.http import Transport
 from bomcheck.distributors.redirect_listener import catch_redirect, listener_address
 from bomcheck.distributors.token_store import FileTokenStore, MemoryTokenStore, Tokens, token_store_path
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable

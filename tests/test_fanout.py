@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from bomcheck.distributors.base import Transport, make_limiter
+from bomcheck.distributors.http import Transport, make_limiter
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.lookups.fanout import SourceRun, gather_lookups, planned_calls
 from bomcheck.model import Lookup, LookupStatus, Query

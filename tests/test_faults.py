@@ -17,9 +17,10 @@ from click.testing import CliRunner
 
 from bomcheck.cli import app as cli
 from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource
-from bomcheck.distributors.base import RetryPolicy, Transport, make_limiter
 from bomcheck.distributors.digikey import DigiKeyBondedSource
 from bomcheck.distributors.digikey_auth import OAuthTokenProvider
+from bomcheck.distributors.http import Transport, make_limiter
+from bomcheck.distributors.retry import RetryPolicy
 from bomcheck.distributors.token_store import MemoryTokenStore, Tokens
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.lookups.fanout import SourceRun, gather_lookups

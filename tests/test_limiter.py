@@ -201,7 +201,8 @@ class RecordedAnswer:
 
 
 async def test_requests_are_sent_within_the_rate_with_concurrency_retries_and_slow_downs():
-    from bomcheck.distributors.base import RetryPolicy, Transport
+    from bomcheck.distributors.http import Transport
+    from bomcheck.distributors.retry import RetryPolicy
 
     fake = FakeTime()
     session = RecordingSession(fake)
@@ -226,7 +227,7 @@ class ScriptedSession:
 
 
 async def test_a_halved_rate_comes_back_after_ten_quiet_seconds_but_never_above_the_servers():
-    from bomcheck.distributors.base import RateHeaders, Transport
+    from bomcheck.distributors.http import RateHeaders, Transport
 
     fake = FakeTime()
     session = ScriptedSession([(200, {"X-BurstLimit-Limit": "8", "X-BurstLimit-Reset": "1"}),

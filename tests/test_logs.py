@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bomcheck.cli.logs import RedactingFilter
+from bomcheck.redact import register_secret
 
 
 def record(msg: str, *args: object) -> logging.LogRecord:
@@ -13,7 +14,7 @@ def record(msg: str, *args: object) -> logging.LogRecord:
 
 def test_known_secrets_and_query_keys_are_blanked():
     redacting = RedactingFilter()
-    redacting.secrets.add("s3cret-token")
+    register_secret("s3cret-token")
     entry = record("GET %s with %s", "https://x/search?apikey=abc123&q=1", "s3cret-token")
     assert redacting.filter(entry)
     assert "s3cret-token" not in entry.getMessage() and "abc123" not in entry.getMessage()
@@ -21,7 +22,7 @@ def test_known_secrets_and_query_keys_are_blanked():
 
 def test_a_record_whose_arguments_do_not_fit_its_format_is_still_logged():
     redacting = RedactingFilter()
-    redacting.secrets.add("s3cret-token")
+    register_secret("s3cret-token")
     entry = record("%d board(s) for %s", (10, 100), "s3cret-token")
     assert redacting.filter(entry)
     message = entry.getMessage()

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from aioresponses import aioresponses
 
-from bomcheck.distributors.base import RateHeaders, Transport, make_limiter, parse_retry_after
+from bomcheck.distributors.http import RateHeaders, Transport, make_limiter, parse_retry_after
 from bomcheck.distributors.quota import QuotaSeen, QuotaStore
 
 URL = "https://api.example.test/SupplyChain/v1/BondedQuantity/Products"

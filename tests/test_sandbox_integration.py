@@ -10,9 +10,10 @@ import aiohttp
 import pytest
 
 from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource
-from bomcheck.distributors.base import RetryPolicy, Transport, make_limiter
 from bomcheck.distributors.digikey import DAILY_QUOTA, NO_AGREEMENT, DigiKeyBondedSource
 from bomcheck.distributors.digikey_auth import OAuthTokenProvider, exchange_code, new_state, sandbox_consent
+from bomcheck.distributors.http import Transport, make_limiter
+from bomcheck.distributors.retry import RetryPolicy
 from bomcheck.distributors.token_store import MemoryTokenStore
 from bomcheck.errors import SourceError
 from bomcheck.lookups.fanout import SourceRun, gather_lookups

@@ -6,8 +6,10 @@ import aiohttp
 import pytest
 from aioresponses import aioresponses
 
-from bomcheck.distributors.base import RetryPolicy, Transport, make_limiter, redact_query_secrets
+from bomcheck.distributors.http import Transport, make_limiter
+from bomcheck.distributors.retry import RetryPolicy
 from bomcheck.errors import SourceError
+from bomcheck.redact import redact_query_secrets
 
 URL = "https://api.example.test/search"
 

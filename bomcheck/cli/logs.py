@@ -7,15 +7,11 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from bomcheck.distributors.base import redact_query_secrets
+from bomcheck.redact import redact, register_secret
 
 
 class RedactingFilter(logging.Filter):
     """Replaces known secrets, and credential-looking query parameters, by '***' in log records."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -36,9 +32,7 @@ class RedactingFilter(logging.Filter):
         return True
 
     def _redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return redact_query_secrets(text)
+        return redact(text)
 
 
 _TRACEBACKS = logging.Formatter()
@@ -64,8 +58,8 @@ def setup_logging(*, verbose: int = 0, quiet: bool = False) -> None:
 
 
 def redact_in_logs(secrets: Iterable[str]) -> None:
-    """Register secrets that must never appear in a log line."""
-    _FILTER.secrets.update(s for s in secrets if s and len(s) >= 4)
+    """Register secrets that must never appear in a log line (nor in any other text bomcheck writes)."""
+    register_secret(*secrets)
 
 
 def add_log_file(path: Path) -> None:

@@ -113,7 +113,8 @@ def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | N
             except OSError as exc:
                 raise ConfigError(f"cannot write the log file {log_file}: {exc.strerror or exc}") from None
         if not ctx.obj["quiet"]:
-            for name in ("bomcheck.watch.folder", "bomcheck.watch.inbox"):  # one line per file even without -v
+            # one line per file even without -v
+            for name in ("bomcheck.watch.folder", "bomcheck.watch.inbox"):
                 logging.getLogger(name).setLevel(min(logging.getLogger().level, logging.INFO))
         folders = InboxFolders.for_inbox(inbox, out=out, processed=processed, failed=failed, state=state)
         folders.create()

@@ -7,7 +7,8 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bomcheck.distributors.base import Source, Transport
+from bomcheck.distributors.http import Transport
+from bomcheck.distributors.source import Source
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query, SourceStatus
 

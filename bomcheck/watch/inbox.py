@@ -28,6 +28,7 @@ from bomcheck.lookups.cached_lookups import CachedLookups
 from bomcheck.lookups.fanout import SourceRun
 from bomcheck.model import LineStatus, Report, SourceStatus
 from bomcheck.output.failures import run_failures
+from bomcheck.redact import redact
 from bomcheck.watch.folders import OUTPUT_MARK, InboxFolders, free_name, move_without_overwrite, output_tail
 from bomcheck.watch.ledger import Ledger, LedgerEntry, sha256_of
 
@@ -217,9 +218,7 @@ class InboxJob:
         return FileResult(path.name, "failed", moved_to=moved, message=reason)
 
     def _redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return redact(text, self.secrets)
 
 
 _OPTIONS_HINT = ("Options such as --mpn-column or --sheet are set for this inbox in its bomcheck.toml\n"

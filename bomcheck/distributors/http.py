@@ -1,4 +1,4 @@
-"""What every distributor source shares: the Source protocol and the one rate-limited HTTP seam."""
+"""The one HTTP seam every source shares: rate-limited, concurrency-bounded, retried, redacted requests."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ import errno
 import json
 import logging
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -22,29 +21,13 @@ import aiohttp
 from bomcheck.distributors.inflight import InFlight
 from bomcheck.distributors.limiter import RateLimiter
 from bomcheck.distributors.quota import QuotaSeen
+from bomcheck.distributors.retry import RETRYABLE_STATUSES, RetryPolicy
 from bomcheck.errors import SourceError, SourceUnavailable
-from bomcheck.model import Lookup, Query
+from bomcheck.redact import SECRET_FIELDS, redact
 
 log = logging.getLogger(__name__)
 
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 RECOVER_AFTER = 10.0  # seconds without a 429 before a halved rate is doubled back
-
-
-class Source(Protocol):
-    """A distributor bomcheck can ask about BOM lines.
-
-    `batches` groups the queries that one call answers together (Arrow: one call per distinct
-    MPN; DigiKey bonded: one call for the whole account), `fetch` performs that call and
-    returns a Lookup for every query of the batch. A failure of the call raises SourceError;
-    the fan-out turns it into an ERROR Lookup for each query of the batch.
-    """
-
-    name: str
-
-    def batches(self, queries: Sequence[Query]) -> list[list[Query]]: ...
-
-    async def fetch(self, transport: Transport, batch: Sequence[Query]) -> Mapping[Query, Lookup]: ...
 
 
 @dataclass(frozen=True)
@@ -90,31 +73,6 @@ class HttpResponse:
             html = self.body.lstrip()[:1] == b"<" or "html" in (self.header("Content-Type") or "")
             return f"HTML page instead of JSON (HTTP {self.status})" if html else "invalid JSON"
         return None
-
-
-@dataclass
-class RetryPolicy:
-    """How often and how patiently a request is tried again (see README, "Retries").
-
-    Retried: connection failures (refused, reset, closed), timeouts, bodies cut short, 5xx,
-    and 429 with Retry-After. A 2xx whose body is an HTML page or broken JSON (a maintenance or
-    proxy page) is tried `bad_body_attempts` times in all. Waits between tries use exponential
-    backoff with full jitter. One request never takes more than `total_budget` seconds in all
-    (tries, waits, 429 pauses); once `give_up_after` requests in a row have failed every try,
-    or nothing was answered for `total_budget` seconds while one did, the source is taken as
-    down (requests in flight stop at their next try): for the rest of the run, and for
-    `down_for` seconds for a service (watch) that keeps its transports; then one request may
-    try again.
-    """
-
-    attempts: int = 4  # tries for failures; a 429 with Retry-After is not a failure
-    base_delay: float = 0.5
-    max_delay: float = 30.0  # longest single wait, Retry-After included
-    throttle_budget: float = 120.0  # most seconds one request waits on 429s before giving up
-    total_budget: float = 180.0  # most seconds one request takes, every try and wait included
-    bad_body_attempts: int = 2  # tries for a 2xx that should be JSON and is not
-    give_up_after: int = 5  # requests in a row failing every try: the source is taken as down...
-    down_for: float = 60.0  # ...for this long (a run's fan-out stops asking it at once; watch: next files)
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -232,11 +190,9 @@ class Transport:
         self.in_flight = InFlight(self.concurrency, lambda: self.limiter.rate)
         self._ceiling = self.limiter.rate
 
-    def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret:
-                text = text.replace(secret, "***")
-        return redact_query_secrets(text)
+    def redact(self, text: str, extra: Sequence[str] = ()) -> str:
+        """`text` without this transport's secrets, `extra` ones, or any registered one."""
+        return redact(text, (*self.secrets, *extra))
 
     async def request(
         self,
@@ -264,15 +220,8 @@ class Transport:
         # credentials of this one request (bearer token, form secrets) are hidden like `secrets`
         carried = [value.split(" ", 1)[-1] for name, value in (headers or {}).items()
                    if name.casefold() == "authorization"]
-        carried += [value for name, value in (data or {}).items() if name.casefold() in _SECRET_FIELDS]
-
-        def redact(text: str) -> str:
-            for secret in carried:
-                if secret:
-                    text = text.replace(secret, "***")
-            return self.redact(text)
-
-        shown_url = redact(url + ("?" + urlencode(params) if params else ""))
+        carried += [value for name, value in (data or {}).items() if name.casefold() in SECRET_FIELDS]
+        shown_url = self.redact(url + ("?" + urlencode(params) if params else ""), carried)
         reason = ""
         attempts = attempts or self.retry.attempts
         attempt = bad_bodies = 0
@@ -300,7 +249,7 @@ class Transport:
                         answer = HttpResponse(response.status, dict(response.headers), body, attempt)
                     self._observe(answer, sent_at)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                reason = redact(failure_reason(exc, limit))
+                reason = self.redact(failure_reason(exc, limit), carried)
                 failures.append(reason)
                 self._failed_try()
                 log.debug("%s %s failed: %s, attempt %d", method, shown_url, reason, attempt)
@@ -492,18 +441,6 @@ class Transport:
             return min(retry_after, self.retry.max_delay)
         ceiling = min(self.retry.base_delay * 2 ** (attempt - 1), self.retry.max_delay)
         return self.rng.uniform(0, ceiling)
-
-
-_SECRET_FIELDS = frozenset({"apikey", "api_key", "client_secret", "access_token", "refresh_token", "code",
-                            "password"})
-_SECRET_PARAM = re.compile(
-    r"(?i)\b(apikey|api_key|client_secret|access_token|refresh_token|code|password)=([^&\s\"']+)"
-)
-
-
-def redact_query_secrets(text: str) -> str:
-    """Blank out values of query parameters that carry credentials, whatever they are."""
-    return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=***", text)
 
 
 def make_limiter(rate_per_second: float) -> RateLimiter:
