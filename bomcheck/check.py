@@ -127,7 +127,7 @@ async def build_report(
         bom=bom,
         boards=scenarios[0].boards,
         results=scenarios[0].results,
-        sources=(*extra.sources, *unavailable),
+        sources=tuple(sorted((*extra.sources, *unavailable), key=lambda status: status.rank)),
         checked_at=datetime.now(timezone.utc),
         currency=options.currency,
         scenarios=scenarios,

@@ -221,6 +221,12 @@ class SourceStatus:
     from_cache: int = 0  # answers taken from the offers cache instead of asked
     oldest: datetime | None = None  # when the oldest of those was fetched (UTC)
     live: int = 0  # answers asked during this run (counted only when some came from the cache)
+    column: str = ""  # the title of the source's stock column in the workbook ("" = "<name> Stock")
+    rank: int = 0  # the source's place in the registry: outputs list sources in this order
+
+    @property
+    def column_title(self) -> str:
+        return self.column or f"{self.name} Stock"
 
     def describe(self) -> str:
         """'checked', 'checked (3 of 20 queries failed)' or 'not checked: <why>'."""

@@ -1,4 +1,4 @@
-"""Builds the configured sources for one run: one HTTP session, one limiter and transport per source."""
+"""A run's parts from Settings: THE registry of sources (the only list of vendors), the cache, the sandbox."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ import contextlib
 import dataclasses
 import re
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 
-from bomcheck.config import ENV_VARS, Settings, cache_dir, config_dir
-from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource
+from bomcheck.config import ENV_VARS, Setting, Settings, cache_dir, config_dir, config_path, declare
+from bomcheck.distributors.arrow import ARROW_PRODUCTION_URL, ArrowCredentials, ArrowSource
 from bomcheck.distributors.digikey import (
     DIGIKEY_PRODUCTION_URL,
     DIGIKEY_SANDBOX_URL,
@@ -20,6 +22,7 @@ from bomcheck.distributors.digikey import (
 )
 from bomcheck.distributors.digikey_auth import (
     OAuthTokenProvider,
+    TokenProvider,
     authorize_url,
     exchange_code,
     new_state,
@@ -46,21 +49,192 @@ from bomcheck.sandbox import (
 
 SANDBOX_ENVIRONMENT = "bomcheck-sandbox"
 
+# Arrow documents these currencies for prices (its example also spells CAD "CAN").
+ARROW_CURRENCIES = ("USD", "EUR", "GBP", "JPY", "SGD", "AUD", "CAD", "CAN", "HKD", "MYR", "KRW", "BRL",
+                    "CNY", "INR", "MXN", "TWD")
+
+
+@dataclass(frozen=True)
+class OpenedSource:
+    """A source built for one run: its run, and what to do when the run ends (save its quota)."""
+
+    run: SourceRun
+    close: Callable[[], None] = lambda: None
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One entry of the registry: everything the rest of bomcheck needs to know about a source.
+
+    `open` builds the source for a run; `identity` is what its answers depend on besides the
+    query (the cache key: where, as whom, in what currency; no secret); `on_disk` says whether its
+    answers may be kept on disk (else in memory only, `keep_hint` saying how to opt in);
+    `sandbox` the settings that point it at a running sandbox.
+    """
+
+    name: str
+    vendor: str  # whose credentials it takes ("DigiKey" for both DigiKey sources)
+    column: str
+    settings: tuple[Setting, ...]
+    configured: Callable[[Settings], bool]
+    needs: tuple[str, ...]  # the settings that switch it on, for "set … to check it"
+    open: Callable[[Settings, aiohttp.ClientSession], OpenedSource]
+    identity: Callable[[Settings], str]
+    sandbox: Callable[[str], dict[str, Any]]
+    on_disk: Callable[[Settings], bool] = lambda settings: True
+    keep_hint: str = ""
+    check: Callable[[Settings], None] | None = None
+
+
+# ---------------------------------------------------------------------------------------- Arrow
+
+def _arrow_settings() -> tuple[Setting, ...]:
+    return (
+        Setting("arrow_url", ARROW_PRODUCTION_URL, "BOMCHECK_ARROW_URL"),
+        Setting("arrow_login", "", "BOMCHECK_ARROW_LOGIN"),
+        Setting("arrow_api_key", "", "BOMCHECK_ARROW_API_KEY", secret=True),
+        Setting("arrow_api_version", "v3", "BOMCHECK_ARROW_API_VERSION",
+                check=lambda value: None if value in ("v3", "v4") else f"must be v3 or v4, got {value!r}"),
+        Setting("arrow_rate", 5.0, "BOMCHECK_ARROW_RATE"),  # requests per second
+        # Arrow's terms forbid caching their data: on disk only when the user opts in (README "Cache").
+        Setting("arrow_cache", False, "BOMCHECK_ARROW_CACHE"),
+    )
+
+
+def _arrow_currency(settings: Settings) -> None:
+    if settings.currency not in ARROW_CURRENCIES:
+        raise ConfigError(f"currency {settings.currency!r} is not one Arrow prices in; use one of "
+                          f"{', '.join(ARROW_CURRENCIES)} (--currency or BOMCHECK_CURRENCY)")
+
+
+def _open_arrow(settings: Settings, session: aiohttp.ClientSession) -> OpenedSource:
+    arrow = ArrowSource(settings.arrow_url, ArrowCredentials(settings.arrow_login, settings.arrow_api_key),
+                        currency=settings.currency, api_version=settings.arrow_api_version)
+    return OpenedSource(SourceRun(arrow, _transport(session, settings, settings.arrow_rate)))
+
+
+def _arrow_identity(settings: Settings) -> str:
+    arrow_at = settings.environment or settings.arrow_url.rstrip("/")
+    return f"{arrow_at}|{settings.arrow_login}|{settings.currency}|{settings.arrow_api_version}"
+
+
+# Arrow's terms keep its answers off the disk unless the user opts in (README: Cache).
+ARROW_KEEP_HINT = "unless BOMCHECK_ARROW_CACHE=1"
+
+ARROW = SourceSpec(
+    name=ArrowSource.name,
+    vendor="Arrow",
+    column="Arrow Stock",
+    settings=_arrow_settings(),
+    configured=lambda settings: bool(settings.arrow_login and settings.arrow_api_key),
+    needs=("arrow_login", "arrow_api_key"),
+    open=_open_arrow,
+    identity=_arrow_identity,
+    sandbox=lambda url: {"arrow_url": url, "arrow_login": SANDBOX_ARROW_LOGIN,
+                         "arrow_api_key": SANDBOX_ARROW_API_KEY},
+    on_disk=lambda settings: bool(settings.arrow_cache),
+    keep_hint=ARROW_KEEP_HINT,
+    check=_arrow_currency,
+)
+
+
+# ------------------------------------------------------------------------------- DigiKey bonded
+
+def _digikey_settings() -> tuple[Setting, ...]:
+    return (
+        Setting("digikey_url", DIGIKEY_PRODUCTION_URL, "BOMCHECK_DIGIKEY_URL"),
+        Setting("digikey_client_id", "", "BOMCHECK_DIGIKEY_CLIENT_ID"),
+        Setting("digikey_client_secret", "", "BOMCHECK_DIGIKEY_CLIENT_SECRET", secret=True),
+        Setting("digikey_account_id", "", "BOMCHECK_DIGIKEY_ACCOUNT_ID"),
+        Setting("digikey_redirect_uri", "https://localhost", "BOMCHECK_DIGIKEY_REDIRECT_URI"),
+        Setting("digikey_rate", 2.0, "BOMCHECK_DIGIKEY_RATE"),  # 120 a minute, DigiKey's per-minute quota
+        # The account's billing currency (`bomcheck auth digikey` shows it per location): the bonded
+        # answer carries prices without a currency, so this labels them.
+        Setting("digikey_currency", "USD", "BOMCHECK_DIGIKEY_CURRENCY",
+                check=lambda value: None if re.fullmatch(r"[A-Z]{3}", str(value).upper()) else
+                f"must be a three-letter code such as USD or EUR, got {value!r}"),
+    )
+
+
+def _digikey_configured(settings: Settings) -> bool:
+    """An app's client id and secret; the account id is optional (without it bomcheck asks for the
+    bonded products of all the user's locations)."""
+    return bool(settings.digikey_client_id and settings.digikey_client_secret)
+
+
+def _open_digikey_bonded(settings: Settings, session: aiohttp.ClientSession) -> OpenedSource:
+    tokens: TokenProvider = OAuthTokenProvider(settings.digikey_url, settings.digikey_client_id,
+                                               settings.digikey_client_secret, _token_store(settings))
+    if settings.environment == SANDBOX_ENVIRONMENT:
+        tokens = SandboxLogin(tokens, settings)  # type: ignore[arg-type]
+    source = DigiKeyBondedSource(settings.digikey_url, settings.digikey_client_id,
+                                 settings.digikey_account_id, tokens,
+                                 currency=settings.digikey_currency.upper())
+    transport = _transport(session, settings, settings.digikey_rate, DIGIKEY_HEADERS)
+    store, key = QuotaStore(cache_dir(settings) / STATE_FILE), quota_key_of(settings)
+    transport.quota = store.load(key)
+    return OpenedSource(SourceRun(source, transport), close=lambda: _save_quota(store, key, transport))
+
+
+def _digikey_identity(settings: Settings) -> str:
+    return (f"{token_environment(settings)}|{settings.digikey_client_id}|{settings.digikey_account_id}|"
+            f"{settings.digikey_currency.upper()}")
+
+
+DIGIKEY_BONDED = SourceSpec(
+    name=DigiKeyBondedSource.name,
+    vendor="DigiKey",
+    column="DigiKey Bonded",
+    settings=_digikey_settings(),
+    configured=_digikey_configured,
+    needs=("digikey_client_id", "digikey_client_secret"),
+    open=_open_digikey_bonded,
+    identity=_digikey_identity,
+    sandbox=lambda url: {"digikey_url": url, "digikey_client_id": SANDBOX_DIGIKEY_CLIENT_ID,
+                         "digikey_client_secret": SANDBOX_DIGIKEY_CLIENT_SECRET,
+                         "digikey_account_id": SANDBOX_DIGIKEY_ACCOUNT_ID,
+                         "digikey_redirect_uri": SANDBOX_REDIRECT_URI},
+)
+
+
+# ------------------------------------------------------------------------------------ registry
+
+# THE list of vendors: every source bomcheck knows, in the order the outputs show them.
+SOURCES: list[SourceSpec] = [ARROW, DIGIKEY_BONDED]
+
+
+def register(spec: SourceSpec) -> None:
+    """Add a source to the registry (and its settings to those bomcheck reads)."""
+    SOURCES.append(spec)
+    declare(*spec.settings, check=spec.check)
+
+
+for _spec in SOURCES:
+    declare(*_spec.settings, check=_spec.check)
+
 
 def sandbox_settings(settings: Settings, url: str) -> Settings:
     """The settings pointed at a running sandbox, with its public demo credentials."""
-    return dataclasses.replace(
-        settings,
-        arrow_url=url,
-        arrow_login=SANDBOX_ARROW_LOGIN,
-        arrow_api_key=SANDBOX_ARROW_API_KEY,
-        digikey_url=url,
-        digikey_client_id=SANDBOX_DIGIKEY_CLIENT_ID,
-        digikey_client_secret=SANDBOX_DIGIKEY_CLIENT_SECRET,
-        digikey_account_id=SANDBOX_DIGIKEY_ACCOUNT_ID,
-        digikey_redirect_uri=SANDBOX_REDIRECT_URI,
-        environment=SANDBOX_ENVIRONMENT,
-    )
+    pointed: dict[str, Any] = {}
+    for spec in SOURCES:
+        pointed.update(spec.sandbox(url))
+    return dataclasses.replace(settings, environment=SANDBOX_ENVIRONMENT, **pointed)
+
+
+def any_source_configured(settings: Settings) -> bool:
+    return any(spec.configured(settings) for spec in SOURCES)
+
+
+def missing_credentials_message() -> str:
+    """What to tell a user who asked for a real run without any credentials."""
+    needs: dict[str, list[str]] = {}  # vendor -> its variables, once per vendor
+    for spec in SOURCES:
+        needs.setdefault(spec.vendor, [])
+        variables = [ENV_VARS[name] for name in spec.needs]
+        needs[spec.vendor] += [variable for variable in variables if variable not in needs[spec.vendor]]
+    each = " and/or ".join(f"{', '.join(variables)} for {vendor}" for vendor, variables in needs.items())
+    return (f"no distributor credentials found; set {each} (or put them in {config_path()}), or pass "
+            "--sandbox to try bomcheck on its built-in sandbox")
 
 
 @contextlib.asynccontextmanager
@@ -70,39 +244,22 @@ async def open_sources(
     """Yield the runnable sources and a status for each source left out (with the reason)."""
     runs: list[SourceRun] = []
     unavailable: list[SourceStatus] = []
+    opened: list[OpenedSource] = []
     async with aiohttp.ClientSession() as session:
-        if settings.arrow_configured:
-            arrow = ArrowSource(
-                settings.arrow_url,
-                ArrowCredentials(settings.arrow_login, settings.arrow_api_key),
-                currency=settings.currency,
-                api_version=settings.arrow_api_version,
-            )
-            runs.append(SourceRun(arrow, _transport(session, settings, settings.arrow_rate)))
-        else:
-            unavailable.append(SourceStatus(ArrowSource.name, False, "no Arrow credentials (set "
-                                            f"{ENV_VARS['arrow_login']} and {ENV_VARS['arrow_api_key']})"))
-        if settings.digikey_configured:
-            tokens = OAuthTokenProvider(settings.digikey_url, settings.digikey_client_id,
-                                        settings.digikey_client_secret, _token_store(settings))
-            if settings.environment == SANDBOX_ENVIRONMENT:
-                tokens = SandboxLogin(tokens, settings)
-            digikey = DigiKeyBondedSource(settings.digikey_url, settings.digikey_client_id,
-                                          settings.digikey_account_id, tokens,
-                                          currency=settings.digikey_currency)
-            digikey_transport = _transport(session, settings, settings.digikey_rate, DIGIKEY_HEADERS)
-            quota_store, quota_key = QuotaStore(cache_dir(settings) / STATE_FILE), quota_key_of(settings)
-            digikey_transport.quota = quota_store.load(quota_key)
-            runs.append(SourceRun(digikey, digikey_transport))
-        else:
-            unavailable.append(SourceStatus(DigiKeyBondedSource.name, False, "no DigiKey credentials (set "
-                                            f"{ENV_VARS['digikey_client_id']} and "
-                                            f"{ENV_VARS['digikey_client_secret']})"))
+        for rank, spec in enumerate(SOURCES):
+            if spec.configured(settings):
+                source = spec.open(settings, session)
+                opened.append(source)
+                runs.append(dataclasses.replace(source.run, column=spec.column, rank=rank))
+            else:
+                needs = " and ".join(ENV_VARS[name] for name in spec.needs)
+                why = f"no {spec.vendor} credentials (set {needs})"
+                unavailable.append(SourceStatus(spec.name, False, why, column=spec.column, rank=rank))
         try:
             yield runs, unavailable
         finally:
-            if settings.digikey_configured:
-                _save_quota(quota_store, quota_key, digikey_transport)
+            for source in opened:
+                source.close()
 
 
 def cache_identities(settings: Settings) -> dict[str, str]:
@@ -111,27 +268,17 @@ def cache_identities(settings: Settings) -> dict[str, str]:
     No secret goes in (the cache hashes these anyway). The in-process sandbox is named by its
     environment, not by its port, which changes every run.
     """
-    arrow_at = settings.environment or settings.arrow_url.rstrip("/")
-    return {
-        ArrowSource.name: f"{arrow_at}|{settings.arrow_login}|{settings.currency}|"
-                          f"{settings.arrow_api_version}",
-        DigiKeyBondedSource.name: f"{token_environment(settings)}|{settings.digikey_client_id}|"
-                                  f"{settings.digikey_account_id}|{settings.digikey_currency}",
-    }
-
-
-# Arrow's terms keep its answers off the disk unless the user opts in (README: Cache).
-ARROW_KEEP_HINT = f"unless {ENV_VARS['arrow_cache']}=1"
+    return {spec.name: spec.identity(settings) for spec in SOURCES}
 
 
 def open_lookups(settings: Settings, policy: CachePolicy, *, uncached: bool = False) -> CachedLookups:
-    """The offers cache for a run or a watch service: DigiKey bonded answers on disk, Arrow's in
-    memory only unless the user opted in (`arrow_cache`); close `.cache` when done.
+    """The offers cache for a run or a watch service, each source's answers on disk or in memory as
+    its registry entry says; close `.cache` when done.
     `uncached`: every source is asked and nothing is stored (a run under sandbox faults)."""
-    on_disk = {DigiKeyBondedSource.name} | ({ArrowSource.name} if settings.arrow_cache else set())
+    on_disk = {spec.name for spec in SOURCES if spec.on_disk(settings)}
     cache = OffersCache(cache_dir(settings) / CACHE_FILE, disk_sources=on_disk)
     return CachedLookups(cache, {} if uncached else cache_identities(settings), policy,
-                         keep_hints={ArrowSource.name: ARROW_KEEP_HINT})
+                         keep_hints={spec.name: spec.keep_hint for spec in SOURCES if spec.keep_hint})
 
 
 # DigiKey: X-BurstLimit-* is the per-minute burst, X-RateLimit-* the daily quota.

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import bomcheck.runtime  # noqa: F401  (declares every source's settings)
 from bomcheck.config import ENV_VARS
 from bomcheck.distributors.http import Transport, make_limiter
 from bomcheck.distributors.retry import RetryPolicy

@@ -19,12 +19,12 @@ import click
 from bomcheck.bom import ReaderOptions
 from bomcheck.bom.layouts import load_layouts
 from bomcheck.cli.logs import redact_in_logs
-from bomcheck.config import Settings, config_dir, load_settings, missing_credentials_message
+from bomcheck.config import Settings, config_dir, load_settings
 from bomcheck.errors import BomcheckError, ConfigError
 from bomcheck.lookups.cached_lookups import CachePolicy, parse_max_age
 from bomcheck.model import SourceStatus
 from bomcheck.pricing import parse_percent
-from bomcheck.runtime import sandbox_settings
+from bomcheck.runtime import any_source_configured, missing_credentials_message, sandbox_settings
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox
 
 EXIT_OK = 0
@@ -217,7 +217,7 @@ def settings_for_run(currency: str | None, *, sandbox: bool) -> Settings:
     """The settings of a `check` or `watch` run, secrets registered; refuses a run with no source."""
     settings = load_settings({"currency": currency.upper() if currency else None})
     redact_in_logs(settings.secrets)
-    if not sandbox and not (settings.arrow_configured or settings.digikey_configured):
+    if not sandbox and not any_source_configured(settings):
         raise ConfigError(missing_credentials_message())
     return settings
 

@@ -31,7 +31,7 @@ from bomcheck.config import Settings
 from bomcheck.distributors.digikey_auth import NOT_LOGGED_IN
 from bomcheck.errors import BomcheckError, ConfigError
 from bomcheck.lookups.cached_lookups import LONGEST_AGE_DAYS, CachePolicy
-from bomcheck.runtime import digikey_logged_in, open_lookups, open_sources
+from bomcheck.runtime import DIGIKEY_BONDED, digikey_logged_in, open_lookups, open_sources
 from bomcheck.sandbox.server import SandboxConfig
 from bomcheck.watch.folder import WatchConfig, serve
 from bomcheck.watch.folders import InboxFolders, exclusive_state, is_own_output
@@ -141,7 +141,7 @@ async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Set
         async with (maybe_sandbox(settings, sandbox, sandbox_config) as effective,
                     open_sources(effective) as (runs, unavailable)):
             warn_unavailable(unavailable)
-            if not sandbox and settings.digikey_configured and not digikey_logged_in(settings):
+            if not sandbox and DIGIKEY_BONDED.configured(settings) and not digikey_logged_in(settings):
                 log.warning("DigiKey Bonded: %s (until then, files are checked without it)",
                             NOT_LOGGED_IN)
             asked = effective.environment or f"{effective.arrow_url} {effective.digikey_url}"

@@ -101,7 +101,7 @@ class CachedLookups:
                 live = sum(1 for query in misses if lookups[query][name].status in CACHEABLE)
                 status = replace(status, from_cache=len(hits), live=live,
                                  oldest=min(held.fetched_at for held in hits.values()))
-            statuses.append(status)
+            statuses.append(run.labelled(status))
         return FanoutResult(lookups, tuple(statuses))
 
     def _split(self, run: SourceRun,

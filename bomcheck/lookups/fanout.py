@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bomcheck.distributors.http import Transport
 from bomcheck.distributors.source import Source
@@ -23,6 +23,12 @@ class SourceRun:
 
     source: Source
     transport: Transport
+    column: str = ""  # the title of its stock column (SourceStatus.column)
+    rank: int = 0  # its place in the registry (SourceStatus.rank)
+
+    def labelled(self, status: SourceStatus) -> SourceStatus:
+        """`status` with this source's column title and rank, for the outputs."""
+        return replace(status, column=self.column, rank=self.rank)
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ async def gather_lookups(
     lookups: dict[Query, dict[str, Lookup]] = {query: {} for query in distinct}
     statuses = []
     for run, (answers, status) in zip(runs, results, strict=True):
-        statuses.append(status)
+        statuses.append(run.labelled(status))
         for query in distinct:
             lookups[query][run.source.name] = answers.get(query) or Lookup(
                 run.source.name, LookupStatus.NOT_CHECKED, message=status.message or "not asked"
