@@ -223,6 +223,7 @@ class SourceStatus:
     live: int = 0  # answers asked during this run (counted only when some came from the cache)
     column: str = ""  # the title of the source's stock column in the workbook ("" = "<name> Stock")
     rank: int = 0  # the source's place in the registry: outputs list sources in this order
+    link_domains: tuple[str, ...] = ()  # where its offers' links may point (made live in the workbook)
 
     @property
     def column_title(self) -> str:

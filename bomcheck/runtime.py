@@ -84,6 +84,7 @@ class SourceSpec:
     on_disk: Callable[[Settings], bool] = lambda settings: True
     keep_hint: str = ""
     check: Callable[[Settings], None] | None = None
+    link_domains: tuple[str, ...] = ()  # where its offers' links may point (live links in the workbook)
 
 
 # ---------------------------------------------------------------------------------------- Arrow
@@ -135,6 +136,7 @@ ARROW = SourceSpec(
     on_disk=lambda settings: bool(settings.arrow_cache),
     keep_hint=ARROW_KEEP_HINT,
     check=_arrow_currency,
+    link_domains=("arrow.com", "verical.com"),
 )
 
 
@@ -194,6 +196,7 @@ DIGIKEY_BONDED = SourceSpec(
                          "digikey_client_secret": SANDBOX_DIGIKEY_CLIENT_SECRET,
                          "digikey_account_id": SANDBOX_DIGIKEY_ACCOUNT_ID,
                          "digikey_redirect_uri": SANDBOX_REDIRECT_URI},
+    link_domains=("digikey.com",),
 )
 
 
@@ -219,6 +222,16 @@ def sandbox_settings(settings: Settings, url: str) -> Settings:
     for spec in SOURCES:
         pointed.update(spec.sandbox(url))
     return dataclasses.replace(settings, environment=SANDBOX_ENVIRONMENT, **pointed)
+
+
+def sandbox_environment(url: str) -> list[tuple[str, str]]:
+    """The variables (and values) that point bomcheck at the sandbox at `url`, every source's."""
+    return [(ENV_VARS[name], str(value)) for spec in SOURCES for name, value in spec.sandbox(url).items()]
+
+
+def link_domains() -> tuple[str, ...]:
+    """Every registered source's link domains."""
+    return tuple(domain for spec in SOURCES for domain in spec.link_domains)
 
 
 def any_source_configured(settings: Settings) -> bool:
@@ -250,7 +263,8 @@ async def open_sources(
             if spec.configured(settings):
                 source = spec.open(settings, session)
                 opened.append(source)
-                runs.append(dataclasses.replace(source.run, column=spec.column, rank=rank))
+                runs.append(dataclasses.replace(source.run, column=spec.column, rank=rank,
+                                                link_domains=spec.link_domains))
             else:
                 needs = " and ".join(ENV_VARS[name] for name in spec.needs)
                 why = f"no {spec.vendor} credentials (set {needs})"

@@ -31,17 +31,17 @@ from bomcheck.model import (
     PriceBreak,
     Report,
     Scenario,
-    SourceStatus,
 )
 from bomcheck.output.failures import run_failures
 from bomcheck.output.json_report import report_to_dict
 from bomcheck.output.sheets.cells import AMBER, fill_for
 from bomcheck.output.sheets.rfq import other_parts, quoted_manufacturer, why_quote
-from bomcheck.output.workbook import RESULT_HEADERS, write_report
+from bomcheck.output.workbook import write_report
 from bomcheck.pricing import plan_lines
 from bomcheck.runtime import open_sources, sandbox_settings
 from bomcheck.sandbox import catalog
 from bomcheck.sandbox.server import STATS_PATH, running_sandbox
+from tests.builders import DEFAULT_SOURCES, RESULT_HEADERS
 
 D = Decimal
 
@@ -263,7 +263,7 @@ def alternate_report(tmp_path: Path) -> Report:
     (bom_line,) = bom.lines
     results = plan_lines([(bom_line, NOT_FOUND)], 10,
                          alternates={bom_line.row: [(ALT, found(offer("ALT-1", 500, "0.20", ncnr=True)))]})
-    return Report(bom=bom, boards=10, results=results, sources=(SourceStatus("Arrow", True),),
+    return Report(bom=bom, boards=10, results=results, sources=DEFAULT_SOURCES,
                   checked_at=datetime(2026, 1, 2, tzinfo=timezone.utc),
                   scenarios=(Scenario(10, results),))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -21,9 +22,9 @@ from bomcheck.model import (
     Offer,
     Purchase,
     Report,
-    SourceStatus,
 )
-from bomcheck.output.workbook import RESULT_HEADERS, default_output_path, write_report
+from bomcheck.output.workbook import default_output_path, write_report
+from tests.builders import ARROW_STATUS, BONDED_STATUS, DEFAULT_SOURCES, RESULT_HEADERS
 
 CHECKED_AT = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
 OUR_SHEETS = ["Summary", "Scenarios", "Offers", "RFQ"]
@@ -95,8 +96,7 @@ def make_report(path: Path, *, sheet: str | None = "BOM", header_row: int = 2,
     bom = Bom(path=path, sheet=sheet, header_row=header_row, columns={}, column_index={"mpn": 2},
               lines=tuple(lines), grid=grid, last_column=last_column)
     return Report(bom=bom, boards=10, results=results,
-                  sources=(SourceStatus("Arrow", True),
-                           SourceStatus("DigiKey Bonded", False, "no login")),
+                  sources=(ARROW_STATUS, replace(BONDED_STATUS, checked=False, message="no login")),
                   checked_at=CHECKED_AT)
 
 
@@ -206,7 +206,7 @@ def test_uncalculated_formula_column_is_not_overwritten(tmp_path: Path) -> None:
     bom = read_bom(source)
     assert bom.last_column == 2  # the reader cannot see the formula's value
     line = bom.lines[0]
-    report = Report(bom=bom, boards=1, sources=(), checked_at=CHECKED_AT,
+    report = Report(bom=bom, boards=1, sources=DEFAULT_SOURCES, checked_at=CHECKED_AT,
                     results=(LineResult(line=line, need=2, status=LineStatus.OK),))
     out = openpyxl.load_workbook(write_report(report, tmp_path / "out.xlsx")).active
     assert out["C2"].value == '=A2&"-"&B2'

@@ -23,8 +23,9 @@ from bomcheck.model import (
     SourceStatus,
 )
 from bomcheck.output.sheets.cells import AMBER, GREEN, RED
-from bomcheck.output.workbook import RESULT_HEADERS, write_report
+from bomcheck.output.workbook import write_report
 from bomcheck.pricing import Attrition, plan_lines
+from tests.builders import RESULT_HEADERS
 
 D = Decimal
 CHECKED_AT = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)

@@ -146,16 +146,18 @@ def test_a_regular_output_file_is_still_replaced(sandbox, tmp_path):
                                  "https://evil_host.arrow.com/", "https://www.arrow.com:/x:y@evil.com"])
 def test_links_that_a_browser_would_take_elsewhere_are_not_linked(url):
     from bomcheck.output.sheets.cells import linkable
+    from bomcheck.runtime import link_domains
 
-    assert not linkable(url)
+    assert not linkable(url, link_domains())
 
 
 @pytest.mark.parametrize("url", ["https://www.arrow.com/en/products/lm358dr2g/onsemi?x=1%202",
                                  "http://digikey.com:8080/p", "https://www.verical.com/pd/x"])
 def test_distributor_links_are_still_linked(url):
     from bomcheck.output.sheets.cells import linkable
+    from bomcheck.runtime import link_domains
 
-    assert linkable(url)
+    assert linkable(url, link_domains())
 
 
 # ---------------------------------------------------------------- text encodings

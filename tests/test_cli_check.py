@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from bomcheck.cli.app import main
-from bomcheck.output.workbook import RESULT_HEADERS
 from bomcheck.sandbox import SANDBOX_ARROW_API_KEY, SANDBOX_ARROW_LOGIN, SANDBOX_DIGIKEY_ACCOUNT_ID, catalog
 from bomcheck.sandbox.server import STATS_PATH
+from tests.builders import RESULT_HEADERS
 from tests.conftest import DEMO_BOM
 
 HEADER_ROW = 5  # the demo BOM has a title block above its header

@@ -9,7 +9,7 @@ from bomcheck.cli import app as cli
 
 def test_sandbox_options_configure_the_server(monkeypatch):
     seen = {}
-    monkeypatch.setattr(cli, "serve_forever", lambda host, port, config: seen.update(
+    monkeypatch.setattr(cli, "serve_forever", lambda host, port, config, *environment: seen.update(
         host=host, port=port, config=config))
     result = CliRunner().invoke(cli.main, [
         "sandbox", "--port", "9001", "--digikey-rate", "2", "--token-lifetime", "60",
@@ -23,7 +23,7 @@ def test_sandbox_options_configure_the_server(monkeypatch):
 
 def test_sandbox_defaults_are_a_well_behaved_account(monkeypatch):
     seen = {}
-    monkeypatch.setattr(cli, "serve_forever", lambda host, port, config: seen.update(config=config))
+    monkeypatch.setattr(cli, "serve_forever", lambda host, port, config, *environment: seen.update(config=config))
     assert CliRunner().invoke(cli.main, ["sandbox"]).exit_code == 0
     assert seen["config"].digikey_bonded_agreement is True and seen["config"].arrow_rate is None
 

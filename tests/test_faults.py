@@ -173,7 +173,7 @@ def test_fault_rates_spread_faults_evenly_and_single_kinds_go_on_top() -> None:
 
 def test_sandbox_command_takes_faults_and_seed(monkeypatch) -> None:
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(cli, "serve_forever", lambda host, port, config: seen.update(config=config))
+    monkeypatch.setattr(cli, "serve_forever", lambda host, port, config, *environment: seen.update(config=config))
     result = CliRunner().invoke(cli.main, ["sandbox", "--faults", "0.2", "--fault", "reset=0.05",
                                            "--fault-seed", "42", "--fault-oauth"])
     assert result.exit_code == 0, result.output

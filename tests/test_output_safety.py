@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal as D
 from pathlib import Path
@@ -14,10 +15,12 @@ from click.testing import CliRunner
 
 from bomcheck.bom import read_bom
 from bomcheck.cli.app import main
-from bomcheck.model import Lookup, LookupStatus, Offer, PriceBreak, Report, Scenario, SourceStatus
+from bomcheck.model import Lookup, LookupStatus, Offer, PriceBreak, Report, Scenario
 from bomcheck.output.sheets.cells import FORMULA_TRIGGERS, linkable
 from bomcheck.output.workbook import write_report
 from bomcheck.pricing import Attrition, plan_lines
+from bomcheck.runtime import link_domains
+from tests.builders import ARROW_STATUS, BONDED_STATUS
 
 HOSTILE = ['=HYPERLINK("http://evil.example/","click")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
            "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
@@ -118,7 +121,7 @@ def write_api_report(tmp_path: Path, links: tuple[tuple[str, str], ...] = ()) ->
     answered = [(line, lookups[line.mpn or ""]) for line in bom.lines]
     scenario = Scenario(10, plan_lines(answered, 10, "USD", Attrition(D(0))))
     report = Report(bom=bom, boards=10, results=scenario.results, currency="USD", scenarios=(scenario,),
-                    sources=(SourceStatus("Arrow", True), SourceStatus("DigiKey Bonded", False, HOSTILE[2])),
+                    sources=(ARROW_STATUS, replace(BONDED_STATUS, checked=False, message=HOSTILE[2])),
                     checked_at=CHECKED_AT)
     return write_report(report, tmp_path / "out.xlsx")
 
@@ -146,7 +149,7 @@ def test_api_text_starting_like_a_formula_is_written_as_text_on_every_sheet(tmp_
     "HTTPS://WWW.DIGIKEY.COM./x",
 ])
 def test_links_into_the_distributors_sites_are_hyperlinks(url):
-    assert linkable(url)
+    assert linkable(url, link_domains())
 
 
 @pytest.mark.parametrize("url", [
@@ -166,7 +169,7 @@ def test_links_into_the_distributors_sites_are_hyperlinks(url):
     "https://www.arrow.com/" + "x" * 2100,
 ])
 def test_anything_else_is_plain_text(url):
-    assert not linkable(url)
+    assert not linkable(url, link_domains())
 
 
 def test_offers_sheet_links_only_the_safe_urls(tmp_path):

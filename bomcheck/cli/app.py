@@ -45,7 +45,13 @@ from bomcheck.model import Bom, LineStatus
 from bomcheck.output.failures import run_failures
 from bomcheck.output.inspect import inspect_json, inspection_lines
 from bomcheck.pricing import Attrition
-from bomcheck.runtime import DIGIKEY_SANDBOX_URL, login_digikey, open_lookups, open_sources
+from bomcheck.runtime import (
+    DIGIKEY_SANDBOX_URL,
+    login_digikey,
+    open_lookups,
+    open_sources,
+    sandbox_environment,
+)
 from bomcheck.sandbox.faults import FAILING_KINDS, FaultConfig, fault_rates, parse_fault
 from bomcheck.sandbox.server import SandboxConfig, serve_forever
 
@@ -357,6 +363,6 @@ def sandbox_command(host: str, port: int, arrow_rate: float | None, digikey_rate
             token_lifetime=token_lifetime, daily_quota=daily_quota,
             digikey_bonded_agreement=not no_bonded_agreement, digikey_error_shape=digikey_error_shape,
             faults=FaultConfig(rates, seed=fault_seed, oauth=fault_oauth),
-        ))
+        ), sandbox_environment)
     except BomcheckError as exc:
         fail(exc)

@@ -25,10 +25,11 @@ class SourceRun:
     transport: Transport
     column: str = ""  # the title of its stock column (SourceStatus.column)
     rank: int = 0  # its place in the registry (SourceStatus.rank)
+    link_domains: tuple[str, ...] = ()  # SourceStatus.link_domains
 
     def labelled(self, status: SourceStatus) -> SourceStatus:
-        """`status` with this source's column title and rank, for the outputs."""
-        return replace(status, column=self.column, rank=self.rank)
+        """`status` with this source's column title, rank and link domains, for the outputs."""
+        return replace(status, column=self.column, rank=self.rank, link_domains=self.link_domains)
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bomcheck.bom.archive import check_archive
 from bomcheck.errors import OutputError
 from bomcheck.files import atomic_output, check_writable
-from bomcheck.model import LineResult, LineStatus, LookupStatus, Purchase, Report
+from bomcheck.model import LineResult, LineStatus, LookupStatus, Purchase, Report, SourceStatus
 from bomcheck.output.sheets.cells import (
     BOLD,
     Value,
     display_width,
     fill_for,
     grid_value,
+    links_to,
     money_format,
     put,
     set_widths,
@@ -37,13 +38,11 @@ from bomcheck.output.sheets.summary import add_summary, summary_rows
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RESULT_HEADERS", "build_workbook", "check_output_path", "default_output_path", "grid_value",
+__all__ = ["build_workbook", "result_headers", "check_output_path", "default_output_path", "grid_value",
            "put", "summary_rows", "write_report"]
 
 NOT_CHECKED = "not checked"
 NOT_APPLICABLE = "—"  # written where a column has nothing to say for a line, so no cell is left blank
-ARROW_SOURCE = "Arrow"  # Source.name of the Arrow client, the key of LineResult.stock
-BONDED_SOURCE = "DigiKey Bonded"  # Source.name of the DigiKey bonded-inventory client
 OUTPUT_SUFFIXES = (".xlsx", ".xlsm")
 
 
@@ -105,11 +104,12 @@ def _unit(result: LineResult) -> str | None:
     return unit_format(result.currency)
 
 
-# The appended columns, in order: header, value of a line's result, its number format.
-RESULT_COLUMNS: tuple[tuple[str, Callable[[LineResult], Value], Callable[[LineResult], str | None]], ...] = (
-    ("Need", lambda r: r.need, lambda r: None),
-    ("Arrow Stock", lambda r: _stock(r, ARROW_SOURCE), lambda r: None),
-    ("DigiKey Bonded", lambda r: _stock(r, BONDED_SOURCE), lambda r: None),
+Column = tuple[str, Callable[[LineResult], Value], Callable[[LineResult], str | None]]
+
+# The appended columns, in order: header, value of a line's result, its number format. The
+# sources' stock columns go after "Need", one per source of the report (see result_columns).
+_NEED: Column = ("Need", lambda r: r.need, lambda r: None)
+_AFTER_STOCK: tuple[Column, ...] = (
     ("MOQ", lambda r: r.moq, lambda r: None),
     ("NCNR", lambda r: None if r.ncnr is None else ("YES" if r.ncnr else "no"), lambda r: None),
     ("Lead Time (wk)", lambda r: r.lead_time_weeks, lambda r: None),
@@ -120,7 +120,30 @@ RESULT_COLUMNS: tuple[tuple[str, Callable[[LineResult], Value], Callable[[LineRe
     ("Status", _status, lambda r: None),
     ("Notes", _notes, lambda r: None),
 )
-RESULT_HEADERS = tuple(header for header, _, _ in RESULT_COLUMNS)
+
+
+def _stock_column(status: SourceStatus) -> Column:
+    return (status.column_title, lambda r: _stock(r, status.name), lambda r: None)
+
+
+def result_columns(report: Report) -> tuple[Column, ...]:
+    """The columns appended for this report: its sources' stock columns in registry order."""
+    return (_NEED, *(_stock_column(status) for status in report.sources), *_AFTER_STOCK)
+
+
+def result_headers(report: Report) -> tuple[str, ...]:
+    return tuple(header for header, _, _ in result_columns(report))
+
+
+def is_result_header_row(headers: Sequence[Any], start: int) -> int:
+    """How many columns of an earlier bomcheck output start at `start` (0: none)."""
+    if start >= len(headers) or headers[start] != _NEED[0]:
+        return 0
+    tail = tuple(header for header, _, _ in _AFTER_STOCK)
+    for end in range(start + 1, len(headers) - len(tail) + 1):
+        if tuple(headers[end:end + len(tail)]) == tail:
+            return end + len(tail) - start
+    return 0
 
 
 def default_output_path(input_path: Path) -> Path:
@@ -160,13 +183,14 @@ def _check_suffix(output: Path) -> None:
 def build_workbook(report: Report, output: Path) -> Workbook:
     """The user's workbook (or a new one for text input) with results and the bomcheck sheets added."""
     workbook, sheet = _load_bom_sheet(report, output)
-    append_results(sheet, report)
-    summary = add_summary(workbook, report, sheet.title)
-    if getattr(workbook, "vba_archive", None) is not None:
-        _note_macros(summary, report.bom.path.name, Path(output).name)
-    add_scenarios(workbook, report)
-    add_offers(workbook, report)
-    add_rfq(workbook, report)
+    with links_to(domain for status in report.sources for domain in status.link_domains):
+        append_results(sheet, report)
+        summary = add_summary(workbook, report, sheet.title)
+        if getattr(workbook, "vba_archive", None) is not None:
+            _note_macros(summary, report.bom.path.name, Path(output).name)
+        add_scenarios(workbook, report)
+        add_offers(workbook, report)
+        add_rfq(workbook, report)
     return workbook
 
 
@@ -233,21 +257,23 @@ def append_results(sheet: Worksheet, report: Report) -> None:
     already froze or filtered the sheet.
     """
     header_row = report.bom.header_row
+    columns = result_columns(report)
+    headers = [header for header, _, _ in columns]
     earlier = earlier_results_column(sheet, header_row)
     if earlier is not None:
-        first = earlier  # checking an output again: its old results are replaced, not repeated
-        clear_below(sheet, header_row, first, len(RESULT_HEADERS))
+        first, width = earlier  # checking an output again: its old results are replaced, not repeated
+        clear_below(sheet, header_row, first, max(width, len(headers)))
     else:
         first = first_result_column(sheet, header_row, report.bom.last_column)
-    widths = [len(header) for header in RESULT_HEADERS]
-    for offset, header in enumerate(RESULT_HEADERS):
+    widths = [len(header) for header in headers]
+    for offset, header in enumerate(headers):
         cell = sheet.cell(row=header_row, column=first + offset)
         put(cell, header)
         cell.font = BOLD
     last_row = header_row
     for result in report.results:
         fill = fill_for(result, report.currency)
-        for offset, (_, value_of, format_of) in enumerate(RESULT_COLUMNS):
+        for offset, (_, value_of, format_of) in enumerate(columns):
             value = value_of(result)
             number_format = format_of(result) if value is not None else None
             if value is None:
@@ -262,17 +288,18 @@ def append_results(sheet: Worksheet, report: Report) -> None:
     if sheet.freeze_panes is None:
         sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1).coordinate
     if not sheet.auto_filter.ref:
-        last_column = get_column_letter(first + len(RESULT_HEADERS) - 1)
+        last_column = get_column_letter(first + len(headers) - 1)
         sheet.auto_filter.ref = f"A{header_row}:{last_column}{last_row}"
 
 
-def earlier_results_column(sheet: Worksheet, header_row: int) -> int | None:
-    """Where an earlier bomcheck output's result columns start in the header row, if they are there."""
+def earlier_results_column(sheet: Worksheet, header_row: int) -> tuple[int, int] | None:
+    """Where an earlier bomcheck output's result columns start in the header row, and how many
+    there are (another run may have had other sources), if they are there."""
     headers = [cell.value for cell in sheet[header_row]]
-    width = len(RESULT_HEADERS)
-    for start in range(len(headers) - width + 1):
-        if tuple(headers[start:start + width]) == RESULT_HEADERS:
-            return start + 1
+    for start in range(len(headers)):
+        width = is_result_header_row(headers, start)
+        if width:
+            return start + 1, width
     return None
 
 

@@ -6,7 +6,9 @@ import copy
 import functools
 import re
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -32,7 +34,9 @@ class Link:
 Value = str | int | float | Link | None
 # Hyperlinks only into the distributors' own sites (and their subdomains): an API answer is
 # text from outside, and a link elsewhere (javascript:, file:, another host) could be a trap.
-LINK_DOMAINS = ("arrow.com", "verical.com", "digikey.com")
+# The domains a link may point at: the sources' own (each registry entry names its domains; the
+# workbook writer sets them from the report for the time it writes).
+LINK_DOMAINS: ContextVar[tuple[str, ...]] = ContextVar("LINK_DOMAINS", default=())
 MAX_LINK_LENGTH = 2079  # the longest hyperlink address Excel keeps
 # host[:port] of a link: letters, digits, dots and hyphens only. Browsers read a backslash as "/"
 # and decode "%2F", so "evil.com<backslash>.arrow.com" or "evil.com%2F.arrow.com" go to evil.com.
@@ -71,8 +75,20 @@ _UNLINKABLE_CHARACTER = re.compile(r"[\s\x00-\x1f\x7f\\]")  # spaces, controls, 
 
 
 @functools.lru_cache(maxsize=4096)  # the same offers' links come back on every line of a part
-def linkable(url: str) -> bool:
-    """True for an http(s) URL on one of LINK_DOMAINS, with no user part, spaces or control characters."""
+@contextmanager
+def links_to(domains: Iterable[str]) -> Iterator[None]:
+    """While inside, links to these domains (and their subdomains) are made live."""
+    token = LINK_DOMAINS.set(tuple(domains))
+    try:
+        yield
+    finally:
+        LINK_DOMAINS.reset(token)
+
+
+def linkable(url: str, domains: Iterable[str] | None = None) -> bool:
+    """True for an http(s) URL on one of `domains` (default: LINK_DOMAINS), with no user part,
+    spaces or control characters."""
+    domains = LINK_DOMAINS.get() if domains is None else tuple(domains)
     if len(url) > MAX_LINK_LENGTH or _UNLINKABLE_CHARACTER.search(url):
         return False
     try:
@@ -83,7 +99,7 @@ def linkable(url: str) -> bool:
         return False
     if parts.scheme.lower() not in ("http", "https") or not _LINK_NETLOC.fullmatch(parts.netloc) or not host:
         return False
-    return any(host == domain or host.endswith("." + domain) for domain in LINK_DOMAINS)
+    return any(host == domain or host.endswith("." + domain) for domain in domains)
 
 
 def put(cell: Cell, value: Value, number_format: str | None = None) -> None:
