@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -247,6 +248,29 @@ class SourceStatus:
         return cached
 
 
+@dataclass(frozen=True)
+class Failure:
+    """Why a source gave no answer for a query: a short kind to count by, and the full detail."""
+
+    kind: str  # 'HTTP 503', 'timeout', 'daily quota', 'not in the cache (--offline)'
+    detail: str = ""
+
+    @classmethod
+    def said(cls, message: str, kind: str = "") -> Failure:
+        """A failure raised with a message (and maybe a kind): without one, its first clause is the
+        kind ('Arrow: HTTP 503 after 4 attempts' -> 'HTTP 503'). Read here, once, where the
+        failure becomes a value; every count after that goes by `kind`."""
+        if not kind:
+            text = _SOURCE_PREFIX.sub("", message.strip(), count=1)
+            end = _REASON_END.search(text)
+            kind = (text[:end.start()] if end else text).strip() or "unknown failure"
+        return cls(kind, message)
+
+
+_SOURCE_PREFIX = re.compile(r"^[A-Z][\w-]*(?: [A-Z][\w-]*)?: ")
+_REASON_END = re.compile(r" after \d+ attempts| \(|: |; | — ")
+
+
 class LookupStatus(enum.Enum):
     FOUND = "found"
     NOT_FOUND = "not found"
@@ -264,11 +288,18 @@ class Lookup:
     offers: tuple[Offer, ...] = ()
     message: str = ""
     candidates: tuple[str, ...] = ()  # near-miss part numbers the source lists, when none matched
+    failure: Failure | None = None  # set when the source was asked (or the cache) and gave no answer
+
+    def __post_init__(self) -> None:
+        if self.failure is None and self.message == NOT_IN_CACHE:  # --offline's mark, as a value
+            object.__setattr__(self, "failure", Failure(NOT_IN_CACHE))
+        elif self.failure is None and self.status is LookupStatus.ERROR:
+            object.__setattr__(self, "failure", Failure.said(self.message))
 
     @property
     def failed(self) -> bool:
         """The source was asked and gave no answer: a failure, or --offline found none in the cache."""
-        return self.status is LookupStatus.ERROR or self.message == NOT_IN_CACHE
+        return self.failure is not None or self.status is LookupStatus.ERROR
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from bomcheck.distributors.retry import RetryPolicy
 from bomcheck.distributors.token_store import MemoryTokenStore, Tokens
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.lookups.fanout import SourceRun, gather_lookups
-from bomcheck.model import LookupStatus, Query
-from bomcheck.output.failures import failure_kind, run_failures
+from bomcheck.model import Failure, LookupStatus, Query
+from bomcheck.output.failures import run_failures
 from bomcheck.pricing import plan_line
 from bomcheck.sandbox import (
     SANDBOX_ARROW_API_KEY,
@@ -272,10 +272,10 @@ async def test_tries_that_failed_in_different_ways_are_all_named_next_to_the_cou
             answer = await transport.request("GET", URL)
     assert str(info.value) == ("HTML page instead of JSON (HTTP 200) (3 attempts: connection closed without "
                                "an answer, HTML page instead of JSON ×2)")
-    assert failure_kind(f"Arrow: {info.value}") == "HTML page instead of JSON"
+    assert Failure.said(f"Arrow: {info.value}").kind == "HTML page instead of JSON"
     message = answer.failed_after_attempts()
     assert message == "HTTP 503 (4 attempts: connection closed without an answer, HTTP 503 ×3)"
-    assert failure_kind(f"Arrow: {message}") == "HTTP 503"
+    assert Failure.said(f"Arrow: {message}").kind == "HTTP 503"
 
 
 async def test_a_trickle_within_the_timeout_is_an_answer() -> None:
@@ -452,12 +452,12 @@ async def test_a_success_resets_the_count_of_failed_requests() -> None:
 
 
 def test_failure_kinds_are_the_short_reasons() -> None:
-    assert failure_kind("Arrow: HTTP 503 after 4 attempts") == "HTTP 503"
-    assert failure_kind("DigiKey: HTTP 502 after 4 attempts (request id 7)") == "HTTP 502"
-    assert failure_kind("Arrow: timeout (no answer within 30 s) after 4 attempts") == "timeout"
-    assert failure_kind("Arrow: answer cut short after 2 attempts") == "answer cut short"
-    assert failure_kind("DigiKey: daily quota exhausted (HTTP 429) — bonded") == "daily quota exhausted"
-    assert failure_kind("Arrow: not answering (5 requests in a row failed)") == "not answering"
+    assert Failure.said("Arrow: HTTP 503 after 4 attempts").kind == "HTTP 503"
+    assert Failure.said("DigiKey: HTTP 502 after 4 attempts (request id 7)").kind == "HTTP 502"
+    assert Failure.said("Arrow: timeout (no answer within 30 s) after 4 attempts").kind == "timeout"
+    assert Failure.said("Arrow: answer cut short after 2 attempts").kind == "answer cut short"
+    assert Failure.said("DigiKey: daily quota exhausted (HTTP 429) — bonded").kind == "daily quota exhausted"
+    assert Failure.said("Arrow: not answering (5 requests in a row failed)").kind == "not answering"
 
 
 def test_run_failures_count_lines_per_source_and_reason() -> None:

@@ -12,7 +12,16 @@ from datetime import datetime, timedelta
 
 from bomcheck.lookups.cache import CachedLookup, CacheKey, Clock, OffersCache, utc_now
 from bomcheck.lookups.fanout import FanoutResult, Progress, SourceRun, gather_lookups, planned_calls
-from bomcheck.model import NOT_IN_CACHE, Lookup, LookupStatus, Query, SourceStatus, maker_key, normalize_mpn
+from bomcheck.model import (
+    NOT_IN_CACHE,
+    Failure,
+    Lookup,
+    LookupStatus,
+    Query,
+    SourceStatus,
+    maker_key,
+    normalize_mpn,
+)
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +153,8 @@ class CachedLookups:
         """No call at all: the queries this source would have asked are marked not in the cache."""
         name = run.source.name
         wanted = [query for batch in run.source.batches(misses) for query in batch] if misses else []
-        lookups = {query: {name: Lookup(name, LookupStatus.NOT_CHECKED, message=NOT_IN_CACHE)}
+        lookups = {query: {name: Lookup(name, LookupStatus.NOT_CHECKED, message=NOT_IN_CACHE,
+                                        failure=Failure(NOT_IN_CACHE))}
                    for query in wanted}
         if not wanted:
             return FanoutResult(lookups, ()), SourceStatus(name, checked=True)

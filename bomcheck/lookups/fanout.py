@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from bomcheck.distributors.http import Transport
 from bomcheck.distributors.source import Source
 from bomcheck.errors import SourceError, SourceUnavailable
-from bomcheck.model import Lookup, LookupStatus, Query, SourceStatus
+from bomcheck.model import Failure, Lookup, LookupStatus, Query, SourceStatus
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ async def _run_source(
     batches = source.batches(queries)
     answers: dict[Query, Lookup] = {}
     stopped: list[str] = []  # set once the source said it cannot answer anything more
+    stop_reason: list[str] = []  # ...the kind of that failure
     # ...and how the lines it leaves are marked: ERROR (a failure this run: quota, lost login)
     # or NOT_CHECKED (an account-wide refusal, said once like a source that is not configured)
     stop_kind: list[LookupStatus] = []
@@ -76,7 +77,7 @@ async def _run_source(
     quota_note = _quota_message(source.name, run.transport.quota_remaining or 0, len(batches))
     batches, over_quota = _within_quota(source.name, batches, run.transport.quota_remaining)
     for batch in over_quota:  # a failure of this run (exit 1, counted), not an account-wide refusal
-        answers.update(_failed(source.name, batch, LookupStatus.ERROR, quota_note))
+        answers.update(_failed(source.name, batch, LookupStatus.ERROR, quota_note, ""))
 
     async def run_batch(batch: list[Query]) -> None:
         async with slots:
@@ -86,7 +87,7 @@ async def _run_source(
 
     async def answer_batch(batch: list[Query]) -> None:
         if stopped:
-            answers.update(_failed(source.name, batch, stop_kind[0], stopped[0]))
+            answers.update(_failed(source.name, batch, stop_kind[0], stopped[0], stop_reason[0]))
         else:
             try:
                 answers.update(await source.fetch(run.transport, batch))
@@ -94,18 +95,20 @@ async def _run_source(
                 message = run.transport.redact(str(exc))
                 if not stopped:
                     stopped.append(message)
+                    stop_reason.append(exc.kind)
                     stop_kind.append(LookupStatus.NOT_CHECKED if exc.account_wide else LookupStatus.ERROR)
                     log.warning("%s", message)
-                answers.update(_failed(source.name, batch, stop_kind[0], message))
+                answers.update(_failed(source.name, batch, stop_kind[0], message, exc.kind))
             except SourceError as exc:
                 message = run.transport.redact(str(exc))
                 log.info("%s", _named(source.name, message))
-                answers.update(_failed(source.name, batch, LookupStatus.ERROR, message))
+                answers.update(_failed(source.name, batch, LookupStatus.ERROR, message, exc.kind))
             except Exception as exc:  # a bug in one source must not lose the other lines
                 message = run.transport.redact(f"unexpected {type(exc).__name__}: {exc}")
                 log.error("%s failed unexpectedly: %s", source.name, message)
                 log.debug("traceback", exc_info=True)
-                answers.update(_failed(source.name, batch, LookupStatus.ERROR, message))
+                answers.update(_failed(source.name, batch, LookupStatus.ERROR, message,
+                                       f"unexpected {type(exc).__name__}"))
 
     if over_quota and progress:
         progress(len(over_quota))
@@ -154,6 +157,9 @@ def _quota_message(name: str, remaining: int, needed: int) -> str:
 
 
 def _failed(
-    source: str, batch: Sequence[Query], status: LookupStatus, message: str
+    source: str, batch: Sequence[Query], status: LookupStatus, message: str, kind: str
 ) -> dict[Query, Lookup]:
-    return {query: Lookup(source, status, message=message) for query in batch}
+    """Every query of the batch unanswered; an account-wide refusal (NOT_CHECKED) is no failure of
+    this run, it is said once like a source that is not configured."""
+    failure = Failure.said(message, kind) if status is LookupStatus.ERROR else None
+    return {query: Lookup(source, status, message=message, failure=failure) for query in batch}

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bomcheck.model import LineResult, Report
-
-_SOURCE_PREFIX = re.compile(r"^[A-Z][\w-]*(?: [A-Z][\w-]*)?: ")
-_REASON_END = re.compile(r" after \d+ attempts| \(|: |; | — ")
-
-
-def failure_kind(message: str) -> str:
-    """The short reason of a failure message: 'Arrow: HTTP 503 after 4 attempts' -> 'HTTP 503'."""
-    text = _SOURCE_PREFIX.sub("", message.strip(), count=1)
-    end = _REASON_END.search(text)
-    return (text[:end.start()] if end else text).strip() or "unknown failure"
+from bomcheck.model import LineResult, Lookup, Report
 
 
 @dataclass(frozen=True)
@@ -64,6 +53,10 @@ def _lines(count: int) -> str:
     return f"{count} line" if count == 1 else f"{count} lines"
 
 
+def _kind(lookup: Lookup) -> str:
+    return lookup.failure.kind if lookup.failure else "unknown failure"
+
+
 def run_failures(results: Sequence[LineResult] | Report) -> RunFailures:
     """Count the lines some source failed for (status ERROR, or answered by another source only,
     or whose choice of alternate rested on a failed answer at any of a report's build quantities)."""
@@ -72,20 +65,20 @@ def run_failures(results: Sequence[LineResult] | Report) -> RunFailures:
     unanswered: dict[int, list[tuple[str, str]]] = {}
     for scenario in scenarios:
         for index, result in enumerate(scenario):
-            said = [(lookup.source, lookup.message) for lookup in result.unanswered]
+            said = [(lookup.source, _kind(lookup)) for lookup in result.unanswered]
             unanswered.setdefault(index, []).extend(said)
     per_source: dict[str, Counter[str]] = {}
     failed_lines = 0
     for index, result in enumerate(results):
-        failed = [(name, lookup.message) for name, lookup in result.lookups.items() if lookup.failed]
-        failed += unanswered.get(index) or [(lookup.source, lookup.message) for lookup in result.unanswered]
+        failed = [(name, _kind(lookup)) for name, lookup in result.lookups.items() if lookup.failed]
+        failed += unanswered.get(index) or [(lookup.source, _kind(lookup)) for lookup in result.unanswered]
         firsts: dict[str, str] = {}
-        for name, message in failed:
-            firsts.setdefault(name, message)  # each source once per line
+        for name, kind in failed:
+            firsts.setdefault(name, kind)  # each source once per line
         failed = list(firsts.items())
         failed_lines += bool(failed)
-        for name, message in failed:
-            per_source.setdefault(name, Counter())[failure_kind(message)] += 1
+        for name, kind in failed:
+            per_source.setdefault(name, Counter())[kind] += 1
     sources = tuple(SourceFailures(name, sum(counts.values()), tuple(counts.most_common()))
                     for name, counts in per_source.items())
     return RunFailures(len(results), failed_lines, sources)

@@ -38,8 +38,16 @@ from bomcheck.output.sheets.summary import add_summary, summary_rows
 
 log = logging.getLogger(__name__)
 
-__all__ = ["build_workbook", "result_headers", "check_output_path", "default_output_path", "grid_value",
-           "put", "summary_rows", "write_report"]
+__all__ = [
+    "build_workbook",
+    "check_output_path",
+    "default_output_path",
+    "grid_value",
+    "put",
+    "result_headers",
+    "summary_rows",
+    "write_report",
+]
 
 NOT_CHECKED = "not checked"
 NOT_APPLICABLE = "—"  # written where a column has nothing to say for a line, so no cell is left blank

@@ -67,7 +67,7 @@ def summary_rows(report: Report, sheet_title: str) -> list[Row]:
     first = report.scenarios[0]
     rows.append(("Lines", len(report.results), None))
     rows.extend((f"Lines {status.value}", report.count(status), None) for status in LineStatus)
-    failures = run_failures(report.results)  # the sentence stderr and the JSON give too
+    failures = run_failures(report)  # the same values stderr and the JSON count, every quantity's
     rows.append(("Lines not checked", failures.not_checked, None))
     rows.append(("Checked", failures.sentence(), None))
     rows.append(("Coverage", float(first.coverage), PERCENT_FORMAT))
