@@ -13,8 +13,7 @@ import openpyxl
 import pytest
 
 from bomcheck.bom import read_bom
-from bomcheck.check import CheckOptions, CheckOutcome, build_report, query_for
-from bomcheck.cli.app import _print_summary
+from bomcheck.check import CheckOptions, build_report, query_for
 from bomcheck.config import Settings
 from bomcheck.distributors.http import Transport, make_limiter
 from bomcheck.errors import SourceError
@@ -36,6 +35,7 @@ from bomcheck.output.failures import run_failures
 from bomcheck.output.json_report import report_to_dict
 from bomcheck.output.sheets.cells import AMBER, fill_for
 from bomcheck.output.sheets.rfq import other_parts, quoted_manufacturer, why_quote
+from bomcheck.output.terminal import summary_lines
 from bomcheck.output.workbook import write_report
 from bomcheck.pricing import plan_lines
 from bomcheck.runtime import open_sources, sandbox_settings
@@ -482,8 +482,7 @@ async def test_an_alternate_bought_only_at_a_later_quantity_is_shown_for_that_qu
     rows = list(openpyxl.load_workbook(output)["Scenarios"].iter_rows(values_only=True))
     column = rows[0].index("Lines on Alternates")
     assert [row[column] for row in rows[1:]] == [0, 1]
-    _print_summary(CheckOutcome(report, output, None))
-    said = capsys.readouterr().out
+    said = "\n".join(summary_lines(report, [output]))
     assert ("bought as an alternate at 100 boards, for a buyer to approve: row 3 (GONE-200 -> ALTA-300)"
             in said)
     assert "at 10 boards" not in said

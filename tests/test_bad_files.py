@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from bomcheck.bom import calamine_child, grids, reader
-from bomcheck.cli.app import main
+from bomcheck.cli import main
 from bomcheck.cli.common import EXIT_FATAL
 from bomcheck.errors import BomError
 from bomcheck.sandbox import SANDBOX_ARROW_API_KEY, SANDBOX_ARROW_LOGIN

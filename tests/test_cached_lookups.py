@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from bomcheck.bom import read_bom
 from bomcheck.check import CheckOptions, build_report, query_for
-from bomcheck.cli.app import main
+from bomcheck.cli import main
 from bomcheck.config import Settings
 from bomcheck.lookups.cache import CACHE_FILE, OffersCache
 from bomcheck.lookups.cached_lookups import CachedLookups, CachePolicy, parse_max_age

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from bomcheck import runtime
-from bomcheck.cli.app import main
+from bomcheck.cli import main
 from bomcheck.config import config_dir
 from bomcheck.sandbox import (
     SANDBOX_DIGIKEY_ACCOUNT_ID,
@@ -133,7 +133,7 @@ def test_auth_sandbox_flag_targets_digikeys_sandbox(monkeypatch):
         seen["url"], seen["kwargs"] = settings.digikey_url, kwargs
         return config_dir() / "x.json"
 
-    monkeypatch.setattr("bomcheck.cli.app.login_digikey", fake_login)
+    monkeypatch.setattr("bomcheck.cli.auth.login_digikey", fake_login)
     result = CliRunner().invoke(main, ["auth", "digikey", "--sandbox", "--no-listener"])
     assert result.exit_code == 0, result.output
     assert seen["url"] == "https://sandbox-api.digikey.com"

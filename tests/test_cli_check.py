@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from bomcheck.cli.app import main
+from bomcheck.cli import main
 from bomcheck.sandbox import SANDBOX_ARROW_API_KEY, SANDBOX_ARROW_LOGIN, SANDBOX_DIGIKEY_ACCOUNT_ID, catalog
 from bomcheck.sandbox.server import STATS_PATH
 from tests.builders import RESULT_HEADERS

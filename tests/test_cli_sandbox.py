@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from bomcheck.cli import app as cli
+from bomcheck.cli import main
+from bomcheck.cli import sandbox as sandbox_cli
 
 
 def test_sandbox_options_configure_the_server(monkeypatch):
     seen = {}
-    monkeypatch.setattr(cli, "serve_forever", lambda host, port, config, *environment: seen.update(
+    monkeypatch.setattr(sandbox_cli, "serve_forever", lambda host, port, config, *environment: seen.update(
         host=host, port=port, config=config))
-    result = CliRunner().invoke(cli.main, [
+    result = CliRunner().invoke(main, [
         "sandbox", "--port", "9001", "--digikey-rate", "2", "--token-lifetime", "60",
         "--daily-quota", "5", "--no-bonded-agreement", "--digikey-error-shape", "problem"])
     assert result.exit_code == 0, result.output
@@ -23,11 +24,12 @@ def test_sandbox_options_configure_the_server(monkeypatch):
 
 def test_sandbox_defaults_are_a_well_behaved_account(monkeypatch):
     seen = {}
-    monkeypatch.setattr(cli, "serve_forever", lambda host, port, config, *environment: seen.update(config=config))
-    assert CliRunner().invoke(cli.main, ["sandbox"]).exit_code == 0
+    monkeypatch.setattr(sandbox_cli, "serve_forever",
+                        lambda host, port, config, *environment: seen.update(config=config))
+    assert CliRunner().invoke(main, ["sandbox"]).exit_code == 0
     assert seen["config"].digikey_bonded_agreement is True and seen["config"].arrow_rate is None
 
 
 def test_a_port_out_of_range_is_a_usage_error():
-    result = CliRunner().invoke(cli.main, ["sandbox", "--port", "99999"])
+    result = CliRunner().invoke(main, ["sandbox", "--port", "99999"])
     assert result.exit_code == 2 and "99999" in result.output

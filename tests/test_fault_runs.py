@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from bomcheck.bom import read_bom
 from bomcheck.check import query_for
-from bomcheck.cli.app import main
+from bomcheck.cli import main
 from bomcheck.config import ENV_VARS, config_dir
 from bomcheck.distributors.token_store import FileTokenStore, Tokens, token_store_path
 from bomcheck.runtime import token_environment

@@ -15,7 +15,8 @@ from aiohttp.test_utils import make_mocked_request
 from aioresponses import aioresponses
 from click.testing import CliRunner
 
-from bomcheck.cli import app as cli
+from bomcheck.cli import main
+from bomcheck.cli import sandbox as sandbox_cli
 from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource
 from bomcheck.distributors.digikey import DigiKeyBondedSource
 from bomcheck.distributors.digikey_auth import OAuthTokenProvider
@@ -173,14 +174,15 @@ def test_fault_rates_spread_faults_evenly_and_single_kinds_go_on_top() -> None:
 
 def test_sandbox_command_takes_faults_and_seed(monkeypatch) -> None:
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(cli, "serve_forever", lambda host, port, config, *environment: seen.update(config=config))
-    result = CliRunner().invoke(cli.main, ["sandbox", "--faults", "0.2", "--fault", "reset=0.05",
+    monkeypatch.setattr(sandbox_cli, "serve_forever",
+                        lambda host, port, config, *environment: seen.update(config=config))
+    result = CliRunner().invoke(main, ["sandbox", "--faults", "0.2", "--fault", "reset=0.05",
                                            "--fault-seed", "42", "--fault-oauth"])
     assert result.exit_code == 0, result.output
     faults = seen["config"].faults
     assert faults.seed == 42 and faults.oauth and faults.rates["reset"] == pytest.approx(0.2 / 8 + 0.05)
     assert sum(faults.rates.values()) == pytest.approx(0.2 + 0.05)  # 0.05 more resets, on top
-    refused = CliRunner().invoke(cli.main, ["sandbox", "--fault", "flood=0.1"])
+    refused = CliRunner().invoke(main, ["sandbox", "--fault", "flood=0.1"])
     assert refused.exit_code == 2 and "flood" in refused.output
 
 

@@ -9,7 +9,7 @@ import stat
 import pytest
 from click.testing import CliRunner
 
-from bomcheck.cli.app import main
+from bomcheck.cli import main
 from bomcheck.cli.common import layouts_path
 from bomcheck.config import load_settings
 from bomcheck.distributors.token_store import FileTokenStore, Tokens

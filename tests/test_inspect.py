@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bomcheck.cli.app import main
+from bomcheck.cli import main
 
 
 def write_bom(tmp_path: Path) -> Path:

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from bomcheck.bom import read_bom
-from bomcheck.cli.app import main
+from bomcheck.cli import main
 from bomcheck.model import Lookup, LookupStatus, Offer, PriceBreak, Report, Scenario
 from bomcheck.output.sheets.cells import FORMULA_TRIGGERS, linkable
 from bomcheck.output.workbook import write_report

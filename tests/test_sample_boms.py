@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from bomcheck.bom import ReaderOptions, read_bom
-from bomcheck.cli.app import main
+from bomcheck.cli import main
 from bomcheck.errors import BomError
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_boms"

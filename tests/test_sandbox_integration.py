@@ -160,7 +160,7 @@ def test_no_secret_reaches_the_output_files_or_the_terminal(tmp_path) -> None:
     import openpyxl
     from click.testing import CliRunner
 
-    from bomcheck.cli.app import main
+    from bomcheck.cli import main
     from tests.conftest import ThreadedSandbox
 
     config = SandboxConfig(arrow_error=("401", f"Invalid apikey {SANDBOX_ARROW_API_KEY}"),

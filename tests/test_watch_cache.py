@@ -11,7 +11,7 @@ import aiohttp
 from click.testing import CliRunner
 
 from bomcheck.check import CheckOptions
-from bomcheck.cli.app import main
+from bomcheck.cli import main
 from bomcheck.config import Settings
 from bomcheck.lookups.cached_lookups import CachedLookups, CachePolicy
 from bomcheck.runtime import open_lookups, open_sources, sandbox_settings

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bomcheck.cli.app import main
+from bomcheck.cli import main
 from tests.conftest import DEMO_BOM, ROOT
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")

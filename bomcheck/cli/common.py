@@ -1,4 +1,4 @@
-"""What the commands share: exit codes, the error exit, option types, the reader options, the sandbox."""
+"""What the commands share: exit codes, option types, the reader and cache options, the sandbox."""
 
 from __future__ import annotations
 
@@ -7,20 +7,20 @@ import functools
 import logging
 import re
 import signal
-import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
+from bomcheck import errors
 from bomcheck.bom import ReaderOptions
 from bomcheck.bom.layouts import load_layouts
 from bomcheck.cli.logs import redact_in_logs
 from bomcheck.config import Settings, config_dir, load_settings
-from bomcheck.errors import BomcheckError, ConfigError
+from bomcheck.errors import ConfigError
 from bomcheck.lookups.cached_lookups import CachePolicy, parse_max_age
 from bomcheck.model import SourceStatus
 from bomcheck.pricing import parse_percent
@@ -29,7 +29,7 @@ from bomcheck.sandbox.server import SandboxConfig, running_sandbox
 
 EXIT_OK = 0
 EXIT_UNCHECKED = 1
-EXIT_FATAL = 3
+EXIT_FATAL = errors.EXIT_FATAL  # every BomcheckError's exit code (the error boundary in cli/app.py)
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process SIGTERM ended
 
@@ -73,11 +73,6 @@ def sigterm_as_interrupt() -> Iterator[None]:
     finally:
         signal.signal(signal.SIGTERM, previous)
 
-
-def fail(exc: BomcheckError) -> NoReturn:
-    """Say what went wrong on stderr and exit with EXIT_FATAL."""
-    click.echo(f"bomcheck: error: {exc}", err=True)
-    sys.exit(EXIT_FATAL)
 
 
 class BoardsList(click.ParamType):
@@ -181,11 +176,7 @@ def reader_options(command: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         given = {name: kwargs.pop(name) for name in names}
-        try:
-            layouts = load_layouts(layouts_path())
-        except BomcheckError as exc:
-            fail(exc)
-        kwargs["reader"] = ReaderOptions(**given, layouts=layouts)
+        kwargs["reader"] = ReaderOptions(**given, layouts=load_layouts(layouts_path()))
         return command(*args, **kwargs)
 
     decorated: Callable[..., Any] = wrapper

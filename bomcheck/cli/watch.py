@@ -20,7 +20,6 @@ from bomcheck.cli.common import (
     BoardsList,
     Percent,
     cache_options,
-    fail,
     maybe_sandbox,
     reader_options,
     settings_for_run,
@@ -29,7 +28,7 @@ from bomcheck.cli.common import (
 from bomcheck.cli.logs import add_log_file
 from bomcheck.config import Settings
 from bomcheck.distributors.digikey_auth import NOT_LOGGED_IN
-from bomcheck.errors import BomcheckError, ConfigError
+from bomcheck.errors import ConfigError
 from bomcheck.lookups.cached_lookups import LONGEST_AGE_DAYS, CachePolicy
 from bomcheck.runtime import DIGIKEY_BONDED, digikey_logged_in, open_lookups, open_sources
 from bomcheck.sandbox.server import SandboxConfig
@@ -128,8 +127,6 @@ def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | N
                                cache_hours=cache_age, reprocess=reprocess or cache.refresh, cache=cache,
                                sandbox=sandbox,
                                sandbox_config=SandboxConfig(latency=sandbox_latency)))
-    except BomcheckError as exc:
-        fail(exc)
     except KeyboardInterrupt:  # before the service took over the signals
         sys.exit(EXIT_INTERRUPTED)
 
