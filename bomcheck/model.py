@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -97,7 +98,7 @@ class PipelineDelivery:
 
     date: str
     quantity: int
-    due: date | None = None  # `date` parsed; None when the source's text could not be read
+    due: dt.date | None = None  # `date` parsed; None when the source's text could not be read
 
 
 class Lifecycle(enum.Enum):
@@ -175,7 +176,7 @@ class Offer:
     links: tuple[tuple[str, str], ...] = ()  # (type, url): datasheet, detail page...
     lifecycle: Lifecycle = Lifecycle.UNKNOWN
     lifecycle_text: str = ""  # the source's own words for it ("NRND", "End of Life", "Last Time Buy")
-    last_buy_date: date | None = None
+    last_buy_date: dt.date | None = None
     rohs: Compliance = Compliance.UNKNOWN
     reach: Compliance = Compliance.UNKNOWN
     marketplace: bool | None = None  # True: a marketplace / third-party seller; None: not said

@@ -169,7 +169,7 @@ async def _token_request(
         response = await transport.request("POST", url, data=form, headers={"Accept": "application/json"},
                                            attempts=1)
     except SourceError as exc:
-        unreachable = SourceUnavailable(
+        unreachable: SourceUnavailable | None = SourceUnavailable(
             redact(_CODE_LOST.format(f"no answer: {exc}") if code
                    else f"DigiKey login server unreachable: {exc}"), retryable=not code)
     else:
@@ -245,7 +245,7 @@ async def sandbox_consent(
     try:
         response = await transport.request("GET", url, allow_redirects=False)
     except SourceError as exc:
-        failure = AuthError(transport.redact(f"DigiKey sandbox unreachable: {exc}"))
+        failure: AuthError | None = AuthError(transport.redact(f"DigiKey sandbox unreachable: {exc}"))
     else:
         failure = None
     if failure is not None:

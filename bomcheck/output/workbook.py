@@ -244,6 +244,7 @@ def _grid_workbook(grid: Sequence[Sequence[Any]], merged: Sequence[tuple[int, in
     """
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.title = "BOM"
     for row, cells in enumerate(grid, start=1):
         for col, value in enumerate(cells, start=1):

@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -145,7 +146,7 @@ async def _answer(state: _Sandbox, api: str, request: web.Request, handler: Hand
         return state.digikey.api_error(request, exc.status, exc.reason, f"{request.method} {request.path}")
 
 
-def _middleware(state: _Sandbox) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def _middleware(state: _Sandbox) -> Any:  # an aiohttp middleware (its type is private to aiohttp)
     @web.middleware
     async def sandbox_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         api = _api_of(request.path)

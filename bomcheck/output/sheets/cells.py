@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
@@ -22,6 +22,8 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bomcheck.model import LineResult, LineStatus, LookupStatus
+
+AnyCell = Cell | MergedCell  # what openpyxl's sheet.cell() is typed to return
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,6 @@ def money(value: Decimal | None) -> float | None:
 _UNLINKABLE_CHARACTER = re.compile(r"[\s\x00-\x1f\x7f\\]")  # spaces, controls, a backslash
 
 
-@functools.lru_cache(maxsize=4096)  # the same offers' links come back on every line of a part
 @contextmanager
 def links_to(domains: Iterable[str]) -> Iterator[None]:
     """While inside, links to these domains (and their subdomains) are made live."""
@@ -88,7 +89,11 @@ def links_to(domains: Iterable[str]) -> Iterator[None]:
 def linkable(url: str, domains: Iterable[str] | None = None) -> bool:
     """True for an http(s) URL on one of `domains` (default: LINK_DOMAINS), with no user part,
     spaces or control characters."""
-    domains = LINK_DOMAINS.get() if domains is None else tuple(domains)
+    return _linkable(url, LINK_DOMAINS.get() if domains is None else tuple(domains))
+
+
+@functools.lru_cache(maxsize=4096)  # the same offers' links come back on every line of a part
+def _linkable(url: str, domains: tuple[str, ...]) -> bool:
     if len(url) > MAX_LINK_LENGTH or _UNLINKABLE_CHARACTER.search(url):
         return False
     try:
@@ -102,7 +107,7 @@ def linkable(url: str, domains: Iterable[str] | None = None) -> bool:
     return any(host == domain or host.endswith("." + domain) for domain in domains)
 
 
-def put(cell: Cell, value: Value, number_format: str | None = None) -> None:
+def put(cell: AnyCell, value: Value, number_format: str | None = None) -> None:
     """Set a cell; text is always stored as text (never a formula) and made legal for Excel.
 
     Every cell bomcheck writes goes through here. Text that a spreadsheet would read as a formula
@@ -119,7 +124,7 @@ def put(cell: Cell, value: Value, number_format: str | None = None) -> None:
     if isinstance(value, str):
         # set as openpyxl's own `cell.value = text` would, without its second scan for the
         # illegal characters just removed (a large sheet is mostly text)
-        cell._value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
+        cell._value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]  # type: ignore[union-attr]
         cell.data_type = "s"
         if value.startswith(FORMULA_TRIGGERS):
             cell.quotePrefix = True
@@ -135,7 +140,7 @@ _STYLES: weakref.WeakKeyDictionary[Workbook, dict[tuple[Any, ...], tuple[StyleAr
     weakref.WeakKeyDictionary())
 
 
-def style(cell: Cell, *, number_format: str | None = None, fill: PatternFill | None = None,
+def style(cell: AnyCell, *, number_format: str | None = None, fill: PatternFill | None = None,
           font: Font | None = None) -> None:
     """Give a cell a number format, fill and/or font, as `cell.fill = ...` would, only faster.
 
@@ -143,11 +148,13 @@ def style(cell: Cell, *, number_format: str | None = None, fill: PatternFill | N
     writing a large sheet; the same change to the same style is looked up once per workbook.
     """
     workbook = cell.parent.parent
+    assert workbook is not None
     cache = _STYLES.setdefault(workbook, {})
-    key = (tuple(cell._style) if cell._style is not None else (), number_format, id(fill), id(font))
+    ids = cell._style  # type: ignore[union-attr]  # openpyxl's style ids: private, but the fast path
+    key = (tuple(ids) if ids is not None else (), number_format, id(fill), id(font))
     known = cache.get(key)
     if known is not None:
-        cell._style = copy.copy(known[0])
+        cell._style = copy.copy(known[0])  # type: ignore[union-attr]
         return
     if number_format is not None:
         cell.number_format = number_format
@@ -155,7 +162,7 @@ def style(cell: Cell, *, number_format: str | None = None, fill: PatternFill | N
         cell.fill = fill
     if font is not None:
         cell.font = font
-    cache[key] = (copy.copy(cell._style), fill, font)
+    cache[key] = (copy.copy(cell._style), fill, font)  # type: ignore[union-attr]
 
 
 def grid_value(value: Any) -> Value:

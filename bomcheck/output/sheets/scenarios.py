@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -27,7 +29,8 @@ def add_scenarios(workbook: Workbook, report: Report) -> Worksheet:
     """A row per quantity and currency (costs in different currencies are never added up)."""
     rows: list[list[tuple[Value, str | None]]] = []
     for scenario in report.scenarios:
-        totals = sorted(scenario.totals.items()) or [(report.currency, None)]
+        totals: list[tuple[str, Decimal | None]] = [*sorted(scenario.totals.items())]
+        totals = totals or [(report.currency, None)]
         for currency, total in totals:
             per_board = total / scenario.boards if total is not None else None
             rows.append([
