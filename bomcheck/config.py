@@ -65,6 +65,14 @@ def declare(*settings: Setting, check: Callable[[Settings], None] | None = None)
         _CHECKS.append(check)
 
 
+def undeclare(*settings: Setting, check: Callable[[Settings], None] | None = None) -> None:
+    """Forget settings (and a check) declared before."""
+    for setting in settings:
+        _DECLARED.pop(setting.name, None)
+    if check in _CHECKS:
+        _CHECKS.remove(check)
+
+
 def declared(name: str) -> Setting | None:
     return _DECLARED.get(name)
 

@@ -13,7 +13,16 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bomcheck.config import ENV_VARS, Setting, Settings, cache_dir, config_dir, config_path, declare
+from bomcheck.config import (
+    ENV_VARS,
+    Setting,
+    Settings,
+    cache_dir,
+    config_dir,
+    config_path,
+    declare,
+    undeclare,
+)
 from bomcheck.distributors.arrow import ARROW_PRODUCTION_URL, ArrowCredentials, ArrowSource
 from bomcheck.distributors.digikey import (
     DIGIKEY_PRODUCTION_URL,
@@ -210,6 +219,12 @@ def register(spec: SourceSpec) -> None:
     """Add a source to the registry (and its settings to those bomcheck reads)."""
     SOURCES.append(spec)
     declare(*spec.settings, check=spec.check)
+
+
+def unregister(spec: SourceSpec) -> None:
+    """Take a source out of the registry again (a plug-in switched off, a test done)."""
+    SOURCES.remove(spec)
+    undeclare(*spec.settings, check=spec.check)
 
 
 for _spec in SOURCES:

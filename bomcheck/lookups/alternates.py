@@ -15,9 +15,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
 
-from bomcheck.lookups.fanout import FanoutResult, Progress, SourceRun, planned_calls
+from bomcheck.lookups.fanout import FanoutResult, Progress, ProgressReporter, SourceRun, planned_calls
 from bomcheck.model import Alternate, BomLine, Lookup, Query, SourceStatus, maker_key, normalize_mpn
 from bomcheck.pricing import WANTS_ALTERNATE, Attrition, plan_lines
 
@@ -28,16 +27,6 @@ Answered = Sequence[tuple[BomLine, Mapping[str, Lookup]]]
 AlternateAnswers = dict[int, list[tuple[Alternate, Mapping[str, Lookup]]]]  # BOM row -> answers
 PartKey = tuple[str, str]  # (normalised MPN, manufacturer as written, case-folded; "" for none)
 MAX_ROUNDS = 2  # alternate rounds after round one: a second only for lines the first left wanting
-
-
-class ProgressLike(Protocol):
-    """What the second round needs of a progress reporter (check.ProgressReporter fits)."""
-
-    def start(self, total: int) -> None: ...
-
-    def advance(self, count: int) -> None: ...
-
-    def finish(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -99,7 +88,7 @@ async def second_round(
     currency: str | None = None,
     attrition: Attrition | None = None,
     not_asked: Mapping[str, Lookup] | None = None,
-    progress: ProgressLike | None = None,
+    progress: ProgressReporter | None = None,
 ) -> AlternateRound:
     """Ask about the alternates of the lines that cannot be bought as their own part at any of
     `boards`, and only about those. Planning puts every line's own part first, so the lines

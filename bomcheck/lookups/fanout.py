@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from bomcheck.distributors.http import Transport
 from bomcheck.distributors.source import Source
@@ -15,6 +16,16 @@ from bomcheck.model import Failure, Lookup, LookupStatus, Query, SourceStatus
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]  # called with the number of batches (calls) just finished
+
+
+class ProgressReporter(Protocol):
+    """Shows how far the distributor calls have got (a progress bar in the CLI)."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, count: int) -> None: ...
+
+    def finish(self) -> None: ...
 
 
 @dataclass(frozen=True)

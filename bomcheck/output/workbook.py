@@ -154,11 +154,18 @@ def is_result_header_row(headers: Sequence[Any], start: int) -> int:
     return 0
 
 
+OUTPUT_MARK = ".checked"  # outputs are <stem>.checked.xlsx: a watched folder never takes one as input
+
+
+def output_tail(input_path: Path) -> str:
+    """What follows the input's stem in its output's name: `.checked.xlsx` (`.checked.xlsm` for macros)."""
+    return OUTPUT_MARK + (".xlsm" if Path(input_path).suffix.lower() == ".xlsm" else ".xlsx")
+
+
 def default_output_path(input_path: Path) -> Path:
     """`<stem>.checked.xlsx` beside the input (`.checked.xlsm` for an .xlsm input)."""
     input_path = Path(input_path)
-    suffix = ".xlsm" if input_path.suffix.lower() == ".xlsm" else ".xlsx"
-    return input_path.with_name(f"{input_path.stem}.checked{suffix}")
+    return input_path.with_name(input_path.stem + output_tail(input_path))
 
 
 def write_report(report: Report, output: Path) -> Path:

@@ -15,11 +15,10 @@ from pathlib import Path
 import platformdirs
 
 from bomcheck.errors import ConfigError
+from bomcheck.output.workbook import OUTPUT_MARK, OUTPUT_SUFFIXES
 
 log = logging.getLogger(__name__)
 
-OUTPUT_MARK = ".checked"  # outputs are <stem>.checked.xlsx: never taken as input
-OUTPUT_SUFFIXES = (".xlsx", ".xlsm")
 
 
 @dataclass(frozen=True)
@@ -104,11 +103,6 @@ def _same_folder(a: Path, b: Path) -> bool:
 def is_own_output(path: Path) -> bool:
     """Our outputs (`x.checked.xlsx`, `x (2).checked.xlsx`) are never inputs, wherever they land."""
     return path.suffix.lower() in OUTPUT_SUFFIXES and path.stem.endswith(OUTPUT_MARK)
-
-
-def output_tail(path: Path) -> str:
-    """What follows the input's stem in its output's name: `.checked.xlsx` (`.checked.xlsm` for macros)."""
-    return OUTPUT_MARK + (".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx")
 
 
 def numbered_names(folder: Path, stem: str, tail: str) -> Iterator[Path]:

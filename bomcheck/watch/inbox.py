@@ -28,8 +28,9 @@ from bomcheck.lookups.cached_lookups import CachedLookups
 from bomcheck.lookups.fanout import SourceRun
 from bomcheck.model import LineStatus, Report, SourceStatus
 from bomcheck.output.failures import run_failures
+from bomcheck.output.workbook import OUTPUT_MARK, output_tail
 from bomcheck.redact import redact
-from bomcheck.watch.folders import OUTPUT_MARK, InboxFolders, free_name, move_without_overwrite, output_tail
+from bomcheck.watch.folders import InboxFolders, free_name, move_without_overwrite
 from bomcheck.watch.ledger import Ledger, LedgerEntry, sha256_of
 
 log = logging.getLogger(__name__)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from bomcheck.errors import BomcheckError
 from bomcheck.files import atomic_write_text
+from bomcheck.lookups.cached_lookups import DEFAULT_MAX_AGE
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CACHE_AGE = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class LedgerEntry:
 class Ledger:
     """Content hash (+ options) → output, kept as a small JSON file; a broken ledger is never fatal."""
 
-    def __init__(self, path: Path, max_age: timedelta = DEFAULT_CACHE_AGE,
+    def __init__(self, path: Path, max_age: timedelta = DEFAULT_MAX_AGE,
                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         self.path = path
         self.max_age = max_age
