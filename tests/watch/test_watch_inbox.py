@@ -28,7 +28,7 @@ from bomcheck.watch.inbox import InboxJob
 from bomcheck.watch.ledger import Ledger
 from bomcheck.watch.settings import read_inbox_config
 from tests.conftest import DEMO_BOM
-from tests.test_watch import wait_until
+from tests.watch.test_watch import wait_until
 
 SETTLE = 0.2
 

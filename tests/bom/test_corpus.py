@@ -13,7 +13,7 @@ import pytest
 from bomcheck.bom import ReaderOptions, read_bom
 from bomcheck.errors import BomError
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "sample_boms_real"
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "sample_boms_real"
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/sample_boms_real is absent")
 
 # file: (sheet, header row, {role: header}, lines, DNP lines, {MPN: qty})

@@ -349,7 +349,7 @@ def test_default_output_path() -> None:
 def test_an_old_xls_renamed_xlsx_is_annotated_from_its_grid(tmp_path: Path) -> None:
     from bomcheck.pricing import plan_line
 
-    real = Path(__file__).resolve().parent.parent / "sample_boms" / "real"
+    real = Path(__file__).resolve().parents[2] / "sample_boms" / "real"
     source = tmp_path / "legacy.xlsx"  # BIFF8 content under an .xlsx name: openpyxl cannot open it
     source.write_bytes((real / "parallella-porcupine-kicad-legacy-header.xls").read_bytes())
     bom = read_bom(source)

@@ -12,7 +12,7 @@ from bomcheck.bom import ReaderOptions, read_bom
 from bomcheck.cli import main
 from bomcheck.errors import BomError
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_boms"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_boms"
 
 
 def test_demo_bom():

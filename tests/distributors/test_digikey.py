@@ -29,7 +29,7 @@ from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import LookupStatus, PriceBreak, Query
 from tests.conftest import quick_transport
 
-DATA = Path(__file__).parent / "data" / "digikey"
+DATA = Path(__file__).parent.parent / "data" / "digikey"
 BASE = "https://digikey.test"
 ACCOUNT = "123456"
 PRODUCTS_URL = f"{BASE}/SupplyChain/v1/BondedQuantity/Locations/{ACCOUNT}/Products"

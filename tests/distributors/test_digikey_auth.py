@@ -33,7 +33,7 @@ from bomcheck.distributors.token_store import FileTokenStore, MemoryTokenStore, 
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
 from tests.conftest import quick_transport
 
-DATA = Path(__file__).parent / "data" / "digikey"
+DATA = Path(__file__).parent.parent / "data" / "digikey"
 BASE = "https://digikey.test"
 TOKEN_URL = f"{BASE}/v1/oauth2/token"
 CLIENT_ID = "client-id-123"

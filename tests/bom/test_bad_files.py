@@ -24,7 +24,7 @@ from bomcheck.sandbox import SANDBOX_ARROW_API_KEY, SANDBOX_ARROW_LOGIN
 from bomcheck.sandbox.server import STATS_PATH
 from tests.conftest import ThreadedSandbox
 
-BAD = Path(__file__).parent / "data" / "bad"
+BAD = Path(__file__).parent.parent / "data" / "bad"
 _spec = importlib.util.spec_from_file_location("make_bad", BAD / "make_bad.py")
 assert _spec and _spec.loader
 make_bad = importlib.util.module_from_spec(_spec)
@@ -345,7 +345,7 @@ def test_an_output_into_a_missing_folder(sandbox, tmp_path):
 
 def test_a_workbook_swapped_for_a_bomb_after_reading_is_not_reopened(tmp_path, monkeypatch):
     from bomcheck.output.workbook import write_report
-    from tests.test_annotate import make_report, make_user_workbook
+    from tests.output.test_annotate import make_report, make_user_workbook
 
     source = make_user_workbook(tmp_path / "bom.xlsx")
     report = make_report(source)

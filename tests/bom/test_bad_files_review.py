@@ -9,7 +9,7 @@ import pytest
 
 from bomcheck.bom import archive, grids
 from bomcheck.bom.cells import MAX_CELLS
-from tests.test_bad_files import _run, case, refused
+from tests.bom.test_bad_files import _run, case, refused
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +195,7 @@ def test_an_xlsm_output_says_it_keeps_the_macros(tmp_path, caplog):
     import openpyxl
 
     from bomcheck.output.workbook import write_report
-    from tests.test_annotate_sheets import make_report, make_xlsm
+    from tests.output.test_annotate_sheets import make_report, make_xlsm
 
     macro = b"\xd0\xcf\x11\xe0 stand-in VBA project" * 8
     source = make_xlsm(tmp_path / "bom.xlsm", macro)
@@ -215,7 +215,7 @@ def test_an_xlsx_output_says_nothing_about_macros(tmp_path, caplog):
     import openpyxl
 
     from bomcheck.output.workbook import write_report
-    from tests.test_annotate_sheets import make_bom_file, make_report
+    from tests.output.test_annotate_sheets import make_bom_file, make_report
 
     source = make_bom_file(tmp_path / "bom.xlsx")
     output = write_report(make_report(source, boards=(10,)), tmp_path / "bom.checked.xlsx")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from bomcheck.output.json_report import report_to_dict, write_json
-from tests.test_annotate_sheets import make_bom_file, make_report
+from tests.output.test_annotate_sheets import make_bom_file, make_report
 
 
 def test_json_has_purchases_and_scenarios(tmp_path: Path):

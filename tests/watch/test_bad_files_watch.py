@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tests.test_bad_files import make_bad
-from tests.test_watch import wait_until
-from tests.test_watch_inbox import csv_bom, inbox_service, names
+from tests.bom.test_bad_files import make_bad
+from tests.watch.test_watch import wait_until
+from tests.watch.test_watch_inbox import csv_bom, inbox_service, names
 
 DROPPED = ["zip_bomb.xlsx", "entity_bomb_sheet.xlsx", "crashing.xls", "password_protected.xlsx",
            "garbage.csv"]

@@ -23,7 +23,7 @@ from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import LookupStatus, PipelineDelivery, PriceBreak, Query
 from tests.conftest import quick_transport
 
-DATA = Path(__file__).parent / "data" / "arrow"
+DATA = Path(__file__).parent.parent / "data" / "arrow"
 BASE = "https://arrow.test"
 API_KEY = "k3y-SECRET-0123456789"
 CREDS = ArrowCredentials(login="acme", api_key=API_KEY)

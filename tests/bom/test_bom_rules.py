@@ -335,7 +335,7 @@ def test_damaged_xls_and_ods_are_bom_errors(tmp_path):
 
 
 def test_workbooks_are_read_by_content_not_extension(tmp_path):
-    real = Path(__file__).resolve().parent.parent / "sample_boms" / "real"
+    real = Path(__file__).resolve().parents[2] / "sample_boms" / "real"
     xls_as_xlsx = tmp_path / "renamed.xlsx"
     xls_as_xlsx.write_bytes((real / "parallella-porcupine-kicad-legacy-header.xls").read_bytes())
     assert read_bom(xls_as_xlsx).header_row == 8
@@ -402,7 +402,7 @@ def test_layout_key_ignores_case_and_punctuation_but_not_order():
 
 
 def test_damaged_xlsx_is_a_bom_error(tmp_path):
-    real = Path(__file__).resolve().parent.parent / "sample_boms" / "real"
+    real = Path(__file__).resolve().parents[2] / "sample_boms" / "real"
     data = bytearray((real / "parallella-buddy-sum-formula.xlsx").read_bytes())
     start = data.index(b"xl/worksheets/sheet1.xml") + 40  # inside the sheet's compressed data
     data[start:start + 64] = bytes(64)
