@@ -71,7 +71,7 @@ def check_archive(path: Path, kind: str) -> None:
 
 def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     """Worksheet part (lower case) -> its tab name, from workbook.xml and its relationships; {} if unsure."""
-    from defusedxml import ElementTree  # type: ignore[import-untyped]
+    from defusedxml import ElementTree
 
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))

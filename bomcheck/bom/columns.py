@@ -417,7 +417,8 @@ def _content_roles(mapper: _Mapper) -> None:
     # Designators are designators whatever the column is called ('Part', 'nom', '部品番号', none), in a
     # column filled on most rows.
     filled = max(2, len(mapper.rows) // 2)
-    pick("refdes", lambda p: p.refdes if p.standard_refdes and p.count >= filled else 0.0, 0.8, lambda col: True)
+    pick("refdes", lambda p: p.refdes if p.standard_refdes and p.count >= filled else 0.0, 0.8,
+         lambda col: True)
     pick("dnp", lambda p: p.dnp, 0.99, generic)
     if "mpn" not in mapper.result.index:
         # A plain or generic header needs half its cells MPN-like; a name that usually means

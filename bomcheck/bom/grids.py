@@ -156,7 +156,7 @@ def _open(path: Path, *, data_only: bool) -> Any:
 
 def _xml_attack(exc: BaseException) -> bool:
     """defusedxml refused the XML (openpyxl parses through it when installed, as it is here)."""
-    from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+    from defusedxml import DefusedXmlException
 
     seen: BaseException | None = exc
     for _ in range(10):

@@ -74,7 +74,8 @@ def designator_cell_like(value: str) -> tuple[bool, bool]:
     tokens = [token for token in re.split(r"[,;\s]+", value.strip()) if token]
     if not tokens or len(tokens[0]) > 12 or tokens[0].isdigit():
         return False, False
-    if not all((_REF_TOKEN_RE.match(token) and not footprint_like(token)) or token.isdigit() for token in tokens):
+    if not all((_REF_TOKEN_RE.match(token) and not footprint_like(token)) or token.isdigit()
+               for token in tokens):
         return False, False
     return True, any(_STANDARD_REF_RE.match(token) for token in tokens)
 

@@ -317,8 +317,8 @@ def test_a_workbook_openpyxl_refuses_is_read_and_written_from_its_grid(tmp_path)
     import zipfile
     from datetime import datetime, timezone
 
-    from bomcheck.annotate import write_report
     from bomcheck.model import Report
+    from bomcheck.output.workbook import write_report
 
     good = xlsx_bom(tmp_path, [["Ref", "Qty", "MPN"], ["R1", 2, "RC0603FR-0710KL"]], "good.xlsx")
     path = tmp_path / "strict.xlsx"
