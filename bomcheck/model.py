@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,9 +25,132 @@ def normalize_mpn(text: str) -> str:
     return "".join(text.split()).upper()
 
 
+# Names one manufacturer goes by, the one table every source and the planner compare makers with;
+# the first entry is the one shown. Compared as words (case-folded, parenthesised parts and
+# punctuation gone), so "YAGEO (VA)" is Yageo and "Texas Instruments Inc." is TI. A maker bought by
+# another is listed under the buyer when the distributors list its parts so (Maxim under ADI).
+MANUFACTURER_ALIASES: tuple[tuple[str, ...], ...] = (
+    ("Texas Instruments", "TI", "德州仪器", "Burr-Brown", "National Semiconductor"),
+    ("STMicroelectronics", "ST", "ST Micro", "STMicro", "ST Microelectronics", "意法半导体"),
+    ("Analog Devices", "ADI", "亚德诺", "Maxim Integrated", "Maxim", "Linear Technology"),
+    ("Microchip Technology", "Microchip", "MCHP", "Atmel", "Microsemi"),
+    ("NXP Semiconductors", "NXP", "恩智浦", "Freescale"),
+    ("onsemi", "ON Semiconductor", "ON Semi", "ON", "安森美", "Fairchild", "Fairchild Semiconductor"),
+    ("Murata", "Murata Manufacturing", "Murata Electronics", "MURATA", "村田"),
+    ("Yageo", "国巨", "Phycomp"),
+    ("Vishay", "Vishay Intertechnology", "Vishay Dale", "Vishay Siliconix", "Vishay Semiconductors"),
+    ("Samsung Electro-Mechanics", "SEMCO", "Samsung EM", "三星"),
+    ("Infineon Technologies", "Infineon", "IFX", "英飞凌", "International Rectifier", "Cypress Semiconductor",
+     "Cypress"),
+    ("Renesas Electronics", "Renesas", "瑞萨", "Intersil", "IDT", "Integrated Device Technology"),
+    ("Rohm Semiconductor", "ROHM", "罗姆"),
+    ("Nexperia", "安世"),
+    ("Diodes Incorporated", "Diodes Inc", "Diodes"),
+    ("KEMET", "KEMET Corporation"),
+    ("TDK", "TDK Corporation", "TDK-Lambda", "EPCOS", "TDK EPCOS"),
+    ("KYOCERA AVX", "AVX", "AVX Corporation"),
+    ("Panasonic", "Panasonic Electronic Components", "Panasonic Industry", "松下"),
+    ("TE Connectivity", "TE", "Tyco Electronics", "TE Connectivity AMP"),
+    ("Würth Elektronik", "Wurth Elektronik", "Wurth Electronics", "Würth Electronics", "WE"),
+    ("Lite-On", "LITEON", "Lite On", "光宝"),
+    ("Littelfuse", "Littelfuse Inc"),
+    ("Bourns", "Bourns Inc"),
+    ("Kingbright", "今台"),
+    ("Everlight", "Everlight Electronics", "亿光"),
+    ("Nichicon", "尼吉康"),
+    ("Uniroyal", "UNI-ROYAL", "Uniroyal Elec", "厚声"),
+    ("Espressif", "Espressif Systems", "乐鑫"),
+)
+# Words a company's legal form adds to its name: "Bourns, Inc." is Bourns.
+_LEGAL_FORMS = frozenset({"inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited",
+                          "llc", "gmbh", "ag", "sa", "bv", "nv", "plc", "kg", "oy", "ab", "srl", "spa"})
+_PARENTHESISED = re.compile(r"[\(（\[【][^\)）\]】]*[\)）\]】]")
+_WORD = re.compile(r"\w+")
+
+
+def _maker_words(name: str) -> tuple[str, ...]:
+    """A manufacturer name as case-folded words, parenthesised parts ("TI(德州仪器)") dropped."""
+    text = _PARENTHESISED.sub(" ", unicodedata.normalize("NFKC", name))
+    return tuple(_WORD.findall(text.casefold()))
+
+
+def _without_legal_form(words: tuple[str, ...]) -> tuple[str, ...]:
+    while len(words) > 1 and words[-1] in _LEGAL_FORMS:
+        words = words[:-1]
+    return words
+
+
+_ALIAS_GROUP: dict[tuple[str, ...], int] = {
+    _maker_words(alias): index for index, group in enumerate(MANUFACTURER_ALIASES) for alias in group
+}
+_COMPACT_ALIAS_GROUP: dict[str, int] = {"".join(words): index for words, index in _ALIAS_GROUP.items()}
+
+
+def _contains_words(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    if not part or len(part) > len(words):
+        return False
+    return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
+
+
+def _contains_long(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    """Whole-word containment of a name of 4+ letters ("ON" alone never matches "On Shore")."""
+    return len("".join(part)) >= 4 and _contains_words(words, part)
+
+
+def _alias_group(words: tuple[str, ...]) -> int | None:
+    """The alias group a name belongs to: an exact alias, or (for aliases of 4+ letters) any
+    name containing the alias as whole words ("Texas Instruments Inc." is TI; "On Shore" is
+    not onsemi)."""
+    if not words:
+        return None
+    if words in _ALIAS_GROUP:
+        return _ALIAS_GROUP[words]
+    if "".join(words) in _COMPACT_ALIAS_GROUP:
+        return _COMPACT_ALIAS_GROUP["".join(words)]
+    for alias, index in _ALIAS_GROUP.items():
+        if _contains_long(words, alias):
+            return index
+    return None
+
+
 def maker_key(text: str | None) -> str:
-    """A manufacturer as written, compared without case or extra spaces ('Texas  instruments')."""
-    return " ".join((text or "").split()).casefold()
+    """One key per manufacturer, however written: its alias group's name ('TI', 'Texas Instruments
+    Inc.' → 'texas instruments'), else its words without the legal form ('Bourns, Inc.' → 'bourns')."""
+    words = _maker_words(text or "")
+    group = _alias_group(words)
+    if group is not None:
+        return " ".join(_maker_words(MANUFACTURER_ALIASES[group][0]))
+    return " ".join(_without_legal_form(words))
+
+
+def manufacturer_matches(wanted: str | None, *names: str | None) -> bool:
+    """Whether the manufacturer `wanted` names the same maker as any of `names`.
+
+    Case-insensitive, parenthesised suffixes dropped, whole-word containment either way
+    ("Murata" ~ "Murata Manufacturing Co., Ltd."), spacing ignored ("ST Microelectronics" ~
+    "STMicroelectronics"), and the alias table (TI ~ Texas Instruments).
+    """
+    want = _maker_words(wanted or "")
+    if not want:
+        return False
+    want_group = _alias_group(want)
+    for name in names:
+        have = _maker_words(name or "")
+        if not have:
+            continue
+        if "".join(have) == "".join(want) or _without_legal_form(have) == _without_legal_form(want):
+            return True
+        if _contains_long(have, want) or _contains_long(want, have):
+            return True
+        if want_group is not None and want_group == _alias_group(have):
+            return True
+    return False
+
+
+def other_maker(wanted: str | None, maker: str | None) -> bool:
+    """True when both makers are named and are not the same one: a naming difference never is."""
+    return bool(_maker_words(wanted or "")) and bool(_maker_words(maker or "")) and not (
+        manufacturer_matches(wanted, maker))
 
 
 @dataclass(frozen=True)
