@@ -214,13 +214,16 @@ class PriceBreak:
     unit_price: Decimal
 
 
+_Date = date  # the field `date` below hides the type inside the class
+
+
 @dataclass(frozen=True)
 class PipelineDelivery:
     """Stock on order at the seller: `quantity` due on `date` (as the source wrote it)."""
 
     date: str
     quantity: int
-    due: date | None = None  # `date` parsed; None when the source's text could not be read
+    due: _Date | None = None  # `date` parsed; None when the source's text could not be read
 
 
 class Lifecycle(enum.Enum):
@@ -406,11 +409,52 @@ class LineStatus(enum.Enum):
     NO_MPN = "NO MPN"
     DNP = "DNP"
     ERROR = "ERROR"
+    OTHER_MAKER = "OTHER MAKER"  # only another maker's part carries the MPN: bought only when allowed
+    QUOTE = "QUOTE"  # in stock, but without a list price (or the seller quotes only): get a quote
+    OBSOLETE = "OBSOLETE"  # the part is obsolete: its remaining stock at most, an alternate preferred
+    NOT_ROHS = "NOT ROHS"  # RoHS is required and no compliant offer can supply the need
 
     @property
     def needs_attention(self) -> bool:
         """A status a buyer must act on before ordering (OK and DNP need nothing)."""
         return self not in (LineStatus.OK, LineStatus.DNP)
+
+    @property
+    def blocks(self) -> bool:
+        """The line cannot be bought as listed (red); the others are buyable, some after a decision."""
+        return self in (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.NO_MPN, LineStatus.ERROR,
+                        LineStatus.OBSOLETE, LineStatus.NOT_ROHS)
+
+
+class Action(enum.Enum):
+    """The one thing a buyer does about a line, from a short fixed list (the column to filter on)."""
+
+    BUY = "Buy"
+    GET_QUOTE = "Get quote"
+    APPROVE_OVERBUY = "Approve overbuy"
+    APPROVE_ALTERNATE = "Approve alternate"
+    CONFIRM_MAKER = "Confirm maker"
+    REVIEW_LIFECYCLE = "Review lifecycle"
+    REVIEW_COMPLIANCE = "Review compliance"
+    ACCEPT_NCNR = "Accept NCNR"
+    FIX_BOM = "Fix BOM"
+    CHECK_AGAIN = "Check again"  # a source failed for the line: run it again before deciding
+    NOTHING = "Nothing (DNP)"
+
+    @property
+    def is_decision(self) -> bool:
+        """A person must decide before the line is ordered (everything but Buy and Nothing)."""
+        return self not in (Action.BUY, Action.NOTHING)
+
+
+# The action a status calls for when nothing more is known (a result not made by the planner).
+STATUS_ACTIONS: Mapping[LineStatus, Action] = {
+    LineStatus.OK: Action.BUY, LineStatus.SHORT: Action.GET_QUOTE, LineStatus.NOT_FOUND: Action.GET_QUOTE,
+    LineStatus.AMBIGUOUS: Action.FIX_BOM, LineStatus.NO_MPN: Action.FIX_BOM, LineStatus.DNP: Action.NOTHING,
+    LineStatus.ERROR: Action.CHECK_AGAIN, LineStatus.OTHER_MAKER: Action.CONFIRM_MAKER,
+    LineStatus.QUOTE: Action.GET_QUOTE, LineStatus.OBSOLETE: Action.REVIEW_LIFECYCLE,
+    LineStatus.NOT_ROHS: Action.GET_QUOTE,
+}
 
 
 @dataclass(frozen=True)
@@ -452,6 +496,21 @@ def totals_of(results: Iterable[LineResult]) -> dict[str, Decimal]:
 
 
 @dataclass(frozen=True)
+class Overbuy:
+    """A covering plan whose parts over need are worth too much to buy without a person's approval.
+
+    `purchases` is that plan (a reel, a large MOQ); `chosen` says whether the line buys it, or
+    instead what stock sells without it (the line's own purchases) with the rest to quote.
+    """
+
+    purchases: tuple[Purchase, ...]
+    excess: int
+    excess_value: Decimal
+    cost: Decimal
+    chosen: bool
+
+
+@dataclass(frozen=True)
 class LineResult:
     """Everything the outputs say about one BOM line.
 
@@ -480,6 +539,15 @@ class LineResult:
     other_parts: tuple[PartAnswers, ...] = ()  # the line's other parts asked about (primary, alternates)
     # Failed or uncached answers about alternates the line's decision rested on: not fully checked.
     unanswered: tuple[Lookup, ...] = ()
+    action: Action | None = None  # None: not set by the planner; the status's own action is used
+    decisions: tuple[str, ...] = ()  # every decision a person must take on the line, the action's first
+    lifecycle: Lifecycle = Lifecycle.UNKNOWN  # of the part planned (the worst a source says)
+    lifecycle_text: str = ""  # the source's own words for it
+    last_buy_date: date | None = None
+    rohs: Compliance = Compliance.UNKNOWN
+    reach: Compliance = Compliance.UNKNOWN
+    overbuy: Overbuy | None = None  # set when the covering plan's excess needs approval
+    to_quote: int = 0  # parts of the need the plan leaves to a quote (quote-only stock, no overbuy)
 
     def __post_init__(self) -> None:
         if self.purchases and self.purchase is None:
@@ -488,6 +556,8 @@ class LineResult:
             object.__setattr__(self, "purchases", (self.purchase,))
         if self.need_base is None:
             object.__setattr__(self, "need_base", self.need)
+        if self.action is None:
+            object.__setattr__(self, "action", STATUS_ACTIONS[self.status])
 
     @property
     def bought_mpn(self) -> str | None:
@@ -496,7 +566,41 @@ class LineResult:
 
     @property
     def bought_manufacturer(self) -> str | None:
+        """The maker of what is bought (the offer's, when it names one), else of the part asked for."""
+        makers = [p.offer.manufacturer for p in self.purchases if p.offer.manufacturer]
+        if makers:
+            return makers[0]
         return self.alternate.manufacturer if self.alternate else self.line.manufacturer
+
+    @property
+    def excess_qty(self) -> int:
+        """Parts bought beyond the need (MOQ, multiple, reel, buy-up, minimum release)."""
+        return sum(purchase.excess for purchase in self.purchases)
+
+    @property
+    def excess_value(self) -> Decimal:
+        """What the parts over need cost, at the price paid for them (0 without a price)."""
+        return sum((purchase.excess * purchase.unit_price for purchase in self.purchases
+                    if purchase.unit_price is not None), Decimal(0))
+
+    @property
+    def unpriced_qty(self) -> int:
+        """Parts of the need the plan puts no price on (not found, quote, short without a backorder)."""
+        if self.status is LineStatus.DNP:
+            return 0
+        priced = sum(purchase.allocated or purchase.buy_qty for purchase in self.purchases
+                     if purchase.ext_price is not None)
+        return max(0, self.need - self.from_spare - priced)
+
+    @property
+    def priced(self) -> bool:
+        """Every part of the need has a price in the plan (a shortfall at a backorder price included)."""
+        return self.unpriced_qty == 0
+
+    @property
+    def shortfall_backorder(self) -> Purchase | None:
+        """The backorder a shortfall is priced at, when the plan has one."""
+        return next((p for p in self.purchases if p.backorder), None) if self.shortage else None
 
     @property
     def need_attrition(self) -> int:
@@ -586,6 +690,51 @@ class Scenario:
     @property
     def ncnr_lines(self) -> int:
         return sum(1 for result in self.results if result.any_ncnr)
+
+    @property
+    def to_buy(self) -> tuple[LineResult, ...]:
+        """The lines to buy: every line but DNP."""
+        return tuple(result for result in self.results if result.status is not LineStatus.DNP)
+
+    @property
+    def unpriced(self) -> tuple[LineResult, ...]:
+        """Lines to buy whose need is not all priced: the total leaves them (or part of them) out."""
+        return tuple(result for result in self.to_buy if not result.priced)
+
+    @property
+    def priced_lines(self) -> int:
+        return len(self.to_buy) - len(self.unpriced)
+
+    @property
+    def short_parts(self) -> int:
+        """Parts short over all lines: what no offer can supply now."""
+        return sum(result.shortage for result in self.results)
+
+    @property
+    def excess(self) -> dict[str, Decimal]:
+        """Value of the parts bought over need, per currency."""
+        excess: dict[str, Decimal] = {}
+        for result in self.results:
+            for purchase in result.purchases:
+                if purchase.excess and purchase.unit_price is not None:
+                    currency = purchase.offer.currency
+                    excess[currency] = excess.get(currency, Decimal(0)) + purchase.excess * purchase.unit_price
+        return excess
+
+    @property
+    def excess_share(self) -> dict[str, Decimal]:
+        """The excess as a share of the total, per currency (0..1)."""
+        totals = self.totals
+        return {currency: value / totals[currency] for currency, value in self.excess.items()
+                if totals.get(currency)}
+
+    def actions(self) -> dict[Action, int]:
+        """Lines per action, in the order of the fixed list."""
+        counts = {action: 0 for action in Action}
+        for result in self.results:
+            if result.action is not None:
+                counts[result.action] += 1
+        return {action: count for action, count in counts.items() if count}
 
 
 @dataclass(frozen=True, repr=False)
