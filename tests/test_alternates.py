@@ -505,7 +505,7 @@ def test_a_line_with_no_usable_mpn_is_bought_as_its_alternate():
 def test_the_rfq_names_the_maker_bought_and_marks_a_part_nobody_lists():
     bare = Alternate("ALT-1")
     (result,) = plan_lines([(line(2, "OWN-1", alternates=(bare, Alternate("ALT-2"))), NOT_FOUND)], 10,
-                           alternates={2: [(bare, found(offer("ALT-1", 100, ncnr=True))),
+                           alternates={2: [(bare, found(offer("ALT-1", 100, ncnr=True, maker="M"))),
                                            (Alternate("ALT-2"), NOT_FOUND)]})
     assert result.alternate == bare and why_quote(result) == "NCNR"
     assert quoted_manufacturer(result) == "M"  # the BOM names no maker for ALT-1: the offer's
