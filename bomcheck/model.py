@@ -717,8 +717,8 @@ class Scenario:
         for result in self.results:
             for purchase in result.purchases:
                 if purchase.excess and purchase.unit_price is not None:
-                    currency = purchase.offer.currency
-                    excess[currency] = excess.get(currency, Decimal(0)) + purchase.excess * purchase.unit_price
+                    value = purchase.excess * purchase.unit_price
+                    excess[purchase.offer.currency] = excess.get(purchase.offer.currency, Decimal(0)) + value
         return excess
 
     @property

@@ -117,8 +117,9 @@ def test_an_alternate_of_another_maker_than_a_line_s_own_part_is_asked_with_its_
 
 def offer(mpn: str, stock: int, price: str = "1.00", *, ncnr: bool = False, maker: str = "") -> Offer:
     """An Arrow offer; it names no maker unless given one (a maker it names is compared with the BOM's)."""
-    return Offer(source="Arrow", seller="Arrow Americas (ACNA)", mpn=mpn, manufacturer=maker, sku=f"{mpn}-sku",
-                 stock=stock, breaks=(PriceBreak(1, D(price)),), ncnr=ncnr, lead_time_weeks=8)
+    return Offer(source="Arrow", seller="Arrow Americas (ACNA)", mpn=mpn, manufacturer=maker,
+                 sku=f"{mpn}-sku", stock=stock, breaks=(PriceBreak(1, D(price)),), ncnr=ncnr,
+                 lead_time_weeks=8)
 
 
 def found(*offers: Offer) -> dict[str, Lookup]:
