@@ -11,6 +11,16 @@ from bomcheck.pricing.offers import plan_offer
 from bomcheck.pricing.rules import Rules
 
 
+def excess_cause(purchase: Purchase) -> str:
+    """Why a purchase buys over need: 'MOQ 100', 'order multiple 50', 'minimum release quantity 100'."""
+    offer = purchase.offer
+    if purchase.buy_qty == offer.moq:
+        return f"MOQ {offer.moq}"
+    if offer.bonded:
+        return f"minimum release quantity {offer.moq}"
+    return f"order multiple {offer.multiple}"
+
+
 def excess_value(purchases: Sequence[Purchase]) -> Decimal:
     """Parts over need at the price paid for them (purchases without a price add nothing)."""
     return sum((p.excess * p.unit_price for p in purchases if p.unit_price is not None), Decimal(0))
@@ -60,7 +70,7 @@ def choose(need: int, covering: Purchase, bought: Sequence[Purchase], rest: int)
     overbuy = Overbuy((covering,), covering.excess, value, covering.ext_price or Decimal(0), chosen=True)
 
     def big(verb: str) -> str:
-        return (f"{covering.buy_qty:,} from {covering.offer.where} (MOQ {covering.offer.moq:,}) {verb} "
+        return (f"{covering.buy_qty:,} from {covering.offer.where} ({excess_cause(covering)}) {verb} "
                 f"{_money(covering.ext_price, currency)} ({covering.excess:,} over need, "
                 f"worth {_money(value, currency)})")
 

@@ -21,6 +21,7 @@ from bomcheck.model import (
 )
 from bomcheck.pricing.actions import decide
 from bomcheck.pricing.allocate import plan_need
+from bomcheck.pricing.excess import excess_cause
 from bomcheck.pricing.facts import (
     LIFECYCLE_RISKS,
     best_known_lead,
@@ -405,10 +406,9 @@ def _purchase_notes(purchases: Sequence[Purchase]) -> list[str]:
             cost = f"{purchase.buy_up.saving:,.2f} {offer.currency}"
             notes.append(f"buy {purchase.buy_up.extra} more, save {cost} (break at {purchase.buy_qty})")
         elif purchase.excess > 0:
-            why = "MOQ" if purchase.buy_qty == offer.moq else (
-                "minimum release quantity" if offer.bonded else "order multiple")
-            size = offer.multiple if why == "order multiple" else offer.moq
-            notes.append(f"buys {purchase.excess} over need ({why} {size})")
+            notes.append(f"buys {purchase.excess} over need ({excess_cause(purchase)})")
+        if offer.fees and purchase.ext_price is not None:
+            notes.append(f"includes a fee of {offer.fees:,.2f} {offer.currency} at {where}")
         if offer.ncnr:
             # Bonded stock is already the customer's commitment: releasing more adds no new liability.
             risky = purchase.excess and not offer.bonded
