@@ -295,8 +295,10 @@ def _plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int, curren
                      f"{', '.join(map(str, rows))}: this line gets what those left")
     reference = purchases[0].offer if purchases else max(offers, key=lambda o: (o.stock, -o.moq))
     bought_now = [p for p in purchases if not p.backorder]
-    lead = known_lead(reference) if bought_now and not shortage else best_known_lead(
-        [p.offer for p in purchases if p.backorder] or available)
+    # A line bought now shows its offer's lead time; a short one the backorder's, else the best known.
+    backordered = [known_lead(p.offer) for p in purchases if p.backorder]
+    lead = known_lead(reference) if bought_now and not shortage else (
+        next((weeks for weeks in backordered if weeks), None) or best_known_lead(available))
     return LineResult(
         line, need, status,
         reason=_join([*reason, *ambiguous, *remarks, *failures]),
