@@ -80,8 +80,11 @@ def test_plan_accounts_for_every_part_of_the_need(need, market, bonded):
     assert len({p.offer.currency for p in plan.purchases}) <= 1
 
 
-@given(needs, st.lists(offers(), min_size=1, max_size=4),
-       st.sampled_from([Decimal(0), Decimal(1), Decimal(50)]), st.sampled_from([Decimal(0), Decimal(1), Decimal(5)]))
+EXCESS_LIMITS = st.sampled_from([Decimal(0), Decimal(1), Decimal(50)])
+
+
+@given(needs, st.lists(offers(), min_size=1, max_size=4), EXCESS_LIMITS,
+       st.sampled_from([Decimal(0), Decimal(1), Decimal(5)]))
 def test_an_overbuy_is_only_ever_traded_for_less(need, market, max_excess, ratio):
     """Whatever the excess rule, the planned purchases meet MOQ, multiple and stock; a plan that
     leaves parts to quote instead of an overbuy buys less than that overbuy would have cost."""
