@@ -33,14 +33,15 @@ class Plan:
 
 
 def plan_need(need: int, offers: Sequence[Offer], currency: str | None = None,
-              rules: Rules = DEFAULT_RULES) -> Plan:
+              rules: Rules = DEFAULT_RULES, *, price_shortfall: bool = True) -> Plan:
     """Bonded stock first (minimum release quantity respected), the rest from the open market.
 
     The open market is one covering offer when there is one (cheapest in total; when its excess
     needs approval, weighed against what stock sells without it: `excess.choose`), else a split
     across offers with stock (lowest unit price first, each at its MOQ and multiple) with what is
     still short priced as the best backorder where one can be ordered, else a backorder of the
-    cheapest offer. Prices are compared within one currency only.
+    cheapest offer. Prices are compared within one currency only. Without `price_shortfall`
+    (stock without a list price will be quoted instead) a shortfall is left unpriced.
     """
     if need <= 0:
         return Plan((), 0)
@@ -73,7 +74,7 @@ def plan_need(need: int, offers: Sequence[Offer], currency: str | None = None,
         if currency and bought[0].offer.currency != currency:
             notes.append(f"priced in {bought[0].offer.currency}: no offer in {currency} has stock")
         group = next(g for g in groups if g and g[0].currency == bought[0].offer.currency)
-        shortfall = cheapest_backorder(short, group) if short else None
+        shortfall = cheapest_backorder(short, group) if short and price_shortfall else None
         if shortfall is not None:
             notes.append(f"the {short:,} short priced as a backorder at {shortfall.offer.where} "
                          f"({lead_text(known_lead(shortfall.offer))})")

@@ -261,13 +261,13 @@ def _plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int, curren
     available = [ledger.left(offer) for offer in planning] if ledger else planning
     spare, spare_rows = ledger.spare(planning) if ledger else (0, [])
     from_spare = min(need, spare)
-    plan = plan_need(need - from_spare, available, currency, rules)
+    # Parts in stock without a list price: a quote buys them, a backorder is not the answer.
+    quotable = quote_stock(available)
+    plan = plan_need(need - from_spare, available, currency, rules, price_shortfall=not quotable)
     purchases, shortage, to_quote = plan.purchases, plan.shortage, plan.to_quote
     status = LineStatus.OK if shortage == 0 else LineStatus.SHORT
     reason = [_shortage_note(need, shortage, available, purchases, rules)] if shortage else []
-    quotable = quote_stock(available)
     if shortage and quotable:
-        # Parts are there, only the price is not: a quote buys them, a backorder is not the answer.
         purchases = tuple(p for p in purchases if not p.backorder)
         in_stock = sum(offer.stock for offer in quotable)
         to_quote, shortage = shortage, max(0, shortage - in_stock)
