@@ -26,9 +26,132 @@ def normalize_mpn(text: str) -> str:
     return "".join(text.split()).upper()
 
 
+# Names one manufacturer goes by, the one table every source and the planner compare makers with;
+# the first entry is the one shown. Compared as words (case-folded, parenthesised parts and
+# punctuation gone), so "YAGEO (VA)" is Yageo and "Texas Instruments Inc." is TI. A maker bought by
+# another is listed under the buyer when the distributors list its parts so (Maxim under ADI).
+MANUFACTURER_ALIASES: tuple[tuple[str, ...], ...] = (
+    ("Texas Instruments", "TI", "德州仪器", "Burr-Brown", "National Semiconductor"),
+    ("STMicroelectronics", "ST", "ST Micro", "STMicro", "ST Microelectronics", "意法半导体"),
+    ("Analog Devices", "ADI", "亚德诺", "Maxim Integrated", "Maxim", "Linear Technology"),
+    ("Microchip Technology", "Microchip", "MCHP", "Atmel", "Microsemi"),
+    ("NXP Semiconductors", "NXP", "恩智浦", "Freescale"),
+    ("onsemi", "ON Semiconductor", "ON Semi", "ON", "安森美", "Fairchild", "Fairchild Semiconductor"),
+    ("Murata", "Murata Manufacturing", "Murata Electronics", "MURATA", "村田"),
+    ("Yageo", "国巨", "Phycomp"),
+    ("Vishay", "Vishay Intertechnology", "Vishay Dale", "Vishay Siliconix", "Vishay Semiconductors"),
+    ("Samsung Electro-Mechanics", "SEMCO", "Samsung EM", "三星"),
+    ("Infineon Technologies", "Infineon", "IFX", "英飞凌", "International Rectifier", "Cypress Semiconductor",
+     "Cypress"),
+    ("Renesas Electronics", "Renesas", "瑞萨", "Intersil", "IDT", "Integrated Device Technology"),
+    ("Rohm Semiconductor", "ROHM", "罗姆"),
+    ("Nexperia", "安世"),
+    ("Diodes Incorporated", "Diodes Inc", "Diodes"),
+    ("KEMET", "KEMET Corporation"),
+    ("TDK", "TDK Corporation", "TDK-Lambda", "EPCOS", "TDK EPCOS"),
+    ("KYOCERA AVX", "AVX", "AVX Corporation"),
+    ("Panasonic", "Panasonic Electronic Components", "Panasonic Industry", "松下"),
+    ("TE Connectivity", "TE", "Tyco Electronics", "TE Connectivity AMP"),
+    ("Würth Elektronik", "Wurth Elektronik", "Wurth Electronics", "Würth Electronics", "WE"),
+    ("Lite-On", "LITEON", "Lite On", "光宝"),
+    ("Littelfuse", "Littelfuse Inc"),
+    ("Bourns", "Bourns Inc"),
+    ("Kingbright", "今台"),
+    ("Everlight", "Everlight Electronics", "亿光"),
+    ("Nichicon", "尼吉康"),
+    ("Uniroyal", "UNI-ROYAL", "Uniroyal Elec", "厚声"),
+    ("Espressif", "Espressif Systems", "乐鑫"),
+)
+# Words a company's legal form adds to its name: "Bourns, Inc." is Bourns.
+_LEGAL_FORMS = frozenset({"inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited",
+                          "llc", "gmbh", "ag", "sa", "bv", "nv", "plc", "kg", "oy", "ab", "srl", "spa"})
+_PARENTHESISED = re.compile(r"[\(（\[【][^\)）\]】]*[\)）\]】]")
+_WORD = re.compile(r"\w+")
+
+
+def _maker_words(name: str) -> tuple[str, ...]:
+    """A manufacturer name as case-folded words, parenthesised parts ("TI(德州仪器)") dropped."""
+    text = _PARENTHESISED.sub(" ", unicodedata.normalize("NFKC", name))
+    return tuple(_WORD.findall(text.casefold()))
+
+
+def _without_legal_form(words: tuple[str, ...]) -> tuple[str, ...]:
+    while len(words) > 1 and words[-1] in _LEGAL_FORMS:
+        words = words[:-1]
+    return words
+
+
+_ALIAS_GROUP: dict[tuple[str, ...], int] = {
+    _maker_words(alias): index for index, group in enumerate(MANUFACTURER_ALIASES) for alias in group
+}
+_COMPACT_ALIAS_GROUP: dict[str, int] = {"".join(words): index for words, index in _ALIAS_GROUP.items()}
+
+
+def _contains_words(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    if not part or len(part) > len(words):
+        return False
+    return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
+
+
+def _contains_long(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    """Whole-word containment of a name of 4+ letters ("ON" alone never matches "On Shore")."""
+    return len("".join(part)) >= 4 and _contains_words(words, part)
+
+
+def _alias_group(words: tuple[str, ...]) -> int | None:
+    """The alias group a name belongs to: an exact alias, or (for aliases of 4+ letters) any
+    name containing the alias as whole words ("Texas Instruments Inc." is TI; "On Shore" is
+    not onsemi)."""
+    if not words:
+        return None
+    if words in _ALIAS_GROUP:
+        return _ALIAS_GROUP[words]
+    if "".join(words) in _COMPACT_ALIAS_GROUP:
+        return _COMPACT_ALIAS_GROUP["".join(words)]
+    for alias, index in _ALIAS_GROUP.items():
+        if _contains_long(words, alias):
+            return index
+    return None
+
+
 def maker_key(text: str | None) -> str:
-    """A manufacturer as written, compared without case or extra spaces ('Texas  instruments')."""
-    return " ".join((text or "").split()).casefold()
+    """One key per manufacturer, however written: its alias group's name ('TI', 'Texas Instruments
+    Inc.' → 'texas instruments'), else its words without the legal form ('Bourns, Inc.' → 'bourns')."""
+    words = _maker_words(text or "")
+    group = _alias_group(words)
+    if group is not None:
+        return " ".join(_maker_words(MANUFACTURER_ALIASES[group][0]))
+    return " ".join(_without_legal_form(words))
+
+
+def manufacturer_matches(wanted: str | None, *names: str | None) -> bool:
+    """Whether the manufacturer `wanted` names the same maker as any of `names`.
+
+    Case-insensitive, parenthesised suffixes dropped, whole-word containment either way
+    ("Murata" ~ "Murata Manufacturing Co., Ltd."), spacing ignored ("ST Microelectronics" ~
+    "STMicroelectronics"), and the alias table (TI ~ Texas Instruments).
+    """
+    want = _maker_words(wanted or "")
+    if not want:
+        return False
+    want_group = _alias_group(want)
+    for name in names:
+        have = _maker_words(name or "")
+        if not have:
+            continue
+        if "".join(have) == "".join(want) or _without_legal_form(have) == _without_legal_form(want):
+            return True
+        if _contains_long(have, want) or _contains_long(want, have):
+            return True
+        if want_group is not None and want_group == _alias_group(have):
+            return True
+    return False
+
+
+def other_maker(wanted: str | None, maker: str | None) -> bool:
+    """True when both makers are named and are not the same one: a naming difference never is."""
+    return bool(_maker_words(wanted or "")) and bool(_maker_words(maker or "")) and not (
+        manufacturer_matches(wanted, maker))
 
 
 @dataclass(frozen=True)
@@ -321,11 +444,52 @@ class LineStatus(enum.Enum):
     NO_MPN = "NO MPN"
     DNP = "DNP"
     ERROR = "ERROR"
+    OTHER_MAKER = "OTHER MAKER"  # only another maker's part carries the MPN: bought only when allowed
+    QUOTE = "QUOTE"  # in stock, but without a list price (or the seller quotes only): get a quote
+    OBSOLETE = "OBSOLETE"  # the part is obsolete: its remaining stock at most, an alternate preferred
+    NOT_ROHS = "NOT ROHS"  # RoHS is required and no compliant offer can supply the need
 
     @property
     def needs_attention(self) -> bool:
         """A status a buyer must act on before ordering (OK and DNP need nothing)."""
         return self not in (LineStatus.OK, LineStatus.DNP)
+
+    @property
+    def blocks(self) -> bool:
+        """The line cannot be bought as listed (red); the others are buyable, some after a decision."""
+        return self in (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.NO_MPN, LineStatus.ERROR,
+                        LineStatus.OBSOLETE, LineStatus.NOT_ROHS)
+
+
+class Action(enum.Enum):
+    """The one thing a buyer does about a line, from a short fixed list (the column to filter on)."""
+
+    BUY = "Buy"
+    GET_QUOTE = "Get quote"
+    APPROVE_OVERBUY = "Approve overbuy"
+    APPROVE_ALTERNATE = "Approve alternate"
+    CONFIRM_MAKER = "Confirm maker"
+    REVIEW_LIFECYCLE = "Review lifecycle"
+    REVIEW_COMPLIANCE = "Review compliance"
+    ACCEPT_NCNR = "Accept NCNR"
+    FIX_BOM = "Fix BOM"
+    CHECK_AGAIN = "Check again"  # a source failed for the line: run it again before deciding
+    NOTHING = "Nothing (DNP)"
+
+    @property
+    def is_decision(self) -> bool:
+        """A person must decide before the line is ordered (everything but Buy and Nothing)."""
+        return self not in (Action.BUY, Action.NOTHING)
+
+
+# The action a status calls for when nothing more is known (a result not made by the planner).
+STATUS_ACTIONS: Mapping[LineStatus, Action] = {
+    LineStatus.OK: Action.BUY, LineStatus.SHORT: Action.GET_QUOTE, LineStatus.NOT_FOUND: Action.GET_QUOTE,
+    LineStatus.AMBIGUOUS: Action.FIX_BOM, LineStatus.NO_MPN: Action.FIX_BOM, LineStatus.DNP: Action.NOTHING,
+    LineStatus.ERROR: Action.CHECK_AGAIN, LineStatus.OTHER_MAKER: Action.CONFIRM_MAKER,
+    LineStatus.QUOTE: Action.GET_QUOTE, LineStatus.OBSOLETE: Action.REVIEW_LIFECYCLE,
+    LineStatus.NOT_ROHS: Action.GET_QUOTE,
+}
 
 
 @dataclass(frozen=True)
@@ -367,6 +531,21 @@ def totals_of(results: Iterable[LineResult]) -> dict[str, Decimal]:
 
 
 @dataclass(frozen=True)
+class Overbuy:
+    """A covering plan whose parts over need are worth too much to buy without a person's approval.
+
+    `purchases` is that plan (a reel, a large MOQ); `chosen` says whether the line buys it, or
+    instead what stock sells without it (the line's own purchases) with the rest to quote.
+    """
+
+    purchases: tuple[Purchase, ...]
+    excess: int
+    excess_value: Decimal
+    cost: Decimal
+    chosen: bool
+
+
+@dataclass(frozen=True)
 class LineResult:
     """Everything the outputs say about one BOM line.
 
@@ -395,6 +574,15 @@ class LineResult:
     other_parts: tuple[PartAnswers, ...] = ()  # the line's other parts asked about (primary, alternates)
     # Failed or uncached answers about alternates the line's decision rested on: not fully checked.
     unanswered: tuple[Lookup, ...] = ()
+    action: Action | None = None  # None: not set by the planner; the status's own action is used
+    decisions: tuple[str, ...] = ()  # every decision a person must take on the line, the action's first
+    lifecycle: Lifecycle = Lifecycle.UNKNOWN  # of the part planned (the worst a source says)
+    lifecycle_text: str = ""  # the source's own words for it
+    last_buy_date: dt.date | None = None
+    rohs: Compliance = Compliance.UNKNOWN
+    reach: Compliance = Compliance.UNKNOWN
+    overbuy: Overbuy | None = None  # set when the covering plan's excess needs approval
+    to_quote: int = 0  # parts of the need the plan leaves to a quote (quote-only stock, no overbuy)
 
     def __post_init__(self) -> None:
         if self.purchases and self.purchase is None:
@@ -403,6 +591,8 @@ class LineResult:
             object.__setattr__(self, "purchases", (self.purchase,))
         if self.need_base is None:
             object.__setattr__(self, "need_base", self.need)
+        if self.action is None:
+            object.__setattr__(self, "action", STATUS_ACTIONS[self.status])
 
     @property
     def bought_mpn(self) -> str | None:
@@ -411,7 +601,41 @@ class LineResult:
 
     @property
     def bought_manufacturer(self) -> str | None:
+        """The maker of what is bought (the offer's, when it names one), else of the part asked for."""
+        makers = [p.offer.manufacturer for p in self.purchases if p.offer.manufacturer]
+        if makers:
+            return makers[0]
         return self.alternate.manufacturer if self.alternate else self.line.manufacturer
+
+    @property
+    def excess_qty(self) -> int:
+        """Parts bought beyond the need (MOQ, multiple, reel, buy-up, minimum release)."""
+        return sum(purchase.excess for purchase in self.purchases)
+
+    @property
+    def excess_value(self) -> Decimal:
+        """What the parts over need cost, at the price paid for them (0 without a price)."""
+        return sum((purchase.excess * purchase.unit_price for purchase in self.purchases
+                    if purchase.unit_price is not None), Decimal(0))
+
+    @property
+    def unpriced_qty(self) -> int:
+        """Parts of the need the plan puts no price on (not found, quote, short without a backorder)."""
+        if self.status is LineStatus.DNP:
+            return 0
+        priced = sum(purchase.allocated or purchase.buy_qty for purchase in self.purchases
+                     if purchase.ext_price is not None)
+        return max(0, self.need - self.from_spare - priced)
+
+    @property
+    def priced(self) -> bool:
+        """Every part of the need has a price in the plan (a shortfall at a backorder price included)."""
+        return self.unpriced_qty == 0
+
+    @property
+    def shortfall_backorder(self) -> Purchase | None:
+        """The backorder a shortfall is priced at, when the plan has one."""
+        return next((p for p in self.purchases if p.backorder), None) if self.shortage else None
 
     @property
     def need_attrition(self) -> int:
@@ -501,6 +725,51 @@ class Scenario:
     @property
     def ncnr_lines(self) -> int:
         return sum(1 for result in self.results if result.any_ncnr)
+
+    @property
+    def to_buy(self) -> tuple[LineResult, ...]:
+        """The lines to buy: every line but DNP."""
+        return tuple(result for result in self.results if result.status is not LineStatus.DNP)
+
+    @property
+    def unpriced(self) -> tuple[LineResult, ...]:
+        """Lines to buy whose need is not all priced: the total leaves them (or part of them) out."""
+        return tuple(result for result in self.to_buy if not result.priced)
+
+    @property
+    def priced_lines(self) -> int:
+        return len(self.to_buy) - len(self.unpriced)
+
+    @property
+    def short_parts(self) -> int:
+        """Parts short over all lines: what no offer can supply now."""
+        return sum(result.shortage for result in self.results)
+
+    @property
+    def excess(self) -> dict[str, Decimal]:
+        """Value of the parts bought over need, per currency."""
+        excess: dict[str, Decimal] = {}
+        for result in self.results:
+            for purchase in result.purchases:
+                if purchase.excess and purchase.unit_price is not None:
+                    value = purchase.excess * purchase.unit_price
+                    excess[purchase.offer.currency] = excess.get(purchase.offer.currency, Decimal(0)) + value
+        return excess
+
+    @property
+    def excess_share(self) -> dict[str, Decimal]:
+        """The excess as a share of the total, per currency (0..1)."""
+        totals = self.totals
+        return {currency: value / totals[currency] for currency, value in self.excess.items()
+                if totals.get(currency)}
+
+    def actions(self) -> dict[Action, int]:
+        """Lines per action, in the order of the fixed list."""
+        counts = {action: 0 for action in Action}
+        for result in self.results:
+            if result.action is not None:
+                counts[result.action] += 1
+        return {action: count for action, count in counts.items() if count}
 
 
 @dataclass(frozen=True, repr=False)

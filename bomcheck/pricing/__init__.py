@@ -1,4 +1,4 @@
-"""PURE purchase planning: need with attrition, buy quantity per offer, bonded first, splits, scenarios."""
+"""PURE purchase planning: need, buy quantity, best offer, bonded first, splits, risk, excess, actions."""
 
 from bomcheck.pricing.allocate import Plan, plan_need, release_bonded, split
 from bomcheck.pricing.lines import (
@@ -21,9 +21,11 @@ from bomcheck.pricing.offers import (
     round_up,
     unit_price_at,
 )
+from bomcheck.pricing.rules import DEFAULT_RULES, Rules
 
 __all__ = [
-    "WANTS_ALTERNATE", "Attrition", "Plan", "StockLedger", "best_purchase", "buy_quantity",
-    "distinct_stock", "line_attrition", "need_for", "need_of", "parse_percent", "plan_alternate", "plan_line",
-    "plan_lines", "plan_need", "plan_offer", "release_bonded", "round_up", "split", "unit_price_at",
+    "DEFAULT_RULES", "WANTS_ALTERNATE", "Attrition", "Plan", "Rules", "StockLedger", "best_purchase",
+    "buy_quantity", "distinct_stock", "line_attrition", "need_for", "need_of", "parse_percent",
+    "plan_alternate", "plan_line", "plan_lines", "plan_need", "plan_offer", "release_bonded", "round_up",
+    "split", "unit_price_at",
 ]

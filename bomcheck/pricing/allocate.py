@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
-from bomcheck.model import Offer, Purchase
+from bomcheck.model import Offer, Overbuy, Purchase
+from bomcheck.pricing.excess import choose, small_offers, too_much
+from bomcheck.pricing.facts import backorderable, known_lead, lead_text
 from bomcheck.pricing.offers import (
     best_purchase,
     buy_quantity,
@@ -15,6 +18,7 @@ from bomcheck.pricing.offers import (
     round_down,
     unit_price_at,
 )
+from bomcheck.pricing.rules import DEFAULT_RULES, Rules
 
 
 @dataclass(frozen=True)
@@ -24,14 +28,20 @@ class Plan:
     purchases: tuple[Purchase, ...]
     shortage: int
     notes: tuple[str, ...] = ()
+    overbuy: Overbuy | None = None  # the covering plan's excess needs approval (see excess.choose)
+    to_quote: int = 0  # parts the plan leaves to a quote instead of buying the overbuy
 
 
-def plan_need(need: int, offers: Sequence[Offer], currency: str | None = None) -> Plan:
+def plan_need(need: int, offers: Sequence[Offer], currency: str | None = None,
+              rules: Rules = DEFAULT_RULES, *, price_shortfall: bool = True) -> Plan:
     """Bonded stock first (minimum release quantity respected), the rest from the open market.
 
-    The open market is one covering offer when there is one (cheapest in total), else a split
-    across offers with stock (lowest unit price first, each at its MOQ and multiple), else a
-    backorder of the cheapest offer. Prices are compared within one currency only.
+    The open market is one covering offer when there is one (cheapest in total; when its excess
+    needs approval, weighed against what stock sells without it: `excess.choose`), else a split
+    across offers with stock (lowest unit price first, each at its MOQ and multiple) with what is
+    still short priced as the best backorder where one can be ordered, else a backorder of the
+    cheapest offer. Prices are compared within one currency only. Without `price_shortfall`
+    (stock without a list price will be quoted instead) a shortfall is left unpriced.
     """
     if need <= 0:
         return Plan((), 0)
@@ -50,6 +60,11 @@ def plan_need(need: int, offers: Sequence[Offer], currency: str | None = None) -
         if best is not None:
             if currency and best.offer.currency != currency:
                 notes.append(f"priced in {best.offer.currency}: no offer in {currency} covers the need")
+            if too_much((best,), rules):
+                bought, rest = split(remaining, small_offers(remaining, best, group, rules))
+                choice = choose(remaining, best, bought, rest)
+                notes.append(choice.note)
+                return Plan((*bonded, *choice.purchases), 0, tuple(notes), choice.overbuy, choice.to_quote)
             return Plan((*bonded, best), 0, tuple(notes))
     splits = [split(remaining, group) for group in groups]
     bought, short = max(splits, key=lambda s: sum(p.allocated for p in s[0]), default=((), remaining))
@@ -58,7 +73,22 @@ def plan_need(need: int, offers: Sequence[Offer], currency: str | None = None) -
             notes.append(f"no single offer covers {remaining}: split across {len(bought)} offers")
         if currency and bought[0].offer.currency != currency:
             notes.append(f"priced in {bought[0].offer.currency}: no offer in {currency} has stock")
-        return Plan((*bonded, *bought), short, tuple(notes))
+        group = next(g for g in groups if g and g[0].currency == bought[0].offer.currency)
+        shortfall = cheapest_backorder(short, group) if short and price_shortfall else None
+        if shortfall is not None:
+            notes.append(f"the {short:,} short priced as a backorder at {shortfall.offer.where} "
+                         f"({lead_text(known_lead(shortfall.offer))})")
+            return Plan((*bonded, *bought, shortfall), short, tuple(notes))
+        overbuy = None
+        if not short and too_much(bought, rules):
+            overbuy = Overbuy(bought, sum(p.excess for p in bought),
+                              sum((p.excess * p.unit_price for p in bought if p.unit_price is not None),
+                                  Decimal(0)),
+                              sum((p.ext_price for p in bought if p.ext_price is not None), Decimal(0)),
+                              chosen=True)
+            notes.append(f"buys {overbuy.excess:,} over need worth {overbuy.excess_value:,.2f} "
+                         f"{bought[0].offer.currency}: approve the overbuy")
+        return Plan((*bonded, *bought), short, tuple(notes), overbuy)
     backorder = cheapest_backorder(remaining, groups[0])
     if backorder is None:
         return Plan(tuple(bonded), remaining, tuple(notes))
@@ -127,9 +157,12 @@ def _from_stock(need: int, offer: Offer) -> Purchase | None:
 
 
 def cheapest_backorder(need: int, offers: Sequence[Offer]) -> Purchase | None:
-    """The cheapest order of the whole need from offers without stock, delivered after lead time."""
-    orders = [p for p in (plan_offer(need, o) for o in offers) if p.ext_price is not None]
-    best = min(orders, key=lambda p: (p.ext_price, p.buy_qty), default=None)
-    if best is None:
-        return None
-    return priced(best.offer, best.buy_qty, need, backorder=True)
+    """The cheapest order of `need` beyond stock, delivered after the lead time.
+
+    Only offers that take one (`facts.backorderable`): a list price, not a marketplace seller,
+    not obsolete or discontinued at the seller.
+    """
+    orders = [priced(o, buy_quantity(need, o), need, backorder=True) for o in offers if backorderable(o)]
+    best = min((p for p in orders if p.ext_price is not None), key=lambda p: (p.ext_price, p.buy_qty),
+               default=None)
+    return best

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
 
 from bomcheck.model import (
     Alternate,
     BomLine,
+    Compliance,
+    Lifecycle,
     LineResult,
     LineStatus,
     Lookup,
@@ -16,15 +17,33 @@ from bomcheck.model import (
     Offer,
     PartAnswers,
     Purchase,
+    other_maker,
 )
+from bomcheck.pricing.actions import decide
 from bomcheck.pricing.allocate import plan_need
+from bomcheck.pricing.excess import excess_cause
+from bomcheck.pricing.facts import (
+    LIFECYCLE_RISKS,
+    best_known_lead,
+    for_planning,
+    known_lead,
+    last_buy_date,
+    lead_text,
+    line_compliance,
+    part_lifecycle,
+    pipeline_text,
+    quote_stock,
+)
 from bomcheck.pricing.offers import Attrition, distinct_stock, line_attrition, lot_key, need_for
+from bomcheck.pricing.rules import DEFAULT_RULES, Rules
 
 NO_ATTRITION = Attrition()
 # A line whose own MPN ends with one of these may be bought as an alternate: nobody lists the
-# part, no offer can supply the need now, or the line has no usable MPN of its own. ERROR and
+# part, no offer can supply the need now, the line has no usable MPN of its own, the part is
+# obsolete, RoHS is required and it is not compliant, or only another maker lists it. ERROR and
 # AMBIGUOUS lines are not: their part may well be available, the answer is only incomplete or unclear.
-WANTS_ALTERNATE = (LineStatus.NOT_FOUND, LineStatus.SHORT, LineStatus.NO_MPN)
+WANTS_ALTERNATE = (LineStatus.NOT_FOUND, LineStatus.SHORT, LineStatus.NO_MPN, LineStatus.OBSOLETE,
+                   LineStatus.NOT_ROHS, LineStatus.OTHER_MAKER)
 
 AlternateAnswers = Sequence[tuple[Alternate, Mapping[str, Lookup]]]
 
@@ -90,7 +109,8 @@ class StockLedger:
 
 def plan_lines(lines: Sequence[tuple[BomLine, Mapping[str, Lookup]]], boards: int,
                currency: str | None = None, attrition: Attrition = NO_ATTRITION,
-               alternates: Mapping[int, AlternateAnswers] | None = None) -> tuple[LineResult, ...]:
+               alternates: Mapping[int, AlternateAnswers] | None = None,
+               rules: Rules = DEFAULT_RULES) -> tuple[LineResult, ...]:
     """Plan every line against one StockLedger (see there for lines sharing a part).
 
     `alternates` holds, by BOM row, the answers about a line's alternates (in the BOM's order of
@@ -103,7 +123,7 @@ def plan_lines(lines: Sequence[tuple[BomLine, Mapping[str, Lookup]]], boards: in
     answers = alternates or {}
     deferred: set[int] = set()
     if answers:
-        deferred = {result.line.row for result in plan_lines(lines, boards, currency, attrition)
+        deferred = {result.line.row for result in plan_lines(lines, boards, currency, attrition, rules=rules)
                     if result.status in WANTS_ALTERNATE and answers.get(result.line.row)}
     ledger = StockLedger()
     results: dict[int, LineResult] = {}
@@ -111,9 +131,9 @@ def plan_lines(lines: Sequence[tuple[BomLine, Mapping[str, Lookup]]], boards: in
         for index, (line, lookups) in enumerate(lines):
             if (line.row in deferred) is not later:
                 continue
-            result = plan_line(line, lookups, boards, currency, attrition, ledger)
+            result = plan_line(line, lookups, boards, currency, attrition, ledger, rules)
             if later and result.status in WANTS_ALTERNATE:
-                result = plan_alternate(result, answers[line.row], boards, currency, attrition, ledger)
+                result = plan_alternate(result, answers[line.row], boards, currency, attrition, ledger, rules)
             ledger.take(line.row, result)
             results[index] = result
     return tuple(results[index] for index in range(len(lines)))
@@ -121,7 +141,7 @@ def plan_lines(lines: Sequence[tuple[BomLine, Mapping[str, Lookup]]], boards: in
 
 def plan_alternate(primary: LineResult, answers: AlternateAnswers, boards: int,
                    currency: str | None = None, attrition: Attrition = NO_ATTRITION,
-                   ledger: StockLedger | None = None) -> LineResult:
+                   ledger: StockLedger | None = None, rules: Rules = DEFAULT_RULES) -> LineResult:
     """The line planned on the first alternate that covers its whole need now, if any.
 
     The first in the BOM's order wins (the designer's preference), not the cheapest. Otherwise
@@ -140,14 +160,15 @@ def plan_alternate(primary: LineResult, answers: AlternateAnswers, boards: int,
     for index, (alt, lookups) in enumerate(answers):
         as_alt = replace(line, mpn=alt.mpn, manufacturer=alt.manufacturer, digikey_pn=None,
                          customer_pn=None, alternates=(), raw_mpn_text=None)
-        result = plan_line(as_alt, lookups, boards, currency, attrition, ledger)
+        result = plan_line(as_alt, lookups, boards, currency, attrition, ledger, rules)
         if result.status is LineStatus.OK:
             why = primary.reason or primary.status.value.lower()
             head = [f"primary {line.mpn} not available ({why})" if line.mpn else why, *tried,
                     f"buying alternate {_named(alt)}"]
-            return replace(result, line=line, alternate=alt, reason=_join([*head, result.reason]),
-                           other_parts=(*own, *asked[:index], *asked[index + 1:]),
-                           unanswered=(*primary_failed, *unanswered))  # no longer in `lookups`
+            # The primary's failed answers go in `unanswered`: they are no longer in `lookups`.
+            return _decided(replace(result, line=line, alternate=alt, reason=_join([*head, result.reason]),
+                                    other_parts=(*own, *asked[:index], *asked[index + 1:]),
+                                    unanswered=(*primary_failed, *unanswered)), rules)
         failed = [lookup for lookup in lookups.values() if lookup.failed]
         if failed:
             unanswered.extend(failed)
@@ -156,8 +177,8 @@ def plan_alternate(primary: LineResult, answers: AlternateAnswers, boards: int,
         else:
             tried.append(f"alternate {_named(alt)} cannot supply either "
                          f"({result.reason or result.status.value.lower()})")
-    return replace(primary, notes=(*primary.notes, *tried), other_parts=tuple(asked),
-                   unanswered=tuple(unanswered))
+    return _decided(replace(primary, notes=(*primary.notes, *tried), other_parts=tuple(asked),
+                            unanswered=tuple(unanswered)), rules)
 
 
 def _named(alt: Alternate) -> str:
@@ -178,19 +199,30 @@ def need_of(line: BomLine, boards: int, attrition: Attrition = NO_ATTRITION) -> 
 
 def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
               currency: str | None = None, attrition: Attrition = NO_ATTRITION,
-              ledger: StockLedger | None = None) -> LineResult:
-    """The buy decision and status for one BOM line, from every source's answer about it.
+              ledger: StockLedger | None = None, rules: Rules = DEFAULT_RULES) -> LineResult:
+    """The buy decision, status and action for one BOM line, from every source's answer about it.
 
     `currency` is the one the user asked for; prices in others are never compared with it.
     """
+    return _decided(_plan_line(line, lookups, boards, currency, attrition, ledger, rules), rules)
+
+
+def _decided(result: LineResult, rules: Rules) -> LineResult:
+    action, decisions = decide(result, rules)
+    return replace(result, action=action, decisions=decisions)
+
+
+def _plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int, currency: str | None,
+               attrition: Attrition, ledger: StockLedger | None, rules: Rules) -> LineResult:
     if line.dnp:
         return LineResult(line, need=0, status=LineStatus.DNP, reason="do not populate")
     base, extra, attrition_note = need_of(line, boards, attrition)
     need = base + extra
-    head: dict[str, Any] = {"need_base": base, "notes": (attrition_note,) if attrition_note else ()}
+    head_notes = (attrition_note,) if attrition_note else ()
     if not line.mpn and not line.digikey_pn:
         found_text = f"; the cell says {line.raw_mpn_text!r}" if line.raw_mpn_text else ""
-        return LineResult(line, need, LineStatus.NO_MPN, reason=f"no usable MPN{found_text}", **head)
+        return LineResult(line, need, LineStatus.NO_MPN, reason=f"no usable MPN{found_text}",
+                          need_base=base, notes=head_notes)
     stock = {name: _stock_of(lookup) for name, lookup in lookups.items()}
     # Offers of an ambiguous answer are never planned: picking one of several parts silently is a guess.
     offers = [offer for lookup in lookups.values() if lookup.status is not LookupStatus.AMBIGUOUS
@@ -201,49 +233,145 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
     failures = [_said_by(name, lookup.message) for name, lookup in lookups.items() if lookup.failed]
     remarks = [_said_by(name, lookup.message) for name, lookup in lookups.items()
                if lookup.status is LookupStatus.FOUND and lookup.message]
+
+    def unplanned(status: LineStatus, reason: str) -> LineResult:
+        return LineResult(line, need, status, reason=reason, need_base=base, notes=head_notes,
+                          lookups=lookups, stock=stock, shortage=need)
+
     if not offers and ambiguous:
-        return LineResult(line, need, LineStatus.AMBIGUOUS,
-                          reason=_join([*ambiguous, "name the manufacturer to choose", *failures]),
-                          lookups=lookups, stock=stock, shortage=need, **head)
+        why = _join([*ambiguous, "name the manufacturer to choose", *failures])
+        return unplanned(LineStatus.AMBIGUOUS, why)
     if not offers:
         if any(lookup.status is LookupStatus.NOT_FOUND for lookup in lookups.values()) and not failures:
             hints = [f"no exact match; {name} lists {_first_few(lookup.candidates)}"
                      for name, lookup in lookups.items()
                      if lookup.status is LookupStatus.NOT_FOUND and lookup.candidates]
-            return LineResult(line, need, LineStatus.NOT_FOUND,
-                              reason=_join(["no source lists this part", *hints]),
-                              lookups=lookups, stock=stock, shortage=need, **head)
-        return LineResult(line, need, LineStatus.ERROR,
-                          reason=_join(failures) or "no source could be asked about this line",
-                          lookups=lookups, stock=stock, shortage=need, **head)
-    available = [ledger.left(offer) for offer in offers] if ledger else offers
-    spare, spare_rows = ledger.spare(offers) if ledger else (0, [])
+            return unplanned(LineStatus.NOT_FOUND, _join(["no source lists this part", *hints]))
+        return unplanned(LineStatus.ERROR, _join(failures) or "no source could be asked about this line")
+    offers, maker_note, other_maker_only = _of_the_maker(line, offers, rules)
+    if other_maker_only and not rules.allow_other_maker:
+        why = _join([maker_note, *remarks, *failures])
+        return _not_bought(unplanned(LineStatus.OTHER_MAKER, why), offers)
+    candidates = offers
+    offers, rohs_note = _compliant(offers, rules)
+    if not offers:
+        why = _join([rohs_note, *remarks, *failures])
+        return _not_bought(unplanned(LineStatus.NOT_ROHS, why), candidates)
+    planning = [for_planning(offer) for offer in offers]
+    available = [ledger.left(offer) for offer in planning] if ledger else planning
+    spare, spare_rows = ledger.spare(planning) if ledger else (0, [])
     from_spare = min(need, spare)
-    plan = plan_need(need - from_spare, available, currency)
-    status = LineStatus.OK if plan.shortage == 0 else LineStatus.SHORT
-    notes = [*head["notes"], *plan.notes, *_purchase_notes(plan.purchases)]
+    # Parts in stock without a list price: a quote buys them, a backorder is not the answer.
+    quotable = quote_stock(available)
+    plan = plan_need(need - from_spare, available, currency, rules, price_shortfall=not quotable)
+    purchases, shortage, to_quote = plan.purchases, plan.shortage, plan.to_quote
+    status = LineStatus.OK if shortage == 0 else LineStatus.SHORT
+    reason = [_shortage_note(need, shortage, available, purchases, rules)] if shortage else []
+    if shortage and quotable:
+        purchases = tuple(p for p in purchases if not p.backorder)
+        in_stock = sum(offer.stock for offer in quotable)
+        to_quote, shortage = shortage, max(0, shortage - in_stock)
+        status = LineStatus.QUOTE
+        reason = [f"{in_stock:,} in stock at {_first_few([o.where for o in quotable])} without a list price: "
+                  f"get a quote for {to_quote:,}" + (f"; {shortage:,} short even then" if shortage else "")]
+    lifecycle_offer = part_lifecycle(offers, purchases)
+    lifecycle = lifecycle_offer.lifecycle if lifecycle_offer else Lifecycle.UNKNOWN
+    if lifecycle is Lifecycle.OBSOLETE:
+        status = LineStatus.OBSOLETE
+        what = "its remaining stock is planned" if purchases else "nothing left to buy"
+        reason.insert(0, f"obsolete ({_lifecycle_words(lifecycle_offer)}): {what}; find a replacement")
+    elif lifecycle in LIFECYCLE_RISKS and purchases:
+        reason.insert(0, f"{lifecycle.value} ({_lifecycle_words(lifecycle_offer)})")
+    if other_maker_only:
+        status = LineStatus.OTHER_MAKER if status is LineStatus.OK else status
+        reason.insert(0, maker_note)
+    own_notes = [note for note in (maker_note if not other_maker_only else "", rohs_note) if note]
+    notes = [*head_notes, *own_notes, *plan.notes, *_purchase_notes(purchases)]
     if from_spare:
         notes.append(f"{from_spare} of the need come from parts bought over need for row"
                      f"{'s' if len(spare_rows) > 1 else ''} {', '.join(map(str, spare_rows))}")
-    if ledger and plan.purchases and (rows := ledger.rows_sharing(offers)):
+    if ledger and purchases and (rows := ledger.rows_sharing(planning)):
         notes.append(f"same stock also planned for row{'s' if len(rows) > 1 else ''} "
                      f"{', '.join(map(str, rows))}: this line gets what those left")
-    reason = [_shortage_note(need, plan.shortage, available, plan.purchases)] if plan.shortage else []
-    reference = plan.purchases[0].offer if plan.purchases else max(offers, key=lambda o: (o.stock, -o.moq))
+    reference = purchases[0].offer if purchases else max(offers, key=lambda o: (o.stock, -o.moq))
+    bought_now = [p for p in purchases if not p.backorder]
+    # A line bought now shows its offer's lead time; a short one the backorder's, else the best known.
+    backordered = [known_lead(p.offer) for p in purchases if p.backorder]
+    lead = known_lead(reference) if bought_now and not shortage else (
+        next((weeks for weeks in backordered if weeks), None) or best_known_lead(available))
     return LineResult(
         line, need, status,
         reason=_join([*reason, *ambiguous, *remarks, *failures]),
         lookups=lookups,
         stock=stock,
         moq=reference.moq,
-        ncnr=any(p.offer.ncnr for p in plan.purchases) if plan.purchases else reference.ncnr,
-        lead_time_weeks=reference.lead_time_weeks,
-        purchases=plan.purchases,
+        ncnr=any(p.offer.ncnr for p in purchases) if purchases else reference.ncnr,
+        lead_time_weeks=lead,
+        purchases=purchases,
         need_base=base,
         notes=tuple(notes),
-        shortage=plan.shortage,
+        shortage=shortage,
         from_spare=from_spare,
+        lifecycle=lifecycle,
+        lifecycle_text=lifecycle_offer.lifecycle_text if lifecycle_offer else "",
+        last_buy_date=last_buy_date(offers),
+        rohs=line_compliance(offers, purchases, "rohs"),
+        reach=line_compliance(offers, purchases, "reach"),
+        overbuy=plan.overbuy,
+        to_quote=to_quote,
     )
+
+
+def _of_the_maker(line: BomLine, offers: list[Offer], rules: Rules) -> tuple[list[Offer], str, bool]:
+    """(offers to plan, note, only another maker's): the BOM's maker's offers when it names one.
+
+    Makers are compared through the one alias table (TI = Texas Instruments): a naming
+    difference is never another maker. Offers that name no maker count as the BOM's.
+    """
+    others = [offer for offer in offers if other_maker(line.manufacturer, offer.manufacturer)]
+    if not others:
+        return offers, "", False
+    makers = _first_few(list(dict.fromkeys(offer.manufacturer for offer in others)))
+    own = [offer for offer in offers if offer not in others]
+    if own:
+        return own, f"also listed under {makers}: not planned (not {line.manufacturer})", False
+    made = f"{line.mpn} is listed only as made by {makers}, not {line.manufacturer}"
+    if rules.allow_other_maker:
+        return offers, f"{made}: planned as a proposal (another maker allowed)", True
+    return offers, (f"{made}: not bought; allow another maker (--allow-other-maker) or quote "
+                    f"{line.manufacturer}'s part"), True
+
+
+def _compliant(offers: list[Offer], rules: Rules) -> tuple[list[Offer], str]:
+    """With --require-rohs, the offers a source does not call RoHS non-compliant."""
+    if not rules.require_rohs:
+        return offers, ""
+    kept = [offer for offer in offers if offer.rohs is not Compliance.NOT_COMPLIANT]
+    dropped = len(offers) - len(kept)
+    if not dropped:
+        return offers, ""
+    if not kept:
+        return [], "not RoHS compliant at any source: not bought (RoHS required); quote a compliant part"
+    return kept, f"{dropped} offer{'s' if dropped > 1 else ''} not RoHS compliant left out (RoHS required)"
+
+
+def _not_bought(result: LineResult, offers: Sequence[Offer]) -> LineResult:
+    """A line whose offers the rules do not let it buy: nothing planned, all of it to quote."""
+    reference = max(offers, key=lambda o: (o.stock, -o.moq))
+    lifecycle_offer = part_lifecycle(offers, ())
+    return replace(result, moq=reference.moq, ncnr=reference.ncnr, lead_time_weeks=best_known_lead(offers),
+                   shortage=0, to_quote=result.need,
+                   lifecycle=lifecycle_offer.lifecycle if lifecycle_offer else Lifecycle.UNKNOWN,
+                   lifecycle_text=lifecycle_offer.lifecycle_text if lifecycle_offer else "",
+                   last_buy_date=last_buy_date(offers), rohs=line_compliance(offers, ()),
+                   reach=line_compliance(offers, (), "reach"))
+
+
+def _lifecycle_words(offer: Offer | None) -> str:
+    if offer is None:
+        return ""
+    words = offer.lifecycle_text or offer.lifecycle.value
+    return f"{offer.source}: {words}"
 
 
 def _stock_of(lookup: Lookup) -> int | None:
@@ -280,10 +408,9 @@ def _purchase_notes(purchases: Sequence[Purchase]) -> list[str]:
             cost = f"{purchase.buy_up.saving:,.2f} {offer.currency}"
             notes.append(f"buy {purchase.buy_up.extra} more, save {cost} (break at {purchase.buy_qty})")
         elif purchase.excess > 0:
-            why = "MOQ" if purchase.buy_qty == offer.moq else (
-                "minimum release quantity" if offer.bonded else "order multiple")
-            size = offer.multiple if why == "order multiple" else offer.moq
-            notes.append(f"buys {purchase.excess} over need ({why} {size})")
+            notes.append(f"buys {purchase.excess} over need ({excess_cause(purchase)})")
+        if offer.fees and purchase.ext_price is not None:
+            notes.append(f"includes a fee of {offer.fees:,.2f} {offer.currency} at {where}")
         if offer.ncnr:
             # Bonded stock is already the customer's commitment: releasing more adds no new liability.
             risky = purchase.excess and not offer.bonded
@@ -292,37 +419,42 @@ def _purchase_notes(purchases: Sequence[Purchase]) -> list[str]:
     return notes
 
 
-def _shortage_note(need: int, shortage: int, offers: Sequence[Offer], purchases: Sequence[Purchase]) -> str:
+def _shortage_note(need: int, shortage: int, offers: Sequence[Offer], purchases: Sequence[Purchase],
+                   rules: Rules) -> str:
     if not any(offer.breaks for offer in offers) and not purchases:
         return "no list price (quote only); ask for a quote"
     now = sum(p.buy_qty for p in purchases if not p.backorder)
     backorder = next((p for p in purchases if p.backorder), None)
-    if backorder is not None:
+    if backorder is not None and not now:
         stocked = [offer for offer in offers if offer.stock > 0]
         what = (f"only {max(o.stock for o in stocked)} in stock, below what can be ordered"
-                if stocked and not now else "none in stock")
-        text = f"{what}; quantity and price are for a backorder{_lead(backorder.offer)}"
-        return text + _pipeline(offers, lead=False)
+                if stocked else "none in stock")
+        text = f"{what}; quantity and price are for a backorder, {_lead(backorder.offer, offers)}"
+        return text + _pipeline(offers, rules, lead=False)
     if now:
         text = f"no offer covers the need: buy {now} now, {shortage} short"
     else:
         text = f"no offer can supply {need} now"
-    return text + _pipeline(offers)
+    return text + _pipeline(offers, rules)
 
 
-def _lead(offer: Offer) -> str:
-    return f", lead time {offer.lead_time_weeks} wk" if offer.lead_time_weeks else ""
+def _lead(offer: Offer, offers: Sequence[Offer]) -> str:
+    """The offer's lead time; when it has none, the best one known, said as such."""
+    own = known_lead(offer)
+    if own is not None:
+        return lead_text(own)
+    best = best_known_lead(offers)
+    return f"lead time unknown (best known {best} wk)" if best is not None else lead_text(None)
 
 
-def _pipeline(offers: Sequence[Offer], *, lead: bool = True) -> str:
-    """When more is coming: the seller's on-order dates, else (with `lead`) the shortest lead time."""
-    deliveries = sorted({(d.date, d.quantity) for offer in offers for d in offer.pipeline})
-    if not deliveries:
-        if not lead:
-            return ""
-        leads = sorted({o.lead_time_weeks for o in offers if o.lead_time_weeks})
-        return f"; lead time {leads[0]} wk" if leads else ""
-    return "; on order: " + ", ".join(f"{qty} due {date}" for date, qty in deliveries[:3])
+def _pipeline(offers: Sequence[Offer], rules: Rules, *, lead: bool = True) -> str:
+    """When more is coming: the seller's on-order dates, else (with `lead`) the best known lead time."""
+    deliveries = pipeline_text(offers, rules.today)
+    if deliveries:
+        return f"; on order: {deliveries}"
+    if not lead:
+        return ""
+    return f"; {lead_text(best_known_lead(offers))}"
 
 
 def _first_few(names: Sequence[str], few: int = 3) -> str:

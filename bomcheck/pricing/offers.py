@@ -96,13 +96,14 @@ def priced(offer: Offer, quantity: int, allocated: int, *, wanted: int | None = 
     """A Purchase of `quantity` from `offer`, at its break price, for `allocated` of the need.
 
     It covers the need when stock can supply it and it is at least `wanted` (default `allocated`).
+    The offer's fees (a reeling fee) are added once to the extended price.
     """
     unit_price = unit_price_at(offer.breaks, quantity)
     return Purchase(
         offer=offer,
         buy_qty=quantity,
         unit_price=unit_price,
-        ext_price=unit_price * quantity if unit_price is not None else None,
+        ext_price=unit_price * quantity + offer.fees if unit_price is not None else None,
         covers_need=quantity > 0 and offer.stock >= quantity and quantity >= (wanted or allocated),
         allocated=allocated,
         buy_up=buy_up,

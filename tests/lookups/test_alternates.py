@@ -97,15 +97,17 @@ def test_alternate_queries_are_distinct_normalised_and_never_a_line_s_own_mpn():
         BomLine(row=4, mpn="X1", dnp=True, alternates=(Alternate("DNPALT-1"),)),
     ]
     queries = alternate_queries([(line, query_for(line)) for line in lines])
-    # NE555DR is row 3's own part; a DNP line is not asked; the two makers' AP2112K are two parts
-    assert list(queries) == [("AP2112K-3.3TRG1", ""), ("AP2112K-3.3TRG1", "diodes")]
-    assert queries[("AP2112K-3.3TRG1", "diodes")].manufacturer == "Diodes"
+    # NE555DR is row 3's own part; a DNP line is not asked; the two makers' AP2112K are two parts.
+    # A maker is keyed by its alias group's name: "Diodes" is Diodes Incorporated.
+    assert list(queries) == [("AP2112K-3.3TRG1", ""), ("AP2112K-3.3TRG1", "diodes incorporated")]
+    assert queries[("AP2112K-3.3TRG1", "diodes incorporated")].manufacturer == "Diodes"
 
 
 def test_an_alternate_of_another_maker_than_a_line_s_own_part_is_asked_with_its_maker():
     lines = [BomLine(row=2, mpn="LM358", manufacturer="Texas Instruments"),
              BomLine(row=3, mpn="XYZ-1", manufacturer="Foo", alternates=(Alternate("LM358", "onsemi"),)),
-             BomLine(row=4, mpn="XYZ-2", alternates=(Alternate("lm358", " texas  instruments"),))]
+             BomLine(row=4, mpn="XYZ-2", alternates=(Alternate("lm358", " texas  instruments"),)),
+             BomLine(row=5, mpn="XYZ-3", alternates=(Alternate("LM358", "TI"),))]  # an alias: the same maker
     queries = alternate_queries([(line, query_for(line)) for line in lines])
     assert [(query.mpn, query.manufacturer) for query in queries.values()] == [("LM358", "onsemi")]
 
@@ -113,9 +115,11 @@ def test_an_alternate_of_another_maker_than_a_line_s_own_part_is_asked_with_its_
 # ---------------------------------------------------------------- planning
 
 
-def offer(mpn: str, stock: int, price: str = "1.00", *, ncnr: bool = False) -> Offer:
-    return Offer(source="Arrow", seller="Arrow Americas (ACNA)", mpn=mpn, manufacturer="M", sku=f"{mpn}-sku",
-                 stock=stock, breaks=(PriceBreak(1, D(price)),), ncnr=ncnr, lead_time_weeks=8)
+def offer(mpn: str, stock: int, price: str = "1.00", *, ncnr: bool = False, maker: str = "") -> Offer:
+    """An Arrow offer; it names no maker unless given one (a maker it names is compared with the BOM's)."""
+    return Offer(source="Arrow", seller="Arrow Americas (ACNA)", mpn=mpn, manufacturer=maker,
+                 sku=f"{mpn}-sku", stock=stock, breaks=(PriceBreak(1, D(price)),), ncnr=ncnr,
+                 lead_time_weeks=8)
 
 
 def found(*offers: Offer) -> dict[str, Lookup]:
@@ -501,7 +505,7 @@ def test_a_line_with_no_usable_mpn_is_bought_as_its_alternate():
 def test_the_rfq_names_the_maker_bought_and_marks_a_part_nobody_lists():
     bare = Alternate("ALT-1")
     (result,) = plan_lines([(line(2, "OWN-1", alternates=(bare, Alternate("ALT-2"))), NOT_FOUND)], 10,
-                           alternates={2: [(bare, found(offer("ALT-1", 100, ncnr=True))),
+                           alternates={2: [(bare, found(offer("ALT-1", 100, ncnr=True, maker="M"))),
                                            (Alternate("ALT-2"), NOT_FOUND)]})
     assert result.alternate == bare and why_quote(result) == "NCNR"
     assert quoted_manufacturer(result) == "M"  # the BOM names no maker for ALT-1: the offer's

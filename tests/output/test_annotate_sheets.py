@@ -144,8 +144,9 @@ def test_summary(workbook):
     assert summary["Boards"] == "10, 100" and summary["Attrition"] == "2%"
     assert summary["Data age"].startswith("live")  # no cache yet: every answer is from this run
     assert summary["Source: DigiKey Bonded"] == "not checked: no login"
-    # 10 boards: OK 2.10 + SHORT 15 x 2.00 + NCNR 1000 x 0.01 = 42.10 USD; EUR 21 x 0.25 = 5.25
-    assert summary["Total cost at 10 boards (USD)"] == pytest.approx(42.10)
+    # 10 boards: OK 2.10 + SHORT 15 x 2.00 + its 6 short as a backorder 6 x 2.00 (issue 15)
+    # + NCNR 1000 x 0.01 = 54.10 USD; EUR 21 x 0.25 = 5.25
+    assert summary["Total cost at 10 boards (USD)"] == pytest.approx(54.10)
     assert summary["Total cost at 10 boards (EUR)"] == pytest.approx(5.25)
     assert summary["Lines SHORT"] == 1 and summary["Lines AMBIGUOUS"] == 1
     assert summary["Coverage"] == pytest.approx(3 / 6)  # OK, NCNR, EURO of 6 lines to buy
@@ -153,16 +154,17 @@ def test_summary(workbook):
     assert summary["Lines not checked"] == 0 and summary["Checked"] == f"{summary['Lines']} lines checked"
     assert summary["Lines needing attention"] == 5
     assert "SHORTPART-01: SHORT" in summary["Row 3"]
-    cell = next(c for c in workbook["Summary"]["B"] if c.value == pytest.approx(42.10))
+    cell = next(c for c in workbook["Summary"]["B"] if c.value == pytest.approx(54.10))
     assert cell.number_format == '#,##0.00 "USD"'
 
 
 def test_scenarios(workbook):
     rows = table(workbook["Scenarios"])
     usd = {row["Boards"]: row for row in rows if row["Currency"] == "USD"}
-    # 100 boards: OK 204 x 0.10 = 20.40; SHORT 15 x 2.00 = 30.00; NCNR 1000 x 0.01 = 10.00
-    assert usd[100]["Total Cost"] == pytest.approx(60.40)
-    assert usd[100]["Cost per Board"] == pytest.approx(0.604)
+    # 100 boards: OK 204 x 0.10 = 20.40; SHORT 15 x 2.00 = 30.00 and its 189 short as a backorder
+    # 189 x 2.00 = 378.00 (issue 15); NCNR 1000 x 0.01 = 10.00
+    assert usd[100]["Total Cost"] == pytest.approx(438.40)
+    assert usd[100]["Cost per Board"] == pytest.approx(4.384)
     assert usd[10]["Lines Short"] == 1 and usd[10]["NCNR Lines"] == 1 and usd[10]["Lines to Quote"] == 4
     assert {row["Currency"] for row in rows} == {"USD", "EUR"}
     sheet = workbook["Scenarios"]
@@ -260,16 +262,20 @@ def test_writing_twice_replaces_our_sheets_and_keeps_a_users_rfq(tmp_path: Path)
 
 
 def test_an_answer_the_source_remarked_on_is_amber_not_green():
+    from dataclasses import replace
+
     from bomcheck.output.sheets.cells import fill_for, needs_a_look
     from bomcheck.pricing import plan_line
 
-    plain = found(offer("ACNA", 10_000, "0.10", mpn="GRM155R61A105KE15J"))
-    remarked = {"Arrow": Lookup("Arrow", LookupStatus.FOUND, offers=plain["Arrow"].offers,
+    plain = found(replace(offer("ACNA", 10_000, "0.10", mpn="GRM155R61A105KE15J"), manufacturer="TDK"))
+    murata = replace(plain["Arrow"].offers[0], manufacturer="Murata")
+    remarked = {"Arrow": Lookup("Arrow", LookupStatus.FOUND, offers=(murata,),
                                 message="Arrow's GRM155R61A105KE15J is made by Murata; none is TDK")}
     line = BomLine(row=3, mpn="GRM155R61A105KE15J", manufacturer="TDK", qty=1)
     assert not needs_a_look(plan_line(line, plain, 1))
     flagged = plan_line(line, remarked, 1)
-    assert flagged.status is LineStatus.OK and needs_a_look(flagged)
+    # Issue 15: only another maker lists it: OTHER MAKER, not bought unless allowed (was OK, amber).
+    assert flagged.status is LineStatus.OTHER_MAKER and needs_a_look(flagged) and not flagged.purchases
     assert "none is TDK" in flagged.reason
     assert fill_for(flagged, "USD").fgColor.rgb == AMBER.fgColor.rgb
 

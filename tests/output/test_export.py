@@ -25,8 +25,10 @@ def test_json_has_purchases_and_scenarios(tmp_path: Path):
     short = next(line for line in data["lines"] if line["mpn"] == "SHORTPART-01")
     assert short["shortage"] == 6 and short["status"] == "SHORT"
     by_boards = {s["boards"]: s for s in data["scenarios"]}
-    assert by_boards[100]["totals"] == {"USD": "60.40", "EUR": "51.00"}  # EUR: 204 x 0.25
-    assert by_boards[100]["per_board"]["USD"] == "0.604"
+    # Issue 15: the 189 SHORTPART-01 parts short are priced as a backorder: 189 x 2.00 = 378.00,
+    # so 20.40 + 30.00 + 10.00 + 378.00 = 438.40 (EUR: 204 x 0.25).
+    assert by_boards[100]["totals"] == {"USD": "438.40", "EUR": "51.00"}
+    assert by_boards[100]["per_board"]["USD"] == "4.384"
     assert by_boards[10]["coverage"] == "0.5000"
     write_json(report, tmp_path / "out.json")
     assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["scenarios"][0]["boards"] == 10

@@ -153,9 +153,16 @@ def test_plan_line_short_with_no_stock_anywhere_plans_the_cheapest_backorder():
 
 
 def test_plan_line_quote_only_has_no_purchase():
+    # Issue 15: parts in stock without a list price are QUOTE (get a quote), no longer SHORT.
     result = plan_line(line(qty=1), {"Arrow": found(offer(stock=5000, breaks=()))}, boards=10)
-    assert result.status is LineStatus.SHORT
-    assert result.purchase is None
+    assert result.status is LineStatus.QUOTE
+    assert result.purchase is None and (result.to_quote, result.shortage) == (10, 0)
+    assert "quote" in result.reason
+
+
+def test_plan_line_quote_only_without_stock_stays_short():
+    result = plan_line(line(qty=1), {"Arrow": found(offer(stock=0, breaks=()))}, boards=10)
+    assert result.status is LineStatus.SHORT and result.shortage == 10
     assert "quote" in result.reason
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bomcheck.model import Offer, PriceBreak
-from bomcheck.pricing import best_purchase, plan_need, plan_offer, unit_price_at
+from bomcheck.model import Availability, BomLine, Lookup, LookupStatus, Offer, PriceBreak
+from bomcheck.pricing import best_purchase, plan_line, plan_need, plan_offer, unit_price_at
+from bomcheck.pricing.rules import Rules
 
 
 @st.composite
@@ -67,7 +69,7 @@ def test_plan_accounts_for_every_part_of_the_need(need, market, bonded):
     plan = plan_need(need, [*bonded, *market])
     supplied = sum(p.allocated for p in plan.purchases if not p.backorder)
     if not any(p.backorder for p in plan.purchases):
-        assert supplied + plan.shortage == need
+        assert supplied + plan.shortage + plan.to_quote == need  # to_quote: the overbuy's other way
     assert plan.shortage >= 0
     for purchase in plan.purchases:
         offer = purchase.offer
@@ -76,3 +78,34 @@ def test_plan_accounts_for_every_part_of_the_need(need, market, bonded):
         if not purchase.backorder:
             assert purchase.buy_qty <= offer.stock  # never plans parts that are not there
     assert len({p.offer.currency for p in plan.purchases}) <= 1
+
+
+EXCESS_LIMITS = st.sampled_from([Decimal(0), Decimal(1), Decimal(50)])
+
+
+@given(needs, st.lists(offers(), min_size=1, max_size=4), EXCESS_LIMITS,
+       st.sampled_from([Decimal(0), Decimal(1), Decimal(5)]))
+def test_an_overbuy_is_only_ever_traded_for_less(need, market, max_excess, ratio):
+    """Whatever the excess rule, the planned purchases meet MOQ, multiple and stock; a plan that
+    leaves parts to quote instead of an overbuy buys less than that overbuy would have cost."""
+    rules = Rules(max_excess=max_excess, excess_ratio=ratio)
+    plan = plan_need(need, market, rules=rules)
+    plain = plan_need(need, market)
+    for purchase in plan.purchases:
+        assert purchase.buy_qty >= purchase.offer.moq and purchase.buy_qty % purchase.offer.multiple == 0
+        assert purchase.backorder or purchase.buy_qty <= purchase.offer.stock
+    if plan.overbuy is not None and not plan.overbuy.chosen:
+        bought = sum(p.ext_price for p in plan.purchases)
+        assert bought < plan.overbuy.cost
+        assert sum(p.allocated for p in plan.purchases) + plan.to_quote == need
+    if plain.shortage == 0:
+        assert plan.shortage == 0  # the rule never makes a covered need short
+
+
+@given(needs, st.lists(offers(), min_size=1, max_size=4), st.data())
+def test_quote_only_offers_are_never_bought(need, market, data):
+    quoting = [replace(offer, availability_kind=Availability.QUOTE) if data.draw(st.booleans()) else offer
+               for offer in market]
+    result = plan_line(BomLine(row=2, mpn="X", qty=1), {"Arrow": Lookup("Arrow", LookupStatus.FOUND,
+                                                                      offers=tuple(quoting))}, need)
+    assert all(p.offer.availability_kind is not Availability.QUOTE for p in result.purchases)

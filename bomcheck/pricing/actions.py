@@ -1,0 +1,53 @@
+"""The one action a buyer takes on a line, and every decision it needs, from its status and risks."""
+
+from __future__ import annotations
+
+from bomcheck.model import STATUS_ACTIONS, Action, Compliance, LineResult, LineStatus, LookupStatus
+from bomcheck.pricing.facts import LIFECYCLE_RISKS
+from bomcheck.pricing.rules import Rules
+
+
+def decide(result: LineResult, rules: Rules) -> tuple[Action, tuple[str, ...]]:
+    """(action, decisions): the status's own action, else the first decision an OK line needs.
+
+    Decisions in order of weight: approve an alternate, confirm the maker, review the lifecycle,
+    review RoHS, approve an overbuy, accept NCNR, fix the BOM line, check again. An OK line
+    with none of them is Buy.
+    """
+    decisions = [(action, why) for action, why in _decisions(result, rules)]
+    if result.status is not LineStatus.OK:
+        own = STATUS_ACTIONS[result.status]
+        return own, tuple(why for _, why in decisions)
+    if not decisions:
+        return Action.BUY, ()
+    return decisions[0][0], tuple(why for _, why in decisions)
+
+
+def _decisions(result: LineResult, rules: Rules) -> list[tuple[Action, str]]:
+    found: list[tuple[Action, str]] = []
+    if result.alternate is not None:
+        instead = f" for {result.line.mpn}" if result.line.mpn else ""
+        found.append((Action.APPROVE_ALTERNATE, f"approve alternate {result.alternate.mpn}{instead}"))
+    if result.status is LineStatus.OTHER_MAKER:
+        found.append((Action.CONFIRM_MAKER, f"confirm maker {result.bought_manufacturer or 'unknown'}"))
+    if result.lifecycle in LIFECYCLE_RISKS and result.purchases:
+        last_buy = f", last buy {result.last_buy_date:%Y-%m-%d}" if result.last_buy_date else ""
+        found.append((Action.REVIEW_LIFECYCLE, f"review lifecycle: {result.lifecycle.value}{last_buy}"))
+    if result.purchases and result.rohs is Compliance.NOT_COMPLIANT:
+        found.append((Action.REVIEW_COMPLIANCE, "review RoHS: not compliant"))
+    elif result.purchases and rules.require_rohs and result.rohs is Compliance.UNKNOWN:
+        found.append((Action.REVIEW_COMPLIANCE, "review RoHS: unknown, and RoHS is required"))
+    if result.overbuy is not None:
+        found.append((Action.APPROVE_OVERBUY, f"approve overbuy: {result.overbuy.excess:,} over need worth "
+                      f"{result.overbuy.excess_value:,.2f} {result.overbuy.purchases[0].offer.currency}"))
+    if any(p.offer.ncnr and not p.offer.bonded for p in result.purchases):
+        found.append((Action.ACCEPT_NCNR, "accept NCNR" + (": the excess can never be returned"
+                                                          if result.ncnr_risk else "")))
+    if result.line.warnings:
+        found.append((Action.FIX_BOM, "check the BOM line (see BOM: notes)"))
+    if any(lookup.failed for lookup in result.lookups.values()) or result.unanswered:
+        found.append((Action.CHECK_AGAIN, "check again: a source did not answer"))
+    answers = result.lookups.values()
+    if result.purchases and any(lookup.status is LookupStatus.AMBIGUOUS for lookup in answers):
+        found.append((Action.CONFIRM_MAKER, "confirm maker: a source lists several parts under this number"))
+    return found
