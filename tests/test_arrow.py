@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -106,12 +107,12 @@ def test_parse_seed_v3_layout() -> None:
     assert verical.moq == 3000 and verical.multiple == 3000
     assert verical.breaks == (PriceBreak(3000, Decimal("0.012")),)
     assert verical.date_code == "1918"
-    assert verical.lead_time_weeks == 0
+    assert verical.lead_time_weeks is None  # mfrLeadTime 0: Verical's placeholder, unknown
     assert europe.seller == "Europe (EUROPE)"
     assert europe.breaks == (PriceBreak(1, Decimal("0.0128")), PriceBreak(10, Decimal("0.0126")))
     assert europe.stock == 416
     assert europe.lead_time_weeks == 12
-    assert europe.pipeline == (PipelineDelivery("20200622", 3000),)
+    assert europe.pipeline == (PipelineDelivery("20200622", 3000, date(2020, 6, 22)),)
     assert europe.description.startswith("Diode Small Signal")
     assert all(isinstance(b.unit_price, Decimal) for o in part.offers for b in o.breaks)
 
@@ -143,12 +144,12 @@ def test_parse_real_v4_quote_with_stock_and_cut_strips_pipeline() -> None:
     assert sellers == {"Verical (VERICAL)", "Arrow Americas (ACNA)"}  # both webSites read
     quote = by_sku["V39:1801_07275158"]
     assert quote.stock == 2500 and quote.breaks == ()  # QUOTE: fohQty as given, no price
-    assert quote.pipeline == (PipelineDelivery("05-APR-2024", 2500),)
+    assert quote.pipeline == (PipelineDelivery("05-APR-2024", 2500, date(2024, 4, 5)),)
     cut = by_sku["V72:2272_07275158"]
     assert cut.stock == 2403
     assert len(cut.breaks) == 7
     assert cut.breaks[0] == PriceBreak(1, Decimal("0.369"))
-    assert cut.pipeline == (PipelineDelivery("21-MAR-2023", 2435),)
+    assert cut.pipeline == (PipelineDelivery("21-MAR-2023", 2435, date(2023, 3, 21)),)
     verical = by_sku["60616932"]
     assert verical.moq == 100 and verical.multiple == 1
     assert verical.breaks[0].unit_price == Decimal("0.4125")
@@ -187,7 +188,7 @@ def test_parse_tolerates_strings_nulls_and_malformed_entries() -> None:
     assert verical.currency == "EUR"
     assert [b.min_qty for b in verical.breaks] == [1, 10]  # sorted ascending
     assert verical.stock == 77  # unknown availability code: fohQty as given
-    assert verical.pipeline == (PipelineDelivery("10-NOV-2023", 665),)
+    assert verical.pipeline == (PipelineDelivery("10-NOV-2023", 665, date(2023, 11, 10)),)
 
 
 def test_parse_first_break_raises_moq() -> None:
