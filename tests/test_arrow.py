@@ -16,7 +16,13 @@ import aiohttp
 import pytest
 from aioresponses import aioresponses
 
-from bomcheck.distributors.arrow import ARROW_PRODUCTION_URL, ArrowCredentials, ArrowSource, build_request
+from bomcheck.distributors.arrow import (
+    ARROW_PRODUCTION_URL,
+    ArrowCredentials,
+    ArrowSearch,
+    ArrowSource,
+    build_request,
+)
 from bomcheck.distributors.arrow_match import manufacturer_matches, match_parts
 from bomcheck.distributors.arrow_parse import ArrowPart, parse_response
 from bomcheck.distributors.base import Transport
@@ -434,7 +440,10 @@ async def test_paging_is_bounded(transport: Transport) -> None:
         mocked.get(SEARCH_URL, callback=endless, repeat=True)
         lookups = await source.fetch(transport, [Query("ABC123")])
         assert len(sent_requests(mocked)) == 3
-    assert lookups[Query("ABC123")].status is LookupStatus.NOT_FOUND
+    # the cap ended the search with results unread: not checked, never NOT FOUND
+    lookup = lookups[Query("ABC123")]
+    assert lookup.status is LookupStatus.ERROR and not lookup.offers
+    assert lookup.message.startswith("ABC123 not in the first 75 of 1000000 Arrow results")
 
 
 async def test_paging_stops_on_empty_or_repeated_page(transport: Transport) -> None:
@@ -540,11 +549,11 @@ def test_one_maker_under_two_names_is_not_ambiguous() -> None:
     ti_b = ArrowPart("2", "lm358", "TXN", "TI", "", ())
     other = ArrowPart("3", "LM358", "STM", "STMicroelectronics", "", ())
     source = ArrowSource(BASE, CREDS)
-    assert source._lookup(Query("LM358"), [ti_a, ti_b]).status is LookupStatus.FOUND
-    both = source._lookup(Query("LM358"), [ti_a, ti_b, other])
+    assert source._lookup(Query("LM358"), ArrowSearch((ti_a, ti_b), 2)).status is LookupStatus.FOUND
+    both = source._lookup(Query("LM358"), ArrowSearch((ti_a, ti_b, other), 3))
     assert both.status is LookupStatus.AMBIGUOUS
     assert both.candidates == ("LM358 (Texas Instruments)", "LM358 (STMicroelectronics)")
-    assert source._lookup(Query("LM358", "ST Micro"), [ti_a, other]).status is LookupStatus.FOUND
+    assert source._lookup(Query("LM358", "ST Micro"), ArrowSearch((ti_a, other), 2)).status is LookupStatus.FOUND
 
 
 def test_every_seed_element_reaches_the_offer() -> None:
