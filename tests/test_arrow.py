@@ -553,7 +553,8 @@ def test_one_maker_under_two_names_is_not_ambiguous() -> None:
     both = source._lookup(Query("LM358"), ArrowSearch((ti_a, ti_b, other), 3))
     assert both.status is LookupStatus.AMBIGUOUS
     assert both.candidates == ("LM358 (Texas Instruments)", "LM358 (STMicroelectronics)")
-    assert source._lookup(Query("LM358", "ST Micro"), ArrowSearch((ti_a, other), 2)).status is LookupStatus.FOUND
+    st_line = source._lookup(Query("LM358", "ST Micro"), ArrowSearch((ti_a, other), 2))
+    assert st_line.status is LookupStatus.FOUND
 
 
 def test_every_seed_element_reaches_the_offer() -> None:

@@ -9,7 +9,13 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from bomcheck.distributors.arrow_match import maker_key, manufacturer_matches, match_parts
-from bomcheck.distributors.arrow_parse import ArrowPage, ArrowPart, parse_response
+from bomcheck.distributors.arrow_parse import (
+    ArrowPage,
+    ArrowPart,
+    canonical_currency,
+    first_source_currency,
+    parse_response,
+)
 from bomcheck.distributors.base import HttpResponse, Transport
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query
@@ -59,8 +65,12 @@ def build_request(
     }
     if start > 0:
         params["start"] = str(int(start))
-    if currency:
-        params["utm_currency"] = currency.strip().upper()
+    # utm_currency "converts USD to selected currency" (seed 004): USD is what Arrow prices in
+    # anyway, so it is sent only for another currency; whether Arrow then relabels each source's
+    # `currency` is unconfirmed (arrow.md), hence ArrowSource's one log line about it.
+    wanted = canonical_currency(currency)
+    if wanted and wanted != "USD":
+        params["utm_currency"] = wanted
     if mfr_cd:
         params["mfrCd"] = mfr_cd
     return url, params
@@ -87,7 +97,8 @@ class ArrowSource:
             raise ValueError(f"unknown Arrow API version {api_version!r} (use one of {API_VERSIONS})")
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
-        self.currency = currency.strip().upper() if currency else None
+        self.currency = canonical_currency(currency) or None
+        self._currency_said = False
         self.api_version = api_version
         self.rows = max(1, min(int(rows), MAX_ROWS))
         self.max_pages = max(1, int(max_pages))
@@ -154,10 +165,30 @@ class ArrowSource:
     async def _page(self, transport: Transport, token: str, start: int) -> ArrowPage:
         body = await self._request(transport, token, start)
         try:
-            return parse_response(body, currency=self.currency)
+            page = parse_response(body, currency=self.currency)
         except SourceError as exc:
             error = self._redacted(transport, exc, "")
+        else:
+            self._say_currency(body)
+            return page
         raise error  # outside the except block: the unredacted original is not chained
+
+    def _say_currency(self, body: Any) -> None:
+        """Once per run that asks for another currency than USD: what one source's `currency`
+        says beside it (whether Arrow relabels the sources is unconfirmed)."""
+        if self._currency_said or not self.currency or self.currency == "USD":
+            return
+        raw = first_source_currency(body)
+        if raw is None:
+            return
+        self._currency_said = True
+        if canonical_currency(raw) == self.currency:
+            log.info("Arrow: asked for %s (utm_currency=%s); a source's currency says %r",
+                     self.currency, self.currency, raw)
+        else:
+            log.warning("Arrow: asked for %s but a source's currency says %r: its prices are "
+                        "labelled %s and never compared with %s prices", self.currency, raw,
+                        canonical_currency(raw), self.currency)
 
     async def _request(self, transport: Transport, token: str, start: int) -> Any:
         url, params = build_request(

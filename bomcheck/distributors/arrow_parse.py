@@ -105,6 +105,17 @@ def parse_response(body: Any, *, currency: str | None = None) -> ArrowPage:
     return ArrowPage(parts=tuple(parts), total_items=max(total or 0, len(parts)))
 
 
+def first_source_currency(body: Any) -> str | None:
+    """The `currency` of the first source of the first part, as Arrow wrote it; None without one."""
+    for data in _mappings(_get(_get(body, "itemserviceresult"), "data")):
+        for raw in _mappings(_get(data, "PartList")):
+            for _, source in _sources(_get(raw, "InvOrg")):
+                currency = fields.text(_get(source, "currency"))
+                if currency:
+                    return currency
+    return None
+
+
 _CREDENTIAL_WORDS = re.compile(r"(?i)api ?key|login|credential|unauthori[sz]ed|not authori[sz]ed")
 
 
