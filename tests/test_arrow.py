@@ -465,7 +465,8 @@ async def test_http_401_is_unavailable(transport: Transport) -> None:
     source = ArrowSource(BASE, CREDS)
     with aioresponses() as mocked:
         mocked.get(SEARCH_URL, status=401, body="Unauthorized")
-        with pytest.raises(SourceUnavailable, match="Arrow rejected the login/apikey") as info:
+        with pytest.raises(SourceUnavailable, match=r"Arrow refused the request \(HTTP 401: Unauthorized\); "
+                                                    "check the Arrow login and API key") as info:
             await source.fetch(transport, [Query("LM358")])
     assert not info.value.retryable
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+from bomcheck.distributors import fields
 from bomcheck.distributors.arrow_match import maker_key, manufacturer_matches, match_parts
 from bomcheck.distributors.arrow_parse import (
     ArrowPage,
@@ -15,6 +18,7 @@ from bomcheck.distributors.arrow_parse import (
     canonical_currency,
     first_source_currency,
     parse_response,
+    return_message,
 )
 from bomcheck.distributors.base import HttpResponse, Transport
 from bomcheck.errors import SourceError, SourceUnavailable
@@ -218,17 +222,17 @@ class ArrowSource:
         if 200 <= status < 300:
             return
         log.debug("Arrow answered HTTP %s", status)
+        said = self._redact(transport, body_says(response))
         if status in (401, 403):
+            # Arrow documents errors inside HTTP 200 (arrow.md); a 401/403 may come from Arrow or
+            # from a gateway in front of it (an HTML "Access Denied"): its own words say which.
             raise SourceUnavailable(
-                f"Arrow rejected the login/apikey (HTTP {status}); check the Arrow login and "
-                "API key — Arrow not checked"
+                f"Arrow refused the request (HTTP {status}{': ' + said if said else ''}); check the "
+                "Arrow login and API key — Arrow not checked"
             )
         if status == 429 or status >= 500:  # the transport has retried these already
-            raise SourceError(f"Arrow: {response.failed_after_attempts()}",
-                              retryable=True)
-        snippet = " ".join(response.text[:120].split())
-        raise SourceError(self._redact(transport, f"Arrow: unexpected answer (HTTP {status}): "
-                                                  f"{snippet!r}"))
+            raise SourceError(f"Arrow: {response.failed_after_attempts()}", retryable=True)
+        raise SourceError(f"Arrow: unexpected answer (HTTP {status}){': ' + said if said else ''}")
 
     def _redact(self, transport: Transport, text: str) -> str:
         for secret in self.secrets:
@@ -292,6 +296,33 @@ class ArrowSource:
         return Lookup(self.name, LookupStatus.ERROR, message=message,
                       candidates=tuple(dict.fromkeys(others)) or tuple(
                           sorted({part.part_num for part in search.parts})))
+
+
+_TITLE = re.compile(r"(?is)<title[^>]*>(.*?)</title>")
+_MARKUP = re.compile(r"(?s)<[^>]*>")
+
+
+def body_says(response: HttpResponse, limit: int = 100) -> str:
+    """What an error answer's body says, in one short line: Arrow's `returnMsg`, a JSON message,
+    an HTML page's <title> (else its text without markup), or the start of any other text."""
+    text = response.text[:4000]
+    try:
+        body = json.loads(response.body) if response.body.strip() else None
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if isinstance(body, dict):
+        message = return_message(body)
+        if message:
+            return message[:limit]
+        for key in ("message", "error_description", "error", "title", "detail"):
+            if fields.text(body.get(key)):
+                return fields.text(body.get(key))[:limit]
+    title = _TITLE.search(text)
+    if title and title.group(1).strip():
+        return " ".join(title.group(1).split())[:limit]
+    if re.match(r"(?is)\s*(<!doctype html|<html)", text):
+        text = _MARKUP.sub(" ", text)
+    return " ".join(text.split())[:limit]
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,15 @@ def first_source_currency(body: Any) -> str | None:
     return None
 
 
+def return_message(body: Any) -> str:
+    """Arrow's `returnMsg` of an answer, '' when it has none."""
+    for area in _mappings(_get(_get(body, "itemserviceresult"), "transactionArea")):
+        message = fields.text(_get(_get(area, "response"), "returnMsg"))
+        if message:
+            return message
+    return ""
+
+
 _CREDENTIAL_WORDS = re.compile(r"(?i)api ?key|login|credential|unauthori[sz]ed|not authori[sz]ed")
 
 
