@@ -138,7 +138,9 @@ async def test_arrow_pages_until_the_exact_part_appears() -> None:
     (lookup,) = found.values()
     assert lookup.status is LookupStatus.FOUND and {o.mpn for o in lookup.offers} == {"BAV99"}
     assert sent == 4  # stops paging as soon as the exact part is seen
-    assert next(iter(capped.values())).status is LookupStatus.NOT_FOUND  # the page cap holds
+    # the page cap holds, and says it cut the search short instead of NOT FOUND
+    (cut,) = capped.values()
+    assert cut.status is LookupStatus.ERROR and cut.message.startswith("BAV99 not in the first 3 of 5")
 
 
 @pytest.mark.parametrize(("config", "expected"), [
