@@ -304,7 +304,8 @@ async def test_expired_token_refreshes_once_then_retries(
         assert dict(posts(mocked)[0].kwargs["data"])["refresh_token"] == "RT-first-0001"
     assert seen_by_retry["authorization"] == "Bearer AT-second-0002"
     # the rotated tokens were saved before the retried call went out
-    assert seen_by_retry["stored"] == Tokens("AT-second-0002", "RT-second-0002", NOW + 1799)
+    assert seen_by_retry["stored"] == Tokens("AT-second-0002", "RT-second-0002", NOW + 1799,
+                  refresh_expires_at=NOW + 7775999)
     assert lookups[Query("LM358P")].status is LookupStatus.FOUND
 
 

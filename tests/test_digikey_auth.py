@@ -187,7 +187,7 @@ async def test_exchange_code_posts_form(transport: Transport) -> None:
     assert form == {"grant_type": "authorization_code", "code": "the-code",
                     "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
                     "redirect_uri": REDIRECT}
-    assert tokens == Tokens("AT-first-0001", "RT-first-0001", NOW + 1799)
+    assert tokens == Tokens("AT-first-0001", "RT-first-0001", NOW + 1799, refresh_expires_at=NOW + 7775999)
 
 
 async def test_refresh_tokens_rotates(transport: Transport) -> None:
@@ -345,7 +345,8 @@ async def test_provider_refreshes_within_margin_and_saves(transport: Transport) 
         assert await provider.access_token(transport) == "AT-second-0002"
         (form,) = posted_forms(mocked)
     assert form["refresh_token"] == "RT-first-0001"
-    assert store.tokens == Tokens("AT-second-0002", "RT-second-0002", NOW + 1799)
+    assert store.tokens == Tokens("AT-second-0002", "RT-second-0002", NOW + 1799,
+                  refresh_expires_at=NOW + 7775999)
     assert store.saves == 2  # the in-flight marker, then the new pair
 
 
@@ -372,7 +373,8 @@ async def test_provider_concurrent_callers_refresh_once(transport: Transport,
         tokens = await asyncio.gather(*(provider.access_token(transport) for _ in range(5)))
         assert len(posted_forms(mocked)) == 1
     assert tokens == ["AT-second-0002"] * 5
-    assert store.load() == Tokens("AT-second-0002", "RT-second-0002", NOW + 1799)
+    assert store.load() == Tokens("AT-second-0002", "RT-second-0002", NOW + 1799,
+                  refresh_expires_at=NOW + 7775999)
     assert not (tmp_path / "tokens.json.lock").exists() or store.try_lock()
 
 

@@ -37,6 +37,7 @@ class Tokens:
     refresh_token: str = field(repr=False)
     expires_at: float  # epoch seconds
     refresh_started_at: float | None = None
+    refresh_expires_at: float | None = None  # epoch seconds the refresh token dies; None: not said
 
     def expires_within(self, seconds: float, now: float) -> bool:
         return self.expires_at - now <= seconds
@@ -108,11 +109,13 @@ class FileTokenStore:
         try:
             data = json.loads(raw)
             started = data.get("refresh_started_at")
+            refresh_ends = data.get("refresh_expires_at")
             tokens = Tokens(
                 access_token=_require_str(data, "access_token"),
                 refresh_token=_require_str(data, "refresh_token"),
                 expires_at=float(data["expires_at"]),
                 refresh_started_at=float(started) if started is not None else None,
+                refresh_expires_at=float(refresh_ends) if refresh_ends is not None else None,
             )
         except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
             log.warning("ignoring the unreadable DigiKey token file %s (%s); "
@@ -131,6 +134,8 @@ class FileTokenStore:
         }
         if tokens.refresh_started_at is not None:
             document["refresh_started_at"] = tokens.refresh_started_at
+        if tokens.refresh_expires_at is not None:
+            document["refresh_expires_at"] = tokens.refresh_expires_at
         temp = directory / f".{self.path.name}.{secrets.token_hex(6)}.tmp"
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
