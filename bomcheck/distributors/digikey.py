@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
 from bomcheck.distributors.base import HttpResponse, Transport
 from bomcheck.distributors.digikey_auth import TokenProvider
-from bomcheck.distributors.digikey_errors import error_message, is_daily_quota, request_id, says_expired
+from bomcheck.distributors.digikey_errors import (
+    error_message,
+    is_daily_quota,
+    quota_resets_at,
+    request_id,
+    says_expired,
+)
 from bomcheck.distributors.digikey_parse import (
     BondedItem,
     BondedLocation,
@@ -26,14 +33,16 @@ DIGIKEY_PRODUCTION_URL = "https://api.digikey.com"
 DIGIKEY_SANDBOX_URL = "https://sandbox-api.digikey.com"
 SUPPLY_CHAIN_PATH = "/SupplyChain/v1"
 
+# {said}: DigiKey's own words and request id, e.g. "HTTP 403: Forbidden — No bonded inventory
+# agreement for this account. (request id 7a3f…)".
 NO_AGREEMENT = (
-    "DigiKey: no access to bonded inventory (HTTP 403): the account has no bonded agreement, or "
+    "DigiKey: no access to bonded inventory ({said}): the account has no bonded agreement, or "
     "the account id is not yours (`bomcheck auth digikey` lists your locations) — bonded stock "
     "not checked"
 )
 DAILY_QUOTA = (
     "DigiKey: daily quota exhausted (HTTP 429) — bonded stock not checked for the remaining "
-    "lines; the quota resets at midnight US Central time"
+    "lines"
 )
 
 
@@ -60,6 +69,15 @@ def match_items(items: Sequence[BondedItem], query: Query) -> list[BondedItem]:
 
 def _has(value: str | None) -> bool:
     return bool(value and value.strip())
+
+
+def _comes_back(response: HttpResponse) -> str:
+    """When a spent daily quota comes back, in words, from the answer's headers if they say it."""
+    resets = quota_resets_at(response)
+    if resets is None:
+        return "the quota resets at midnight US Central time (as reported; DigiKey's answer did not say)"
+    left = max(0, int((resets - datetime.now(timezone.utc)).total_seconds() // 60))
+    return f"the quota comes back at {resets:%Y-%m-%d %H:%M} UTC (in {left // 60} h {left % 60} min)"
 
 
 # --------------------------------------------------------------------------- source
@@ -228,7 +246,8 @@ class DigiKeyBondedSource:
         message = self._redact(transport, error_message(response), token)
         # error_message() carries the request id. Refusals that stop DigiKey for the run (401,
         # 403, spent quota) are said once by the fan-out; here they are only logged at INFO.
-        stops_run = status in (401, 403) or (status == 429 and is_daily_quota(response))
+        daily = status == 429 and is_daily_quota(response, transport.retry.throttle_budget)
+        stops_run = status in (401, 403) or daily
         log.log(logging.INFO if stops_run else logging.WARNING, "DigiKey %s%s failed: %s",
                 SUPPLY_CHAIN_PATH, path, message)
         if status == 401:
@@ -238,9 +257,9 @@ class DigiKeyBondedSource:
                 "checked"
             )
         if status == 403:
-            raise SourceUnavailable(NO_AGREEMENT, account_wide=True)
-        if status == 429 and is_daily_quota(response):
-            raise SourceUnavailable(DAILY_QUOTA)
+            raise SourceUnavailable(NO_AGREEMENT.format(said=message), account_wide=True)
+        if daily:
+            raise SourceUnavailable(f"{DAILY_QUOTA}; {_comes_back(response)}")
         if status == 429 or status >= 500:  # retried by the transport already; the body was logged
             rid = request_id(response)
             raise SourceError(f"DigiKey: {response.failed_after_attempts()}"
