@@ -18,11 +18,13 @@ from bomcheck.distributors.digikey_errors import (
     says_expired,
 )
 from bomcheck.distributors.digikey_parse import (
+    QUANTITY_FIELDS,
     BondedItem,
     BondedLocation,
     bonded_offer,
     parse_locations,
     parse_products,
+    product_keys,
 )
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query, normalize_mpn
@@ -108,6 +110,7 @@ class DigiKeyBondedSource:
         self.account_id = str(account_id).strip() if account_id not in (None, "") else ""
         self.tokens = tokens
         self.currency = currency
+        self._fields_said = False
 
     def __repr__(self) -> str:
         return f"DigiKeyBondedSource({self.base_url!r}, account_id={self.account_id!r})"
@@ -161,7 +164,20 @@ class DigiKeyBondedSource:
         """Every bonded product: GetLocationProducts for the account, else GetAllProducts."""
         path = f"{self._location_path()}/Products" if self.account_id else "/BondedQuantity/Products"
         response = await self._get(transport, path)
-        return parse_products(self._json(transport, response)) if response is not None else []
+        return self._products(self._json(transport, response)) if response is not None else []
+
+    def _products(self, body: Any) -> list[BondedItem]:
+        """The bonded items of an answer; the first answer with any says once which fields it has."""
+        items = parse_products(body)
+        if items and not self._fields_said:
+            self._fields_said = True
+            # The seed is the only public word on these answers: the first real one shows the rest.
+            log.info("DigiKey's bonded products carry the fields %s", ", ".join(product_keys(body)))
+            if all(item.quantity_field == "ReserveQuantity" for item in items):
+                log.warning("DigiKey's bonded products carry no %s: bonded stock is read from "
+                            "ReserveQuantity, which DigiKey describes as reserved on backorder; check a "
+                            "part against DigiKey's portal", " or ".join(QUANTITY_FIELDS))
+        return items
 
     async def fetch_part(self, transport: Transport, digikey_pn: str) -> BondedItem | None:
         """One bonded part by DigiKey part number (GetProductByPartNumber); None when unknown."""
@@ -171,7 +187,7 @@ class DigiKeyBondedSource:
         response = await self._get(transport, path, not_found_ok=True)
         if response is None:
             return None
-        items = parse_products(self._json(transport, response))
+        items = self._products(self._json(transport, response))
         wanted = normalize_mpn(digikey_pn)
         for item in items:
             if normalize_mpn(item.digikey_pn) == wanted:
