@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
@@ -103,14 +103,17 @@ class DigiKeyBondedSource:
 
     def __init__(
         self, base_url: str, client_id: str, account_id: str | int | None, tokens: TokenProvider, *,
-        currency: str = "USD",
+        currency: str = "USD", location_currencies: Mapping[int, str] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.client_id = client_id
         self.account_id = str(account_id).strip() if account_id not in (None, "") else ""
         self.tokens = tokens
         self.currency = currency
+        # CustomerLocationResponse.Currency per location (CustomerId), as `auth digikey` stored it
+        self.location_currencies = {int(k): v.upper() for k, v in (location_currencies or {}).items() if v}
         self._fields_said = False
+        self._currencies_said: set[int] = set()
 
     def __repr__(self) -> str:
         return f"DigiKeyBondedSource({self.base_url!r}, account_id={self.account_id!r})"
@@ -145,7 +148,7 @@ class DigiKeyBondedSource:
         for query in batch:
             matched = match_items(items, query)
             if matched:
-                offers = tuple(bonded_offer(item, self.currency) for item in matched)
+                offers = tuple(bonded_offer(item, self._currency_of(item)) for item in matched)
                 lookups[query] = Lookup(self.name, LookupStatus.FOUND, offers=offers)
             else:
                 lookups[query] = Lookup(self.name, LookupStatus.NOT_FOUND, message=missing)
@@ -155,7 +158,23 @@ class DigiKeyBondedSource:
         item = await self.fetch_part(transport, query.digikey_pn or "")
         if item is None:
             return Lookup(self.name, LookupStatus.NOT_FOUND, message="not in bonded inventory")
-        return Lookup(self.name, LookupStatus.FOUND, offers=(bonded_offer(item, self.currency),))
+        return Lookup(self.name, LookupStatus.FOUND, offers=(bonded_offer(item, self._currency_of(item)),))
+
+    def _currency_of(self, item: BondedItem) -> str:
+        """The currency a bonded item's UnitPrice is in: that of the location its CustomerId names
+        (its CustomerLocationResponse.Currency, "used in the order"), else the configured one.
+
+        A configured currency that disagrees with the location's is said once per location and
+        never relabels the prices: the location's is what DigiKey bills them in.
+        """
+        if item.customer_id is None or not (located := self.location_currencies.get(item.customer_id)):
+            return self.currency
+        location = item.customer_id
+        if located != self.currency and location not in self._currencies_said:
+            self._currencies_said.add(location)
+            log.warning("DigiKey location %s is billed in %s, not in the configured DigiKey currency %s: "
+                        "its bonded prices are shown in %s", location, located, self.currency, located)
+        return located
 
     def _location_path(self) -> str:
         return f"/BondedQuantity/Locations/{quote(self.account_id, safe='')}"

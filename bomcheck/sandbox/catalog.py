@@ -21,6 +21,8 @@ Rules (all deterministic: sha256 of the upper-cased MPN, never Python's `hash()`
   units of the currency). Unknown currencies keep USD.
 - The demo DigiKey account (`SANDBOX_DIGIKEY_ACCOUNT_ID`) holds bonded stock of
   `BONDED_DEMO_MPNS`; `ReserveQuantity` is what we treat as the quantity available to release.
+  It has two locations: its own (USD) and `SECOND_LOCATION_ID` (EUR), where the lines of
+  `SECOND_LOCATION_MPNS` are kept and priced.
 """
 
 from __future__ import annotations
@@ -782,6 +784,26 @@ _DEMO_LOCATION = BondedLocation(
 )
 
 
+# The demo account's second location, billed in euros: its CustomerLocationResponse.Currency labels
+# the UnitPrice of the bonded lines whose CustomerId is that location (digikey.md, Supply Chain).
+SECOND_LOCATION_ID = 1000002
+SECOND_LOCATION_MPNS = frozenset({"RC0603FR-071KL", "ATMEGA328P-AU"})
+_SECOND_LOCATION = BondedLocation(
+    customer_id=SECOND_LOCATION_ID,
+    bonded_inventory=True,
+    currency="EUR",
+    shipping_address=Address(
+        company="bomcheck Demo Electronics GmbH",
+        address_line1="Industriestraße 12",
+        address_line2="Tor 3",
+        city="Dresden",
+        state="SN",
+        zip_code="01109",
+        country_code="DE",
+    ),
+)
+
+
 def has_bonded_agreement(account_id: str | int) -> bool:
     """Only the demo account holds bonded inventory in the sandbox."""
     return str(account_id).strip() == SANDBOX_DIGIKEY_ACCOUNT_ID
@@ -789,7 +811,7 @@ def has_bonded_agreement(account_id: str | int) -> bool:
 
 def bonded_locations(account_id: str | int) -> list[BondedLocation]:
     """The locations of an account (one for the demo account, none for any other)."""
-    return [_DEMO_LOCATION] if has_bonded_agreement(account_id) else []
+    return [_DEMO_LOCATION, _SECOND_LOCATION] if has_bonded_agreement(account_id) else []
 
 
 def _bonded_record(terms: _BondedTerms) -> BondedRecord:
@@ -807,7 +829,7 @@ def _bonded_record(terms: _BondedTerms) -> BondedRecord:
         reserve_quantity=terms.reserve,
         back_order_reserve_quantity=terms.back_order,
         vendor_lead_weeks=terms.lead_weeks,
-        customer_id=_DEMO_LOCATION.customer_id,
+        customer_id=SECOND_LOCATION_ID if terms.mpn in SECOND_LOCATION_MPNS else _DEMO_LOCATION.customer_id,
         ncnr_quantity=terms.reserve if ncnr else 0,
         ncnr_date_signed=terms.ncnr_signed if ncnr else NCNR_NOT_SIGNED,
         minimum_release_quantity_override=terms.override,
