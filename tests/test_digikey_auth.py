@@ -28,7 +28,7 @@ from bomcheck.distributors.digikey_auth import (
     sandbox_consent,
     tokens_from_response,
 )
-from bomcheck.distributors.redirect_listener import catch_redirect, listener_address
+from bomcheck.distributors.redirect_listener import ListenAt, catch_redirect, listener_address
 from bomcheck.distributors.token_store import FileTokenStore, MemoryTokenStore, Tokens, token_store_path
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
 from tests.conftest import quick_transport
@@ -429,13 +429,15 @@ async def test_provider_invalid_grant(transport: Transport) -> None:
 
 
 @pytest.mark.parametrize(("uri", "address"), [
-    ("http://localhost:8139/callback", ("127.0.0.1", 8139, "/callback")),
-    ("http://127.0.0.1:9000", ("127.0.0.1", 9000, "/")),
-    ("https://localhost", None),  # needs a trusted certificate: paste-back
+    ("https://localhost:8139/callback", ListenAt("127.0.0.1", 8139, "/callback", https=True)),
+    ("http://localhost:8139/callback", ListenAt("127.0.0.1", 8139, "/callback", https=False)),
+    ("http://127.0.0.1:9000", ListenAt("127.0.0.1", 9000, "/", https=False)),
+    ("https://localhost", None),  # port 443 needs privileges: paste-back
     ("http://localhost/cb", None),  # port 80 needs privileges
     ("http://example.com:8139/cb", None),
+    ("ftp://localhost:8139/cb", None),
 ])
-def test_listener_address(uri: str, address: tuple[str, int, str] | None) -> None:
+def test_listener_address(uri: str, address: ListenAt | None) -> None:
     assert listener_address(uri) == address
 
 
