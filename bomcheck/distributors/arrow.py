@@ -8,7 +8,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 from bomcheck.distributors import fields
 from bomcheck.distributors.arrow_match import maker_key, manufacturer_matches, match_parts
@@ -20,7 +19,7 @@ from bomcheck.distributors.arrow_parse import (
     parse_response,
     return_message,
 )
-from bomcheck.distributors.base import HttpResponse, Transport
+from bomcheck.distributors.http import HttpResponse, Transport
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query
 
@@ -235,11 +234,7 @@ class ArrowSource:
         raise SourceError(f"Arrow: unexpected answer (HTTP {status}){': ' + said if said else ''}")
 
     def _redact(self, transport: Transport, text: str) -> str:
-        for secret in self.secrets:
-            if secret:
-                for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
-                    text = text.replace(form, "***")
-        return transport.redact(text)
+        return transport.redact(text, self.secrets)
 
     def _lookup(self, query: Query, search: ArrowSearch) -> Lookup:
         parts = search.parts

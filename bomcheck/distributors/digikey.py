@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
-from bomcheck.distributors.base import HttpResponse, Transport
 from bomcheck.distributors.digikey_auth import TokenProvider
 from bomcheck.distributors.digikey_errors import (
     error_message,
@@ -26,6 +25,7 @@ from bomcheck.distributors.digikey_parse import (
     parse_products,
     product_keys,
 )
+from bomcheck.distributors.http import HttpResponse, Transport
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query, normalize_mpn
 
@@ -243,10 +243,7 @@ class DigiKeyBondedSource:
 
     def _redact(self, transport: Transport, text: str, *tokens: str) -> str:
         """`text` without the transport's secrets nor any token the provider has held."""
-        for secret in (*tokens, *getattr(self.tokens, "secrets", ())):
-            if secret:
-                text = text.replace(secret, "***")
-        return transport.redact(text)
+        return transport.redact(text, (*tokens, *getattr(self.tokens, "secrets", ())))
 
     async def _send(self, transport: Transport, url: str, token: str) -> HttpResponse:
         headers = {

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from bomcheck.distributors.base import Transport
+from bomcheck.distributors.http import Transport
 from bomcheck.distributors.token_store import Tokens, TokenStore
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
 
@@ -179,9 +179,7 @@ async def _token_request(
               if key in ("client_secret", "code", "refresh_token") and value]
 
     def redact(text: str) -> str:
-        for secret in hidden:
-            text = text.replace(secret, "***")
-        return transport.redact(text)
+        return transport.redact(text, hidden)
 
     url = f"{base_url.rstrip('/')}{TOKEN_PATH}"
     # Sent once: repeating a refresh after a lost answer would spend the rotated token, and an

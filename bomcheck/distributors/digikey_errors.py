@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bomcheck.distributors import fields
-from bomcheck.distributors.base import HttpResponse, parse_retry_after
 from bomcheck.distributors.digikey_parse import folded_keys
+from bomcheck.distributors.http import HttpResponse, parse_retry_after
 
 REQUEST_ID_HEADER = "X-DIGIKEY-REQUEST-ID"
 
