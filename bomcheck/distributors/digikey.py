@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
 from bomcheck.distributors.digikey_auth import TokenProvider
-from bomcheck.distributors.digikey_errors import error_message, is_daily_quota, request_id, says_expired
+from bomcheck.distributors.digikey_errors import (
+    error_message,
+    is_daily_quota,
+    quota_resets_at,
+    request_id,
+    says_expired,
+)
 from bomcheck.distributors.digikey_parse import (
+    QUANTITY_FIELDS,
     BondedItem,
     BondedLocation,
     bonded_offer,
     parse_locations,
     parse_products,
+    product_keys,
 )
 from bomcheck.distributors.http import HttpResponse, Transport
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
@@ -26,14 +35,16 @@ DIGIKEY_PRODUCTION_URL = "https://api.digikey.com"
 DIGIKEY_SANDBOX_URL = "https://sandbox-api.digikey.com"
 SUPPLY_CHAIN_PATH = "/SupplyChain/v1"
 
+# {said}: DigiKey's own words and request id, e.g. "HTTP 403: Forbidden — No bonded inventory
+# agreement for this account. (request id 7a3f…)".
 NO_AGREEMENT = (
-    "DigiKey: no access to bonded inventory (HTTP 403): the account has no bonded agreement, or "
+    "DigiKey: no access to bonded inventory ({said}): the account has no bonded agreement, or "
     "the account id is not yours (`bomcheck auth digikey` lists your locations) — bonded stock "
     "not checked"
 )
 DAILY_QUOTA = (
     "DigiKey: daily quota exhausted (HTTP 429) — bonded stock not checked for the remaining "
-    "lines; the quota resets at midnight US Central time"
+    "lines"
 )
 
 
@@ -62,6 +73,15 @@ def _has(value: str | None) -> bool:
     return bool(value and value.strip())
 
 
+def _comes_back(response: HttpResponse) -> str:
+    """When a spent daily quota comes back, in words, from the answer's headers if they say it."""
+    resets = quota_resets_at(response)
+    if resets is None:
+        return "the quota resets at midnight US Central time (as reported; DigiKey's answer did not say)"
+    left = max(0, int((resets - datetime.now(timezone.utc)).total_seconds() // 60))
+    return f"the quota comes back at {resets:%Y-%m-%d %H:%M} UTC (in {left // 60} h {left % 60} min)"
+
+
 # --------------------------------------------------------------------------- source
 
 
@@ -83,13 +103,17 @@ class DigiKeyBondedSource:
 
     def __init__(
         self, base_url: str, client_id: str, account_id: str | int | None, tokens: TokenProvider, *,
-        currency: str = "USD",
+        currency: str = "USD", location_currencies: Mapping[int, str] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.client_id = client_id
         self.account_id = str(account_id).strip() if account_id not in (None, "") else ""
         self.tokens = tokens
         self.currency = currency
+        # CustomerLocationResponse.Currency per location (CustomerId), as `auth digikey` stored it
+        self.location_currencies = {int(k): v.upper() for k, v in (location_currencies or {}).items() if v}
+        self._fields_said = False
+        self._currencies_said: set[int] = set()
 
     def __repr__(self) -> str:
         return f"DigiKeyBondedSource({self.base_url!r}, account_id={self.account_id!r})"
@@ -124,7 +148,7 @@ class DigiKeyBondedSource:
         for query in batch:
             matched = match_items(items, query)
             if matched:
-                offers = tuple(bonded_offer(item, self.currency) for item in matched)
+                offers = tuple(bonded_offer(item, self._currency_of(item)) for item in matched)
                 lookups[query] = Lookup(self.name, LookupStatus.FOUND, offers=offers)
             else:
                 lookups[query] = Lookup(self.name, LookupStatus.NOT_FOUND, message=missing)
@@ -134,7 +158,23 @@ class DigiKeyBondedSource:
         item = await self.fetch_part(transport, query.digikey_pn or "")
         if item is None:
             return Lookup(self.name, LookupStatus.NOT_FOUND, message="not in bonded inventory")
-        return Lookup(self.name, LookupStatus.FOUND, offers=(bonded_offer(item, self.currency),))
+        return Lookup(self.name, LookupStatus.FOUND, offers=(bonded_offer(item, self._currency_of(item)),))
+
+    def _currency_of(self, item: BondedItem) -> str:
+        """The currency a bonded item's UnitPrice is in: that of the location its CustomerId names
+        (its CustomerLocationResponse.Currency, "used in the order"), else the configured one.
+
+        A configured currency that disagrees with the location's is said once per location and
+        never relabels the prices: the location's is what DigiKey bills them in.
+        """
+        if item.customer_id is None or not (located := self.location_currencies.get(item.customer_id)):
+            return self.currency
+        location = item.customer_id
+        if located != self.currency and location not in self._currencies_said:
+            self._currencies_said.add(location)
+            log.warning("DigiKey location %s is billed in %s, not in the configured DigiKey currency %s: "
+                        "its bonded prices are shown in %s", location, located, self.currency, located)
+        return located
 
     def _location_path(self) -> str:
         return f"/BondedQuantity/Locations/{quote(self.account_id, safe='')}"
@@ -143,7 +183,20 @@ class DigiKeyBondedSource:
         """Every bonded product: GetLocationProducts for the account, else GetAllProducts."""
         path = f"{self._location_path()}/Products" if self.account_id else "/BondedQuantity/Products"
         response = await self._get(transport, path)
-        return parse_products(self._json(transport, response)) if response is not None else []
+        return self._products(self._json(transport, response)) if response is not None else []
+
+    def _products(self, body: Any) -> list[BondedItem]:
+        """The bonded items of an answer; the first answer with any says once which fields it has."""
+        items = parse_products(body)
+        if items and not self._fields_said:
+            self._fields_said = True
+            # The seed is the only public word on these answers: the first real one shows the rest.
+            log.info("DigiKey's bonded products carry the fields %s", ", ".join(product_keys(body)))
+            if all(item.quantity_field == "ReserveQuantity" for item in items):
+                log.warning("DigiKey's bonded products carry no %s: bonded stock is read from "
+                            "ReserveQuantity, which DigiKey describes as reserved on backorder; check a "
+                            "part against DigiKey's portal", " or ".join(QUANTITY_FIELDS))
+        return items
 
     async def fetch_part(self, transport: Transport, digikey_pn: str) -> BondedItem | None:
         """One bonded part by DigiKey part number (GetProductByPartNumber); None when unknown."""
@@ -153,7 +206,7 @@ class DigiKeyBondedSource:
         response = await self._get(transport, path, not_found_ok=True)
         if response is None:
             return None
-        items = parse_products(self._json(transport, response))
+        items = self._products(self._json(transport, response))
         wanted = normalize_mpn(digikey_pn)
         for item in items:
             if normalize_mpn(item.digikey_pn) == wanted:
@@ -225,7 +278,8 @@ class DigiKeyBondedSource:
         message = self._redact(transport, error_message(response), token)
         # error_message() carries the request id. Refusals that stop DigiKey for the run (401,
         # 403, spent quota) are said once by the fan-out; here they are only logged at INFO.
-        stops_run = status in (401, 403) or (status == 429 and is_daily_quota(response))
+        daily = status == 429 and is_daily_quota(response, transport.retry.throttle_budget)
+        stops_run = status in (401, 403) or daily
         log.log(logging.INFO if stops_run else logging.WARNING, "DigiKey %s%s failed: %s",
                 SUPPLY_CHAIN_PATH, path, message)
         if status == 401:
@@ -235,9 +289,9 @@ class DigiKeyBondedSource:
                 "checked"
             )
         if status == 403:
-            raise SourceUnavailable(NO_AGREEMENT, account_wide=True)
-        if status == 429 and is_daily_quota(response):
-            raise SourceUnavailable(DAILY_QUOTA)
+            raise SourceUnavailable(NO_AGREEMENT.format(said=message), account_wide=True)
+        if daily:
+            raise SourceUnavailable(f"{DAILY_QUOTA}; {_comes_back(response)}")
         if status == 429 or status >= 500:  # retried by the transport already; the body was logged
             rid = request_id(response)
             raise SourceError(f"DigiKey: {response.failed_after_attempts()}"

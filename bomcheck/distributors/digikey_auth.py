@@ -10,6 +10,7 @@ import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import datetime, timezone
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -38,6 +39,18 @@ NOT_LOGGED_IN = "not logged in to DigiKey; run `bomcheck auth digikey` to log in
 # DigiKey's lifetimes vary (10 min to 24 h access); when an answer lacks expires_in we assume
 # the shortest seen, so the token is refreshed early rather than used after it died.
 DEFAULT_EXPIRES_IN = 600
+# `check` warns when the stored refresh token (90 days, `refresh_token_expires_in`) has less left.
+REFRESH_WARN_BEFORE = 7 * 24 * 3600
+
+
+class LoginExpired(AuthError):
+    """The stored DigiKey login is dead (refresh token expired, revoked or spent): log in again."""
+
+    @classmethod
+    def saying(cls, said: str = "") -> LoginExpired:
+        """LOGIN_EXPIRED with DigiKey's own words in it."""
+        head, _, tail = LOGIN_EXPIRED.partition(";")
+        return cls(f"{head} ({said});{tail}" if said else LOGIN_EXPIRED)
 
 
 # --------------------------------------------------------------------------- step 1: consent
@@ -127,7 +140,7 @@ def tokens_from_response(body: Any, now: float, *, previous_refresh_token: str |
     if error is not None:
         code, description = error
         if code == "invalid_grant":
-            raise AuthError(LOGIN_EXPIRED)
+            raise LoginExpired.saying(f"DigiKey: {description}" if description else "")
         if code == "invalid_client":
             raise AuthError("DigiKey rejected the client id or secret (invalid_client); "
                             "check the DigiKey app credentials")
@@ -144,7 +157,14 @@ def tokens_from_response(body: Any, now: float, *, previous_refresh_token: str |
         expires_in = float(body.get("expires_in", DEFAULT_EXPIRES_IN))
     except (TypeError, ValueError):
         expires_in = DEFAULT_EXPIRES_IN
-    return Tokens(access_token=access, refresh_token=refresh, expires_at=now + max(0.0, expires_in))
+    # DigiKey's token answer also says how long the refresh token lives (90 days); without it the
+    # login's end is unknown (None), never assumed.
+    try:
+        refresh_in: float | None = float(body["refresh_token_expires_in"])
+    except (KeyError, TypeError, ValueError):
+        refresh_in = None
+    return Tokens(access_token=access, refresh_token=refresh, expires_at=now + max(0.0, expires_in),
+                  refresh_expires_at=now + max(0.0, refresh_in) if refresh_in is not None else None)
 
 
 _CODE_LOST = ("DigiKey's answer to the login was lost ({}); an authorization code works only once: "
@@ -165,15 +185,14 @@ async def _token_request(
     # Sent once: repeating a refresh after a lost answer would spend the rotated token, and an
     # authorization code works once (a second try would only be refused with invalid_grant).
     code = form.get("grant_type") == "authorization_code"
+    unreachable: SourceUnavailable | None = None
     try:
         response = await transport.request("POST", url, data=form, headers={"Accept": "application/json"},
                                            attempts=1)
     except SourceError as exc:
-        unreachable: SourceUnavailable | None = SourceUnavailable(
+        unreachable = SourceUnavailable(
             redact(_CODE_LOST.format(f"no answer: {exc}") if code
                    else f"DigiKey login server unreachable: {exc}"), retryable=not code)
-    else:
-        unreachable = None
     if unreachable is not None:
         raise unreachable  # outside the except block: nothing unredacted is chained
     request_id = response.header("X-DIGIKEY-REQUEST-ID") or "-"
@@ -189,16 +208,23 @@ async def _token_request(
             else f"DigiKey login server unavailable (HTTP {response.status}); try again later",
             retryable=not code,
         )
-    oauth_error = _oauth_error(body) is not None
-    if response.status != 200 or oauth_error:
+    error = _oauth_error(body)
+    if response.status != 200 or error is not None:
         log.warning("DigiKey token endpoint refused the request: HTTP %s (request id %s)",
                     response.status, request_id)
-        if not oauth_error:
-            raise AuthError(f"DigiKey login failed (HTTP {response.status})")
+        refreshing = form.get("grant_type") == "refresh_token"
+        if refreshing and response.status in (400, 401) and (error is None or error[0] != "invalid_client"):
+            # The token endpoint may answer in DigiKey's ApiErrorResponse (ErrorMessage,
+            # ErrorDetails), not OAuth's `error` (digikey.md): whatever its words, a refused
+            # refresh means the stored login is dead, and only a new login brings it back.
+            words = " — ".join(part for part in (error or ("", "")) if part) or f"HTTP {response.status}"
+            raise LoginExpired.saying(redact(f"DigiKey: {words}; request id {request_id}"))
+        if error is None:
+            raise AuthError(f"DigiKey login failed (HTTP {response.status}, request id {request_id})")
     try:
         return tokens_from_response(body, now(), previous_refresh_token=previous_refresh_token)
     except AuthError as exc:
-        refused = AuthError(redact(str(exc)))
+        refused = type(exc)(redact(str(exc)))  # LoginExpired stays one
     raise refused
 
 
@@ -216,10 +242,8 @@ async def exchange_code(
     }
     try:
         return await _token_request(transport, base_url, form, now)
-    except AuthError as exc:
-        if str(exc) == LOGIN_EXPIRED:  # an expired or reused code, not a lost login
-            raise AuthError(CODE_REFUSED) from None
-        raise
+    except LoginExpired:  # an expired or reused code, not a lost login
+        raise AuthError(CODE_REFUSED) from None
 
 
 async def refresh_tokens(
@@ -242,12 +266,11 @@ async def sandbox_consent(
 ) -> str:
     """The code bomcheck's own sandbox hands out without a browser (it consents by itself)."""
     url = authorize_url(base_url, client_id, redirect_uri, state)
+    failure: AuthError | None = None
     try:
         response = await transport.request("GET", url, allow_redirects=False)
     except SourceError as exc:
-        failure: AuthError | None = AuthError(transport.redact(f"DigiKey sandbox unreachable: {exc}"))
-    else:
-        failure = None
+        failure = AuthError(transport.redact(f"DigiKey sandbox unreachable: {exc}"))
     if failure is not None:
         raise failure
     location = response.header("Location")
@@ -294,6 +317,7 @@ class OAuthTokenProvider:
         self._seen: set[str] = {client_secret} if client_secret else set()
         self._lock = asyncio.Lock()
         self._refreshed_at: float | None = None  # time.monotonic() of our last refresh
+        self._warned = False  # the login's end has been warned about
 
     def __repr__(self) -> str:
         return f"OAuthTokenProvider({self.base_url!r}, client_id={self.client_id!r})"
@@ -321,8 +345,26 @@ class OAuthTokenProvider:
                 raise AuthError(NOT_LOGGED_IN)
             self._tokens = tokens
         if not tokens.expires_within(self.margin, self._now()):
-            return tokens.access_token
-        return await self.refresh(transport)
+            token = tokens.access_token
+        else:
+            token = await self.refresh(transport)
+        self._warn_if_login_ends_soon()
+        return token
+
+    def _warn_if_login_ends_soon(self) -> None:
+        """Once: a warning when the refresh token (hence the login) has less than a week left."""
+        tokens = self._tokens
+        if self._warned or tokens is None or tokens.refresh_expires_at is None:
+            return
+        left = tokens.refresh_expires_at - self._now()
+        if left >= REFRESH_WARN_BEFORE:
+            return
+        self._warned = True
+        ends = datetime.fromtimestamp(tokens.refresh_expires_at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        days = max(0, int(left // 86400))
+        log.warning("the DigiKey login ends %s (%s): run `bomcheck auth digikey` before then, or bonded "
+                    "stock will not be checked", f"in {days} day{'s' if days != 1 else ''}"
+                    if left > 0 else "now", ends)
 
     async def refresh(self, transport: Transport, *, rejected_token: str | None = None) -> str:
         """Renew the tokens now (after a 401 "expired"), unless that already happened: when
@@ -359,7 +401,7 @@ class OAuthTokenProvider:
                 )
             except AuthError as exc:
                 self.store.save(current)  # DigiKey answered: nothing was lost in flight
-                if current.refresh_started_at is not None and str(exc) == LOGIN_EXPIRED:
+                if current.refresh_started_at is not None and isinstance(exc, LoginExpired):
                     raise AuthError(INTERRUPTED_REFRESH) from None
                 raise
             except SourceUnavailable:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bomcheck.distributors import fields
 from bomcheck.distributors.digikey_parse import folded_keys
-from bomcheck.distributors.http import HttpResponse
+from bomcheck.distributors.http import HttpResponse, parse_retry_after
 
 REQUEST_ID_HEADER = "X-DIGIKEY-REQUEST-ID"
 
@@ -88,8 +89,47 @@ def says_expired(response: HttpResponse) -> bool:
     return "expired" in text.casefold()
 
 
-def is_daily_quota(response: HttpResponse) -> bool:
-    """Whether a 429 is the spent daily quota (no Retry-After, or nothing remaining), not a burst limit."""
-    retry_after = response.header("Retry-After")
+_DAILY_WORDS = re.compile(r"(?i)\bdaily\b.*\b(rate ?limit|quota|limit)|\bquota\b.*\b(exceeded|exhausted)")
+
+
+def is_daily_quota(response: HttpResponse, throttle_budget: float = 120.0) -> bool:
+    """Whether a 429 is the spent daily quota, not the per-minute burst limit.
+
+    DigiKey's daily 429 also carries Retry-After (and X-RateLimit-*; body "Daily Ratelimit
+    exceeded"), so Retry-After alone does not make it a burst: the body's words say it, or a
+    wait longer than a request may spend on 429s (`throttle_budget`), or nothing remaining of
+    the daily count (X-RateLimit-Remaining 0), or no Retry-After at all.
+    """
+    if response.status != 429:
+        return False
+    if _DAILY_WORDS.search(error_message(response)):
+        return True
+    retry_after = parse_retry_after(response.header("Retry-After"))
     remaining = response.header("X-RateLimit-Remaining")
-    return not retry_after or (remaining is not None and remaining.strip() == "0")
+    return (retry_after is None or retry_after > throttle_budget
+            or (remaining is not None and remaining.strip() == "0"))
+
+
+def quota_resets_at(response: HttpResponse, now: datetime | None = None) -> datetime | None:
+    """When a spent daily quota comes back, as the answer says: Retry-After (seconds or an HTTP
+    date), else X-RateLimit-Reset (seconds from now, epoch seconds, or a date); None when neither
+    says (the caller falls back to midnight US Central, where it has been reported to reset)."""
+    now = now or datetime.now(timezone.utc)
+    wait = parse_retry_after(response.header("Retry-After"), now)
+    if wait is not None:
+        return now + timedelta(seconds=wait)
+    reset = (response.header("X-RateLimit-Reset") or "").strip()
+    if not reset:
+        return None
+    try:
+        number = float(reset)
+    except ValueError:
+        try:
+            when = datetime.fromisoformat(reset.replace("Z", "+00:00"))
+        except ValueError:
+            wait = parse_retry_after(reset, now)
+            return now + timedelta(seconds=wait) if wait is not None else None
+        return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    if number > 1e9:  # an epoch time, not a count of seconds
+        return datetime.fromtimestamp(number, timezone.utc)
+    return now + timedelta(seconds=max(0.0, number))

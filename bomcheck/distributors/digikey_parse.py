@@ -39,6 +39,7 @@ class BondedItem:
     standard_package: int
     ncnr_quantity: str | None = None  # typed int, described as a date: kept as written
     quantity: int = 0  # what bomcheck treats as releasable stock, see bonded_item_from_json
+    quantity_field: str = "ReserveQuantity"  # the answer's field `quantity` was read from
 
     @property
     def min_release_qty(self) -> int:
@@ -69,6 +70,12 @@ def _date(value: Any) -> str | None:
     return text
 
 
+# The on-hand counts other DigiKey APIs name, taken first when a bonded answer has one. The seed's
+# BondedInventoryProductResponse has none: its ReserveQuantity ("the quantity reserved on backorder
+# on the master/program") is the only count left (digikey.md: "Field meanings the seed muddles").
+QUANTITY_FIELDS = ("QuantityAvailable", "Quantity")
+
+
 def bonded_item_from_json(obj: Mapping[str, Any]) -> BondedItem:
     """THE mapping from one product of a Supply Chain answer to a BondedItem.
 
@@ -94,11 +101,11 @@ def bonded_item_from_json(obj: Mapping[str, Any]) -> BondedItem:
     if not digikey_pn and not mpn:
         raise ValueError("a bonded product without DigiKeyPartNumber or ManufacturerPartNumber")
     reserve = max(0, fields.integer(item.get("reservequantity")) or 0)
-    quantity = reserve
-    for key in ("quantityavailable", "quantity"):
-        given = fields.integer(item.get(key))
+    quantity, quantity_field = reserve, "ReserveQuantity"
+    for key in QUANTITY_FIELDS:
+        given = fields.integer(item.get(key.casefold()))
         if given is not None:
-            quantity = max(0, given)
+            quantity, quantity_field = max(0, given), key
             break
     ncnr_quantity = item.get("ncnrquantity")
     return BondedItem(
@@ -121,6 +128,7 @@ def bonded_item_from_json(obj: Mapping[str, Any]) -> BondedItem:
         standard_package=max(0, fields.integer(item.get("standardpackage")) or 0),
         ncnr_quantity=_date(ncnr_quantity) if ncnr_quantity not in (0, "0") else None,
         quantity=quantity,
+        quantity_field=quantity_field,
     )
 
 
@@ -152,6 +160,14 @@ def _product_objects(body: Any, depth: int = 0) -> Iterator[Any]:
         for value in body.values():
             if isinstance(value, list):
                 yield from _product_objects(value, depth + 1)
+
+
+def product_keys(body: Any) -> list[str]:
+    """The field names of the first product of an answer, as DigiKey wrote them ([] without one)."""
+    for obj in _product_objects(body):
+        if isinstance(obj, Mapping):
+            return [str(key) for key in obj]
+    return []
 
 
 def parse_products(body: Any) -> list[BondedItem]:

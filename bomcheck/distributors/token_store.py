@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -39,6 +40,7 @@ class Tokens:
     refresh_token: str = field(repr=False)
     expires_at: float  # epoch seconds
     refresh_started_at: float | None = None
+    refresh_expires_at: float | None = None  # epoch seconds the refresh token dies; None: not said
 
     def expires_within(self, seconds: float, now: float) -> bool:
         return self.expires_at - now <= seconds
@@ -110,11 +112,13 @@ class FileTokenStore:
         try:
             data = json.loads(raw)
             started = data.get("refresh_started_at")
+            refresh_ends = data.get("refresh_expires_at")
             tokens = Tokens(
                 access_token=_require_str(data, "access_token"),
                 refresh_token=_require_str(data, "refresh_token"),
                 expires_at=float(data["expires_at"]),
                 refresh_started_at=float(started) if started is not None else None,
+                refresh_expires_at=float(refresh_ends) if refresh_ends is not None else None,
             )
         except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
             log.warning("ignoring the unreadable DigiKey token file %s (%s); "
@@ -124,8 +128,6 @@ class FileTokenStore:
         return tokens
 
     def save(self, tokens: Tokens) -> None:
-        directory = self.path.parent
-        private_folder(directory)
         document: dict[str, Any] = {
             "access_token": tokens.access_token,
             "refresh_token": tokens.refresh_token,
@@ -133,20 +135,9 @@ class FileTokenStore:
         }
         if tokens.refresh_started_at is not None:
             document["refresh_started_at"] = tokens.refresh_started_at
-        temp = directory / f".{self.path.name}.{secrets.token_hex(6)}.tmp"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(json.dumps(document).encode())
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
-        self._tighten()
-        _fsync_directory(directory)
+        if tokens.refresh_expires_at is not None:
+            document["refresh_expires_at"] = tokens.refresh_expires_at
+        write_private_json(self.path, document)
 
     def try_lock(self) -> bool:
         """Take the refresh lock without blocking; False when another process holds it."""
@@ -176,6 +167,58 @@ class FileTokenStore:
         with contextlib.suppress(OSError):
             if self.path.stat().st_mode & 0o077:
                 os.chmod(self.path, 0o600)
+
+
+def write_private_json(path: Path, document: Any) -> None:
+    """Write `document` as JSON readable by the owner only (0600), durably and atomically: a temp
+    file in the same folder, flushed and fsynced, renamed over `path`, the folder fsynced."""
+    directory = path.parent
+    private_folder(directory)
+    temp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(json.dumps(document).encode())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    with contextlib.suppress(OSError):
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+    _fsync_directory(directory)
+
+
+# --------------------------------------------------------------------------- location currencies
+
+
+def locations_path(config_dir: Path, environment: str) -> Path:
+    """The file beside the token file that keeps each bonded location's currency."""
+    tokens = token_store_path(config_dir, environment)  # validates the name
+    return tokens.with_name(f"digikey-locations-{environment.lower()}.json")
+
+
+def save_location_currencies(path: Path, currencies: Mapping[int, str]) -> None:
+    """Keep CustomerLocationResponse.Currency per location (CustomerId), as `auth digikey` saw them."""
+    write_private_json(path, {"currencies": {str(customer): code for customer, code in currencies.items()}})
+
+
+def load_location_currencies(path: Path) -> dict[int, str]:
+    """The stored currency per location; {} when none was stored or the file is unreadable."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        stored = document["currencies"]
+        return {int(customer): str(code).strip().upper() for customer, code in stored.items()
+                if str(code).strip()}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        log.warning("ignoring the unreadable DigiKey locations file %s (%s); `bomcheck auth digikey` "
+                    "writes it again", path, type(exc).__name__)
+        return {}
 
 
 def _require_str(data: Any, key: str) -> str:

@@ -10,7 +10,9 @@ Like the real service, every answer that is not a throttle is HTTP 200: errors s
 v3 lists `InvOrg.sources[]` with the seed's sourcePart fields; v4 groups them in
 `InvOrg.webSites[]` ("Verical.com" holds VERICAL, "arrow.com" the Arrow pools) with the fields
 of the real v4 samples (tariffFlag, arrowLeadTime, countryOfOrigin; no isASA/locationId...).
-QUOTE offers without a price ladder have no `Prices` key at all, as in real answers.
+QUOTE offers without a price ladder have no `Prices` key at all, as in real answers. Pipeline
+deliveries are written "20200622" in v3 (as the seed shows) and "05-APR-2024" in v4 (as the real
+samples do).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ _SHIPS = {
 }
 _REGIONS = {"ACNA": "nac", "EUROPE": "europe", "ASIA": "asia"}
 _LOCATION_IDS = {"ACNA": 20, "EUROPE": 46, "ASIA": 34, "VERICAL": 46}
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _dumps = functools.partial(json.dumps, ensure_ascii=False)
 
 
@@ -248,13 +251,13 @@ def part_json(part: CatalogPart, version: str) -> dict[str, Any]:
         "packageType": "",
         "resources": _part_resources(part),
         "EnvData": {"compliance": [
-            {"displayLabel": "eurohs", "displayValue": "Compliant"},
+            *([{"displayLabel": "eurohs", "displayValue": part.eu_rohs}] if part.eu_rohs else []),
             {"displayLabel": "cnrohs", "displayValue": "Compliant"},
         ]},
         "InvOrg": inv_org,
         "hasDatasheet": part.has_datasheet,
         "categoryName": part.category,
-        "status": "Active",
+        "status": part.status,
     }
 
 
@@ -292,13 +295,22 @@ def _prices(breaks: tuple[CatalogBreak, ...]) -> dict[str, Any]:
     ]}
 
 
-def _availability(sp: CatalogSourcePart) -> list[dict[str, Any]]:
+def _availability(sp: CatalogSourcePart, version: str) -> list[dict[str, Any]]:
     return [{
         "fohQty": sp.stock,
         "availabilityCd": sp.availability_cd,
         "availabilityMessage": sp.availability_message,
-        "pipeline": [{"delivery": day, "quantity": quantity} for day, quantity in sp.pipeline],
+        "pipeline": [{"delivery": _delivery(day, version), "quantity": quantity}
+                     for day, quantity in sp.pipeline],
     }]
+
+
+def _delivery(day: str, version: str) -> str:
+    """A pipeline date as each version writes it: v3 "20200622" (the seed), v4 "05-APR-2024"."""
+    if version != "v3":
+        return day
+    dd, mon, yyyy = day.split("-")
+    return f"{yyyy}{_MONTHS.index(mon.upper()) + 1:02d}{dd}"
 
 
 def _offer_resources(part: CatalogPart, source: CatalogSource, sp: CatalogSourcePart
@@ -313,8 +325,8 @@ def _offer_resources(part: CatalogPart, source: CatalogSource, sp: CatalogSource
     return [{"type": "detail", "uri": uri}, {"type": "add_to_cart", "uri": uri}]
 
 
-def _source_part_common(part: CatalogPart, source: CatalogSource, sp: CatalogSourcePart
-                        ) -> dict[str, Any]:
+def _source_part_common(part: CatalogPart, source: CatalogSource, sp: CatalogSourcePart,
+                        version: str = "v4") -> dict[str, Any]:
     """The sourcePart fields both layouts share, in the order Arrow writes them."""
     data: dict[str, Any] = {
         "packSize": sp.pack_size,
@@ -324,7 +336,7 @@ def _source_part_common(part: CatalogPart, source: CatalogSource, sp: CatalogSou
     if sp.breaks:  # QUOTE offers carry no Prices at all, as in the real answers
         data["Prices"] = _prices(sp.breaks)
     data.update({
-        "Availability": _availability(sp),
+        "Availability": _availability(sp, version),
         "customerSpecificPricing": [],
         "customerSpecificInventory": [],
         "dateCode": sp.date_code,
@@ -337,7 +349,7 @@ def _source_part_common(part: CatalogPart, source: CatalogSource, sp: CatalogSou
 
 def _source_part_v3(part: CatalogPart, source: CatalogSource, sp: CatalogSourcePart) -> dict[str, Any]:
     """A sourcePart with the seed's (v3) fields."""
-    data = {"sourcePartNumber": "", **_source_part_common(part, source, sp)}
+    data = {"sourcePartNumber": "", **_source_part_common(part, source, sp, "v3")}
     data.update({
         "isNcnr": sp.ncnr,
         "isNpi": False,
@@ -358,7 +370,7 @@ def _source_part_v3(part: CatalogPart, source: CatalogSource, sp: CatalogSourceP
 def _source_part_v4(part: CatalogPart, source: CatalogSource, sp: CatalogSourcePart) -> dict[str, Any]:
     """A sourcePart shaped like the real v4 samples."""
     data = _source_part_common(part, source, sp)
-    data["tariffFlag"] = False
+    data["tariffFlag"] = sp.tariff_flag
     data.update(_shipping(source))
     data.update({
         "arrowLeadTime": "",

@@ -12,10 +12,17 @@ Rules (all deterministic: sha256 of the upper-cased MPN, never Python's `hash()`
   with ascending quantities and non-increasing prices (4 decimal places).
 - `search(token)` is Arrow's exact-or-prefix token search: the exact part (if found) plus 0–5
   "family" variants (`token + suffix`), ordered by itemId, so the exact match is not always first.
+- Arrow's traps: `search(CROWDED_MPN)` lists 42 parts with onsemi's exact LM2903 after the first
+  page of 25 (TI's comes first); a part's `status` is now and then NRND, Obsolete or "", its EU
+  RoHS now and then not compliant, unknown or not listed; an Arrow pool's offer now and then has
+  mfrLeadTime 99 beside tariffFlag true (Verical's is always 0). These are drawn on dice of their
+  own, so every other value of a part is what it was before they were added.
 - Prices are in USD; `currency=` converts them with the fixed table `USD_RATES` (1 USD = rate
   units of the currency). Unknown currencies keep USD.
 - The demo DigiKey account (`SANDBOX_DIGIKEY_ACCOUNT_ID`) holds bonded stock of
   `BONDED_DEMO_MPNS`; `ReserveQuantity` is what we treat as the quantity available to release.
+  It has two locations: its own (USD) and `SECOND_LOCATION_ID` (EUR), where the lines of
+  `SECOND_LOCATION_MPNS` are kept and priced.
 """
 
 from __future__ import annotations
@@ -152,6 +159,7 @@ class CatalogSourcePart:
     pipeline: tuple[tuple[str, int], ...]  # (DD-MON-YYYY, quantity)
     container_type: str
     country_of_origin: str = ""
+    tariff_flag: bool = False  # v4's tariffFlag; real answers showed mfrLeadTime 99 beside a true one
 
     @property
     def availability_message(self) -> str:
@@ -182,6 +190,8 @@ class CatalogPart:
     has_datasheet: bool = True
     eccn_code: str = "EAR99"
     hts_code: str = ""
+    status: str = "Active"  # Arrow's part status: "Active", "NRND", "Obsolete" or ""
+    eu_rohs: str | None = "Compliant"  # EnvData's eurohs value; None: only cnrohs is listed
 
 
 @dataclass(frozen=True)
@@ -584,7 +594,7 @@ def _build_in_context(key: str, maker: tuple[str, str] | None = None) -> Catalog
         eccn_code="EAR99" if dice.chance(90) else "5A992C",
         hts_code=family.hts_code,
     )
-    return _apply_overrides(part)
+    return _apply_overrides(_with_part_facts(part))
 
 
 def _map_offers(part: CatalogPart, change: dict[str, Any]) -> CatalogPart:
@@ -692,6 +702,8 @@ def search(token: str, currency: str | None = None) -> list[CatalogPart]:
     key = _key(token)
     if not key:
         return []
+    if key == CROWDED_MPN:
+        return [_in_currency(part, currency) for part in _crowded_search()]
     demo = [mpn for mpn in DEMO_MPNS if mpn.startswith(key) and mpn != key]  # LM358 finds LM358DR
     numbers = dict.fromkeys([key, *family_variants(key), *demo])
     parts = [part for part in (lookup(number, currency) for number in numbers) if part is not None]
@@ -772,6 +784,26 @@ _DEMO_LOCATION = BondedLocation(
 )
 
 
+# The demo account's second location, billed in euros: its CustomerLocationResponse.Currency labels
+# the UnitPrice of the bonded lines whose CustomerId is that location (digikey.md, Supply Chain).
+SECOND_LOCATION_ID = 1000002
+SECOND_LOCATION_MPNS = frozenset({"RC0603FR-071KL", "ATMEGA328P-AU"})
+_SECOND_LOCATION = BondedLocation(
+    customer_id=SECOND_LOCATION_ID,
+    bonded_inventory=True,
+    currency="EUR",
+    shipping_address=Address(
+        company="bomcheck Demo Electronics GmbH",
+        address_line1="Industriestraße 12",
+        address_line2="Tor 3",
+        city="Dresden",
+        state="SN",
+        zip_code="01109",
+        country_code="DE",
+    ),
+)
+
+
 def has_bonded_agreement(account_id: str | int) -> bool:
     """Only the demo account holds bonded inventory in the sandbox."""
     return str(account_id).strip() == SANDBOX_DIGIKEY_ACCOUNT_ID
@@ -779,7 +811,7 @@ def has_bonded_agreement(account_id: str | int) -> bool:
 
 def bonded_locations(account_id: str | int) -> list[BondedLocation]:
     """The locations of an account (one for the demo account, none for any other)."""
-    return [_DEMO_LOCATION] if has_bonded_agreement(account_id) else []
+    return [_DEMO_LOCATION, _SECOND_LOCATION] if has_bonded_agreement(account_id) else []
 
 
 def _bonded_record(terms: _BondedTerms) -> BondedRecord:
@@ -797,7 +829,7 @@ def _bonded_record(terms: _BondedTerms) -> BondedRecord:
         reserve_quantity=terms.reserve,
         back_order_reserve_quantity=terms.back_order,
         vendor_lead_weeks=terms.lead_weeks,
-        customer_id=_DEMO_LOCATION.customer_id,
+        customer_id=SECOND_LOCATION_ID if terms.mpn in SECOND_LOCATION_MPNS else _DEMO_LOCATION.customer_id,
         ncnr_quantity=terms.reserve if ncnr else 0,
         ncnr_date_signed=terms.ncnr_signed if ncnr else NCNR_NOT_SIGNED,
         minimum_release_quantity_override=terms.override,
@@ -821,3 +853,40 @@ def bonded_record(account_id: str | int, digikey_part_number: str) -> BondedReco
         if record.digikey_part_number.upper() == wanted:
             return record
     return None
+
+
+# --------------------------------------------------------------------------- Arrow traps: facts, crowds
+
+# A generic number whose token search lists many parts, not exact-first, with the second maker's
+# exact part after the first page of 25: the real `lm358` search lists 71 items, LM358AM/NOPB and
+# LM358PWRG3 first (../shared/api/arrow.md). A client that stops at the first exact number plans
+# Texas Instruments' part for a BOM line naming onsemi.
+CROWDED_MPN = "LM2903"
+CROWDED_SECOND_MAKER = ("ONSEMI", "onsemi")
+_CROWDED_SUFFIXES = tuple(f"{grade}{package}" for grade in ("", "A", "AV", "B")
+                          for package in ("DR", "DGKR", "PWR", "PSR", "QDR", "IDR", "DT", "D", "PT", "N"))
+
+
+@functools.lru_cache(maxsize=1)
+def _crowded_search() -> tuple[CatalogPart, ...]:
+    variants = [_build(CROWDED_MPN + suffix) for suffix in _CROWDED_SUFFIXES if suffix]
+    exact = _build(CROWDED_MPN)
+    last = max(part.item_id for part in (*variants, exact))
+    second = dataclasses.replace(_build(CROWDED_MPN, CROWDED_SECOND_MAKER), item_id=last + 1)
+    return tuple(sorted((*variants, exact, second), key=lambda part: (part.item_id, part.part_num)))
+
+
+def _with_part_facts(part: CatalogPart) -> CatalogPart:
+    """Arrow's part status and EU RoHS (drawn on their own dice: the rest of the part is unchanged),
+    and now and then mfrLeadTime 99 beside tariffFlag true on an Arrow pool's offer."""
+    dice = _Dice(f"{part.part_num}|{part.mfr_cd}", "facts")
+    status = dice.pick(("Active",) * 20 + ("NRND", "NRND", "Obsolete", ""))
+    rohs = dice.pick(("Compliant",) * 20 + ("Non Compliant", "Unknown", None))
+    sources = tuple(
+        dataclasses.replace(source, parts=tuple(
+            dataclasses.replace(sp, lead_weeks=99, tariff_flag=True)
+            if source.source_cd != "VERICAL" and dice.chance(6) else sp
+            for sp in source.parts))
+        for source in part.sources
+    )
+    return dataclasses.replace(part, status=status, eu_rohs=rohs, sources=sources)

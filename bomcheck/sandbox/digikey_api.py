@@ -21,7 +21,8 @@ Our assumptions where the seed is silent or cut off (keep them here):
 - ShippingAddress is `{CompanyName, AddressLine1, AddressLine2, City, State, ZipCode, CountryCode}`.
 - An account other than the demo one has no bonded agreement: 403 in DKProblemDetails shape
   (SandboxConfig.digikey_bonded_agreement=False: the demo user has none either, on every path).
-- SandboxConfig.digikey_error_shape picks the error bodies: "mixed" (above), "api" or "problem".
+- SandboxConfig.digikey_error_shape picks the error bodies: "mixed" (above), "api" or "problem";
+  "api" also puts the token endpoint's refusals in the ApiErrorResponse shape.
 - ReserveQuantity is the bonded quantity available to release; UnitPrice is a JSON number.
 - Accepted redirect URIs: SANDBOX_REDIRECT_URI, or any http(s) URI on localhost / 127.0.0.1 / [::1]
   (for a local callback server); a missing redirect_uri means SANDBOX_REDIRECT_URI.
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import secrets
 import time
 import uuid
@@ -279,7 +281,19 @@ class DigiKeyApi:
         return web.Response(status=302, headers={"Location": redirect_uri + separator + urlencode(params)})
 
     async def token(self, request: web.Request) -> web.Response:
-        """Trade a code or a refresh token for new tokens (the refresh token rotates)."""
+        """Trade a code or a refresh token for new tokens (the refresh token rotates).
+
+        With error_shape "api" a refusal comes in DigiKey's ApiErrorResponse instead of OAuth's
+        `error` (digikey.md: "DigiKey may also answer in its own ApiErrorResponse shape"), its
+        words without the OAuth code: a client must read any 400/401 to a refresh as a dead login.
+        """
+        answer = await self._token(request)
+        if self.error_shape != "api" or answer.status < 400 or not isinstance(answer.body, bytes):
+            return answer
+        refused = json.loads(answer.body)
+        return self.api_error(request, answer.status, str(refused.get("error_description", "")))
+
+    async def _token(self, request: web.Request) -> web.Response:
         form = await request.post()
         fields = {key: str(value) for key, value in form.items()}
         client_id, client_secret = fields.get("client_id", ""), fields.get("client_secret", "")

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,13 @@ import aiohttp
 import pytest
 from aioresponses import aioresponses
 
-from bomcheck.distributors.arrow import ARROW_PRODUCTION_URL, ArrowCredentials, ArrowSource, build_request
+from bomcheck.distributors.arrow import (
+    ARROW_PRODUCTION_URL,
+    ArrowCredentials,
+    ArrowSearch,
+    ArrowSource,
+    build_request,
+)
 from bomcheck.distributors.arrow_match import manufacturer_matches, match_parts
 from bomcheck.distributors.arrow_parse import ArrowPart, parse_response
 from bomcheck.distributors.http import Transport
@@ -106,12 +113,12 @@ def test_parse_seed_v3_layout() -> None:
     assert verical.moq == 3000 and verical.multiple == 3000
     assert verical.breaks == (PriceBreak(3000, Decimal("0.012")),)
     assert verical.date_code == "1918"
-    assert verical.lead_time_weeks == 0
+    assert verical.lead_time_weeks is None  # mfrLeadTime 0: Verical's placeholder, unknown
     assert europe.seller == "Europe (EUROPE)"
     assert europe.breaks == (PriceBreak(1, Decimal("0.0128")), PriceBreak(10, Decimal("0.0126")))
     assert europe.stock == 416
     assert europe.lead_time_weeks == 12
-    assert europe.pipeline == (PipelineDelivery("20200622", 3000),)
+    assert europe.pipeline == (PipelineDelivery("20200622", 3000, date(2020, 6, 22)),)
     assert europe.description.startswith("Diode Small Signal")
     assert all(isinstance(b.unit_price, Decimal) for o in part.offers for b in o.breaks)
 
@@ -143,12 +150,12 @@ def test_parse_real_v4_quote_with_stock_and_cut_strips_pipeline() -> None:
     assert sellers == {"Verical (VERICAL)", "Arrow Americas (ACNA)"}  # both webSites read
     quote = by_sku["V39:1801_07275158"]
     assert quote.stock == 2500 and quote.breaks == ()  # QUOTE: fohQty as given, no price
-    assert quote.pipeline == (PipelineDelivery("05-APR-2024", 2500),)
+    assert quote.pipeline == (PipelineDelivery("05-APR-2024", 2500, date(2024, 4, 5)),)
     cut = by_sku["V72:2272_07275158"]
     assert cut.stock == 2403
     assert len(cut.breaks) == 7
     assert cut.breaks[0] == PriceBreak(1, Decimal("0.369"))
-    assert cut.pipeline == (PipelineDelivery("21-MAR-2023", 2435),)
+    assert cut.pipeline == (PipelineDelivery("21-MAR-2023", 2435, date(2023, 3, 21)),)
     verical = by_sku["60616932"]
     assert verical.moq == 100 and verical.multiple == 1
     assert verical.breaks[0].unit_price == Decimal("0.4125")
@@ -187,7 +194,7 @@ def test_parse_tolerates_strings_nulls_and_malformed_entries() -> None:
     assert verical.currency == "EUR"
     assert [b.min_qty for b in verical.breaks] == [1, 10]  # sorted ascending
     assert verical.stock == 77  # unknown availability code: fohQty as given
-    assert verical.pipeline == (PipelineDelivery("10-NOV-2023", 665),)
+    assert verical.pipeline == (PipelineDelivery("10-NOV-2023", 665, date(2023, 11, 10)),)
 
 
 def test_parse_first_break_raises_moq() -> None:
@@ -433,7 +440,10 @@ async def test_paging_is_bounded(transport: Transport) -> None:
         mocked.get(SEARCH_URL, callback=endless, repeat=True)
         lookups = await source.fetch(transport, [Query("ABC123")])
         assert len(sent_requests(mocked)) == 3
-    assert lookups[Query("ABC123")].status is LookupStatus.NOT_FOUND
+    # the cap ended the search with results unread: not checked, never NOT FOUND
+    lookup = lookups[Query("ABC123")]
+    assert lookup.status is LookupStatus.ERROR and not lookup.offers
+    assert lookup.message.startswith("ABC123 not in the first 75 of 1000000 Arrow results")
 
 
 async def test_paging_stops_on_empty_or_repeated_page(transport: Transport) -> None:
@@ -455,7 +465,8 @@ async def test_http_401_is_unavailable(transport: Transport) -> None:
     source = ArrowSource(BASE, CREDS)
     with aioresponses() as mocked:
         mocked.get(SEARCH_URL, status=401, body="Unauthorized")
-        with pytest.raises(SourceUnavailable, match="Arrow rejected the login/apikey") as info:
+        with pytest.raises(SourceUnavailable, match=r"Arrow refused the request \(HTTP 401: Unauthorized\); "
+                                                    "check the Arrow login and API key") as info:
             await source.fetch(transport, [Query("LM358")])
     assert not info.value.retryable
 
@@ -539,11 +550,12 @@ def test_one_maker_under_two_names_is_not_ambiguous() -> None:
     ti_b = ArrowPart("2", "lm358", "TXN", "TI", "", ())
     other = ArrowPart("3", "LM358", "STM", "STMicroelectronics", "", ())
     source = ArrowSource(BASE, CREDS)
-    assert source._lookup(Query("LM358"), [ti_a, ti_b]).status is LookupStatus.FOUND
-    both = source._lookup(Query("LM358"), [ti_a, ti_b, other])
+    assert source._lookup(Query("LM358"), ArrowSearch((ti_a, ti_b), 2)).status is LookupStatus.FOUND
+    both = source._lookup(Query("LM358"), ArrowSearch((ti_a, ti_b, other), 3))
     assert both.status is LookupStatus.AMBIGUOUS
     assert both.candidates == ("LM358 (Texas Instruments)", "LM358 (STMicroelectronics)")
-    assert source._lookup(Query("LM358", "ST Micro"), [ti_a, other]).status is LookupStatus.FOUND
+    st_line = source._lookup(Query("LM358", "ST Micro"), ArrowSearch((ti_a, other), 2))
+    assert st_line.status is LookupStatus.FOUND
 
 
 def test_every_seed_element_reaches_the_offer() -> None:

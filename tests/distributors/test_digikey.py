@@ -304,7 +304,8 @@ async def test_expired_token_refreshes_once_then_retries(
         assert dict(posts(mocked)[0].kwargs["data"])["refresh_token"] == "RT-first-0001"
     assert seen_by_retry["authorization"] == "Bearer AT-second-0002"
     # the rotated tokens were saved before the retried call went out
-    assert seen_by_retry["stored"] == Tokens("AT-second-0002", "RT-second-0002", NOW + 1799)
+    assert seen_by_retry["stored"] == Tokens("AT-second-0002", "RT-second-0002", NOW + 1799,
+                  refresh_expires_at=NOW + 7775999)
     assert lookups[Query("LM358P")].status is LookupStatus.FOUND
 
 
@@ -355,7 +356,10 @@ async def test_403_no_agreement(source: DigiKeyBondedSource, transport: Transpor
                    headers={"X-DIGIKEY-REQUEST-ID": "req-403"})
         with caplog.at_level(logging.INFO), pytest.raises(SourceUnavailable) as info:
             await source.fetch(transport, [Query("LM358P")])
-    assert str(info.value).startswith("DigiKey: no access to bonded inventory (HTTP 403)")
+    # DigiKey's own words and request id beside what they usually mean
+    assert str(info.value).startswith("DigiKey: no access to bonded inventory (HTTP 403: Forbidden — No "
+                                      "bonded inventory agreement for this account. (request id req-403)): "
+                                      "the account has no bonded agreement")
     assert "account id is not yours" in str(info.value)  # a typo in the id answers 403 too
     assert info.value.account_wide  # said once for the run, not on every line
     assert "req-403" in caplog.text  # logged with the request id, at INFO: the fan-out warns once

@@ -28,7 +28,7 @@ from bomcheck.distributors.digikey_auth import (
     tokens_from_response,
 )
 from bomcheck.distributors.http import Transport
-from bomcheck.distributors.redirect_listener import catch_redirect, listener_address
+from bomcheck.distributors.redirect_listener import ListenAt, catch_redirect, listener_address
 from bomcheck.distributors.token_store import FileTokenStore, MemoryTokenStore, Tokens, token_store_path
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
 from tests.conftest import quick_transport
@@ -187,7 +187,7 @@ async def test_exchange_code_posts_form(transport: Transport) -> None:
     assert form == {"grant_type": "authorization_code", "code": "the-code",
                     "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
                     "redirect_uri": REDIRECT}
-    assert tokens == Tokens("AT-first-0001", "RT-first-0001", NOW + 1799)
+    assert tokens == Tokens("AT-first-0001", "RT-first-0001", NOW + 1799, refresh_expires_at=NOW + 7775999)
 
 
 async def test_refresh_tokens_rotates(transport: Transport) -> None:
@@ -345,7 +345,8 @@ async def test_provider_refreshes_within_margin_and_saves(transport: Transport) 
         assert await provider.access_token(transport) == "AT-second-0002"
         (form,) = posted_forms(mocked)
     assert form["refresh_token"] == "RT-first-0001"
-    assert store.tokens == Tokens("AT-second-0002", "RT-second-0002", NOW + 1799)
+    assert store.tokens == Tokens("AT-second-0002", "RT-second-0002", NOW + 1799,
+                  refresh_expires_at=NOW + 7775999)
     assert store.saves == 2  # the in-flight marker, then the new pair
 
 
@@ -372,7 +373,8 @@ async def test_provider_concurrent_callers_refresh_once(transport: Transport,
         tokens = await asyncio.gather(*(provider.access_token(transport) for _ in range(5)))
         assert len(posted_forms(mocked)) == 1
     assert tokens == ["AT-second-0002"] * 5
-    assert store.load() == Tokens("AT-second-0002", "RT-second-0002", NOW + 1799)
+    assert store.load() == Tokens("AT-second-0002", "RT-second-0002", NOW + 1799,
+                  refresh_expires_at=NOW + 7775999)
     assert not (tmp_path / "tokens.json.lock").exists() or store.try_lock()
 
 
@@ -427,13 +429,15 @@ async def test_provider_invalid_grant(transport: Transport) -> None:
 
 
 @pytest.mark.parametrize(("uri", "address"), [
-    ("http://localhost:8139/callback", ("127.0.0.1", 8139, "/callback")),
-    ("http://127.0.0.1:9000", ("127.0.0.1", 9000, "/")),
-    ("https://localhost", None),  # needs a trusted certificate: paste-back
+    ("https://localhost:8139/callback", ListenAt("127.0.0.1", 8139, "/callback", https=True)),
+    ("http://localhost:8139/callback", ListenAt("127.0.0.1", 8139, "/callback", https=False)),
+    ("http://127.0.0.1:9000", ListenAt("127.0.0.1", 9000, "/", https=False)),
+    ("https://localhost", None),  # port 443 needs privileges: paste-back
     ("http://localhost/cb", None),  # port 80 needs privileges
     ("http://example.com:8139/cb", None),
+    ("ftp://localhost:8139/cb", None),
 ])
-def test_listener_address(uri: str, address: tuple[str, int, str] | None) -> None:
+def test_listener_address(uri: str, address: ListenAt | None) -> None:
     assert listener_address(uri) == address
 
 

@@ -85,9 +85,11 @@ async def test_no_bonded_agreement_is_one_warning_not_an_error_per_line(shape: s
         with caplog.at_level(logging.WARNING, logger="bomcheck"):
             result = await gather_lookups([SourceRun(source, transport)], queries)
     (status,) = result.sources
-    assert not status.checked and status.message == NO_AGREEMENT
+    head = NO_AGREEMENT.split("{said}")[0] + "HTTP 403: Forbidden — "
+    assert not status.checked and status.message.startswith(head)
+    assert "has no bonded inventory agreement with DigiKey (request id " in status.message
     assert {lk["DigiKey Bonded"].status for lk in result.lookups.values()} == {LookupStatus.NOT_CHECKED}
-    assert sum(NO_AGREEMENT in record.getMessage() for record in caplog.records) == 1
+    assert sum(head in record.getMessage() for record in caplog.records) == 1
 
 
 async def test_daily_quota_stops_digikey_for_the_run_and_says_so_once(caplog) -> None:
@@ -139,7 +141,9 @@ async def test_arrow_pages_until_the_exact_part_appears() -> None:
     (lookup,) = found.values()
     assert lookup.status is LookupStatus.FOUND and {o.mpn for o in lookup.offers} == {"BAV99"}
     assert sent == 4  # stops paging as soon as the exact part is seen
-    assert next(iter(capped.values())).status is LookupStatus.NOT_FOUND  # the page cap holds
+    # the page cap holds, and says it cut the search short instead of NOT FOUND
+    (cut,) = capped.values()
+    assert cut.status is LookupStatus.ERROR and cut.message.startswith("BAV99 not in the first 3 of 5")
 
 
 @pytest.mark.parametrize(("config", "expected"), [

@@ -137,7 +137,8 @@ def test_every_offer_is_well_formed():
         assert 1 <= len(source.parts) <= 2
         assert offer.moq >= 1 and offer.pack_size >= 1
         assert offer.moq % offer.pack_size == 0
-        assert 0 <= offer.stock <= 50000 and 0 <= offer.lead_weeks <= 26
+        assert 0 <= offer.stock <= 50000
+        assert 0 <= offer.lead_weeks <= 26 or (offer.lead_weeks == 99 and offer.tariff_flag)
         assert (offer.availability_cd == "QUOTE") or offer.breaks
         for day, quantity in offer.pipeline:
             assert re.fullmatch(r"\d\d-[A-Z]{3}-20\d\d", day) and quantity > 0

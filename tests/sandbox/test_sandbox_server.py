@@ -93,10 +93,11 @@ async def test_arrow_v3_answer_has_the_seed_layout(client):
         expected = catalog.lookup(part["partNum"])
         assert part["itemId"] == expected.item_id and isinstance(part["itemId"], int)
         assert part["manufacturer"] == {"mfrCd": expected.mfr_cd, "mfrName": expected.mfr_name}
-        assert part["desc"] == expected.description and part["status"] == "Active"
+        assert part["desc"] == expected.description and part["status"] == expected.status
+        assert part["status"] in ("Active", "NRND", "Obsolete", "")
         assert all(r["uri"].startswith("https://") for r in part["resources"])
         assert "cloud_part_detail" in {r["type"] for r in part["resources"]}
-        assert part["EnvData"]["compliance"][0]["displayLabel"] == "eurohs"
+        assert {c["displayLabel"] for c in part["EnvData"]["compliance"]} <= {"eurohs", "cnrohs"}
         assert "webSites" not in part["InvOrg"]
         sources = part["InvOrg"]["sources"]
         assert [s["sourceCd"] for s in sources] == [s.source_cd for s in expected.sources]
@@ -433,7 +434,9 @@ async def test_products_list_has_every_seed_field_with_the_right_types(client):
             for name, kind in PRODUCT_FIELDS.items():
                 assert isinstance(product[name], kind), name
             assert product["DigiKeyPartNumber"].endswith("-ND")
-            assert product["CustomerId"] == int(SANDBOX_DIGIKEY_ACCOUNT_ID)
+            second = product["ManufacturerPartNumber"] in catalog.SECOND_LOCATION_MPNS
+            assert product["CustomerId"] == (catalog.SECOND_LOCATION_ID if second
+                                             else int(SANDBOX_DIGIKEY_ACCOUNT_ID))
 
 
 async def test_one_part_by_its_url_encoded_digikey_number_or_404(client):
@@ -459,11 +462,13 @@ async def test_locations_list_the_demo_account(client):
         response = await client.get(path, headers=_headers(tokens["access_token"]))
         assert response.status == 200
         locations = await response.json()
-        assert len(locations) == 1
-        location = locations[0]
+        assert len(locations) == 2
+        location, second = locations
         assert location["CustomerId"] == int(SANDBOX_DIGIKEY_ACCOUNT_ID)
         assert location["BondedInventory"] is True and location["Currency"] == "USD"
         assert location["ShippingAddress"]["CountryCode"] == "US"
+        # a second location billed in euros: the currency of its bonded lines' prices
+        assert (second["CustomerId"], second["Currency"]) == (catalog.SECOND_LOCATION_ID, "EUR")
 
 
 async def test_every_digikey_answer_carries_request_id_and_quota_headers(client):
