@@ -408,7 +408,7 @@ def parse_product(product: Any, currency: str) -> CatalogProduct | None:
     total = fields.integer(_get(product, "QuantityAvailable"))
     own = max(0, total - marketplace_stock) if total is not None else max(own_stocks, default=0)
     shared = sum(own_stocks) > own or total is None
-    pool = f"digikey:{normalize_mpn(facts.mpn)}:{maker_key(facts.manufacturer)}" if shared else ""
+    pool = f"{normalize_mpn(facts.mpn)}|{' '.join(facts.manufacturer.split()).casefold()}" if shared else ""
     offers: list[Offer] = []
     for variation in variations:
         if not fields.text(_get(variation, "DigiKeyProductNumber")):
@@ -453,10 +453,10 @@ def parse_keyword(body: Any, keyword: str, asked_currency: str = "") -> CatalogA
     locale, currency = _currency(body, asked_currency)
     key = normalize_mpn(keyword)
     exact: list[CatalogProduct] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, tuple[str, ...]]] = set()
 
     def add(product: CatalogProduct) -> None:
-        identity = (normalize_mpn(product.mpn), maker_key(product.manufacturer))
+        identity = (normalize_mpn(product.mpn), product.digikey_pns)
         if identity not in seen:
             seen.add(identity)
             exact.append(product)
@@ -501,15 +501,30 @@ def choose(products: Sequence[CatalogProduct], query: Query) -> tuple[list[Catal
         if numbered:
             return numbered, note
     if len(_makers(chosen)) > 1 and query.manufacturer:
-        wanted = maker_key(query.manufacturer)
-        by_maker = [p for p in chosen if maker_key(p.manufacturer) == wanted]
+        by_maker = [p for p in chosen if same_maker(query.manufacturer, p.manufacturer)]
         if by_maker:
             return by_maker, note
     return chosen, note
 
 
-def _makers(products: Sequence[CatalogProduct]) -> dict[str, str]:
-    makers: dict[str, str] = {}
+def same_maker(wanted: str, name: str) -> bool:
+    """Whether a BOM's manufacturer names DigiKey's: model.maker_key equal (aliases: TI = Texas
+    Instruments), else the shorter name's words begin the longer's and hold 4+ letters ("Vishay" ~
+    "Vishay General Semiconductor - Diodes Division", "Würth" ~ "Würth Elektronik"; "ON" alone is
+    too short to say)."""
+    if not wanted.strip() or not name.strip():
+        return False
+    if maker_key(wanted) == maker_key(name):
+        return True
+    short, long = sorted((_WORD.findall(wanted.casefold()), _WORD.findall(name.casefold())), key=len)
+    return len("".join(short)) >= 4 and long[: len(short)] == short
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _makers(products: Sequence[CatalogProduct]) -> dict[object, str]:
+    makers: dict[object, str] = {}
     for product in products:
         makers.setdefault(maker_key(product.manufacturer), product.manufacturer)
     return makers
@@ -537,7 +552,7 @@ def catalog_lookup(answer: CatalogAnswer, query: Query, *, asked: str = "") -> L
                       candidates=candidates)
     notes = [note] if note else []
     product = chosen[0]
-    if query.manufacturer and maker_key(query.manufacturer) != maker_key(product.manufacturer):
+    if query.manufacturer and not same_maker(query.manufacturer, product.manufacturer):
         notes.append(f"DigiKey's {mpn} is made by {product.manufacturer}")
     if product.marketplace_stock and not product.own_stock:
         notes.append(f"DigiKey stocks none itself; {product.marketplace_stock:,} at Marketplace sellers")
