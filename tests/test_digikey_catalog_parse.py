@@ -30,6 +30,7 @@ from bomcheck.model import (
     Compliance,
     Lifecycle,
     LineStatus,
+    Lookup,
     LookupStatus,
     Offer,
     Packaging,
@@ -83,7 +84,8 @@ def test_ap2114_tape_reel_cut_tape_and_digi_reel_are_three_offers_of_one_stock()
     # Tape & reel: the MOQ is the reel, bought in whole reels
     assert (reel.stock, reel.moq, reel.multiple, reel.spq) == (4000, 4000, 4000, 4000)
     assert reel.packaging_kind is Packaging.REEL and reel.packaging == "Tape & Reel (TR)"
-    assert reel.breaks[0] == PriceBreak(4000, D("0.12068")) and reel.breaks[-1] == PriceBreak(100000, D("0.0875"))
+    assert reel.breaks[0] == PriceBreak(4000, D("0.12068"))
+    assert reel.breaks[-1] == PriceBreak(100000, D("0.0875"))
     assert reel.fees == 0
     # cut tape: any quantity from 1
     assert (cut.stock, cut.moq, cut.multiple) == (5409, 1, 1)
@@ -104,7 +106,8 @@ def test_ap2114_tape_reel_cut_tape_and_digi_reel_are_three_offers_of_one_stock()
         assert offer.lifecycle is Lifecycle.ACTIVE and offer.lifecycle_text == "Active"
         assert offer.rohs is Compliance.COMPLIANT and offer.reach is Compliance.COMPLIANT
         assert (offer.eccn, offer.hts) == ("EAR99", "8542.39.0060")
-        assert ("RoHS", "ROHS3 Compliant") in offer.compliance and ("MSL", "3 (168 Hours)") in offer.compliance
+        assert ("RoHS", "ROHS3 Compliant") in offer.compliance
+        assert ("MSL", "3 (168 Hours)") in offer.compliance
         assert dict(offer.links)["datasheet"] == "https://www.diodes.com/assets/Datasheets/AP2114.pdf"
         assert offer.availability_kind is Availability.IN_STOCK
         assert offer.description == "IC REG LINEAR 3.3V 1A SOT-223-3"
@@ -115,7 +118,8 @@ def test_lm4040_is_active_and_ncnr_with_an_empty_reel():
     reel, cut, digi = product.offers
     assert all(offer.ncnr is True for offer in product.offers)
     assert all(offer.lifecycle is Lifecycle.ACTIVE for offer in product.offers)
-    assert (reel.stock, reel.moq, reel.multiple, reel.availability_kind) == (0, 2500, 2500, Availability.NO_STOCK)
+    assert (reel.stock, reel.moq, reel.multiple) == (0, 2500, 2500)
+    assert reel.availability_kind is Availability.NO_STOCK
     assert (cut.stock, digi.stock, product.own_stock) == (915, 915, 915)
     assert digi.fees == D("7.0") and reel.lead_time_weeks == 10
     assert distinct_stock(product.offers) == 915
@@ -129,7 +133,8 @@ def test_wurth_cut_tape_and_tape_and_box_are_separate_stocks():
     assert product.own_stock == 3596 and not cut.stock_pool and not box.stock_pool
     assert distinct_stock(product.offers) == 3596
     assert (cut.stock, cut.moq, cut.multiple, cut.packaging_kind) == (396, 1, 1, Packaging.CUT_TAPE)
-    assert (box.stock, box.moq, box.multiple, box.spq, box.packaging_kind) == (3200, 800, 800, 800, Packaging.BOX)
+    assert (box.stock, box.moq, box.multiple, box.spq) == (3200, 800, 800, 800)
+    assert box.packaging_kind is Packaging.BOX
     assert box.breaks == (PriceBreak(800, D("0.1242")), PriceBreak(1600, D("0.1179")))
     assert box.manufacturer == "Würth Elektronik" and box.lead_time_weeks == 27
 
@@ -232,7 +237,8 @@ def test_facts_of_each_maker_in_the_keyword_answer():
 
 
 def test_a_maker_none_of_the_exact_matches_has_is_still_ambiguous():
-    lookup = catalog_lookup(parse_keyword(load(LL4148), "LL4148"), Query(mpn="LL4148", manufacturer="Nexperia"))
+    query = Query(mpn="LL4148", manufacturer="Nexperia")
+    lookup = catalog_lookup(parse_keyword(load(LL4148), "LL4148"), query)
     assert lookup.status is LookupStatus.AMBIGUOUS and lookup.message.endswith("none is Nexperia")
 
 
@@ -262,8 +268,8 @@ def test_products_with_the_keyword_as_mpn_count_when_exact_matches_is_empty():
 
 
 def test_a_digikey_number_only_line_learns_its_mpn():
-    lookup = catalog_lookup(parse_details(load(LM4040)), Query(mpn=None, digikey_pn="175-LM4040DIX3-5.0+TCT-ND"),
-                            asked="175-LM4040DIX3-5.0+TCT-ND")
+    query = Query(mpn=None, digikey_pn="175-LM4040DIX3-5.0+TCT-ND")
+    lookup = catalog_lookup(parse_details(load(LM4040)), query, asked="175-LM4040DIX3-5.0+TCT-ND")
     assert lookup.status is LookupStatus.FOUND
     assert ("MPN LM4040DIX3-5.0+T (Analog Devices Inc./Maxim Integrated) from DigiKey number "
             "175-LM4040DIX3-5.0+TCT-ND") in lookup.message
@@ -420,10 +426,9 @@ def test_at_larger_quantities_the_reel_and_the_box_win():
 def test_digi_spool_in_stock_beats_a_cheaper_spool_with_none():
     product = parse_product(load(FP301), "USD")
     assert product is not None
-    from bomcheck.model import Lookup
     line = BomLine(row=2, mpn=product.mpn, qty=1000)
-    (result,) = plan_lines([(line, {"DigiKey": Lookup("DigiKey", LookupStatus.FOUND, offers=product.offers)})],
-                           1, "USD")
+    lookup = Lookup("DigiKey", LookupStatus.FOUND, offers=product.offers)
+    (result,) = plan_lines([(line, {"DigiKey": lookup})], 1, "USD")
     # the spool (1000 x 0.34128 = 341.28) has no stock; the Digi-Spool has 2157: 1000 x 0.7533
     assert result.purchase is not None and result.purchase.offer.sku == "19-FP-3011/16\"CR1000'-DS-ND"
     assert result.purchase.ext_price == D("753.3000") and result.status is LineStatus.OK
