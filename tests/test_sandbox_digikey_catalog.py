@@ -271,3 +271,19 @@ async def test_wrong_credentials_on_the_sandbox_stop_the_source():
         with pytest.raises(SourceUnavailable) as caught:
             await source.fetch(quick_transport(session), [Query(mpn=DIGI_REEL_MPN)])
     assert "client id or secret" in str(caught.value) and "wrong-secret" not in str(caught.value)
+
+
+def test_every_digikey_number_of_the_demo_parts_finds_its_product_again():
+    from bomcheck.sandbox.digikey_products import by_number
+
+    for mpn in (*catalog.DEMO_MPNS, *catalog.SECOND_SOURCES, MARKETPLACE_ONLY_MPN, OBSOLETE_MPN,
+                MULTI_MAKER_MPN, ACTIVE_NCNR_MPN, DIGI_REEL_MPN):
+        for product in exact_products(mpn):
+            for variation in product.variations:
+                found = by_number(variation.number.lower())
+                assert found is not None and (found.mpn, found.maker) == (product.mpn, product.maker), \
+                    variation.number
+    for mpn in catalog.BONDED_DEMO_MPNS:  # the bonded demo's numbers name the same parts here
+        found = by_number(catalog.digikey_pn(mpn))
+        assert found is not None and found.mpn == mpn
+    assert exact_products("lm358") == exact_products(" LM358 ")  # the same answer every time

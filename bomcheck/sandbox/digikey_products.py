@@ -9,7 +9,7 @@ sell (`catalog.SECOND_SOURCES`) are one product per maker. Packagings:
   reels in it; QuantityAvailable is that stock (not the sum);
 - trays and bulk parts: one variation, MOQ 1.
 
-DigiKey numbers are `{maker prefix}-{MPN}{TR|CT|DKR|}-ND` (the real style of
+DigiKey numbers are `{maker prefix}-{MPN}{TR|CT|DKR|TRAY|BULK}-ND` (the real style of
 "175-LM4040DIX3-5.0+TCT-ND"), so productdetails can find the product again from the number; the
 numbers the bonded demo uses (`catalog.digikey_pn`) of the demo parts are among OtherNames and
 resolve too.
@@ -113,7 +113,7 @@ def _prefix(maker: str) -> str:
 
 
 def number_of(mpn: str, maker: str, code: str) -> str:
-    """The DigiKey number of one packaging: `{prefix}-{MPN}{TR|CT|DKR|}-ND`."""
+    """The DigiKey number of one packaging: `{prefix}-{MPN}{TR|CT|DKR|TRAY|BULK}-ND`."""
     return f"{_prefix(maker)}-{mpn}{code}-ND"
 
 
@@ -155,7 +155,7 @@ def _drawn(part: catalog.CatalogPart, maker: str) -> Product:
     base = _base_price(part)
     if container in ("Tray", "Bulk"):
         package = _TRAY if container == "Tray" else _BULK
-        number = number_of(part.part_num, maker, "")
+        number = number_of(part.part_num, maker, "TRAY" if container == "Tray" else "BULK")
         variations: tuple[Variation, ...] = (
             Variation(number, package, stock, 1, pack, _ladder(base, _CT_STEPS)),)
     else:
@@ -260,7 +260,8 @@ def near_products(mpn: str) -> tuple[Product, ...]:
                  if variant != key)[:5]
 
 
-_CODES = ("DKR", "TR", "CT", "")
+# No code is the end of another, so "{MPN}{code}" never spells another part's number.
+_CODES = ("DKR", "TR", "CT", "TRAY", "BULK")
 
 
 def _known_numbers() -> dict[str, str]:
