@@ -402,6 +402,7 @@ def test_a_bom_of_the_sample_parts_plans_as_worked_out_by_hand():
     assert bc.status is LineStatus.OK and bc.purchase is not None
     assert bc.purchase.offer.marketplace is True and bc.purchase.buy_qty == 11539
     assert bc.purchase.ext_price == D("0.0261") * 11539
+    assert bc.stock["DigiKey"] == 0  # the DigiKey Stock column: DigiKey's own, not the Marketplace's
     # LL4148 by onsemi, need 400: cut tape 400 x 0.0337 = 13.48
     assert ll.purchase is not None and (ll.purchase.offer.sku, ll.purchase.ext_price) == (
         "LL4148FSCT-ND", D("13.4800"))

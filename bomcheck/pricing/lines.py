@@ -246,8 +246,10 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
 
 
 def _stock_of(lookup: Lookup) -> int | None:
+    """What the source itself holds: Marketplace sellers' stock is an offer like any other, but not
+    the source's stock (DigiKey's QuantityAvailable counts it; its column must not)."""
     if lookup.status is LookupStatus.FOUND:
-        return distinct_stock(lookup.offers)
+        return distinct_stock(offer for offer in lookup.offers if offer.marketplace is not True)
     if lookup.status is LookupStatus.NOT_FOUND:
         return 0
     return None
