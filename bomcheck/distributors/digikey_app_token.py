@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bomcheck.distributors.base import Transport
+from bomcheck.distributors.http import Transport
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from bomcheck.distributors.base import HttpResponse, Transport
 from bomcheck.distributors.digikey_catalog_parse import (
     SOURCE_NAME,
     CatalogAnswer,
@@ -17,6 +16,7 @@ from bomcheck.distributors.digikey_catalog_parse import (
     parse_keyword,
 )
 from bomcheck.distributors.digikey_errors import error_message, is_daily_quota, request_id, says_expired
+from bomcheck.distributors.http import HttpResponse, Transport
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query, normalize_mpn
 

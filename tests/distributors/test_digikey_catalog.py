@@ -13,7 +13,6 @@ import aiohttp
 import pytest
 from aioresponses import CallbackResult, aioresponses
 
-from bomcheck.distributors.base import Transport
 from bomcheck.distributors.digikey_app_token import AppTokens
 from bomcheck.distributors.digikey_catalog import (
     DigiKeyCatalogSource,
@@ -21,11 +20,12 @@ from bomcheck.distributors.digikey_catalog import (
     looks_like_digikey_number,
     part_key,
 )
+from bomcheck.distributors.http import Transport
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import LookupStatus, Query
 from tests.conftest import quick_transport
 
-DATA = Path(__file__).parent / "data" / "digikey_catalog"
+DATA = Path(__file__).parent.parent / "data" / "digikey_catalog"
 BASE = "https://digikey.test"
 TOKEN_URL = f"{BASE}/v1/oauth2/token"
 KEYWORD_URL = f"{BASE}/products/v4/search/keyword"

@@ -40,7 +40,7 @@ from bomcheck.model import (
 from bomcheck.pricing import plan_lines
 from bomcheck.pricing.offers import distinct_stock
 
-DATA = Path(__file__).parent / "data" / "digikey_catalog"
+DATA = Path(__file__).parent.parent / "data" / "digikey_catalog"
 AP2114 = "v4_productdetails_AP2114H-3.3TRG1_tr-ct-digireel.json"
 LM4040 = "v4_productdetails_LM4040DIX3-5.0+T_active-ncnr.json"
 WURTH = "v4_productdetails_860020474012_ct-and-tape-box-moq800.json"
