@@ -307,6 +307,9 @@ class Offer:
     packaging_kind: Packaging = Packaging.UNKNOWN
     spq: int | None = None  # standard package quantity (a full reel), when the source gives it
     fees: Decimal = Decimal(0)  # added once per order of this offer (DigiKey's Digi-Reel reeling fee)
+    # Offers of one source with the same non-empty pool draw on one physical stock, each showing all
+    # of it (DigiKey's cut tape, Digi-Reel and reel of a part): counted once, never bought twice.
+    stock_pool: str = ""
 
     @property
     def where(self) -> str:

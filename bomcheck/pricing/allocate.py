@@ -137,7 +137,7 @@ def split(need: int, offers: Sequence[Offer]) -> tuple[tuple[Purchase, ...], int
                    if p is not None]
         if not options:
             break
-        chosen = min(options, key=lambda p: (p.unit_price, -p.allocated, p.excess))
+        chosen = min(options, key=lambda p: (p.unit_price, p.offer.fees, -p.allocated, p.excess))
         purchases.append(chosen)
         used.add(lot_key(chosen.offer))
         remaining -= chosen.allocated

@@ -375,8 +375,10 @@ def _lifecycle_words(offer: Offer | None) -> str:
 
 
 def _stock_of(lookup: Lookup) -> int | None:
+    """What the source itself holds: Marketplace sellers' stock is an offer like any other, but not
+    the source's stock (DigiKey's QuantityAvailable counts it; its column must not)."""
     if lookup.status is LookupStatus.FOUND:
-        return distinct_stock(lookup.offers)
+        return distinct_stock(offer for offer in lookup.offers if offer.marketplace is not True)
     if lookup.status is LookupStatus.NOT_FOUND:
         return 0
     return None

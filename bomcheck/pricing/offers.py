@@ -99,11 +99,12 @@ def priced(offer: Offer, quantity: int, allocated: int, *, wanted: int | None = 
     The offer's fees (a reeling fee) are added once to the extended price.
     """
     unit_price = unit_price_at(offer.breaks, quantity)
+    fees = offer.fees if quantity > 0 else Decimal(0)  # once per order (a Digi-Reel's reeling fee)
     return Purchase(
         offer=offer,
         buy_qty=quantity,
         unit_price=unit_price,
-        ext_price=unit_price * quantity + offer.fees if unit_price is not None else None,
+        ext_price=unit_price * quantity + fees if unit_price is not None else None,
         covers_need=quantity > 0 and offer.stock >= quantity and quantity >= (wanted or allocated),
         allocated=allocated,
         buy_up=buy_up,
@@ -164,7 +165,10 @@ def best_purchase(need: int, offers: Iterable[Offer], currency: str | None = Non
 
 
 def lot_key(offer: Offer) -> tuple[str, ...]:
-    """Offers sharing this key are one physical lot (Arrow mirrors a lot under two sellers)."""
+    """Offers sharing this key are one physical lot (Arrow mirrors a lot under two sellers; DigiKey
+    shows one stock in the cut tape, Digi-Reel and reel of a part: `stock_pool`)."""
+    if offer.stock_pool:
+        return (offer.source, "pool", offer.stock_pool)
     part = normalize_mpn(offer.mpn)
     if offer.date_code and offer.stock > 0:
         return (offer.source, part, str(offer.stock), offer.date_code)
@@ -178,13 +182,18 @@ def distinct_stock(offers: Iterable[Offer]) -> int:
     with equal stock and equal date code are taken to be one lot.
     """
     lots: set[tuple[int, str]] = set()
+    pools: dict[tuple[str, str], int] = {}  # a stock shown in full by each packaging: counted once
     total = 0
     for offer in offers:
         if offer.stock <= 0:
+            continue
+        if offer.stock_pool:
+            pool = (offer.source, offer.stock_pool)
+            pools[pool] = max(pools.get(pool, 0), offer.stock)
             continue
         lot = (offer.stock, offer.date_code)
         if offer.date_code and lot in lots:
             continue
         lots.add(lot)
         total += offer.stock
-    return total
+    return total + sum(pools.values())

@@ -4,8 +4,9 @@ OAuth: `GET /v1/oauth2/authorize` answers as if the user had clicked Allow: a 30
 `<redirect_uri>?code=…&state=…`. Codes live 60 s and work once. `POST /v1/oauth2/token` trades
 a code (grant_type=authorization_code) or a refresh token (grant_type=refresh_token) for
 `{access_token, refresh_token, token_type, expires_in, refresh_token_expires_in}`; refresh
-tokens rotate (the used one is dead at once). Client credentials travel in the form (or as
-HTTP Basic). Errors are standard OAuth `{"error", "error_description"}`.
+tokens rotate (the used one is dead at once). grant_type=client_credentials (2-legged, for the
+catalog API) gives `{access_token, token_type, expires_in}` only, 599 s by default. Client
+credentials travel in the form (or as HTTP Basic). Errors are standard OAuth `{"error", "error_description"}`.
 
 Supply Chain (`/SupplyChain/v1/BondedQuantity/...`) wants `X-DIGIKEY-Client-Id` (401 "Invalid
 Client-Id"), a live bearer token (401 "Bearer token is invalid" / "Bearer token is expired",
@@ -168,10 +169,11 @@ class DigiKeyApi:
 
     def __init__(self, *, token_lifetime: int = 1800, daily_quota: int = 1000,
                  clock: Callable[[], float] = time.monotonic, bonded_agreement: bool = True,
-                 error_shape: str = "mixed") -> None:
+                 error_shape: str = "mixed", app_token_lifetime: int = 599) -> None:
         if error_shape not in ERROR_SHAPES:
             raise ValueError(f"error_shape must be one of {ERROR_SHAPES}")
         self.token_lifetime = token_lifetime
+        self.app_token_lifetime = app_token_lifetime  # 2-legged (client credentials) tokens
         self.daily_quota = daily_quota
         self.bonded_agreement = bonded_agreement  # False: even the demo account gets 403
         self.error_shape = error_shape
@@ -308,6 +310,8 @@ class DigiKeyApi:
             return self._code_grant(fields, client_id)
         if grant_type == "refresh_token":
             return self._refresh_grant(fields)
+        if grant_type == "client_credentials":
+            return self._app_grant()
         return _oauth_error("unsupported_grant_type", f"grant_type {grant_type!r} is not supported")
 
     def _code_grant(self, fields: Mapping[str, str], client_id: str) -> web.Response:
@@ -345,6 +349,17 @@ class DigiKeyApi:
             "refresh_token_expires_in": REFRESH_LIFETIME,
         }
         return web.json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    def _app_grant(self) -> web.Response:
+        """2-legged: an access token for the app itself, no refresh token (the catalog API takes it)."""
+        access_token = secrets.token_urlsafe(24)
+        self._access[access_token] = self.clock() + self.app_token_lifetime
+        body = {"access_token": access_token, "token_type": "Bearer", "expires_in": self.app_token_lifetime}
+        return web.json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    def token_expiry(self, access_token: str) -> float | None:
+        """When an access token this server issued expires (clock time); None for one it never issued."""
+        return self._access.get(access_token)
 
     # ----------------------------------------------------------------- Supply Chain
 

@@ -1,4 +1,4 @@
-"""The sandbox server: Arrow and DigiKey on one loopback aiohttp app, with rate limits, latency and stats.
+"""The sandbox server: Arrow and DigiKey (Supply Chain, catalog) on one loopback aiohttp app, limits, stats.
 
 Rate limits: a sliding window per API admits at most floor(rate) requests in any 1 s (a rate
 below 1 admits one request per 1/rate s); the next one gets HTTP 429 with `Retry-After`
@@ -7,7 +7,8 @@ covers the token search; DigiKey's covers Supply Chain, not the OAuth endpoints.
 
 `GET /_sandbox/stats` answers `{"arrow": n, "digikey": n, "digikey_oauth": n, "throttled": n}`:
 every request that reached an API (throttled and refused ones included; "digikey" counts
-Supply Chain calls, "digikey_oauth" the authorize/token calls) and how many got a 429, and
+Supply Chain calls, "digikey_catalog" Product Information v4 calls, "digikey_oauth" the
+authorize/token calls) and how many got a 429, and
 "faults": how many of each injected fault were played (see `faults.py`, `SandboxConfig.faults`).
 """
 
@@ -33,6 +34,8 @@ from bomcheck.sandbox import (
     digikey_api,
 )
 from bomcheck.sandbox.digikey_api import Burst, DigiKeyApi
+from bomcheck.sandbox.digikey_catalog_api import PREFIX as DIGIKEY_CATALOG_PREFIX
+from bomcheck.sandbox.digikey_catalog_api import DigiKeyCatalogApi
 from bomcheck.sandbox.faults import FaultConfig, FaultInjector
 
 STATS_PATH = "/_sandbox/stats"
@@ -55,6 +58,9 @@ class SandboxConfig:
     arrow_html: bool = False  # every search answers an HTML maintenance page (HTTP 200)
     faults: FaultConfig = field(default_factory=FaultConfig)  # injected failures, per request
     digikey_tokens: tuple[str, str] | None = None  # (access, refresh) honoured as if issued earlier
+    digikey_catalog_rate: float | None = None  # Product Information v4 requests per second
+    digikey_catalog_quota: int = 1000  # catalog calls per "day" (its own quota, beside Supply Chain's)
+    digikey_app_token_lifetime: int = 599  # 2-legged (client credentials) token lifetime, seconds
 
 
 @dataclass
@@ -64,6 +70,7 @@ class SandboxStats:
     arrow: int = 0
     digikey: int = 0
     digikey_oauth: int = 0
+    digikey_catalog: int = 0
     throttled: int = 0
     faults: dict[str, int] = field(default_factory=dict)  # fault kind -> times played
 
@@ -105,6 +112,7 @@ class _Sandbox:
 
     config: SandboxConfig
     digikey: DigiKeyApi
+    digikey_catalog: DigiKeyCatalogApi
     stats: SandboxStats = field(default_factory=SandboxStats)
     windows: dict[str, SlidingWindow] = field(default_factory=dict)
     faults: FaultInjector | None = None
@@ -120,6 +128,8 @@ def _api_of(path: str) -> str | None:
         return "digikey"
     if path.startswith(digikey_api.OAUTH_PREFIX):
         return "digikey_oauth"
+    if path.startswith(DIGIKEY_CATALOG_PREFIX + "/"):
+        return "digikey_catalog"
     return None
 
 
@@ -164,7 +174,10 @@ def _middleware(state: _Sandbox) -> Any:  # an aiohttp middleware (its type is p
         response = await _answer(state, api, request, handler)
         if response.status == 429:
             state.stats.throttled += 1
-        if api != "arrow":
+        if api == "digikey_catalog":
+            window = state.windows.get(api)
+            state.digikey_catalog.add_headers(request, response, window.burst() if window else None)
+        elif api != "arrow":
             window = state.windows.get(api)
             state.digikey.add_headers(request, response, window.burst() if window else None)
         if fault and state.faults:
@@ -179,23 +192,28 @@ async def _stats(request: web.Request) -> web.Response:
 
 
 def make_app(config: SandboxConfig | None = None) -> web.Application:
-    """One aiohttp app serving Arrow's token search, DigiKey's OAuth and Supply Chain, and stats."""
+    """One aiohttp app serving Arrow's token search, DigiKey's OAuth, Supply Chain and catalog, and stats."""
     config = config or SandboxConfig()
     digikey = DigiKeyApi(token_lifetime=config.token_lifetime, daily_quota=config.daily_quota,
                          clock=config.clock, bonded_agreement=config.digikey_bonded_agreement,
-                         error_shape=config.digikey_error_shape)
+                         error_shape=config.digikey_error_shape,
+                         app_token_lifetime=config.digikey_app_token_lifetime)
+    digikey_catalog = DigiKeyCatalogApi(digikey, daily_quota=config.digikey_catalog_quota, clock=config.clock)
     if config.digikey_tokens:
         digikey.accept_tokens(*config.digikey_tokens)
-    state = _Sandbox(config=config, digikey=digikey,
+    state = _Sandbox(config=config, digikey=digikey, digikey_catalog=digikey_catalog,
                      faults=FaultInjector(config.faults) if config.faults.active else None)
     if config.arrow_rate is not None:
         state.windows["arrow"] = SlidingWindow(config.arrow_rate, config.clock)
     if config.digikey_rate is not None:
         state.windows["digikey"] = SlidingWindow(config.digikey_rate, config.clock)
+    if config.digikey_catalog_rate is not None:
+        state.windows["digikey_catalog"] = SlidingWindow(config.digikey_catalog_rate, config.clock)
     app = web.Application(middlewares=[_middleware(state)])
     app[STATE_KEY] = state
     arrow_api.add_routes(app)
     digikey.add_routes(app)
+    digikey_catalog.add_routes(app)
     app.router.add_get(STATS_PATH, _stats)
     return app
 

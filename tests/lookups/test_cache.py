@@ -40,6 +40,7 @@ FULL_OFFER = Offer(
     lifecycle=Lifecycle.NRND, lifecycle_text="Not Recommended", last_buy_date=date(2027, 3, 31),
     rohs=Compliance.NOT_COMPLIANT, reach=Compliance.EXEMPT, marketplace=True,
     availability_kind=Availability.QUOTE, packaging_kind=Packaging.TUBE, spq=50, fees=Decimal("7.00"),
+    stock_pool="digikey:LM358:ti",
 )
 
 
