@@ -245,6 +245,7 @@ class Transport:
         *,
         params: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
+        json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         allow_redirects: bool = True,
         attempts: int | None = None,
@@ -256,7 +257,8 @@ class Transport:
         help. A 5xx still there after the last try is returned for the source to read (request
         ids); `answer.attempts` says how many tries it took. `expect_json`: a 2xx whose body is
         not JSON counts as a failed try. `attempts=1` is for calls that must not be repeated,
-        such as a token refresh. SourceUnavailable once the source is taken as down.
+        such as a token refresh. `json_body` is sent as JSON (Content-Type: application/json).
+        SourceUnavailable once the source is taken as down.
         """
         self._stop_if_down()
         if self._semaphore is None:
@@ -292,7 +294,7 @@ class Transport:
                     limit = self._attempt_timeout(started)  # after the wait for a turn, which counts
                     self.requests_sent += 1
                     async with self.session.request(
-                        method, url, params=params, data=data, headers=headers,
+                        method, url, params=params, data=data, json=json_body, headers=headers,
                         allow_redirects=allow_redirects,
                         timeout=aiohttp.ClientTimeout(total=limit, sock_read=limit),
                     ) as response:
