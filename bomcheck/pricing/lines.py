@@ -235,7 +235,7 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
         lookups=lookups,
         stock=stock,
         moq=reference.moq,
-        ncnr=any(p.offer.ncnr for p in plan.purchases) if plan.purchases else reference.ncnr,
+        ncnr=ncnr_of([p.offer for p in plan.purchases]) if plan.purchases else reference.ncnr,
         lead_time_weeks=reference.lead_time_weeks,
         purchases=plan.purchases,
         need_base=base,
@@ -243,6 +243,14 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
         shortage=plan.shortage,
         from_spare=from_spare,
     )
+
+
+def ncnr_of(offers: Sequence[Offer]) -> bool | None:
+    """NCNR of a line bought from `offers`: yes if any is, unknown if any source does not say, else no."""
+    values = [offer.ncnr for offer in offers]
+    if any(values):
+        return True
+    return None if any(value is None for value in values) else False
 
 
 def _stock_of(lookup: Lookup) -> int | None:
