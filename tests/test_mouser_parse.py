@@ -98,7 +98,8 @@ def test_prices_in_every_locale(text, currency, expected):
     assert parse_price(text, currency) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", ["", None, "Quote", "N/A", "-", "$-1.00", "-0,50 €", "1,2,3", "1,234,5", True])
+@pytest.mark.parametrize("text", ["", None, "Quote", "N/A", "-", "$-1.00", "-0,50 €", "1,2,3", "1,234,5",
+                                  True])
 def test_prices_that_are_not_prices(text):
     assert parse_price(text, "USD") is None
 
@@ -258,7 +259,8 @@ def test_prices_without_a_currency_are_dropped_unless_the_symbol_names_one():
     bare = part("X", "Y", "1-X", PriceBreaks=[{"Quantity": 1, "Price": "$0.25"}])
     assert mouser_offer(bare).breaks == () and mouser_offer(bare).currency == ""
     euro = part("X", "Y", "1-X", PriceBreaks=[{"Quantity": 1, "Price": "0,25 €"}])
-    assert mouser_offer(euro).currency == "EUR" and mouser_offer(euro).breaks == (PriceBreak(1, Decimal("0.25")),)
+    assert mouser_offer(euro).currency == "EUR"
+    assert mouser_offer(euro).breaks == (PriceBreak(1, Decimal("0.25")),)
 
 
 def test_breaks_in_a_second_currency_and_unreadable_breaks_are_dropped():
@@ -318,8 +320,8 @@ def test_packaging_lists_every_kind_and_a_small_buy_is_cut_tape():
                   {"AttributeName": "Packaging", "AttributeValue": "MouseReel"},
                   {"AttributeName": "Standard Pack Qty", "AttributeValue": "10,000"}]
     assert packaging_of(attributes) == ("Reel, Cut Tape, MouseReel", Packaging.CUT_TAPE, 10000)
-    assert packaging_of([{"AttributeName": "Packaging", "AttributeValue": "Tray"}]) == ("Tray", Packaging.TRAY,
-                                                                                       None)
+    tray = [{"AttributeName": "Packaging", "AttributeValue": "Tray"}]
+    assert packaging_of(tray) == ("Tray", Packaging.TRAY, None)
     assert packaging_of(None) == ("", Packaging.UNKNOWN, None)
 
 
@@ -340,8 +342,9 @@ def test_protocol_relative_and_empty_links():
 # --------------------------------------------------------------------------- errors inside 200 answers
 
 
-BAD_KEY = {"Id": 0, "Code": "Invalid", "Message": "Invalid unique identifier.", "ResourceKey": "InvalidIdentifier",
-           "ResourceFormatString": None, "ResourceFormatString2": None, "PropertyName": "API Key"}
+BAD_KEY = {"Id": 0, "Code": "Invalid", "Message": "Invalid unique identifier.",
+           "ResourceKey": "InvalidIdentifier", "ResourceFormatString": None, "ResourceFormatString2": None,
+           "PropertyName": "API Key"}
 
 
 def test_a_bad_key_stops_the_source_with_one_clear_line():
@@ -378,7 +381,7 @@ def test_a_spent_daily_limit_stops_the_source_and_a_minute_throttle_may_be_retri
 
 @pytest.mark.parametrize("body", [[], "text", {"Errors": []}, {"Errors": None, "SearchResults": []}])
 def test_answers_of_the_wrong_shape(body):
-    with pytest.raises(SourceError, match="^Mouser: unexpected answer"):
+    with pytest.raises(SourceError, match=r"^Mouser: unexpected answer"):
         parse_answer(body)
 
 
@@ -421,7 +424,8 @@ def test_the_boms_maker_chooses_among_exact_matches():
 
 
 def test_one_maker_other_than_the_boms_is_found_with_a_note():
-    parts = parse_answer(answer_of(part("CL10A106KP8NNNC", "Samsung Electro-Mechanics", "187-CL10A106KP8NNNC"))).parts
+    samsung = part("CL10A106KP8NNNC", "Samsung Electro-Mechanics", "187-CL10A106KP8NNNC")
+    parts = parse_answer(answer_of(samsung)).parts
     lookup = lookup_for(Query(mpn="CL10A106KP8NNNC", manufacturer="Murata"), parts)
     assert lookup.status is LookupStatus.FOUND
     assert lookup.message == "Mouser's CL10A106KP8NNNC is made by Samsung Electro-Mechanics, not Murata"
