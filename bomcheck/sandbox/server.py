@@ -9,6 +9,8 @@ covers the token search; DigiKey's covers Supply Chain, not the OAuth endpoints.
 every request that reached an API (throttled and refused ones included; "digikey" counts
 Supply Chain calls, "digikey_oauth" the authorize/token calls) and how many got a 429, and
 "faults": how many of each injected fault were played (see `faults.py`, `SandboxConfig.faults`).
+"mouser" counts Mouser part-number searches; its limits (per minute, per day) are its own
+(`mouser_api.py`), and its throttled answers count in "throttled" too.
 """
 
 from __future__ import annotations
@@ -37,9 +39,11 @@ from bomcheck.sandbox import (
     SANDBOX_REDIRECT_URI,
     arrow_api,
     digikey_api,
+    mouser_api,
 )
 from bomcheck.sandbox.digikey_api import Burst, DigiKeyApi
 from bomcheck.sandbox.faults import FaultConfig, FaultInjector
+from bomcheck.sandbox.mouser_api import MouserApi
 
 STATS_PATH = "/_sandbox/stats"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -61,6 +65,9 @@ class SandboxConfig:
     arrow_html: bool = False  # every search answers an HTML maintenance page (HTTP 200)
     faults: FaultConfig = field(default_factory=FaultConfig)  # injected failures, per request
     digikey_tokens: tuple[str, str] | None = None  # (access, refresh) honoured as if issued earlier
+    mouser_locale: str = "en-US"  # the account's locale: prices and words (mouser_api.LOCALES)
+    mouser_per_minute: int | None = None  # Mouser calls per minute (Mouser's own limit is 30)
+    mouser_daily: int = 1000  # Mouser calls per "day" (the server's lifetime)
 
 
 @dataclass
@@ -72,6 +79,7 @@ class SandboxStats:
     digikey_oauth: int = 0
     throttled: int = 0
     faults: dict[str, int] = field(default_factory=dict)  # fault kind -> times played
+    mouser: int = 0
 
 
 class SlidingWindow:
@@ -126,6 +134,8 @@ def _api_of(path: str) -> str | None:
         return "digikey"
     if path.startswith(digikey_api.OAUTH_PREFIX):
         return "digikey_oauth"
+    if path.startswith(mouser_api.PATH_PREFIX):
+        return "mouser"
     return None
 
 
@@ -147,7 +157,7 @@ async def _answer(state: _Sandbox, api: str, request: web.Request, handler: Hand
     try:
         return await handler(request)
     except web.HTTPException as exc:
-        if api == "arrow":
+        if api in ("arrow", "mouser"):
             raise
         return state.digikey.api_error(request, exc.status, exc.reason, f"{request.method} {request.path}")
 
@@ -170,7 +180,7 @@ def _middleware(state: _Sandbox) -> Callable[[web.Request, Handler], Awaitable[w
         response = await _answer(state, api, request, handler)
         if response.status == 429:
             state.stats.throttled += 1
-        if api != "arrow":
+        if api.startswith("digikey"):
             window = state.windows.get(api)
             state.digikey.add_headers(request, response, window.burst() if window else None)
         if fault and state.faults:
@@ -178,6 +188,10 @@ def _middleware(state: _Sandbox) -> Callable[[web.Request, Handler], Awaitable[w
         return response
 
     return sandbox_middleware
+
+
+def _count_throttled(state: _Sandbox) -> None:
+    state.stats.throttled += 1
 
 
 async def _stats(request: web.Request) -> web.Response:
@@ -202,6 +216,8 @@ def make_app(config: SandboxConfig | None = None) -> web.Application:
     app[STATE_KEY] = state
     arrow_api.add_routes(app)
     digikey.add_routes(app)
+    MouserApi(locale=config.mouser_locale, per_minute=config.mouser_per_minute, daily=config.mouser_daily,
+              clock=config.clock, on_throttled=lambda: _count_throttled(state)).add_routes(app)
     app.router.add_get(STATS_PATH, _stats)
     return app
 
