@@ -513,7 +513,8 @@ async def test_digikey_burst_limit_answers_429_with_burst_headers():
         again = await client.get(f"{SUPPLY}/Products", headers=_headers(tokens["access_token"]))
         assert again.status == 200
         stats = await (await client.get("/_sandbox/stats")).json()
-        assert stats == {"arrow": 0, "digikey": 3, "digikey_oauth": 2, "throttled": 1, "faults": {}}
+        assert stats == {"arrow": 0, "digikey": 3, "digikey_oauth": 2, "throttled": 1, "faults": {},
+                         "mouser": 0}
     finally:
         await client.close()
 
@@ -526,7 +527,8 @@ async def test_stats_count_requests_per_api(client):
     await _arrow(client, "NE555DR", ARROW_V4)
     await client.get(f"{SUPPLY}/Products")
     stats = await (await client.get("/_sandbox/stats")).json()
-    assert stats == {"arrow": 2, "digikey": 1, "digikey_oauth": 0, "throttled": 0, "faults": {}}
+    assert stats == {"arrow": 2, "digikey": 1, "digikey_oauth": 0, "throttled": 0, "faults": {},
+                     "mouser": 0}
 
 
 async def test_latency_is_added_to_every_answer():
