@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from bomcheck.distributors.mouser_match import lookup_for, term_problem
 from bomcheck.distributors.mouser_parse import (
     decimal_mark_of,
     lead_time_weeks,
     lifecycle_of,
-    lookup_for,
     mouser_offer,
     packaging_of,
     parse_answer,
@@ -23,7 +23,6 @@ from bomcheck.distributors.mouser_parse import (
     parse_price,
     rohs_of,
     stock_of,
-    term_problem,
 )
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import (

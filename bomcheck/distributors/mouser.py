@@ -10,18 +10,15 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from bomcheck.distributors.base import HttpResponse, Transport
+from bomcheck.distributors.mouser_match import lookup_for, parts_for, search_term, term_problem
 from bomcheck.distributors.mouser_parse import (
     BAD_KEY_ADVICE,
     SOURCE,
     MouserAnswer,
     MouserPart,
-    lookup_for,
     parse_answer,
     parse_errors,
-    parts_for,
     raise_for_errors,
-    search_term,
-    term_problem,
 )
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query, normalize_mpn

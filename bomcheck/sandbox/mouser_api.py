@@ -97,7 +97,7 @@ def local_price(usd: Decimal, locale: Locale) -> Decimal:
 def format_price(amount: Decimal, locale: Locale) -> str:
     """'$1,234.50', '6,85 €', '6.817,20 kr': the locale's separators, its symbol on its side."""
     whole, _, fraction = f"{amount:f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         whole, groups = whole[:-3], [whole[-3:], *groups]
     number = locale.group.join([whole, *groups]) + (locale.decimal + fraction if fraction else "")
