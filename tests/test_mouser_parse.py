@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bomcheck.cache_codec import lookup_from_json, lookup_to_json
 from bomcheck.distributors.mouser_match import lookup_for, term_problem
 from bomcheck.distributors.mouser_parse import (
     decimal_mark_of,
@@ -457,3 +458,11 @@ def test_numbers_mouser_cannot_take():
     assert "3 to 40" in term_problem("R1")
     assert "3 to 40" in term_problem("X" * 41)
     assert "'|'" in term_problem("A|B")
+
+
+def test_a_mouser_answer_survives_the_disk_cache_exactly():
+    raw = sample_part()
+    raw["AvailabilityOnOrder"] = [{"Quantity": 2500, "Date": "2027-01-18T00:00:00"}]
+    lookup = lookup_for(Query(mpn="696101000002"), parse_answer(answer_of(raw)).parts)
+    kept = lookup_from_json(lookup_to_json(lookup))
+    assert kept == lookup and kept.offers[0].ncnr is None and kept.offers[0].packaging_kind is Packaging.BULK
