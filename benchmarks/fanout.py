@@ -113,10 +113,10 @@ def log_in_to_digikey(env: dict[str, str]) -> None:
     import aiohttp
 
     from bomcheck.config import config_dir, load_settings
-    from bomcheck.distributors.base import Transport, make_limiter
     from bomcheck.distributors.digikey_auth import exchange_code, new_state, sandbox_consent
+    from bomcheck.distributors.http import Transport, make_limiter
     from bomcheck.distributors.token_store import FileTokenStore, token_store_path
-    from bomcheck.session import token_environment
+    from bomcheck.runtime import token_environment
 
     settings = load_settings()
 

@@ -29,14 +29,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bomcheck.annotate import write_report  # noqa: E402
 from bomcheck.bom import read_bom  # noqa: E402
 from bomcheck.check import CheckOptions, build_report, query_for  # noqa: E402
 from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource  # noqa: E402
 from bomcheck.distributors.arrow_parse import parse_response  # noqa: E402
-from bomcheck.distributors.base import Transport, make_limiter  # noqa: E402
-from bomcheck.fanout import SourceRun  # noqa: E402
+from bomcheck.distributors.http import Transport, make_limiter  # noqa: E402
+from bomcheck.lookups.fanout import SourceRun  # noqa: E402
 from bomcheck.model import Lookup, Query  # noqa: E402
+from bomcheck.output.workbook import write_report  # noqa: E402
 from bomcheck.sandbox import arrow_api, catalog  # noqa: E402
 
 STEMS = ("RC0603FR-07{}KL", "GRM188R71C{}KA01D", "CL10A{}KO8NNNC", "LM{}DR", "ERJ-3EKF{}V", "TPS{}DBVR")

@@ -1,5 +1,5 @@
 """Allows `python -m bomcheck`."""
 
-from bomcheck.cli import main
+from bomcheck.cli.app import main
 
 main()

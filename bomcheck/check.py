@@ -6,28 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Protocol
 
-from bomcheck.alternates import alternate_queries, first_round, second_round
-from bomcheck.annotate import check_output_path, default_output_path, write_report
 from bomcheck.bom import ReaderOptions, read_bom
-from bomcheck.cached_lookups import CachedLookups
 from bomcheck.errors import OutputError
-from bomcheck.export import write_json
-from bomcheck.fanout import SourceRun, gather_lookups, planned_calls
 from bomcheck.files import check_writable
+from bomcheck.lookups.alternates import alternate_queries, first_round, second_round
+from bomcheck.lookups.cached_lookups import CachedLookups
+from bomcheck.lookups.fanout import ProgressReporter, SourceRun, gather_lookups, planned_calls
 from bomcheck.model import Bom, BomLine, Lookup, LookupStatus, Query, Report, Scenario, SourceStatus
+from bomcheck.output.json_report import write_json
+from bomcheck.output.workbook import check_output_path, default_output_path, write_report
 from bomcheck.pricing import Attrition, plan_lines
-
-
-class ProgressReporter(Protocol):
-    """Shows how far the distributor calls have got (a progress bar in the CLI)."""
-
-    def start(self, total: int) -> None: ...
-
-    def advance(self, count: int) -> None: ...
-
-    def finish(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -127,7 +116,7 @@ async def build_report(
         bom=bom,
         boards=scenarios[0].boards,
         results=scenarios[0].results,
-        sources=(*extra.sources, *unavailable),
+        sources=tuple(sorted((*extra.sources, *unavailable), key=lambda status: status.rank)),
         checked_at=datetime.now(timezone.utc),
         currency=options.currency,
         scenarios=scenarios,

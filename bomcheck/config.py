@@ -9,15 +9,13 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
-from bomcheck.distributors.arrow import ARROW_PRODUCTION_URL
-from bomcheck.distributors.digikey import DIGIKEY_PRODUCTION_URL
 from bomcheck.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -31,70 +29,112 @@ APP_NAME = "bomcheck"
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Everything a run needs to know; secrets are kept out of repr()."""
+class Setting:
+    """One setting a source declares (runtime.py's registry): its name, variable, default, kind.
 
-    arrow_url: str = ARROW_PRODUCTION_URL
-    arrow_login: str = ""
-    arrow_api_key: str = field(default="", repr=False)
-    arrow_api_version: str = "v3"
-    arrow_rate: float = 5.0  # requests per second
-    digikey_url: str = DIGIKEY_PRODUCTION_URL
-    digikey_client_id: str = ""
-    digikey_client_secret: str = field(default="", repr=False)
-    digikey_account_id: str = ""
-    digikey_redirect_uri: str = "https://localhost"
-    digikey_rate: float = 2.0  # 120 a minute, DigiKey's published per-minute quota
-    # The account's billing currency (`bomcheck auth digikey` shows it per location): the bonded
-    # answer carries prices without a currency, so this labels them.
-    digikey_currency: str = "USD"
+    `check` returns what is wrong with a value (None: fine). A secret is kept out of repr() and
+    registered with the redactor when the settings are loaded.
+    """
+
+    name: str
+    default: Any
+    env: str
+    secret: bool = False
+    check: Callable[[Any], str | None] | None = None
+
+
+# Settings every run has, whatever its sources: name -> environment variable.
+_GENERIC_ENV: Mapping[str, str] = {
+    "currency": "BOMCHECK_CURRENCY",
+    "concurrency": "BOMCHECK_CONCURRENCY",
+    "timeout": "BOMCHECK_TIMEOUT",
+    "cache_dir": "BOMCHECK_CACHE_DIR",
+}
+_DECLARED: dict[str, Setting] = {}
+_CHECKS: list[Callable[[Settings], None]] = []
+
+
+def declare(*settings: Setting, check: Callable[[Settings], None] | None = None) -> None:
+    """Make a source's settings known (runtime.py does, for every registered source).
+
+    `check` looks at the loaded settings as a whole and raises ConfigError (a source's currency).
+    """
+    for setting in settings:
+        _DECLARED[setting.name] = setting
+    if check is not None and check not in _CHECKS:
+        _CHECKS.append(check)
+
+
+def undeclare(*settings: Setting, check: Callable[[Settings], None] | None = None) -> None:
+    """Forget settings (and a check) declared before."""
+    for setting in settings:
+        _DECLARED.pop(setting.name, None)
+    if check in _CHECKS:
+        _CHECKS.remove(check)
+
+
+def declared(name: str) -> Setting | None:
+    return _DECLARED.get(name)
+
+
+class _EnvVars(Mapping[str, str]):
+    """setting name -> environment variable, for the generic settings and every declared one."""
+
+    def __getitem__(self, name: str) -> str:
+        if name in _GENERIC_ENV:
+            return _GENERIC_ENV[name]
+        return _DECLARED[name].env
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*_GENERIC_ENV, *_DECLARED])
+
+    def __len__(self) -> int:
+        return len(_GENERIC_ENV) + len(_DECLARED)
+
+
+ENV_VARS: Mapping[str, str] = _EnvVars()
+CONFIG_ENV_VAR = "BOMCHECK_CONFIG"
+
+
+@dataclass(frozen=True, init=False)
+class Settings:
+    """Everything a run needs to know; secrets are kept out of repr().
+
+    A source's own settings (declared by runtime.py's registry) read as attributes too:
+    `settings.arrow_url`. `dataclasses.replace(settings, arrow_rate=9.0)` works for both kinds.
+    """
+
     currency: str = "USD"
     # The most requests in flight per source; fewer are used when they cover the latency at the
     # rate (about rate × latency, measured as the answers come).
     concurrency: int = 64
     timeout: float = 30.0
-    environment: str = ""  # the in-process sandbox sets this; else derived from digikey_url
-    # Arrow's terms forbid caching their data: on disk only when the user opts in (README "Cache").
-    arrow_cache: bool = False
+    environment: str = ""  # the in-process sandbox sets this; else derived from a source's URL
     cache_dir: str = ""  # where the offers cache lives [default: the user cache folder]
+    values: Mapping[str, Any] = field(default_factory=dict, repr=False)  # the sources' settings by name
 
-    @property
-    def arrow_configured(self) -> bool:
-        return bool(self.arrow_login and self.arrow_api_key)
+    def __init__(self, values: Mapping[str, Any] | None = None, **named: Any) -> None:
+        merged = dict(values or {})
+        for f in dataclasses.fields(Settings):
+            if f.name != "values":
+                object.__setattr__(self, f.name, named.pop(f.name, f.default))
+        unknown = [name for name in named if name not in _DECLARED]
+        if unknown:
+            raise TypeError(f"unknown setting(s): {', '.join(unknown)}")
+        merged.update(named)
+        object.__setattr__(self, "values", merged)
 
-    @property
-    def digikey_configured(self) -> bool:
-        """An app's client id and secret; the account id is optional (without it bomcheck asks
-        for the bonded products of all the user's locations)."""
-        return bool(self.digikey_client_id and self.digikey_client_secret)
+    def __getattr__(self, name: str) -> Any:
+        """A declared source setting: its value, else its default."""
+        setting = _DECLARED.get(name)
+        if setting is None or name.startswith("__"):
+            raise AttributeError(name)
+        return self.__dict__["values"].get(name, setting.default)
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.arrow_api_key, self.digikey_client_secret) if s)
-
-
-# setting name -> environment variable
-ENV_VARS: Mapping[str, str] = {
-    "arrow_url": "BOMCHECK_ARROW_URL",
-    "arrow_login": "BOMCHECK_ARROW_LOGIN",
-    "arrow_api_key": "BOMCHECK_ARROW_API_KEY",
-    "arrow_api_version": "BOMCHECK_ARROW_API_VERSION",
-    "arrow_rate": "BOMCHECK_ARROW_RATE",
-    "digikey_url": "BOMCHECK_DIGIKEY_URL",
-    "digikey_client_id": "BOMCHECK_DIGIKEY_CLIENT_ID",
-    "digikey_client_secret": "BOMCHECK_DIGIKEY_CLIENT_SECRET",
-    "digikey_account_id": "BOMCHECK_DIGIKEY_ACCOUNT_ID",
-    "digikey_redirect_uri": "BOMCHECK_DIGIKEY_REDIRECT_URI",
-    "digikey_rate": "BOMCHECK_DIGIKEY_RATE",
-    "digikey_currency": "BOMCHECK_DIGIKEY_CURRENCY",
-    "currency": "BOMCHECK_CURRENCY",
-    "concurrency": "BOMCHECK_CONCURRENCY",
-    "timeout": "BOMCHECK_TIMEOUT",
-    "arrow_cache": "BOMCHECK_ARROW_CACHE",
-    "cache_dir": "BOMCHECK_CACHE_DIR",
-}
-CONFIG_ENV_VAR = "BOMCHECK_CONFIG"
-SECRET_SETTINGS = frozenset({"arrow_api_key", "digikey_client_secret"})
+        return tuple(value for name, setting in _DECLARED.items() if setting.secret
+                     for value in (self.values.get(name),) if value)
 
 
 def config_dir() -> Path:
@@ -154,11 +194,12 @@ def _read_config_file(path: Path) -> dict[str, Any]:
             flat.update({f"{key}_{inner}": v for inner, v in value.items()})
         else:
             flat[key] = value
-    known = {f.name for f in dataclasses.fields(Settings)}
+    known = set(_known_settings())
     unknown = sorted(set(flat) - known)
     if unknown:
         log.warning("config file %s: ignoring unknown settings %s", path, ", ".join(unknown))
-    if SECRET_SETTINGS & set(flat) and _readable_by_others(path):
+    secret = {name for name, setting in _DECLARED.items() if setting.secret}
+    if secret & set(flat) and _readable_by_others(path):
         log.warning("config file %s holds secrets and is readable by other users; "
                     "run: chmod 600 %s", path, path)
     return {k: v for k, v in flat.items() if k in known}
@@ -174,50 +215,53 @@ def _readable_by_others(path: Path) -> bool:
         return False
 
 
-# The currencies Arrow's token search documents for prices (its example also spells CAD "CAN").
-ARROW_CURRENCIES = ("USD", "EUR", "GBP", "JPY", "SGD", "AUD", "CAD", "CAN", "HKD", "MYR", "KRW", "BRL",
-                    "CNY", "INR", "MXN", "TWD")
+def _known_settings() -> dict[str, Any]:
+    """Every setting name -> its default (the generic ones and every declared one)."""
+    generic = {f.name: f.default for f in dataclasses.fields(Settings) if f.name != "values"}
+    return {**generic, **{name: setting.default for name, setting in _DECLARED.items()}}
 
 
 def _build(values: Mapping[str, Any], source_hint: str) -> Settings:
     converted: dict[str, Any] = {}
-    for f in dataclasses.fields(Settings):
-        if f.name not in values:
+    for name, default in _known_settings().items():
+        if name not in values:
             continue
-        value = values[f.name]
-        kind = type(f.default)
-        if kind is bool:
-            converted[f.name] = _flag(f.name, value, source_hint)
-            continue
-        try:
-            if kind is float:
-                value = float(value)
-                if not (math.isfinite(value) and value > 0):
-                    raise ValueError
-            elif kind is int:
-                value = int(value)
-                if value <= 0:
-                    raise ValueError
-            else:
-                value = str(value).strip()
-        except (TypeError, ValueError):
-            variable = ENV_VARS.get(f.name, f.name)
-            raise ConfigError(f"{f.name} must be a positive number, got {value!r} "
-                              f"(set it with {variable} or in {source_hint})") from None
-        converted[f.name] = value
-    for name in ("currency", "digikey_currency"):
-        if name in converted:
-            converted[name] = converted[name].upper()
+        converted[name] = _convert(name, values[name], type(default), source_hint)
+    if "currency" in converted:
+        converted["currency"] = converted["currency"].upper()
+    for name, value in converted.items():
+        setting = _DECLARED.get(name)
+        problem = setting.check(value) if setting and setting.check else None
+        if problem:
+            raise ConfigError(f"{name} {problem} ({ENV_VARS[name]} or in {source_hint})")
     settings = Settings(**converted)
-    if settings.currency not in ARROW_CURRENCIES:
-        raise ConfigError(f"currency {settings.currency!r} is not one Arrow prices in; use one of "
-                          f"{', '.join(ARROW_CURRENCIES)} (--currency or BOMCHECK_CURRENCY)")
-    if not re.fullmatch(r"[A-Z]{3}", settings.digikey_currency):
-        raise ConfigError(f"digikey_currency must be a three-letter code such as USD or EUR, got "
-                          f"{settings.digikey_currency!r} (BOMCHECK_DIGIKEY_CURRENCY)")
-    if settings.arrow_api_version not in ("v3", "v4"):
-        raise ConfigError(f"arrow_api_version must be v3 or v4, got {settings.arrow_api_version!r}")
+    for check in _CHECKS:  # a source's own limits first: they say which codes to use
+        check(settings)
+    if not re.fullmatch(r"[A-Z]{3}", settings.currency):
+        raise ConfigError(f"currency {settings.currency!r} is not a three-letter code such as USD or EUR "
+                          "(--currency or BOMCHECK_CURRENCY)")
     return settings
+
+
+def _convert(name: str, value: Any, kind: type, source_hint: str) -> Any:
+    if kind is bool:
+        return _flag(name, value, source_hint)
+    try:
+        if kind is float:
+            value = float(value)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError
+        elif kind is int:
+            value = int(value)
+            if value <= 0:
+                raise ValueError
+        else:
+            value = str(value).strip()
+    except (TypeError, ValueError):
+        variable = ENV_VARS.get(name, name)
+        raise ConfigError(f"{name} must be a positive number, got {value!r} "
+                          f"(set it with {variable} or in {source_hint})") from None
+    return value
 
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -232,12 +276,3 @@ def _flag(name: str, value: Any, source_hint: str) -> bool:
         return text in _TRUE
     raise ConfigError(f"{name} must be true or false (1 or 0), got {value!r} "
                       f"(set it with {ENV_VARS.get(name, name)} or in {source_hint})")
-
-
-def missing_credentials_message() -> str:
-    """What to tell a user who asked for a real run without any credentials."""
-    arrow = ", ".join(ENV_VARS[n] for n in ("arrow_login", "arrow_api_key"))
-    digikey = ", ".join(ENV_VARS[n] for n in ("digikey_client_id", "digikey_client_secret"))
-    return (f"no distributor credentials found; set {arrow} for Arrow and/or {digikey} for "
-            f"DigiKey (or put them in {config_path()}), or pass --sandbox to try bomcheck "
-            "on its built-in sandbox")

@@ -1,12 +1,23 @@
-"""The bomcheck exception tree; every message is written for the person running the tool."""
+"""The bomcheck exception tree; every message is written for the person running the tool.
+
+    BomcheckError              a whole run cannot go on: one line on stderr, exit code 3
+    ├── BomError               the BOM cannot be read or understood
+    ├── ConfigError            settings or credentials are missing or wrong
+    ├── AuthError              a login is missing or dead
+    ├── OutputError            an output cannot be written
+    └── SourceError            one distributor query failed: a per-line Failure, never a run's end
+        └── SourceUnavailable  the source can answer nothing more this run
+"""
 
 from __future__ import annotations
 
+EXIT_FATAL = 3  # the exit code of a run stopped by a BomcheckError: nothing was written
+
 
 class BomcheckError(Exception):
-    """A whole-run failure the user can act on; the CLI prints it as one line, no traceback."""
+    """A whole-run failure the user can act on; the CLI's error boundary prints it as one line."""
 
-    exit_code = 1
+    exit_code = EXIT_FATAL
 
 
 class BomError(BomcheckError):
@@ -28,9 +39,10 @@ class OutputError(BomcheckError):
 class SourceError(BomcheckError):
     """One distributor query failed; it becomes a per-line status, never a whole-run failure."""
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(self, message: str, *, retryable: bool = False, kind: str = "") -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.kind = kind  # what to count it by ('timeout', 'HTTP 503'); "" = its first clause
 
 
 class SourceUnavailable(SourceError):
@@ -41,6 +53,7 @@ class SourceUnavailable(SourceError):
     marked, and the run counts as incomplete.
     """
 
-    def __init__(self, message: str, *, retryable: bool = False, account_wide: bool = False) -> None:
-        super().__init__(message, retryable=retryable)
+    def __init__(self, message: str, *, retryable: bool = False, account_wide: bool = False,
+                 kind: str = "") -> None:
+        super().__init__(message, retryable=retryable, kind=kind)
         self.account_wide = account_wide

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -96,7 +98,7 @@ class PipelineDelivery:
 
     date: str
     quantity: int
-    due: date | None = None  # `date` parsed; None when the source's text could not be read
+    due: dt.date | None = None  # `date` parsed; None when the source's text could not be read
 
 
 class Lifecycle(enum.Enum):
@@ -174,7 +176,7 @@ class Offer:
     links: tuple[tuple[str, str], ...] = ()  # (type, url): datasheet, detail page...
     lifecycle: Lifecycle = Lifecycle.UNKNOWN
     lifecycle_text: str = ""  # the source's own words for it ("NRND", "End of Life", "Last Time Buy")
-    last_buy_date: date | None = None
+    last_buy_date: dt.date | None = None
     rohs: Compliance = Compliance.UNKNOWN
     reach: Compliance = Compliance.UNKNOWN
     marketplace: bool | None = None  # True: a marketplace / third-party seller; None: not said
@@ -221,6 +223,13 @@ class SourceStatus:
     from_cache: int = 0  # answers taken from the offers cache instead of asked
     oldest: datetime | None = None  # when the oldest of those was fetched (UTC)
     live: int = 0  # answers asked during this run (counted only when some came from the cache)
+    column: str = ""  # the title of the source's stock column in the workbook ("" = "<name> Stock")
+    rank: int = 0  # the source's place in the registry: outputs list sources in this order
+    link_domains: tuple[str, ...] = ()  # where its offers' links may point (made live in the workbook)
+
+    @property
+    def column_title(self) -> str:
+        return self.column or f"{self.name} Stock"
 
     def describe(self) -> str:
         """'checked', 'checked (3 of 20 queries failed)' or 'not checked: <why>'."""
@@ -240,6 +249,29 @@ class SourceStatus:
         return cached
 
 
+@dataclass(frozen=True)
+class Failure:
+    """Why a source gave no answer for a query: a short kind to count by, and the full detail."""
+
+    kind: str  # 'HTTP 503', 'timeout', 'daily quota', 'not in the cache (--offline)'
+    detail: str = ""
+
+    @classmethod
+    def said(cls, message: str, kind: str = "") -> Failure:
+        """A failure raised with a message (and maybe a kind): without one, its first clause is the
+        kind ('Arrow: HTTP 503 after 4 attempts' -> 'HTTP 503'). Read here, once, where the
+        failure becomes a value; every count after that goes by `kind`."""
+        if not kind:
+            text = _SOURCE_PREFIX.sub("", message.strip(), count=1)
+            end = _REASON_END.search(text)
+            kind = (text[:end.start()] if end else text).strip() or "unknown failure"
+        return cls(kind, message)
+
+
+_SOURCE_PREFIX = re.compile(r"^[A-Z][\w-]*(?: [A-Z][\w-]*)?: ")
+_REASON_END = re.compile(r" after \d+ attempts| \(|: |; | — ")
+
+
 class LookupStatus(enum.Enum):
     FOUND = "found"
     NOT_FOUND = "not found"
@@ -257,11 +289,18 @@ class Lookup:
     offers: tuple[Offer, ...] = ()
     message: str = ""
     candidates: tuple[str, ...] = ()  # near-miss part numbers the source lists, when none matched
+    failure: Failure | None = None  # set when the source was asked (or the cache) and gave no answer
+
+    def __post_init__(self) -> None:
+        if self.failure is None and self.message == NOT_IN_CACHE:  # --offline's mark, as a value
+            object.__setattr__(self, "failure", Failure(NOT_IN_CACHE))
+        elif self.failure is None and self.status is LookupStatus.ERROR:
+            object.__setattr__(self, "failure", Failure.said(self.message))
 
     @property
     def failed(self) -> bool:
         """The source was asked and gave no answer: a failure, or --offline found none in the cache."""
-        return self.status is LookupStatus.ERROR or self.message == NOT_IN_CACHE
+        return self.failure is not None or self.status is LookupStatus.ERROR
 
 
 @dataclass(frozen=True)

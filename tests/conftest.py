@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+import bomcheck.runtime  # noqa: F401  (declares every source's settings)
 from bomcheck.config import ENV_VARS
-from bomcheck.distributors.base import RetryPolicy, Transport, make_limiter
+from bomcheck.distributors.http import Transport, make_limiter
+from bomcheck.distributors.retry import RetryPolicy
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent

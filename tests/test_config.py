@@ -6,8 +6,10 @@ import os
 
 import pytest
 
-from bomcheck.config import ARROW_PRODUCTION_URL, load_settings
+from bomcheck.config import load_settings
+from bomcheck.distributors.arrow import ARROW_PRODUCTION_URL
 from bomcheck.errors import ConfigError
+from bomcheck.runtime import ARROW, DIGIKEY_BONDED
 
 
 def write_config(tmp_path, text: str):
@@ -20,7 +22,7 @@ def write_config(tmp_path, text: str):
 def test_defaults_point_at_production(tmp_path):
     settings = load_settings(env={}, path=tmp_path / "missing.toml")
     assert settings.arrow_url == ARROW_PRODUCTION_URL
-    assert not settings.arrow_configured and not settings.digikey_configured
+    assert not ARROW.configured(settings) and not DIGIKEY_BONDED.configured(settings)
 
 
 def test_flags_beat_env_beat_file(tmp_path):
@@ -32,7 +34,7 @@ def test_flags_beat_env_beat_file(tmp_path):
     assert settings.arrow_api_key == "file-key"  # file over default
     assert settings.arrow_rate == 9.0  # flag over env
     assert settings.digikey_account_id == "42"
-    assert settings.arrow_configured and not settings.digikey_configured
+    assert ARROW.configured(settings) and not DIGIKEY_BONDED.configured(settings)
 
 
 def test_secrets_stay_out_of_repr(tmp_path):

@@ -6,7 +6,7 @@ import pytest
 
 from bomcheck.config import load_settings
 from bomcheck.errors import ConfigError
-from bomcheck.session import open_sources, sandbox_settings
+from bomcheck.runtime import open_sources, sandbox_settings
 
 
 def test_the_config_files_rate_keys_reach_each_sources_limiter(tmp_path):

@@ -113,7 +113,7 @@ def _continues_designators(cells: Sequence[CellValue], index: dict[str, int], pr
     if any(not is_empty(value) for number, value in enumerate(cells, start=1) if number != col):
         return False
     above = text(cell(grid[previous.row - 1], col)) if previous.row <= len(grid) else None
-    return bool(above) and above.rstrip().endswith((",", ";"))
+    return above is not None and above.rstrip().endswith((",", ";"))
 
 
 def _extend_refdes(line: BomLine, more: str, *, counted: bool) -> BomLine:

@@ -145,7 +145,8 @@ def _refuse(path: Path, seen: list[tuple[Sheet, Header | None]], options: Reader
     at_row = f" in row {options.header_row}" if options.header_row is not None else ""
     guess = f"; {header.columns.best_mpn_guess}" if header and header.columns.best_mpn_guess else ""
     for role, name in overrides.items():
-        if header_role(name) and header_role(name)[0] == "mpn":  # e.g. --qty-column MPN
+        role_of_name = header_role(name)
+        if role_of_name and role_of_name[0] == "mpn":  # e.g. --qty-column MPN
             guess = f"; {name!r} would be the MPN column, but {column_option(role)} took it"
     raise BomError(f"{path.name}: no MPN column found{at_row}{where}; headers seen: {headers}"
                    f"{guess}; pass --mpn-column")

@@ -6,11 +6,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 from bomcheck.distributors.arrow_match import maker_key, manufacturer_matches, match_parts
 from bomcheck.distributors.arrow_parse import ArrowPage, ArrowPart, parse_response
-from bomcheck.distributors.base import HttpResponse, Transport
+from bomcheck.distributors.http import HttpResponse, Transport
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query
 
@@ -190,11 +189,7 @@ class ArrowSource:
                                                   f"{snippet!r}"))
 
     def _redact(self, transport: Transport, text: str) -> str:
-        for secret in self.secrets:
-            if secret:
-                for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
-                    text = text.replace(form, "***")
-        return transport.redact(text)
+        return transport.redact(text, self.secrets)
 
     def _lookup(self, query: Query, parts: Sequence[ArrowPart]) -> Lookup:
         matched = match_parts(parts, query)

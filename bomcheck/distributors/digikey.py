@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from bomcheck.distributors.base import HttpResponse, Transport
 from bomcheck.distributors.digikey_auth import TokenProvider
 from bomcheck.distributors.digikey_errors import error_message, is_daily_quota, request_id, says_expired
 from bomcheck.distributors.digikey_parse import (
@@ -17,6 +16,7 @@ from bomcheck.distributors.digikey_parse import (
     parse_locations,
     parse_products,
 )
+from bomcheck.distributors.http import HttpResponse, Transport
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query, normalize_mpn
 
@@ -190,10 +190,7 @@ class DigiKeyBondedSource:
 
     def _redact(self, transport: Transport, text: str, *tokens: str) -> str:
         """`text` without the transport's secrets nor any token the provider has held."""
-        for secret in (*tokens, *getattr(self.tokens, "secrets", ())):
-            if secret:
-                text = text.replace(secret, "***")
-        return transport.redact(text)
+        return transport.redact(text, (*tokens, *getattr(self.tokens, "secrets", ())))
 
     async def _send(self, transport: Transport, url: str, token: str) -> HttpResponse:
         headers = {

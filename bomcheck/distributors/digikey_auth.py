@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from bomcheck.distributors.base import Transport
+from bomcheck.distributors.http import Transport
 from bomcheck.distributors.token_store import Tokens, TokenStore
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
 
@@ -159,9 +159,7 @@ async def _token_request(
               if key in ("client_secret", "code", "refresh_token") and value]
 
     def redact(text: str) -> str:
-        for secret in hidden:
-            text = text.replace(secret, "***")
-        return transport.redact(text)
+        return transport.redact(text, hidden)
 
     url = f"{base_url.rstrip('/')}{TOKEN_PATH}"
     # Sent once: repeating a refresh after a lost answer would spend the rotated token, and an
@@ -171,7 +169,7 @@ async def _token_request(
         response = await transport.request("POST", url, data=form, headers={"Accept": "application/json"},
                                            attempts=1)
     except SourceError as exc:
-        unreachable = SourceUnavailable(
+        unreachable: SourceUnavailable | None = SourceUnavailable(
             redact(_CODE_LOST.format(f"no answer: {exc}") if code
                    else f"DigiKey login server unreachable: {exc}"), retryable=not code)
     else:
@@ -247,7 +245,7 @@ async def sandbox_consent(
     try:
         response = await transport.request("GET", url, allow_redirects=False)
     except SourceError as exc:
-        failure = AuthError(transport.redact(f"DigiKey sandbox unreachable: {exc}"))
+        failure: AuthError | None = AuthError(transport.redact(f"DigiKey sandbox unreachable: {exc}"))
     else:
         failure = None
     if failure is not None:

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from bomcheck.distributors import fields
-from bomcheck.distributors.base import HttpResponse
 from bomcheck.distributors.digikey_parse import folded_keys
+from bomcheck.distributors.http import HttpResponse
 
 REQUEST_ID_HEADER = "X-DIGIKEY-REQUEST-ID"
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from bomcheck.files import private_folder
+
 try:  # POSIX only; elsewhere the file lock is a no-op
     import fcntl
 except ImportError:  # pragma: no cover
@@ -192,14 +194,3 @@ def _fsync_directory(directory: Path) -> None:
         finally:
             os.close(fd)
 
-
-def private_folder(folder: Path) -> None:
-    """Create `folder` 0700; one that exists and belongs to this user is made 0700 too (not someone else's).
-
-    Like bomcheck.files.private_folder, which distributors may not import.
-    """
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with contextlib.suppress(OSError, AttributeError):  # AttributeError: no geteuid on Windows
-        found = folder.stat()
-        if found.st_uid == os.geteuid() and found.st_mode & 0o077:
-            os.chmod(folder, 0o700)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from bomcheck.model import (
     Alternate,
@@ -186,7 +187,7 @@ def plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int,
         return LineResult(line, need=0, status=LineStatus.DNP, reason="do not populate")
     base, extra, attrition_note = need_of(line, boards, attrition)
     need = base + extra
-    head = {"need_base": base, "notes": (attrition_note,) if attrition_note else ()}
+    head: dict[str, Any] = {"need_base": base, "notes": (attrition_note,) if attrition_note else ()}
     if not line.mpn and not line.digikey_pn:
         found_text = f"; the cell says {line.raw_mpn_text!r}" if line.raw_mpn_text else ""
         return LineResult(line, need, LineStatus.NO_MPN, reason=f"no usable MPN{found_text}", **head)

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bomcheck.sandbox import SANDBOX_DIGIKEY_ACCOUNT_ID
 
@@ -587,7 +587,7 @@ def _build_in_context(key: str, maker: tuple[str, str] | None = None) -> Catalog
     return _apply_overrides(part)
 
 
-def _map_offers(part: CatalogPart, change: dict[str, object]) -> CatalogPart:
+def _map_offers(part: CatalogPart, change: dict[str, Any]) -> CatalogPart:
     sources = tuple(
         dataclasses.replace(source, parts=tuple(dataclasses.replace(sp, **change) for sp in source.parts))
         for source in part.sources

@@ -22,21 +22,15 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from aiohttp import web
 
-from bomcheck.config import ENV_VARS
 from bomcheck.errors import ConfigError
 from bomcheck.sandbox import (
-    SANDBOX_ARROW_API_KEY,
-    SANDBOX_ARROW_LOGIN,
-    SANDBOX_DIGIKEY_ACCOUNT_ID,
-    SANDBOX_DIGIKEY_CLIENT_ID,
-    SANDBOX_DIGIKEY_CLIENT_SECRET,
-    SANDBOX_REDIRECT_URI,
     arrow_api,
     digikey_api,
     mouser_api,
@@ -162,7 +156,7 @@ async def _answer(state: _Sandbox, api: str, request: web.Request, handler: Hand
         return state.digikey.api_error(request, exc.status, exc.reason, f"{request.method} {request.path}")
 
 
-def _middleware(state: _Sandbox) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def _middleware(state: _Sandbox) -> Any:  # an aiohttp middleware (its type is private to aiohttp)
     @web.middleware
     async def sandbox_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         api = _api_of(request.path)
@@ -242,29 +236,26 @@ async def running_sandbox(config: SandboxConfig | None = None, host: str = "127.
         await runner.cleanup()
 
 
-def banner(url: str, faults: FaultConfig | None = None) -> str:
+# What to set to point bomcheck at the sandbox at an address: (variable, value) pairs.
+Environment = Callable[[str], Sequence[tuple[str, str]]]
+
+
+def banner(url: str, faults: FaultConfig | None = None, environment: Environment | None = None) -> str:
     """What `bomcheck sandbox` prints: where it listens, the public demo credentials, the faults."""
     shown = ", ".join(f"{kind} {rate:.1%}" for kind, rate in (faults.rates if faults else {}).items() if rate)
     return "\n".join((
         f"bomcheck sandbox listening on {url}",
         "  (synthetic catalog and public demo credentials; nothing here reaches Arrow or DigiKey)",
-        f"  {ENV_VARS['arrow_url']}={url}",
-        f"  {ENV_VARS['arrow_login']}={SANDBOX_ARROW_LOGIN}",
-        f"  {ENV_VARS['arrow_api_key']}={SANDBOX_ARROW_API_KEY}",
-        f"  {ENV_VARS['digikey_url']}={url}",
-        f"  {ENV_VARS['digikey_client_id']}={SANDBOX_DIGIKEY_CLIENT_ID}",
-        f"  {ENV_VARS['digikey_client_secret']}={SANDBOX_DIGIKEY_CLIENT_SECRET}",
-        f"  {ENV_VARS['digikey_account_id']}={SANDBOX_DIGIKEY_ACCOUNT_ID}",
-        f"  {ENV_VARS['digikey_redirect_uri']}={SANDBOX_REDIRECT_URI}",
+        *(f"  {variable}={value}" for variable, value in (environment(url) if environment else ())),
         f"  stats: {url}{STATS_PATH}    stop: Ctrl+C",
         *((f"  injected faults per request (seed {faults.seed}): {shown}",) if faults and shown else ()),
     ))
 
 
-async def _serve(host: str, port: int, config: SandboxConfig) -> None:
+async def _serve(host: str, port: int, config: SandboxConfig, environment: Environment | None) -> None:
     try:
         async with running_sandbox(config, host, port, log_requests=True) as url:
-            print(banner(url, config.faults), file=sys.stderr, flush=True)
+            print(banner(url, config.faults, environment), file=sys.stderr, flush=True)
             stop = asyncio.Event()
             with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
                 asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -274,8 +265,11 @@ async def _serve(host: str, port: int, config: SandboxConfig) -> None:
                           "choose another port with --port") from None
 
 
-def serve_forever(host: str, port: int, config: SandboxConfig) -> None:
-    """Run the sandbox until Ctrl+C or SIGTERM (for `bomcheck sandbox`); ConfigError if the port is taken."""
+def serve_forever(host: str, port: int, config: SandboxConfig,
+                  environment: Environment | None = None) -> None:
+    """Run the sandbox until Ctrl+C or SIGTERM (for `bomcheck sandbox`); ConfigError if the port is taken.
+
+    `environment` names the variables that point bomcheck at it (the banner lists them)."""
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(host, port, config))
+        asyncio.run(_serve(host, port, config, environment))
     print("bomcheck sandbox stopped", file=sys.stderr)

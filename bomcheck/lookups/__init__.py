@@ -1,0 +1,1 @@
+"""ASK: queries x sources -> Lookups (fan-out, alternates' second round, offers cache)."""

@@ -1,0 +1,176 @@
+"""Ask every source about every distinct query, concurrently; a failed call becomes data."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from bomcheck.distributors.http import Transport
+from bomcheck.distributors.source import Source
+from bomcheck.errors import SourceError, SourceUnavailable
+from bomcheck.model import Failure, Lookup, LookupStatus, Query, SourceStatus
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int], None]  # called with the number of batches (calls) just finished
+
+
+class ProgressReporter(Protocol):
+    """Shows how far the distributor calls have got (a progress bar in the CLI)."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, count: int) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SourceRun:
+    """A source and the transport its requests go through."""
+
+    source: Source
+    transport: Transport
+    column: str = ""  # the title of its stock column (SourceStatus.column)
+    rank: int = 0  # its place in the registry (SourceStatus.rank)
+    link_domains: tuple[str, ...] = ()  # SourceStatus.link_domains
+
+    def labelled(self, status: SourceStatus) -> SourceStatus:
+        """`status` with this source's column title, rank and link domains, for the outputs."""
+        return replace(status, column=self.column, rank=self.rank, link_domains=self.link_domains)
+
+
+@dataclass(frozen=True)
+class FanoutResult:
+    """Every source's lookup for every query, and how each source fared."""
+
+    lookups: Mapping[Query, Mapping[str, Lookup]]
+    sources: tuple[SourceStatus, ...]
+
+
+async def gather_lookups(
+    runs: Sequence[SourceRun],
+    queries: Sequence[Query],
+    progress: Progress | None = None,
+) -> FanoutResult:
+    """Fan the distinct queries out to all sources at once and collect one Lookup per pair."""
+    distinct = list(dict.fromkeys(queries))
+    results = await asyncio.gather(*(_run_source(run, distinct, progress) for run in runs))
+    lookups: dict[Query, dict[str, Lookup]] = {query: {} for query in distinct}
+    statuses = []
+    for run, (answers, status) in zip(runs, results, strict=True):
+        statuses.append(run.labelled(status))
+        for query in distinct:
+            lookups[query][run.source.name] = answers.get(query) or Lookup(
+                run.source.name, LookupStatus.NOT_CHECKED, message=status.message or "not asked"
+            )
+    return FanoutResult(lookups, tuple(statuses))
+
+
+async def _run_source(
+    run: SourceRun, queries: Sequence[Query], progress: Progress | None
+) -> tuple[dict[Query, Lookup], SourceStatus]:
+    source = run.source
+    batches = source.batches(queries)
+    answers: dict[Query, Lookup] = {}
+    stopped: list[str] = []  # set once the source said it cannot answer anything more
+    stop_reason: list[str] = []  # ...the kind of that failure
+    # ...and how the lines it leaves are marked: ERROR (a failure this run: quota, lost login)
+    # or NOT_CHECKED (an account-wide refusal, said once like a source that is not configured)
+    stop_kind: list[LookupStatus] = []
+
+    # Batches wait here, not inside the transport, so that once the source is stopped the
+    # batches still waiting are not sent at all; as many go ahead as cover the latency.
+    slots = run.transport.in_flight
+    quota_note = _quota_message(source.name, run.transport.quota_remaining or 0, len(batches))
+    batches, over_quota = _within_quota(source.name, batches, run.transport.quota_remaining)
+    for batch in over_quota:  # a failure of this run (exit 1, counted), not an account-wide refusal
+        answers.update(_failed(source.name, batch, LookupStatus.ERROR, quota_note, ""))
+
+    async def run_batch(batch: list[Query]) -> None:
+        async with slots:
+            await answer_batch(batch)
+        if progress:
+            progress(1)
+
+    async def answer_batch(batch: list[Query]) -> None:
+        if stopped:
+            answers.update(_failed(source.name, batch, stop_kind[0], stopped[0], stop_reason[0]))
+        else:
+            try:
+                answers.update(await source.fetch(run.transport, batch))
+            except SourceUnavailable as exc:
+                message = run.transport.redact(str(exc))
+                if not stopped:
+                    stopped.append(message)
+                    stop_reason.append(exc.kind)
+                    stop_kind.append(LookupStatus.NOT_CHECKED if exc.account_wide else LookupStatus.ERROR)
+                    log.warning("%s", message)
+                answers.update(_failed(source.name, batch, stop_kind[0], message, exc.kind))
+            except SourceError as exc:
+                message = run.transport.redact(str(exc))
+                log.info("%s", _named(source.name, message))
+                answers.update(_failed(source.name, batch, LookupStatus.ERROR, message, exc.kind))
+            except Exception as exc:  # a bug in one source must not lose the other lines
+                message = run.transport.redact(f"unexpected {type(exc).__name__}: {exc}")
+                log.error("%s failed unexpectedly: %s", source.name, message)
+                log.debug("traceback", exc_info=True)
+                answers.update(_failed(source.name, batch, LookupStatus.ERROR, message,
+                                       f"unexpected {type(exc).__name__}"))
+
+    if over_quota and progress:
+        progress(len(over_quota))
+    await asyncio.gather(*(run_batch(batch) for batch in batches))
+    if stopped:
+        return answers, SourceStatus(source.name, checked=False, message=stopped[0])
+    if over_quota:
+        return answers, SourceStatus(source.name, checked=bool(batches),
+                                     message=quota_note + "; some lines not checked")
+    return answers, _status_of(source.name, answers)
+
+
+def _named(name: str, message: str) -> str:
+    """The message with the source's name in front, unless it already starts with it ('Arrow: …')."""
+    said = message.split(":", 1)[0]
+    return message if ":" in message and said and name.startswith(said) else f"{name}: {message}"
+
+
+def _status_of(name: str, answers: dict[Query, Lookup]) -> SourceStatus:
+    """Checked, unless no query got an answer; how many failed when some did."""
+    failed = [lookup for lookup in answers.values() if lookup.status is LookupStatus.ERROR]
+    if answers and len(failed) == len(answers):
+        return SourceStatus(name, checked=False, message=f"no query was answered ({failed[0].message})")
+    if failed:
+        return SourceStatus(name, checked=True, message=f"{len(failed)} of {len(answers)} queries failed")
+    return SourceStatus(name, checked=True)
+
+
+def planned_calls(runs: Sequence[SourceRun], queries: Sequence[Query]) -> int:
+    """How many batches (calls, before retries and paging) a fan-out of these queries makes."""
+    distinct = list(dict.fromkeys(queries))
+    return sum(len(run.source.batches(distinct)) for run in runs)
+
+
+def _within_quota(name: str, batches: list[list[Query]], remaining: int | None
+                  ) -> tuple[list[list[Query]], list[list[Query]]]:
+    """The batches the source's remaining daily quota allows, and those beyond it (not sent)."""
+    if remaining is None or len(batches) <= remaining:
+        return batches, []
+    log.warning("%s; the lines beyond it are not checked", _quota_message(name, remaining, len(batches)))
+    return batches[:remaining], batches[remaining:]
+
+
+def _quota_message(name: str, remaining: int, needed: int) -> str:
+    return f"{name} daily quota: {remaining} call{'s' if remaining != 1 else ''} left, {needed} needed"
+
+
+def _failed(
+    source: str, batch: Sequence[Query], status: LookupStatus, message: str, kind: str
+) -> dict[Query, Lookup]:
+    """Every query of the batch unanswered; an account-wide refusal (NOT_CHECKED) is no failure of
+    this run, it is said once like a source that is not configured."""
+    failure = Failure.said(message, kind) if status is LookupStatus.ERROR else None
+    return {query: Lookup(source, status, message=message, failure=failure) for query in batch}

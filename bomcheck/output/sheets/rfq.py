@@ -1,0 +1,75 @@
+"""The RFQ sheet: the lines a buyer must get quoted, with the quantity to quote per build quantity.
+
+The MPN is the part the plan buys (an alternate when the line is planned on one); the line's
+other acceptable parts are listed beside it, so a quote for any of them will do.
+"""
+
+from __future__ import annotations
+
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bomcheck.model import LineResult, LineStatus, LookupStatus, Report, normalize_mpn
+from bomcheck.output.sheets.cells import Value, new_sheet, write_table
+
+TITLE = "RFQ"
+FIRST_HEADER = "BOM Row"
+TO_QUOTE = (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.AMBIGUOUS)
+
+
+def why_quote(result: LineResult) -> str | None:
+    """Why a line goes on the RFQ, or None: short, not found, ambiguous, or planned NCNR."""
+    if result.status in TO_QUOTE:
+        return result.status.value
+    if result.status is LineStatus.OK and result.any_ncnr:
+        return "NCNR"
+    return None
+
+
+def quote_qty(result: LineResult) -> int:
+    """A short line quotes what stock cannot supply; the others quote their whole need."""
+    return result.shortage if result.status is LineStatus.SHORT and result.shortage else result.need
+
+
+def other_parts(result: LineResult) -> list[str]:
+    """The line's other acceptable MPNs than the one quoted: its own and its alternates, each that
+    every source said it does not list marked '(not found)'."""
+    line = result.line
+    names = [name for name in (line.mpn, *(alt.mpn for alt in line.alternates)) if name]
+    unlisted = {normalize_mpn(part.mpn) for part in result.other_parts if part.lookups
+                and all(lookup.status is LookupStatus.NOT_FOUND for lookup in part.lookups.values())}
+    return [f"{name} (not found)" if normalize_mpn(name) in unlisted else name
+            for name in dict.fromkeys(names) if name != result.bought_mpn]
+
+
+def quoted_manufacturer(result: LineResult) -> str:
+    """The maker of the part quoted: the BOM's, else for a line bought as an alternate the offer's."""
+    if result.bought_manufacturer or not (result.alternate and result.purchases):
+        return result.bought_manufacturer or ""
+    return result.purchases[0].offer.manufacturer or ""
+
+
+def add_rfq(workbook: Workbook, report: Report) -> Worksheet:
+    """One row per line to quote in any scenario, with a `Quote Qty (N boards)` column per quantity."""
+    scenarios = report.scenarios
+    headers = [FIRST_HEADER, "Designators", "MPN", "Manufacturer", "Alternates", "Description", "Customer PN",
+               "Why", "Details", *(f"Quote Qty ({s.boards} boards)" for s in scenarios)]
+    rows: list[list[tuple[Value, str | None]]] = []
+    for index, result in enumerate(report.results):
+        per_scenario = [s.results[index] for s in scenarios]
+        reasons = [why_quote(r) for r in per_scenario]
+        if not any(reasons):
+            continue
+        line = result.line
+        listed = next(r for r, why in zip(per_scenario, reasons, strict=True) if why)
+        details = "; ".join(part for part in (listed.reason, *listed.notes) if part)
+        rows.append([
+            (line.row, None), (", ".join(line.refdes), None), (listed.bought_mpn or "", None),
+            (quoted_manufacturer(listed), None), (", ".join(other_parts(listed)), None),
+            (line.description or "", None), (line.customer_pn or "", None),
+            (", ".join(sorted({why for why in reasons if why})), None), (details, None),
+            *((quote_qty(r) if why else None, None) for r, why in zip(per_scenario, reasons, strict=True)),
+        ])
+    sheet = new_sheet(workbook, TITLE, FIRST_HEADER)
+    write_table(sheet, headers, rows)
+    return sheet

@@ -1,0 +1,55 @@
+"""The one redactor: known secrets (as written and URL-encoded) and credential query parameters -> '***'."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
+
+MASK = "***"
+MIN_SECRET_LENGTH = 4  # shorter values ("1", "abc") would blank out ordinary words
+
+# Query parameters and form fields whose values are credentials, whatever the value is.
+SECRET_FIELDS = frozenset({"apikey", "api_key", "client_secret", "access_token", "refresh_token", "code",
+                           "password"})
+_SECRET_PARAM = re.compile(
+    r"(?i)\b(apikey|api_key|client_secret|access_token|refresh_token|code|password)=([^&\s\"']+)"
+)
+
+_known: set[str] = set()
+_lock = threading.Lock()
+
+
+def register_secret(*values: str | None) -> None:
+    """Remember secrets (keys, client secrets, tokens) so that no text bomcheck writes shows them."""
+    forms = {form for value in values if value and len(value) >= MIN_SECRET_LENGTH
+             for form in _forms(value)}
+    with _lock:
+        _known.update(forms)
+
+
+def redact(text: str, extra: Iterable[str | None] = ()) -> str:
+    """`text` with every registered secret, every `extra` one, and credential parameters masked."""
+    with _lock:
+        secrets = set(_known)
+    secrets.update(form for value in extra if value and len(value) >= MIN_SECRET_LENGTH
+                   for form in _forms(value))
+    for secret in sorted(secrets, key=len, reverse=True):  # a secret containing another goes first
+        text = text.replace(secret, MASK)
+    return redact_query_secrets(text)
+
+
+def redact_query_secrets(text: str) -> str:
+    """Blank out values of query parameters that carry credentials, whatever they are."""
+    return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}={MASK}", text)
+
+
+def forget_secrets() -> None:
+    """Drop every registered secret (tests, and a service reloading its settings)."""
+    with _lock:
+        _known.clear()
+
+
+def _forms(value: str) -> set[str]:
+    return {value, quote(value, safe=""), quote_plus(value)}

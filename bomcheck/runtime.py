@@ -1,0 +1,449 @@
+"""A run's parts from Settings: THE registry of sources (the only list of vendors), the cache, the sandbox."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from bomcheck.config import (
+    ENV_VARS,
+    Setting,
+    Settings,
+    cache_dir,
+    config_dir,
+    config_path,
+    declare,
+    undeclare,
+)
+from bomcheck.distributors.arrow import ARROW_PRODUCTION_URL, ArrowCredentials, ArrowSource
+from bomcheck.distributors.digikey import (
+    DIGIKEY_PRODUCTION_URL,
+    DIGIKEY_SANDBOX_URL,
+    DigiKeyBondedSource,
+)
+from bomcheck.distributors.digikey_auth import (
+    OAuthTokenProvider,
+    TokenProvider,
+    authorize_url,
+    exchange_code,
+    new_state,
+    parse_redirect,
+    sandbox_consent,
+)
+from bomcheck.distributors.http import RateHeaders, Transport, make_limiter
+from bomcheck.distributors.quota import STATE_FILE, QuotaStore
+from bomcheck.distributors.redirect_listener import catch_redirect, listener_address
+from bomcheck.distributors.token_store import FileTokenStore, MemoryTokenStore, TokenStore, token_store_path
+from bomcheck.errors import AuthError, ConfigError, SourceError
+from bomcheck.lookups.cache import CACHE_FILE, OffersCache
+from bomcheck.lookups.cached_lookups import CachedLookups, CachePolicy
+from bomcheck.lookups.fanout import SourceRun
+from bomcheck.model import SourceStatus
+from bomcheck.sandbox import (
+    SANDBOX_ARROW_API_KEY,
+    SANDBOX_ARROW_LOGIN,
+    SANDBOX_DIGIKEY_ACCOUNT_ID,
+    SANDBOX_DIGIKEY_CLIENT_ID,
+    SANDBOX_DIGIKEY_CLIENT_SECRET,
+    SANDBOX_REDIRECT_URI,
+)
+
+SANDBOX_ENVIRONMENT = "bomcheck-sandbox"
+
+# Arrow documents these currencies for prices (its example also spells CAD "CAN").
+ARROW_CURRENCIES = ("USD", "EUR", "GBP", "JPY", "SGD", "AUD", "CAD", "CAN", "HKD", "MYR", "KRW", "BRL",
+                    "CNY", "INR", "MXN", "TWD")
+
+
+@dataclass(frozen=True)
+class OpenedSource:
+    """A source built for one run: its run, and what to do when the run ends (save its quota)."""
+
+    run: SourceRun
+    close: Callable[[], None] = lambda: None
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One entry of the registry: everything the rest of bomcheck needs to know about a source.
+
+    `open` builds the source for a run; `identity` is what its answers depend on besides the
+    query (the cache key: where, as whom, in what currency; no secret); `on_disk` says whether its
+    answers may be kept on disk (else in memory only, `keep_hint` saying how to opt in);
+    `sandbox` the settings that point it at a running sandbox.
+    """
+
+    name: str
+    vendor: str  # whose credentials it takes ("DigiKey" for both DigiKey sources)
+    column: str
+    settings: tuple[Setting, ...]
+    configured: Callable[[Settings], bool]
+    needs: tuple[str, ...]  # the settings that switch it on, for "set … to check it"
+    open: Callable[[Settings, aiohttp.ClientSession], OpenedSource]
+    identity: Callable[[Settings], str]
+    sandbox: Callable[[str], dict[str, Any]]
+    on_disk: Callable[[Settings], bool] = lambda settings: True
+    keep_hint: str = ""
+    check: Callable[[Settings], None] | None = None
+    link_domains: tuple[str, ...] = ()  # where its offers' links may point (live links in the workbook)
+
+
+# ---------------------------------------------------------------------------------------- Arrow
+
+def _arrow_settings() -> tuple[Setting, ...]:
+    return (
+        Setting("arrow_url", ARROW_PRODUCTION_URL, "BOMCHECK_ARROW_URL"),
+        Setting("arrow_login", "", "BOMCHECK_ARROW_LOGIN"),
+        Setting("arrow_api_key", "", "BOMCHECK_ARROW_API_KEY", secret=True),
+        Setting("arrow_api_version", "v3", "BOMCHECK_ARROW_API_VERSION",
+                check=lambda value: None if value in ("v3", "v4") else f"must be v3 or v4, got {value!r}"),
+        Setting("arrow_rate", 5.0, "BOMCHECK_ARROW_RATE"),  # requests per second
+        # Arrow's terms forbid caching their data: on disk only when the user opts in (README "Cache").
+        Setting("arrow_cache", False, "BOMCHECK_ARROW_CACHE"),
+    )
+
+
+def _arrow_currency(settings: Settings) -> None:
+    if settings.currency not in ARROW_CURRENCIES:
+        raise ConfigError(f"currency {settings.currency!r} is not one Arrow prices in; use one of "
+                          f"{', '.join(ARROW_CURRENCIES)} (--currency or BOMCHECK_CURRENCY)")
+
+
+def _open_arrow(settings: Settings, session: aiohttp.ClientSession) -> OpenedSource:
+    arrow = ArrowSource(settings.arrow_url, ArrowCredentials(settings.arrow_login, settings.arrow_api_key),
+                        currency=settings.currency, api_version=settings.arrow_api_version)
+    return OpenedSource(SourceRun(arrow, _transport(session, settings, settings.arrow_rate)))
+
+
+def _arrow_identity(settings: Settings) -> str:
+    arrow_at = settings.environment or settings.arrow_url.rstrip("/")
+    return f"{arrow_at}|{settings.arrow_login}|{settings.currency}|{settings.arrow_api_version}"
+
+
+# Arrow's terms keep its answers off the disk unless the user opts in (README: Cache).
+ARROW_KEEP_HINT = "unless BOMCHECK_ARROW_CACHE=1"
+
+ARROW = SourceSpec(
+    name=ArrowSource.name,
+    vendor="Arrow",
+    column="Arrow Stock",
+    settings=_arrow_settings(),
+    configured=lambda settings: bool(settings.arrow_login and settings.arrow_api_key),
+    needs=("arrow_login", "arrow_api_key"),
+    open=_open_arrow,
+    identity=_arrow_identity,
+    sandbox=lambda url: {"arrow_url": url, "arrow_login": SANDBOX_ARROW_LOGIN,
+                         "arrow_api_key": SANDBOX_ARROW_API_KEY},
+    on_disk=lambda settings: bool(settings.arrow_cache),
+    keep_hint=ARROW_KEEP_HINT,
+    check=_arrow_currency,
+    link_domains=("arrow.com", "verical.com"),
+)
+
+
+# ------------------------------------------------------------------------------- DigiKey bonded
+
+def _digikey_settings() -> tuple[Setting, ...]:
+    return (
+        Setting("digikey_url", DIGIKEY_PRODUCTION_URL, "BOMCHECK_DIGIKEY_URL"),
+        Setting("digikey_client_id", "", "BOMCHECK_DIGIKEY_CLIENT_ID"),
+        Setting("digikey_client_secret", "", "BOMCHECK_DIGIKEY_CLIENT_SECRET", secret=True),
+        Setting("digikey_account_id", "", "BOMCHECK_DIGIKEY_ACCOUNT_ID"),
+        Setting("digikey_redirect_uri", "https://localhost", "BOMCHECK_DIGIKEY_REDIRECT_URI"),
+        Setting("digikey_rate", 2.0, "BOMCHECK_DIGIKEY_RATE"),  # 120 a minute, DigiKey's per-minute quota
+        # The account's billing currency (`bomcheck auth digikey` shows it per location): the bonded
+        # answer carries prices without a currency, so this labels them.
+        Setting("digikey_currency", "USD", "BOMCHECK_DIGIKEY_CURRENCY",
+                check=lambda value: None if re.fullmatch(r"[A-Z]{3}", str(value).upper()) else
+                f"must be a three-letter code such as USD or EUR, got {value!r}"),
+    )
+
+
+def _digikey_configured(settings: Settings) -> bool:
+    """An app's client id and secret; the account id is optional (without it bomcheck asks for the
+    bonded products of all the user's locations)."""
+    return bool(settings.digikey_client_id and settings.digikey_client_secret)
+
+
+def _open_digikey_bonded(settings: Settings, session: aiohttp.ClientSession) -> OpenedSource:
+    tokens: TokenProvider = OAuthTokenProvider(settings.digikey_url, settings.digikey_client_id,
+                                               settings.digikey_client_secret, _token_store(settings))
+    if settings.environment == SANDBOX_ENVIRONMENT:
+        tokens = SandboxLogin(tokens, settings)  # type: ignore[arg-type]
+    source = DigiKeyBondedSource(settings.digikey_url, settings.digikey_client_id,
+                                 settings.digikey_account_id, tokens,
+                                 currency=settings.digikey_currency.upper())
+    transport = _transport(session, settings, settings.digikey_rate, DIGIKEY_HEADERS)
+    store, key = QuotaStore(cache_dir(settings) / STATE_FILE), quota_key_of(settings)
+    transport.quota = store.load(key)
+    return OpenedSource(SourceRun(source, transport), close=lambda: _save_quota(store, key, transport))
+
+
+def _digikey_identity(settings: Settings) -> str:
+    return (f"{token_environment(settings)}|{settings.digikey_client_id}|{settings.digikey_account_id}|"
+            f"{settings.digikey_currency.upper()}")
+
+
+DIGIKEY_BONDED = SourceSpec(
+    name=DigiKeyBondedSource.name,
+    vendor="DigiKey",
+    column="DigiKey Bonded",
+    settings=_digikey_settings(),
+    configured=_digikey_configured,
+    needs=("digikey_client_id", "digikey_client_secret"),
+    open=_open_digikey_bonded,
+    identity=_digikey_identity,
+    sandbox=lambda url: {"digikey_url": url, "digikey_client_id": SANDBOX_DIGIKEY_CLIENT_ID,
+                         "digikey_client_secret": SANDBOX_DIGIKEY_CLIENT_SECRET,
+                         "digikey_account_id": SANDBOX_DIGIKEY_ACCOUNT_ID,
+                         "digikey_redirect_uri": SANDBOX_REDIRECT_URI},
+    link_domains=("digikey.com",),
+)
+
+
+# ------------------------------------------------------------------------------------ registry
+
+# THE list of vendors: every source bomcheck knows, in the order the outputs show them.
+SOURCES: list[SourceSpec] = [ARROW, DIGIKEY_BONDED]
+
+
+def register(spec: SourceSpec) -> None:
+    """Add a source to the registry (and its settings to those bomcheck reads)."""
+    SOURCES.append(spec)
+    declare(*spec.settings, check=spec.check)
+
+
+def unregister(spec: SourceSpec) -> None:
+    """Take a source out of the registry again (a plug-in switched off, a test done)."""
+    SOURCES.remove(spec)
+    undeclare(*spec.settings, check=spec.check)
+
+
+for _spec in SOURCES:
+    declare(*_spec.settings, check=_spec.check)
+
+
+def sandbox_settings(settings: Settings, url: str) -> Settings:
+    """The settings pointed at a running sandbox, with its public demo credentials."""
+    pointed: dict[str, Any] = {}
+    for spec in SOURCES:
+        pointed.update(spec.sandbox(url))
+    return dataclasses.replace(settings, environment=SANDBOX_ENVIRONMENT, **pointed)
+
+
+def sandbox_environment(url: str) -> list[tuple[str, str]]:
+    """The variables (and values) that point bomcheck at the sandbox at `url`, every source's."""
+    return [(ENV_VARS[name], str(value)) for spec in SOURCES for name, value in spec.sandbox(url).items()]
+
+
+def link_domains() -> tuple[str, ...]:
+    """Every registered source's link domains."""
+    return tuple(domain for spec in SOURCES for domain in spec.link_domains)
+
+
+def any_source_configured(settings: Settings) -> bool:
+    return any(spec.configured(settings) for spec in SOURCES)
+
+
+def missing_credentials_message() -> str:
+    """What to tell a user who asked for a real run without any credentials."""
+    needs: dict[str, list[str]] = {}  # vendor -> its variables, once per vendor
+    for spec in SOURCES:
+        needs.setdefault(spec.vendor, [])
+        variables = [ENV_VARS[name] for name in spec.needs]
+        needs[spec.vendor] += [variable for variable in variables if variable not in needs[spec.vendor]]
+    each = " and/or ".join(f"{', '.join(variables)} for {vendor}" for vendor, variables in needs.items())
+    return (f"no distributor credentials found; set {each} (or put them in {config_path()}), or pass "
+            "--sandbox to try bomcheck on its built-in sandbox")
+
+
+@contextlib.asynccontextmanager
+async def open_sources(
+    settings: Settings,
+) -> AsyncIterator[tuple[list[SourceRun], list[SourceStatus]]]:
+    """Yield the runnable sources and a status for each source left out (with the reason)."""
+    runs: list[SourceRun] = []
+    unavailable: list[SourceStatus] = []
+    opened: list[OpenedSource] = []
+    async with aiohttp.ClientSession() as session:
+        for rank, spec in enumerate(SOURCES):
+            if spec.configured(settings):
+                source = spec.open(settings, session)
+                opened.append(source)
+                runs.append(dataclasses.replace(source.run, column=spec.column, rank=rank,
+                                                link_domains=spec.link_domains))
+            else:
+                needs = " and ".join(ENV_VARS[name] for name in spec.needs)
+                why = f"no {spec.vendor} credentials (set {needs})"
+                unavailable.append(SourceStatus(spec.name, False, why, column=spec.column, rank=rank))
+        try:
+            yield runs, unavailable
+        finally:
+            for source in opened:
+                source.close()
+
+
+def cache_identities(settings: Settings) -> dict[str, str]:
+    """Per source, what its answers depend on besides the query: where, as whom, in what currency.
+
+    No secret goes in (the cache hashes these anyway). The in-process sandbox is named by its
+    environment, not by its port, which changes every run.
+    """
+    return {spec.name: spec.identity(settings) for spec in SOURCES}
+
+
+def open_lookups(settings: Settings, policy: CachePolicy, *, uncached: bool = False) -> CachedLookups:
+    """The offers cache for a run or a watch service, each source's answers on disk or in memory as
+    its registry entry says; close `.cache` when done.
+    `uncached`: every source is asked and nothing is stored (a run under sandbox faults)."""
+    on_disk = {spec.name for spec in SOURCES if spec.on_disk(settings)}
+    cache = OffersCache(cache_dir(settings) / CACHE_FILE, disk_sources=on_disk)
+    return CachedLookups(cache, {} if uncached else cache_identities(settings), policy,
+                         keep_hints={spec.name: spec.keep_hint for spec in SOURCES if spec.keep_hint})
+
+
+# DigiKey: X-BurstLimit-* is the per-minute burst, X-RateLimit-* the daily quota.
+DIGIKEY_HEADERS = RateHeaders(burst="X-BurstLimit-", quota="X-RateLimit-")
+
+
+def quota_key_of(settings: Settings) -> str:
+    """Whose daily quota: the DigiKey environment (production, sandbox, a server) and the app.
+
+    An in-process sandbox lives for one run and starts with a full quota; its address (a new
+    port each time) keeps one run's count from limiting the next.
+    """
+    environment = token_environment(settings)
+    if environment == SANDBOX_ENVIRONMENT:
+        environment += "-" + re.sub(r"[^A-Za-z0-9]+", "-", urlsplit(settings.digikey_url).netloc).strip("-")
+    return f"{environment}/{settings.digikey_client_id}"
+
+
+def _save_quota(store: QuotaStore, key: str, transport: Transport) -> None:
+    """Remember the quota the server last reported, for the next run's planning."""
+    if transport.quota is not None:
+        store.save(key, transport.quota)
+
+
+def _transport(session: aiohttp.ClientSession, settings: Settings, rate: float,
+               headers: RateHeaders | None = None) -> Transport:
+    return Transport(session=session, limiter=make_limiter(rate), concurrency=settings.concurrency,
+                     secrets=settings.secrets, timeout=settings.timeout,
+                     rate_headers=headers or RateHeaders())
+
+
+def _token_store(settings: Settings) -> TokenStore:
+    if settings.environment == SANDBOX_ENVIRONMENT:
+        return MemoryTokenStore()  # the in-process sandbox lives for one run; so does its login
+    return FileTokenStore(token_store_path(config_dir(), token_environment(settings)))
+
+
+def digikey_logged_in(settings: Settings) -> bool:
+    """Whether a DigiKey login is stored for the environment these settings point at."""
+    return _token_store(settings).load() is not None
+
+
+def token_environment(settings: Settings) -> str:
+    """Which DigiKey login a URL needs: production, DigiKey's sandbox, or a server of one's own."""
+    if settings.environment:
+        return settings.environment
+    url = urlsplit(settings.digikey_url)
+    if settings.digikey_url.rstrip("/") == DIGIKEY_PRODUCTION_URL:
+        return "production"
+    if url.hostname == urlsplit(DIGIKEY_SANDBOX_URL).hostname:
+        return "digikey-sandbox"
+    return "custom-" + re.sub(r"[^A-Za-z0-9]+", "-", url.netloc).strip("-")
+
+
+async def login_digikey(settings: Settings, ask: Callable[[str], str],
+                        tell: Callable[[str], None], *, listen: bool = True,
+                        listen_timeout: float = 180.0) -> Path:
+    """The 3-legged login: show the authorize URL, catch or take back the redirect, store the tokens.
+
+    When the registered redirect URI is a plain-http loopback address with a port
+    (`http://localhost:8139/callback`) and `listen` is on, a local listener catches the browser's
+    redirect; after `listen_timeout` seconds (or when the port is taken) it falls back to the
+    paste-back, which also serves headless servers: the browser can be on another machine, the
+    user pastes back the address it was sent to.
+    """
+    if not (settings.digikey_client_id and settings.digikey_client_secret):
+        raise ConfigError(f"set {ENV_VARS['digikey_client_id']} and "
+                          f"{ENV_VARS['digikey_client_secret']} (your DigiKey app) first")
+    state = new_state()
+    redirect_uri = settings.digikey_redirect_uri
+    tell("Open this address in a browser, log in to DigiKey and allow access:\n\n  "
+         + authorize_url(settings.digikey_url, settings.digikey_client_id, redirect_uri, state) + "\n")
+    code: str | None = None
+    if listen and listener_address(redirect_uri) is not None:
+        tell(f"Waiting up to {listen_timeout:.0f} s for the browser to come back to {redirect_uri} ...")
+        code = await catch_redirect(redirect_uri, state, listen_timeout)
+        if code is None:
+            tell("No redirect arrived; paste it instead.")
+    if code is None:
+        pasted = ask(f"Paste the address the browser was sent to (it starts with {redirect_uri})")
+        code = parse_redirect(pasted, state)
+    store_path = token_store_path(config_dir(), token_environment(settings))
+    async with aiohttp.ClientSession() as session:
+        transport = _transport(session, settings, settings.digikey_rate, DIGIKEY_HEADERS)
+        tokens = await exchange_code(transport, settings.digikey_url, settings.digikey_client_id,
+                                     settings.digikey_client_secret, code, redirect_uri)
+        store = FileTokenStore(store_path)
+        store.save(tokens)
+        await _show_locations(transport, settings, store, tell)
+    return store_path
+
+
+async def _show_locations(transport: Transport, settings: Settings, store: TokenStore,
+                          tell: Callable[[str], None]) -> None:
+    """Try the new login on GetLocations and say what it sees (account ids, bonded or not)."""
+    provider = OAuthTokenProvider(settings.digikey_url, settings.digikey_client_id,
+                                  settings.digikey_client_secret, store)
+    source = DigiKeyBondedSource(settings.digikey_url, settings.digikey_client_id,
+                                 settings.digikey_account_id, provider)
+    try:
+        locations = await source.fetch_locations(transport)
+    except (SourceError, AuthError) as exc:
+        tell(f"Logged in, but Supply Chain answered: {exc}")
+        return
+    if not locations:
+        tell("Logged in; DigiKey lists no bonded inventory locations for this user.")
+        return
+    shown = ", ".join(f"{loc.customer_id} ({'bonded' if loc.bonded_inventory else 'no bonded stock'}"
+                      f"{', ' + loc.currency if loc.currency else ''})" for loc in locations)
+    tell(f"Logged in; bonded inventory locations (account ids): {shown}")
+    if not settings.digikey_account_id:
+        tell(f"Set {ENV_VARS['digikey_account_id']} to one of them to ask only that account.")
+
+
+class SandboxLogin:
+    """Logs in to OUR sandbox on first use, which consents by itself as a user clicking Allow would."""
+
+    def __init__(self, provider: OAuthTokenProvider, settings: Settings) -> None:
+        self._provider = provider
+        self._settings = settings
+        self._logged_in = False
+
+    async def access_token(self, transport: Transport) -> str:
+        if not self._logged_in:
+            await self._log_in(transport)
+        return await self._provider.access_token(transport)
+
+    async def refresh(self, transport: Transport) -> str:
+        return await self._provider.refresh(transport)
+
+    async def _log_in(self, transport: Transport) -> None:
+        s = self._settings
+        state = new_state()
+        code = await sandbox_consent(transport, s.digikey_url, s.digikey_client_id,
+                                     s.digikey_redirect_uri, state)
+        tokens = await exchange_code(transport, s.digikey_url, s.digikey_client_id,
+                                     s.digikey_client_secret, code, s.digikey_redirect_uri)
+        self._provider.store.save(tokens)
+        self._logged_in = True

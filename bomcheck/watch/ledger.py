@@ -1,0 +1,104 @@
+"""The watch folder's ledger: which file contents were already checked, and where their outputs went."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from bomcheck.errors import BomcheckError
+from bomcheck.files import atomic_write_text
+from bomcheck.lookups.cached_lookups import DEFAULT_MAX_AGE
+
+log = logging.getLogger(__name__)
+
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A content already checked: where its output went, the output's hash, when, and how old the
+    oldest answer in it was (cached answers make an output older than its check)."""
+
+    output: Path
+    output_sha256: str
+    checked_at: datetime
+    data_from: datetime
+
+    def intact(self) -> bool:
+        """The output is still there, unchanged since it was written."""
+        try:
+            return self.output.is_file() and sha256_of(self.output) == self.output_sha256
+        except OSError:
+            return False
+
+
+class Ledger:
+    """Content hash (+ options) → output, kept as a small JSON file; a broken ledger is never fatal."""
+
+    def __init__(self, path: Path, max_age: timedelta = DEFAULT_MAX_AGE,
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self.path = path
+        self.max_age = max_age
+        self._now = now
+        self._entries: dict[str, dict[str, str]] = self._load()
+
+    def _load(self) -> dict[str, dict[str, str]]:
+        try:
+            document = json.loads(self.path.read_text(encoding="utf-8"))
+            entries = document["entries"]
+            if not isinstance(entries, dict):
+                raise TypeError
+            return entries
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("ignoring the unreadable ledger %s; files will be checked afresh", self.path)
+            return {}
+
+    def fresh(self, key: str) -> LedgerEntry | None:
+        """The entry for `key` if its oldest answer is within max_age; None otherwise."""
+        raw = self._entries.get(key)
+        if raw is None:
+            return None
+        try:
+            checked_at = datetime.fromisoformat(raw["checked_at"])
+            entry = LedgerEntry(Path(raw["output"]), raw["output_sha256"], checked_at, _data_from(raw))
+        except (KeyError, ValueError, TypeError):
+            return None
+        return entry if self._now() - entry.data_from <= self.max_age else None
+
+    def record(self, key: str, output: Path, oldest: datetime | None = None) -> None:
+        """Note `output` for `key`; `oldest` is when its oldest answer was fetched (None: all live)."""
+        now = self._now()
+        self._entries = {k: v for k, v in self._entries.items() if _young(v, now, self.max_age)}
+        data_from = min(oldest, now) if oldest is not None else now
+        self._entries[key] = {"output": str(output), "output_sha256": sha256_of(output),
+                              "checked_at": now.isoformat(), "data_from": data_from.isoformat()}
+        try:
+            atomic_write_text(self.path, json.dumps({"version": 1, "entries": self._entries}, indent=1))
+        except BomcheckError as exc:
+            log.warning("cannot save the ledger (%s); the same file may be checked again", exc)
+
+
+def _data_from(raw: Mapping[str, str]) -> datetime:
+    """When the entry's oldest answer was fetched (entries written before this was kept: checked_at)."""
+    return datetime.fromisoformat(raw.get("data_from") or raw["checked_at"])
+
+
+def _young(raw: Mapping[str, str], now: datetime, max_age: timedelta) -> bool:
+    try:
+        return now - _data_from(raw) <= max_age
+    except (KeyError, ValueError, TypeError):
+        return False
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
