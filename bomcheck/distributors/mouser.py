@@ -9,7 +9,7 @@ from importlib import metadata
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from bomcheck.distributors.base import HttpResponse, Transport
+from bomcheck.distributors.http import HttpResponse, Transport
 from bomcheck.distributors.mouser_match import lookup_for, parts_for, search_term, term_problem
 from bomcheck.distributors.mouser_parse import (
     BAD_KEY_ADVICE,

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bomcheck.lookups.cache_codec import lookup_from_json, lookup_to_json
 
-from bomcheck.cache_codec import lookup_from_json, lookup_to_json
 from bomcheck.distributors.mouser_match import lookup_for, term_problem
 from bomcheck.distributors.mouser_parse import (
     decimal_mark_of,
@@ -39,7 +39,7 @@ from bomcheck.model import (
 )
 from bomcheck.pricing.lines import plan_line
 
-DATA = Path(__file__).parent / "data" / "mouser"
+DATA = Path(__file__).parent.parent / "data" / "mouser"
 FOUND = "v1_partnumber_710-696101000002_2021.json"
 MISS = "v1_partnumber_695120004001_2021_no-result.json"
 

@@ -10,12 +10,13 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from bomcheck.lookups.fanout import SourceRun, gather_lookups
 
-from bomcheck.distributors.base import RetryPolicy, Transport
+from bomcheck.distributors.http import Transport
 from bomcheck.distributors.limiter import RateLimiter
 from bomcheck.distributors.mouser import MouserSource
+from bomcheck.distributors.retry import RetryPolicy
 from bomcheck.errors import SourceUnavailable
-from bomcheck.fanout import SourceRun, gather_lookups
 from bomcheck.model import LookupStatus, Query
 from bomcheck.sandbox import SANDBOX_MOUSER_API_KEY, catalog, mouser_catalog
 from bomcheck.sandbox.mouser_api import LOCALES, format_price, local_price

@@ -13,15 +13,15 @@ from typing import Any
 import aiohttp
 import pytest
 from aioresponses import CallbackResult, aioresponses
+from bomcheck.lookups.fanout import SourceRun, gather_lookups
 
-from bomcheck.distributors.base import Transport
+from bomcheck.distributors.http import Transport
 from bomcheck.distributors.mouser import BATCH_SIZE, MOUSER_PRODUCTION_URL, MouserSource, build_request
 from bomcheck.errors import SourceError, SourceUnavailable
-from bomcheck.fanout import SourceRun, gather_lookups
 from bomcheck.model import LookupStatus, Query
 from tests.conftest import quick_transport
 
-DATA = Path(__file__).parent / "data" / "mouser"
+DATA = Path(__file__).parent.parent / "data" / "mouser"
 BASE = "https://mouser.test"
 API_KEY = "0b9e6d1a-Mouser+Key/42="
 SEARCH = re.compile(r"^https://mouser\.test/api/v1/search/partnumber\?apiKey=.*$")
