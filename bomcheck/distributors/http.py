@@ -213,7 +213,7 @@ class Transport:
         help. A 5xx still there after the last try is returned for the source to read (request
         ids); `answer.attempts` says how many tries it took. `expect_json`: a 2xx whose body is
         not JSON counts as a failed try. `attempts=1` is for calls that must not be repeated,
-        such as a token refresh. `json_body` is sent as JSON (DigiKey's keyword search).
+        such as a token refresh. `json_body` is sent as JSON (Content-Type: application/json).
         SourceUnavailable once the source is taken as down.
         """
         self._stop_if_down()

@@ -305,7 +305,7 @@ def _plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int, curren
         lookups=lookups,
         stock=stock,
         moq=reference.moq,
-        ncnr=any(p.offer.ncnr for p in purchases) if purchases else reference.ncnr,
+        ncnr=ncnr_of([p.offer for p in purchases]) if purchases else reference.ncnr,
         lead_time_weeks=lead,
         purchases=purchases,
         need_base=base,
@@ -372,6 +372,14 @@ def _lifecycle_words(offer: Offer | None) -> str:
         return ""
     words = offer.lifecycle_text or offer.lifecycle.value
     return f"{offer.source}: {words}"
+
+
+def ncnr_of(offers: Sequence[Offer]) -> bool | None:
+    """NCNR of a line bought from `offers`: yes if any is, unknown if any source does not say, else no."""
+    values = [offer.ncnr for offer in offers]
+    if any(values):
+        return True
+    return None if any(value is None for value in values) else False
 
 
 def _stock_of(lookup: Lookup) -> int | None:

@@ -6,3 +6,4 @@ SANDBOX_DIGIKEY_CLIENT_ID = "sandbox-digikey-client-id"
 SANDBOX_DIGIKEY_CLIENT_SECRET = "sandbox-digikey-client-secret-0000"
 SANDBOX_DIGIKEY_ACCOUNT_ID = "1000001"
 SANDBOX_REDIRECT_URI = "https://localhost"
+SANDBOX_MOUSER_API_KEY = "00000000-5a4d-b0c5-0000-5a4db0c5a4d1"  # a Search API key is a UUID

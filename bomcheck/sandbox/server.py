@@ -10,6 +10,8 @@ every request that reached an API (throttled and refused ones included; "digikey
 Supply Chain calls, "digikey_catalog" Product Information v4 calls, "digikey_oauth" the
 authorize/token calls) and how many got a 429, and
 "faults": how many of each injected fault were played (see `faults.py`, `SandboxConfig.faults`).
+"mouser" counts Mouser part-number searches; its limits (per minute, per day) are its own
+(`mouser_api.py`), and its throttled answers count in "throttled" too.
 """
 
 from __future__ import annotations
@@ -32,11 +34,13 @@ from bomcheck.errors import ConfigError
 from bomcheck.sandbox import (
     arrow_api,
     digikey_api,
+    mouser_api,
 )
 from bomcheck.sandbox.digikey_api import Burst, DigiKeyApi
 from bomcheck.sandbox.digikey_catalog_api import PREFIX as DIGIKEY_CATALOG_PREFIX
 from bomcheck.sandbox.digikey_catalog_api import DigiKeyCatalogApi
 from bomcheck.sandbox.faults import FaultConfig, FaultInjector
+from bomcheck.sandbox.mouser_api import MouserApi
 
 STATS_PATH = "/_sandbox/stats"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -61,6 +65,9 @@ class SandboxConfig:
     digikey_catalog_rate: float | None = None  # Product Information v4 requests per second
     digikey_catalog_quota: int = 1000  # catalog calls per "day" (its own quota, beside Supply Chain's)
     digikey_app_token_lifetime: int = 599  # 2-legged (client credentials) token lifetime, seconds
+    mouser_locale: str = "en-US"  # the account's locale: prices and words (mouser_api.LOCALES)
+    mouser_per_minute: int | None = None  # Mouser calls per minute (Mouser's own limit is 30)
+    mouser_daily: int = 1000  # Mouser calls per "day" (the server's lifetime)
 
 
 @dataclass
@@ -73,6 +80,7 @@ class SandboxStats:
     digikey_catalog: int = 0
     throttled: int = 0
     faults: dict[str, int] = field(default_factory=dict)  # fault kind -> times played
+    mouser: int = 0
 
 
 class SlidingWindow:
@@ -130,6 +138,8 @@ def _api_of(path: str) -> str | None:
         return "digikey_oauth"
     if path.startswith(DIGIKEY_CATALOG_PREFIX + "/"):
         return "digikey_catalog"
+    if path.startswith(mouser_api.PATH_PREFIX):
+        return "mouser"
     return None
 
 
@@ -151,7 +161,7 @@ async def _answer(state: _Sandbox, api: str, request: web.Request, handler: Hand
     try:
         return await handler(request)
     except web.HTTPException as exc:
-        if api == "arrow":
+        if api in ("arrow", "mouser"):
             raise
         return state.digikey.api_error(request, exc.status, exc.reason, f"{request.method} {request.path}")
 
@@ -177,7 +187,7 @@ def _middleware(state: _Sandbox) -> Any:  # an aiohttp middleware (its type is p
         if api == "digikey_catalog":
             window = state.windows.get(api)
             state.digikey_catalog.add_headers(request, response, window.burst() if window else None)
-        elif api != "arrow":
+        elif api.startswith("digikey"):
             window = state.windows.get(api)
             state.digikey.add_headers(request, response, window.burst() if window else None)
         if fault and state.faults:
@@ -185,6 +195,10 @@ def _middleware(state: _Sandbox) -> Any:  # an aiohttp middleware (its type is p
         return response
 
     return sandbox_middleware
+
+
+def _count_throttled(state: _Sandbox) -> None:
+    state.stats.throttled += 1
 
 
 async def _stats(request: web.Request) -> web.Response:
@@ -214,6 +228,8 @@ def make_app(config: SandboxConfig | None = None) -> web.Application:
     arrow_api.add_routes(app)
     digikey.add_routes(app)
     digikey_catalog.add_routes(app)
+    MouserApi(locale=config.mouser_locale, per_minute=config.mouser_per_minute, daily=config.mouser_daily,
+              clock=config.clock, on_throttled=lambda: _count_throttled(state)).add_routes(app)
     app.router.add_get(STATS_PATH, _stats)
     return app
 

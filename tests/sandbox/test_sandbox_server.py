@@ -519,7 +519,7 @@ async def test_digikey_burst_limit_answers_429_with_burst_headers():
         assert again.status == 200
         stats = await (await client.get("/_sandbox/stats")).json()
         assert stats == {"arrow": 0, "digikey": 3, "digikey_oauth": 2, "digikey_catalog": 0, "throttled": 1,
-                         "faults": {}}
+                         "faults": {}, "mouser": 0}
     finally:
         await client.close()
 
@@ -533,7 +533,7 @@ async def test_stats_count_requests_per_api(client):
     await client.get(f"{SUPPLY}/Products")
     stats = await (await client.get("/_sandbox/stats")).json()
     assert stats == {"arrow": 2, "digikey": 1, "digikey_oauth": 0, "digikey_catalog": 0, "throttled": 0,
-                     "faults": {}}
+                     "faults": {}, "mouser": 0}
 
 
 async def test_latency_is_added_to_every_answer():
