@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bomcheck.bom import read_bom  # noqa: E402
 from bomcheck.check import CheckOptions, build_report, query_for  # noqa: E402
-from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource  # noqa: E402
+from bomcheck.distributors.arrow import ArrowCredentials, ArrowSearch, ArrowSource  # noqa: E402
 from bomcheck.distributors.arrow_parse import parse_response  # noqa: E402
 from bomcheck.distributors.http import Transport, make_limiter  # noqa: E402
 from bomcheck.lookups.fanout import SourceRun  # noqa: E402
@@ -81,7 +81,7 @@ def arrow_lookups(queries: Sequence[Query]) -> dict[str, Lookup]:
         if key and key not in lookups:
             parts = catalog.search(key)[:25]
             page = parse_response(arrow_api.search_body("v3", key, parts, total=len(parts), elapsed_ms=1.0))
-            lookups[key] = source._lookup(query, page.parts)
+            lookups[key] = source._lookup(query, ArrowSearch(tuple(page.parts), total=len(parts)))
     return lookups
 
 

@@ -25,6 +25,7 @@ from bomcheck.distributors.digikey_catalog_parse import (
     same_maker,
 )
 from bomcheck.model import (
+    Action,
     Availability,
     BomLine,
     Compliance,
@@ -393,15 +394,15 @@ def test_a_bom_of_the_sample_parts_plans_as_worked_out_by_hand():
     assert wurth.purchase is not None
     assert (wurth.purchase.offer.sku, wurth.purchase.buy_qty, wurth.purchase.ext_price) == (
         "732-8829-1-ND", 300, D("42.6600"))
-    # KA78L05AMTF: no stock in any packaging; only the Digi-Reel is orderable: a backorder of
-    # 100 x 0.2204 + the 7.00 reeling fee = 29.04, obsolete and NCNR
-    assert ka.status is LineStatus.SHORT and ka.purchase is not None and ka.purchase.backorder
-    assert (ka.purchase.offer.sku, ka.purchase.ext_price) == ("KA78L05AMTFDKR-ND", D("29.0400"))
-    assert ka.purchase.offer.lifecycle is Lifecycle.OBSOLETE and ka.ncnr is True
+    # KA78L05AMTF: obsolete, no stock in any packaging (only the Digi-Reel is orderable, NCNR):
+    # an obsolete part is never backordered (it will not be made again): nothing bought, OBSOLETE
+    assert ka.status is LineStatus.OBSOLETE and ka.purchase is None
+    assert ka.lifecycle is Lifecycle.OBSOLETE and ka.ncnr is True
     # BC847BLT1G, need 200: DigiKey holds none; the Marketplace seller's MOQ is 11539 at 0.0261
     assert bc.status is LineStatus.OK and bc.purchase is not None
     assert bc.purchase.offer.marketplace is True and bc.purchase.buy_qty == 11539
     assert bc.purchase.ext_price == D("0.0261") * 11539
+    assert bc.action is not Action.BUY and bc.overbuy is not None  # 11339 over need: a decision
     assert bc.stock["DigiKey"] == 0  # the DigiKey Stock column: DigiKey's own, not the Marketplace's
     # LL4148 by onsemi, need 400: cut tape 400 x 0.0337 = 13.48
     assert ll.purchase is not None and (ll.purchase.offer.sku, ll.purchase.ext_price) == (

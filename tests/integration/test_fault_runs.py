@@ -24,6 +24,7 @@ from bomcheck.check import query_for
 from bomcheck.cli import main
 from bomcheck.config import ENV_VARS, config_dir
 from bomcheck.distributors.token_store import FileTokenStore, Tokens, token_store_path
+from bomcheck.model import LineStatus
 from bomcheck.runtime import token_environment
 from bomcheck.sandbox import (
     SANDBOX_ARROW_API_KEY,
@@ -43,7 +44,7 @@ NOT_ASKED = len(DEMO_LINES) - ASKED  # DNP and NO MPN lines: "checked" without a
 
 ACCESS = "seeded-Access-Token-5f1e"
 REFRESH = "seeded-Refresh-Token-9c2d"
-STATUSES = {"OK", "SHORT", "NOT FOUND", "AMBIGUOUS", "NO MPN", "DNP", "ERROR"}
+STATUSES = {status.value for status in LineStatus}
 
 
 def faulty_sandbox(rate: float, seed: int, *, oauth: bool = False,
