@@ -26,6 +26,7 @@ from bomcheck.distributors.digikey_parse import (
     product_keys,
 )
 from bomcheck.distributors.http import HttpResponse, Transport
+from bomcheck.distributors.quota import QuotaSeen
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query, normalize_mpn
 
@@ -71,6 +72,14 @@ def match_items(items: Sequence[BondedItem], query: Query) -> list[BondedItem]:
 
 def _has(value: str | None) -> bool:
     return bool(value and value.strip())
+
+
+def _limit_of(response: HttpResponse) -> int | None:
+    """The daily quota's size as the answer's X-RateLimit-Limit says, if it does."""
+    try:
+        return int(float(response.header("X-RateLimit-Limit") or ""))
+    except ValueError:
+        return None
 
 
 def _comes_back(response: HttpResponse) -> str:
@@ -252,7 +261,11 @@ class DigiKeyBondedSource:
             "Accept": "application/json",
         }
         try:
-            return await transport.request("GET", url, headers=headers, expect_json=True)
+            # A daily 429 carries Retry-After too (digikey.md): without final_429 the transport would
+            # wait it out and ask again, up to four times, instead of stopping the source at once.
+            return await transport.request(
+                "GET", url, headers=headers, expect_json=True,
+                final_429=lambda answer: is_daily_quota(answer, transport.retry.throttle_budget))
         except SourceError as exc:
             message = self._redact(transport, f"DigiKey: {exc}", token)
             error = type(exc)(message, retryable=exc.retryable)  # SourceUnavailable stays one
@@ -291,6 +304,10 @@ class DigiKeyBondedSource:
         if status == 403:
             raise SourceUnavailable(NO_AGREEMENT.format(said=message), account_wide=True)
         if daily:
+            # Kept for the next runs (quota.json): nothing left until DigiKey's own reset time, when
+            # the answer says it; QuotaSeen falls back to midnight US Central otherwise.
+            transport.quota = QuotaSeen(0, _limit_of(response), datetime.now(timezone.utc),
+                                        resets_at=quota_resets_at(response))
             raise SourceUnavailable(f"{DAILY_QUOTA}; {_comes_back(response)}")
         if status == 429 or status >= 500:  # retried by the transport already; the body was logged
             rid = request_id(response)

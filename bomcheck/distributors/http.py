@@ -206,6 +206,7 @@ class Transport:
         allow_redirects: bool = True,
         attempts: int | None = None,
         expect_json: bool = False,
+        final_429: Callable[[HttpResponse], bool] | None = None,
     ) -> HttpResponse:
         """Send with retries (see RetryPolicy); return the last answer, or SourceError with the reason.
 
@@ -214,6 +215,8 @@ class Transport:
         ids); `answer.attempts` says how many tries it took. `expect_json`: a 2xx whose body is
         not JSON counts as a failed try. `attempts=1` is for calls that must not be repeated,
         such as a token refresh. `json_body` is sent as JSON (Content-Type: application/json).
+        `final_429`: tells a 429 that waiting will not cure although it carries Retry-After (DigiKey's
+        spent daily quota): returned at once, like one without Retry-After.
         SourceUnavailable once the source is taken as down.
         """
         self._stop_if_down()
@@ -260,7 +263,8 @@ class Transport:
                 bad = answer.bad_body() if expect_json else None
                 if answer.status == 429:
                     self.throttled += 1
-                    if wait is None:  # a spent quota: waiting will not help
+                    if wait is None or (final_429 is not None and final_429(answer)):
+                        # a spent quota: waiting will not help
                         return self._answered(answer)
                     if (throttle_waited + wait <= self.retry.throttle_budget
                             and self._within_budget(started, wait)):

@@ -31,9 +31,15 @@ class QuotaSeen:
     remaining: int
     limit: int | None
     seen_at: datetime  # timezone-aware
+    # When the source said the quota comes back (DigiKey's daily 429: Retry-After / X-RateLimit-Reset);
+    # None: at the next midnight US Central, where it has been reported to reset.
+    resets_at: datetime | None = None
 
     def remaining_on(self, now: datetime) -> int | None:
-        """The calls left at `now`: None once a new quota day has begun (the count is unknown)."""
+        """The calls left at `now`: None once the quota has reset (the count is unknown): at
+        `resets_at` when known, else when a new US Central day has begun."""
+        if self.resets_at is not None:
+            return self.remaining if now < self.resets_at else None
         zone = us_central()
         if self.seen_at.astimezone(zone).date() != now.astimezone(zone).date():
             return None
@@ -66,6 +72,8 @@ class QuotaStore:
                     if (old := _seen(entry)) is not None and old.remaining_on(now) is not None}
         document[key] = {"remaining": seen.remaining, "limit": seen.limit,
                          "seen_at": seen.seen_at.astimezone(timezone.utc).isoformat()}
+        if seen.resets_at is not None:
+            document[key]["resets_at"] = seen.resets_at.astimezone(timezone.utc).isoformat()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_text(self.path, json.dumps(document, indent=1, sort_keys=True) + "\n")
@@ -80,6 +88,10 @@ class QuotaStore:
         return seen.remaining_on(now or datetime.now(timezone.utc))
 
 
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
 def _seen(entry: object) -> QuotaSeen | None:
     """One stored entry, or None when it is missing or malformed."""
     if not isinstance(entry, dict):
@@ -87,7 +99,9 @@ def _seen(entry: object) -> QuotaSeen | None:
     try:
         seen_at = datetime.fromisoformat(str(entry["seen_at"]))
         limit = entry.get("limit")
+        resets = entry.get("resets_at")
+        resets_at = datetime.fromisoformat(str(resets)) if resets else None
         return QuotaSeen(int(str(entry["remaining"])), int(str(limit)) if limit is not None else None,
-                         seen_at if seen_at.tzinfo else seen_at.replace(tzinfo=timezone.utc))
+                         _aware(seen_at), _aware(resets_at) if resets_at else None)
     except (KeyError, TypeError, ValueError):
         return None

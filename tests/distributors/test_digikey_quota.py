@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -16,6 +17,7 @@ from bomcheck.distributors.digikey import DAILY_QUOTA, DigiKeyBondedSource
 from bomcheck.distributors.digikey_auth import OAuthTokenProvider
 from bomcheck.distributors.digikey_errors import is_daily_quota, quota_resets_at
 from bomcheck.distributors.http import HttpResponse, Transport
+from bomcheck.distributors.quota import QuotaSeen, QuotaStore
 from bomcheck.distributors.token_store import MemoryTokenStore, Tokens
 from bomcheck.errors import SourceUnavailable
 from bomcheck.model import Query
@@ -99,3 +101,54 @@ async def test_the_spent_quota_says_when_it_comes_back(transport: Transport, hea
             await bonded_source().fetch(transport, [Query("LM358P")])
     assert str(info.value).startswith(DAILY_QUOTA)
     assert re.search(said, str(info.value))
+
+
+async def test_a_daily_429_with_a_short_retry_after_is_asked_once_not_waited_out(transport: Transport) -> None:
+    # Near DigiKey's reset the daily 429 may ask for a wait the throttle budget allows: its words
+    # still say the day's quota is spent, so the source stops at the first answer.
+    with aioresponses() as mocked:
+        mocked.get(PRODUCTS_URL, status=429, body=DAILY_BODY, repeat=True,
+                   headers={"Retry-After": "20", "X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "0"})
+        with pytest.raises(SourceUnavailable) as info:
+            await bonded_source().fetch(transport, [Query("LM358P")])
+        asked = sum(len(calls) for calls in mocked.requests.values())
+    assert asked == 1 and transport.requests_sent == 1 and transport.throttled == 1
+    assert str(info.value).startswith(DAILY_QUOTA)
+
+
+async def test_a_burst_429_is_still_waited_out(transport: Transport) -> None:
+    with aioresponses() as mocked:
+        mocked.get(PRODUCTS_URL, status=429, body=BURST_BODY,
+                   headers={"Retry-After": "2", "X-BurstLimit-Remaining": "0", "X-RateLimit-Remaining": "700"})
+        mocked.get(PRODUCTS_URL, status=200, body=b"[]")
+        assert await bonded_source().fetch_products(transport) == []
+    assert transport.requests_sent == 2
+
+
+async def test_the_spent_quota_is_kept_until_digikeys_reset_time(transport: Transport, tmp_path: Path) -> None:
+    before = datetime.now(timezone.utc)
+    with aioresponses() as mocked:
+        mocked.get(PRODUCTS_URL, status=429, body=DAILY_BODY,
+                   headers={"Retry-After": "7200", "X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "0"})
+        with pytest.raises(SourceUnavailable):
+            await bonded_source().fetch(transport, [Query("LM358P")])
+    seen = transport.quota
+    assert seen is not None and seen.remaining == 0 and seen.limit == 1000
+    assert seen.resets_at is not None
+    assert before + timedelta(hours=2) <= seen.resets_at <= datetime.now(timezone.utc) + timedelta(hours=2)
+    # the next run reads it back: nothing left one hour later, unknown (a fresh day) after the reset
+    store = QuotaStore(tmp_path / "quota.json")
+    store.save("production/app", seen)
+    assert store.remaining("production/app", before + timedelta(hours=1)) == 0
+    assert store.remaining("production/app", before + timedelta(hours=2, minutes=1)) is None
+
+
+def test_a_reset_time_counts_even_across_midnight_us_central() -> None:
+    # 05:30 UTC is 23:30 in Chicago (winter); DigiKey said its quota comes back at 07:00 UTC, an hour
+    # after midnight there: the count holds until then, not until midnight.
+    seen_at = datetime(2026, 12, 7, 5, 30, tzinfo=timezone.utc)
+    seen = QuotaSeen(0, 1000, seen_at, resets_at=datetime(2026, 12, 7, 7, 0, tzinfo=timezone.utc))
+    assert seen.remaining_on(datetime(2026, 12, 7, 6, 30, tzinfo=timezone.utc)) == 0  # past midnight there
+    assert seen.remaining_on(datetime(2026, 12, 7, 7, 0, tzinfo=timezone.utc)) is None
+    without = QuotaSeen(0, 1000, seen_at)
+    assert without.remaining_on(datetime(2026, 12, 7, 6, 30, tzinfo=timezone.utc)) is None  # the fallback
