@@ -10,7 +10,9 @@ credentials travel in the form (or as HTTP Basic). Errors are standard OAuth `{"
 
 Supply Chain (`/SupplyChain/v1/BondedQuantity/...`) wants `X-DIGIKEY-Client-Id` (401 "Invalid
 Client-Id"), a live bearer token (401 "Bearer token is invalid" / "Bearer token is expired",
-ApiErrorResponse shape) and daily quota (429 "Daily ratelimit exceeded", no Retry-After).
+ApiErrorResponse shape) and daily quota (429 "Daily Ratelimit exceeded" carrying Retry-After and
+X-RateLimit-Reset: the seconds to the next midnight US Central, where DigiKey's quota day has been
+reported to end — a client must tell it from the per-minute burst by its words, not by Retry-After).
 Every DigiKey answer carries X-DIGIKEY-REQUEST-ID, X-RateLimit-Limit and X-RateLimit-Remaining.
 
 Our assumptions where the seed is silent or cut off (keep them here):
@@ -35,14 +37,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import secrets
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
@@ -85,6 +89,17 @@ class Burst:
     limit: int
     remaining: int
     reset_seconds: int
+
+
+def seconds_to_quota_reset(now: datetime) -> int:
+    """Whole seconds from `now` to the next midnight US Central (at least 1)."""
+    try:
+        zone: tzinfo = ZoneInfo("America/Chicago")
+    except ZoneInfoNotFoundError:
+        zone = timezone(timedelta(hours=-6))
+    local = now.astimezone(zone)
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), zone)
+    return max(1, math.ceil((midnight - local).total_seconds()))
 
 
 # --------------------------------------------------------------------------- JSON shapes
@@ -379,8 +394,10 @@ class DigiKeyApi:
             return self.api_error(request, 401, "Bearer token is expired",
                                   "Refresh the access token and try again", headers=challenge)
         if self.quota_used >= self.daily_quota:
-            return self.api_error(request, 429, "Daily ratelimit exceeded",
-                                  f"The daily quota of {self.daily_quota} requests is used up")
+            wait = str(seconds_to_quota_reset(datetime.now(timezone.utc)))
+            return self.api_error(request, 429, "Daily Ratelimit exceeded",
+                                  f"The daily quota of {self.daily_quota} requests is used up",
+                                  headers={"Retry-After": wait, "X-RateLimit-Reset": wait})
         self.quota_used += 1
         return None
 

@@ -488,7 +488,7 @@ async def test_every_digikey_answer_carries_request_id_and_quota_headers(client)
     assert answers[3].status == 404 and set(await answers[3].json()) == API_ERROR_FIELDS
 
 
-async def test_daily_quota_exhausted_is_429_without_retry_after():
+async def test_daily_quota_exhausted_is_429_with_retry_after_to_midnight_us_central():
     client = await _client(SandboxConfig(daily_quota=2))
     try:
         tokens = await _login(client)
@@ -496,8 +496,12 @@ async def test_daily_quota_exhausted_is_429_without_retry_after():
                     for _ in range(2)]
         over = await client.get(f"{SUPPLY}/Products", headers=_headers(tokens["access_token"]))
         assert statuses == [200, 200] and over.status == 429
-        assert "Retry-After" not in over.headers and over.headers["X-RateLimit-Remaining"] == "0"
-        assert (await over.json())["ErrorMessage"] == "Daily ratelimit exceeded"
+        # as DigiKey's own daily 429: Retry-After (to its reset) and its words, which alone tell it
+        # from the per-minute burst
+        assert 0 < int(over.headers["Retry-After"]) <= 25 * 3600
+        assert over.headers["X-RateLimit-Reset"] == over.headers["Retry-After"]
+        assert over.headers["X-RateLimit-Remaining"] == "0"
+        assert (await over.json())["ErrorMessage"] == "Daily Ratelimit exceeded"
     finally:
         await client.close()
 
