@@ -117,10 +117,15 @@ def _arrow_currency(settings: Settings) -> None:
                           f"{', '.join(ARROW_CURRENCIES)} (--currency or BOMCHECK_CURRENCY)")
 
 
+# Arrow documents no rate headers (arrow.md): an X-RateLimit-* from a gateway in front of it may be a
+# daily figure, which read as a short-term limit would slow a run to a crawl. 429 + Retry-After rule.
+ARROW_HEADERS = RateHeaders(burst=None, quota=None)
+
+
 def _open_arrow(settings: Settings, session: aiohttp.ClientSession) -> OpenedSource:
     arrow = ArrowSource(settings.arrow_url, ArrowCredentials(settings.arrow_login, settings.arrow_api_key),
                         currency=settings.currency, api_version=settings.arrow_api_version)
-    return OpenedSource(SourceRun(arrow, _transport(session, settings, settings.arrow_rate)))
+    return OpenedSource(SourceRun(arrow, _transport(session, settings, settings.arrow_rate, ARROW_HEADERS)))
 
 
 def _arrow_identity(settings: Settings) -> str:
