@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -38,10 +39,19 @@ from bomcheck.distributors.digikey_auth import (
     parse_redirect,
     sandbox_consent,
 )
+from bomcheck.distributors.digikey_parse import BondedLocation, location_currencies
 from bomcheck.distributors.http import RateHeaders, Transport, make_limiter
 from bomcheck.distributors.quota import STATE_FILE, QuotaStore
-from bomcheck.distributors.redirect_listener import catch_redirect, listener_address
-from bomcheck.distributors.token_store import FileTokenStore, MemoryTokenStore, TokenStore, token_store_path
+from bomcheck.distributors.redirect_listener import CERTIFICATE_NOTE, catch_redirect, listener_address
+from bomcheck.distributors.token_store import (
+    FileTokenStore,
+    MemoryTokenStore,
+    TokenStore,
+    load_location_currencies,
+    locations_path,
+    save_location_currencies,
+    token_store_path,
+)
 from bomcheck.errors import AuthError, ConfigError, SourceError
 from bomcheck.lookups.cache import CACHE_FILE, OffersCache
 from bomcheck.lookups.cached_lookups import CachedLookups, CachePolicy
@@ -55,6 +65,8 @@ from bomcheck.sandbox import (
     SANDBOX_DIGIKEY_CLIENT_SECRET,
     SANDBOX_REDIRECT_URI,
 )
+
+log = logging.getLogger(__name__)
 
 SANDBOX_ENVIRONMENT = "bomcheck-sandbox"
 
@@ -161,6 +173,10 @@ def _digikey_settings() -> tuple[Setting, ...]:
         Setting("digikey_url", DIGIKEY_PRODUCTION_URL, "BOMCHECK_DIGIKEY_URL"),
         Setting("digikey_client_id", "", "BOMCHECK_DIGIKEY_CLIENT_ID"),
         Setting("digikey_client_secret", "", "BOMCHECK_DIGIKEY_CLIENT_SECRET", secret=True),
+        # DigiKey's sandbox (sandbox-api.digikey.com) has apps of its own: a production app's id gets
+        # 401 "Invalid clientId" there. Used wherever the DigiKey URL is the sandbox (`auth --sandbox`).
+        Setting("digikey_sandbox_client_id", "", "BOMCHECK_DIGIKEY_SANDBOX_CLIENT_ID"),
+        Setting("digikey_sandbox_client_secret", "", "BOMCHECK_DIGIKEY_SANDBOX_CLIENT_SECRET", secret=True),
         Setting("digikey_account_id", "", "BOMCHECK_DIGIKEY_ACCOUNT_ID"),
         Setting("digikey_redirect_uri", "https://localhost", "BOMCHECK_DIGIKEY_REDIRECT_URI"),
         Setting("digikey_rate", 2.0, "BOMCHECK_DIGIKEY_RATE"),  # 120 a minute, DigiKey's per-minute quota
@@ -174,18 +190,22 @@ def _digikey_settings() -> tuple[Setting, ...]:
 
 def _digikey_configured(settings: Settings) -> bool:
     """An app's client id and secret; the account id is optional (without it bomcheck asks for the
-    bonded products of all the user's locations)."""
-    return bool(settings.digikey_client_id and settings.digikey_client_secret)
+    bonded products of all the user's locations). On DigiKey's sandbox a production app still
+    counts: the missing sandbox login then says what to set (`auth digikey --sandbox`)."""
+    return all(digikey_app(settings)) or bool(settings.digikey_client_id and settings.digikey_client_secret)
 
 
 def _open_digikey_bonded(settings: Settings, session: aiohttp.ClientSession) -> OpenedSource:
-    tokens: TokenProvider = OAuthTokenProvider(settings.digikey_url, settings.digikey_client_id,
-                                               settings.digikey_client_secret, _token_store(settings))
+    client_id, client_secret = digikey_app(settings)
+    tokens: TokenProvider = OAuthTokenProvider(settings.digikey_url, client_id, client_secret,
+                                               _token_store(settings))
     if settings.environment == SANDBOX_ENVIRONMENT:
         tokens = SandboxLogin(tokens, settings)  # type: ignore[arg-type]
-    source = DigiKeyBondedSource(settings.digikey_url, settings.digikey_client_id,
-                                 settings.digikey_account_id, tokens,
-                                 currency=settings.digikey_currency.upper())
+    source = DigiKeyBondedSource(settings.digikey_url, client_id, settings.digikey_account_id, tokens,
+                                 currency=settings.digikey_currency.upper(),
+                                 location_currencies=_location_currencies(settings))
+    if isinstance(tokens, SandboxLogin):
+        tokens.source = source  # its login learns the locations' currencies, as `auth digikey` would
     transport = _transport(session, settings, settings.digikey_rate, DIGIKEY_HEADERS)
     store, key = QuotaStore(cache_dir(settings) / STATE_FILE), quota_key_of(settings)
     transport.quota = store.load(key)
@@ -193,7 +213,7 @@ def _open_digikey_bonded(settings: Settings, session: aiohttp.ClientSession) -> 
 
 
 def _digikey_identity(settings: Settings) -> str:
-    return (f"{token_environment(settings)}|{settings.digikey_client_id}|{settings.digikey_account_id}|"
+    return (f"{token_environment(settings)}|{digikey_app(settings)[0]}|{settings.digikey_account_id}|"
             f"{settings.digikey_currency.upper()}")
 
 
@@ -328,7 +348,7 @@ def quota_key_of(settings: Settings) -> str:
     environment = token_environment(settings)
     if environment == SANDBOX_ENVIRONMENT:
         environment += "-" + re.sub(r"[^A-Za-z0-9]+", "-", urlsplit(settings.digikey_url).netloc).strip("-")
-    return f"{environment}/{settings.digikey_client_id}"
+    return f"{environment}/{digikey_app(settings)[0]}"
 
 
 def _save_quota(store: QuotaStore, key: str, transport: Transport) -> None:
@@ -350,6 +370,14 @@ def _token_store(settings: Settings) -> TokenStore:
     return FileTokenStore(token_store_path(config_dir(), token_environment(settings)))
 
 
+def _location_currencies(settings: Settings) -> dict[int, str]:
+    """Each bonded location's currency, as `bomcheck auth digikey` stored it ({} for the in-process
+    sandbox, whose login learns them itself)."""
+    if settings.environment == SANDBOX_ENVIRONMENT:
+        return {}
+    return load_location_currencies(locations_path(config_dir(), token_environment(settings)))
+
+
 def digikey_logged_in(settings: Settings) -> bool:
     """Whether a DigiKey login is stored for the environment these settings point at."""
     return _token_store(settings).load() is not None
@@ -367,38 +395,77 @@ def token_environment(settings: Settings) -> str:
     return "custom-" + re.sub(r"[^A-Za-z0-9]+", "-", url.netloc).strip("-")
 
 
+def digikey_app(settings: Settings) -> tuple[str, str]:
+    """The DigiKey app (client id, secret) for where the settings point.
+
+    DigiKey's sandbox has apps of its own (a production id gets 401 "Invalid clientId" there):
+    BOMCHECK_DIGIKEY_SANDBOX_CLIENT_ID/SECRET when set, else the main pair (which may hold a
+    sandbox app's).
+    """
+    if token_environment(settings) == "digikey-sandbox" and settings.digikey_sandbox_client_id:
+        return settings.digikey_sandbox_client_id, settings.digikey_sandbox_client_secret
+    return settings.digikey_client_id, settings.digikey_client_secret
+
+
+def _app_missing(settings: Settings) -> ConfigError:
+    if token_environment(settings) == "digikey-sandbox":
+        return ConfigError("DigiKey's sandbox takes an app of its own: set "
+                           f"{ENV_VARS['digikey_sandbox_client_id']} and "
+                           f"{ENV_VARS['digikey_sandbox_client_secret']} (your app on DigiKey's sandbox) "
+                           "first")
+    return ConfigError(f"set {ENV_VARS['digikey_client_id']} and "
+                       f"{ENV_VARS['digikey_client_secret']} (your DigiKey app) first")
+
+
+# The authorization code's lifetime (digikey.md: "about one minute"), said where the user pastes it.
+PASTE_PROMPT = ("Paste the address the browser was sent to (it starts with {}; the code in it lives about "
+                "one minute, so paste it promptly)")
+
+
 async def login_digikey(settings: Settings, ask: Callable[[str], str],
                         tell: Callable[[str], None], *, listen: bool = True,
                         listen_timeout: float = 180.0) -> Path:
     """The 3-legged login: show the authorize URL, catch or take back the redirect, store the tokens.
 
-    When the registered redirect URI is a plain-http loopback address with a port
-    (`http://localhost:8139/callback`) and `listen` is on, a local listener catches the browser's
-    redirect; after `listen_timeout` seconds (or when the port is taken) it falls back to the
-    paste-back, which also serves headless servers: the browser can be on another machine, the
-    user pastes back the address it was sent to.
+    DigiKey registers only https:// callbacks (digikey.md). The default, `https://localhost`, has no
+    port a user may listen on: the browser lands on a page that does not load, and the user pastes
+    its address back (which also serves headless servers: the browser can be on another machine).
+    A loopback callback with a port (`https://localhost:8139/callback`) is caught by a local
+    listener over HTTPS with a certificate made for this login (the browser warns once); after
+    `listen_timeout` seconds, or when the port or a certificate cannot be had, it falls back to
+    the paste-back. Then the new login is tried on GetLocations (and GetOneLocation for the
+    configured account id), and each location's currency is stored beside the tokens.
     """
-    if not (settings.digikey_client_id and settings.digikey_client_secret):
-        raise ConfigError(f"set {ENV_VARS['digikey_client_id']} and "
-                          f"{ENV_VARS['digikey_client_secret']} (your DigiKey app) first")
+    client_id, client_secret = digikey_app(settings)
+    if not (client_id and client_secret):
+        raise _app_missing(settings)
+    if token_environment(settings) == "digikey-sandbox" and not settings.digikey_sandbox_client_id:
+        tell(f"{ENV_VARS['digikey_sandbox_client_id']} is not set: using {ENV_VARS['digikey_client_id']}, "
+             "which DigiKey's sandbox refuses (401 Invalid clientId) unless it is a sandbox app's.")
     state = new_state()
     redirect_uri = settings.digikey_redirect_uri
     tell("Open this address in a browser, log in to DigiKey and allow access:\n\n  "
-         + authorize_url(settings.digikey_url, settings.digikey_client_id, redirect_uri, state) + "\n")
+         + authorize_url(settings.digikey_url, client_id, redirect_uri, state) + "\n")
     code: str | None = None
-    if listen and listener_address(redirect_uri) is not None:
+    address = listener_address(redirect_uri) if listen else None
+    if address is not None:
+        if address.https:
+            tell(CERTIFICATE_NOTE)
         tell(f"Waiting up to {listen_timeout:.0f} s for the browser to come back to {redirect_uri} ...")
         code = await catch_redirect(redirect_uri, state, listen_timeout)
         if code is None:
             tell("No redirect arrived; paste it instead.")
+    elif listener_address(redirect_uri) is None:
+        tell(f"After you allow access the browser is sent to {redirect_uri}, where nothing answers: the "
+             "page will not load, which is expected. Copy the address from the address bar.")
     if code is None:
-        pasted = ask(f"Paste the address the browser was sent to (it starts with {redirect_uri})")
+        pasted = ask(PASTE_PROMPT.format(redirect_uri))
         code = parse_redirect(pasted, state)
     store_path = token_store_path(config_dir(), token_environment(settings))
     async with aiohttp.ClientSession() as session:
         transport = _transport(session, settings, settings.digikey_rate, DIGIKEY_HEADERS)
-        tokens = await exchange_code(transport, settings.digikey_url, settings.digikey_client_id,
-                                     settings.digikey_client_secret, code, redirect_uri)
+        tokens = await exchange_code(transport, settings.digikey_url, client_id, client_secret, code,
+                                     redirect_uri)
         store = FileTokenStore(store_path)
         store.save(tokens)
         await _show_locations(transport, settings, store, tell)
@@ -407,11 +474,11 @@ async def login_digikey(settings: Settings, ask: Callable[[str], str],
 
 async def _show_locations(transport: Transport, settings: Settings, store: TokenStore,
                           tell: Callable[[str], None]) -> None:
-    """Try the new login on GetLocations and say what it sees (account ids, bonded or not)."""
-    provider = OAuthTokenProvider(settings.digikey_url, settings.digikey_client_id,
-                                  settings.digikey_client_secret, store)
-    source = DigiKeyBondedSource(settings.digikey_url, settings.digikey_client_id,
-                                 settings.digikey_account_id, provider)
+    """Try the new login on GetLocations and say what it sees (account ids, bonded or not, currency);
+    keep each location's currency; check the configured account id on GetOneLocation."""
+    client_id, client_secret = digikey_app(settings)
+    provider = OAuthTokenProvider(settings.digikey_url, client_id, client_secret, store)
+    source = DigiKeyBondedSource(settings.digikey_url, client_id, settings.digikey_account_id, provider)
     try:
         locations = await source.fetch_locations(transport)
     except (SourceError, AuthError) as exc:
@@ -419,12 +486,41 @@ async def _show_locations(transport: Transport, settings: Settings, store: Token
         return
     if not locations:
         tell("Logged in; DigiKey lists no bonded inventory locations for this user.")
-        return
-    shown = ", ".join(f"{loc.customer_id} ({'bonded' if loc.bonded_inventory else 'no bonded stock'}"
-                      f"{', ' + loc.currency if loc.currency else ''})" for loc in locations)
-    tell(f"Logged in; bonded inventory locations (account ids): {shown}")
-    if not settings.digikey_account_id:
+    else:
+        tell(f"Logged in; bonded inventory locations (account ids): {_shown(locations)}")
+    account = settings.digikey_account_id.strip()
+    if account:
+        locations += await _check_account(source, transport, account, tell)
+    elif locations:
         tell(f"Set {ENV_VARS['digikey_account_id']} to one of them to ask only that account.")
+    save_location_currencies(locations_path(config_dir(), token_environment(settings)),
+                             location_currencies(locations))
+
+
+def _shown(locations: list[BondedLocation]) -> str:
+    return ", ".join(f"{loc.customer_id} ({'bonded' if loc.bonded_inventory else 'no bonded stock'}"
+                     f"{', ' + loc.currency if loc.currency else ''})" for loc in locations)
+
+
+async def _check_account(source: DigiKeyBondedSource, transport: Transport, account: str,
+                         tell: Callable[[str], None]) -> list[BondedLocation]:
+    """GetOneLocation for the configured account id: say whether `check` can read its bonded stock."""
+    variable = f"{ENV_VARS['digikey_account_id']}={account}"
+    try:
+        own = await source.fetch_locations(transport, account)
+    except (SourceError, AuthError) as exc:
+        tell(f"Warning: {variable} does not work with this login: {exc}. Set it to one of the account "
+             "ids above, or unset it to read every location.")
+        return []
+    if not own:
+        tell(f"Warning: DigiKey lists no location for {variable}; set it to one of the account ids above, "
+             "or unset it to read every location.")
+    elif not any(location.bonded_inventory for location in own):
+        tell(f"Warning: {variable}: DigiKey says its locations hold no bonded inventory "
+             f"({_shown(own)}); `check` will find no bonded stock there.")
+    else:
+        tell(f"{variable} checked: {_shown(own)}.")
+    return own
 
 
 class SandboxLogin:
@@ -434,6 +530,7 @@ class SandboxLogin:
         self._provider = provider
         self._settings = settings
         self._logged_in = False
+        self.source: DigiKeyBondedSource | None = None  # told each location's currency after the login
 
     async def access_token(self, transport: Transport) -> str:
         if not self._logged_in:
@@ -452,3 +549,10 @@ class SandboxLogin:
                                      s.digikey_client_secret, code, s.digikey_redirect_uri)
         self._provider.store.save(tokens)
         self._logged_in = True
+        if self.source is not None:  # what `bomcheck auth digikey` stores: each location's currency
+            try:
+                locations = await self.source.fetch_locations(transport)
+            except (SourceError, AuthError) as exc:
+                log.info("the sandbox's DigiKey locations are not known (%s)", exc)
+                return
+            self.source.location_currencies.update(location_currencies(locations))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -215,6 +215,12 @@ class BondedLocation:
     bonded_inventory: bool
     currency: str
     shipping_address: Mapping[str, str]
+
+
+def location_currencies(locations: Sequence[BondedLocation]) -> dict[int, str]:
+    """Each location's currency by its CustomerId: the currency of the products carrying that CustomerId."""
+    return {location.customer_id: location.currency.upper() for location in locations
+            if location.customer_id is not None and location.currency}
 
 
 def parse_locations(body: Any) -> list[BondedLocation]:

@@ -1,4 +1,4 @@
-"""Arrow's rate is not lowered by X-RateLimit-* headers (Arrow documents none); 429 + Retry-After still slow it."""
+"""Arrow's rate: no X-RateLimit-* header lowers it (Arrow documents none); 429 + Retry-After still do."""
 
 from __future__ import annotations
 

@@ -103,7 +103,7 @@ async def test_the_spent_quota_says_when_it_comes_back(transport: Transport, hea
     assert re.search(said, str(info.value))
 
 
-async def test_a_daily_429_with_a_short_retry_after_is_asked_once_not_waited_out(transport: Transport) -> None:
+async def test_a_daily_429_with_a_short_retry_after_is_asked_once(transport: Transport) -> None:
     # Near DigiKey's reset the daily 429 may ask for a wait the throttle budget allows: its words
     # still say the day's quota is spent, so the source stops at the first answer.
     with aioresponses() as mocked:
@@ -119,13 +119,14 @@ async def test_a_daily_429_with_a_short_retry_after_is_asked_once_not_waited_out
 async def test_a_burst_429_is_still_waited_out(transport: Transport) -> None:
     with aioresponses() as mocked:
         mocked.get(PRODUCTS_URL, status=429, body=BURST_BODY,
-                   headers={"Retry-After": "2", "X-BurstLimit-Remaining": "0", "X-RateLimit-Remaining": "700"})
+                   headers={"Retry-After": "2", "X-BurstLimit-Remaining": "0",
+                            "X-RateLimit-Remaining": "700"})
         mocked.get(PRODUCTS_URL, status=200, body=b"[]")
         assert await bonded_source().fetch_products(transport) == []
     assert transport.requests_sent == 2
 
 
-async def test_the_spent_quota_is_kept_until_digikeys_reset_time(transport: Transport, tmp_path: Path) -> None:
+async def test_the_spent_quota_is_kept_until_digikeys_reset(transport: Transport, tmp_path: Path) -> None:
     before = datetime.now(timezone.utc)
     with aioresponses() as mocked:
         mocked.get(PRODUCTS_URL, status=429, body=DAILY_BODY,
