@@ -119,3 +119,17 @@ async def test_through_the_sandbox_the_second_location_is_in_euros() -> None:
     for query in queries:
         (offer,) = lookups[query].offers
         assert offer.currency == ("EUR" if query.mpn in catalog.SECOND_LOCATION_MPNS else "USD")
+
+
+async def test_the_in_process_sandbox_login_learns_the_locations_currencies_as_auth_does() -> None:
+    from bomcheck.config import Settings
+    from bomcheck.runtime import DIGIKEY_BONDED, sandbox_settings
+
+    async with running_sandbox(SandboxConfig()) as url, aiohttp.ClientSession() as session:
+        settings = sandbox_settings(Settings(), url)
+        run = DIGIKEY_BONDED.open(settings, session).run
+        queries = [Query("LM358DR"), Query("RC0603FR-071KL")]
+        lookups = await run.source.fetch(run.transport, queries)
+    assert [offer.currency for offer in lookups[queries[0]].offers] == ["USD"]
+    assert [offer.currency for offer in lookups[queries[1]].offers] == ["EUR"]  # kept at the EUR location
+    assert "RC0603FR-071KL" in catalog.SECOND_LOCATION_MPNS and "LM358DR" not in catalog.SECOND_LOCATION_MPNS
