@@ -18,7 +18,9 @@ def auth() -> None:
 
 @auth.command("digikey")
 @click.option("--sandbox", "digikey_sandbox", is_flag=True,
-              help="Log in to DigiKey's own sandbox (sandbox-api.digikey.com) instead of production.")
+              help="Log in to DigiKey's own sandbox (sandbox-api.digikey.com) instead of production, "
+                   "with its own app: BOMCHECK_DIGIKEY_SANDBOX_CLIENT_ID and "
+                   "BOMCHECK_DIGIKEY_SANDBOX_CLIENT_SECRET.")
 @click.option("--no-listener", is_flag=True,
               help="Do not listen for the browser's redirect; always paste it back.")
 @click.option("--listen-timeout", type=click.FloatRange(min=1), default=180.0, show_default=True,
@@ -26,11 +28,14 @@ def auth() -> None:
 def auth_digikey(digikey_sandbox: bool, no_listener: bool, listen_timeout: float) -> None:
     """Log in to DigiKey (OAuth, 3-legged) and keep the login for `check`.
 
-    Prints an address to open in any browser. With a redirect URI like
-    http://localhost:8139/callback the redirect is caught by a local listener; otherwise (or
-    with --no-listener, or on a headless server) paste back the address the browser is sent
-    to. The tokens are stored in a 0600 file in the config folder, one per environment
-    (production, DigiKey's sandbox, or the server in BOMCHECK_DIGIKEY_URL).
+    Prints an address to open in any browser, on any machine. DigiKey takes only https://
+    callbacks: with the default https://localhost the browser lands on a page that does not
+    load, and you paste its address back (the code in it lives about a minute). With a
+    callback like https://localhost:8139/callback a local listener catches it over HTTPS with
+    a certificate made for this login (the browser warns once); --no-listener always pastes.
+    The tokens are stored in a 0600 file in the config folder, one per environment
+    (production, DigiKey's sandbox, or the server in BOMCHECK_DIGIKEY_URL), with each bonded
+    location's currency beside them; BOMCHECK_DIGIKEY_ACCOUNT_ID, when set, is checked.
     """
     settings = load_settings({"digikey_url": DIGIKEY_SANDBOX_URL} if digikey_sandbox else None)
     redact_in_logs(settings.secrets)

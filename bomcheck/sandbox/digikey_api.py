@@ -27,8 +27,10 @@ Our assumptions where the seed is silent or cut off (keep them here):
 - SandboxConfig.digikey_error_shape picks the error bodies: "mixed" (above), "api" or "problem";
   "api" also puts the token endpoint's refusals in the ApiErrorResponse shape.
 - ReserveQuantity is the bonded quantity available to release; UnitPrice is a JSON number.
-- Accepted redirect URIs: SANDBOX_REDIRECT_URI, or any http(s) URI on localhost / 127.0.0.1 / [::1]
-  (for a local callback server); a missing redirect_uri means SANDBOX_REDIRECT_URI.
+- Accepted redirect URIs: SANDBOX_REDIRECT_URI, or any https URI on localhost / 127.0.0.1 / [::1]
+  (for a local callback server). DigiKey registers only callbacks that begin with https://, so an
+  http one is refused at authorize, as a callback DigiKey never registered would be. A missing
+  redirect_uri means SANDBOX_REDIRECT_URI.
 - Only authenticated Supply Chain calls use up the daily quota; OAuth calls do not.
 """
 
@@ -157,7 +159,7 @@ def _redirect_allowed(uri: str) -> bool:
     if uri == SANDBOX_REDIRECT_URI:
         return True
     parts = urlsplit(uri)
-    return parts.scheme in ("http", "https") and (parts.hostname or "") in _LOOPBACK_HOSTS
+    return parts.scheme == "https" and (parts.hostname or "") in _LOOPBACK_HOSTS
 
 
 def _basic_credentials(header: str) -> tuple[str, str] | None:

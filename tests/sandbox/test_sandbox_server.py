@@ -334,7 +334,7 @@ async def test_codes_are_single_use_bound_to_the_redirect_uri_and_expire_after_a
 
 
 async def test_a_local_callback_url_is_accepted_and_its_query_kept(client):
-    callback = "http://127.0.0.1:8765/callback?x=1"
+    callback = "https://127.0.0.1:8765/callback?x=1"
     response = await client.get("/v1/oauth2/authorize", allow_redirects=False, params={
         "response_type": "code", "client_id": SANDBOX_DIGIKEY_CLIENT_ID, "redirect_uri": callback})
     assert response.status == 302
@@ -355,6 +355,11 @@ async def test_oauth_refuses_unknown_clients_bad_secrets_and_foreign_redirects(c
         "response_type": "code", "client_id": SANDBOX_DIGIKEY_CLIENT_ID,
         "redirect_uri": "https://evil.example/cb"})
     assert foreign.status == 400 and "Location" not in foreign.headers
+    # DigiKey registers only https:// callbacks: a plain-http one, even on loopback, is refused
+    plain = await client.get("/v1/oauth2/authorize", allow_redirects=False, params={
+        "response_type": "code", "client_id": SANDBOX_DIGIKEY_CLIENT_ID,
+        "redirect_uri": "http://localhost:8139/callback"})
+    assert plain.status == 400 and "Location" not in plain.headers
     code = await _authorize(client)
     bad_secret = await _token(client, grant_type="authorization_code", code=code,
                               redirect_uri=SANDBOX_REDIRECT_URI, client_secret="wrong")
