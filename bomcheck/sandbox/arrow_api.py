@@ -6,7 +6,9 @@ counts as 0), `mfrCd` (keep only that manufacturer code, case-insensitive), `utm
 (convert the USD prices, see catalog.USD_RATES) and `fmt` (only "json").
 
 Like the real service, every answer that is not a throttle is HTTP 200: errors say
-`success: false` with a non-zero `returnCode` and a `returnMsg`, and carry no `data`.
+`success: false` with a non-zero `returnCode` and a `returnMsg`, and carry no `data`. One trap
+on top: the login BLOCKED_LOGIN (any key) meets a gateway in front of Arrow, which refuses it with
+an HTTP 403 HTML page ("Access Denied" in its <title>), as CDNs do for a blocked client.
 v3 lists `InvOrg.sources[]` with the seed's sourcePart fields; v4 groups them in
 `InvOrg.webSites[]` ("Verical.com" holds VERICAL, "arrow.com" the Arrow pools) with the fields
 of the real v4 samples (tariffFlag, arrowLeadTime, countryOfOrigin; no isASA/locationId...).
@@ -47,6 +49,13 @@ MISSING_TOKEN = ("1001", "search_token is required")
 BAD_PAGING = "1002"
 UNSUPPORTED_FORMAT = ("1003", "Only fmt=json is supported by the sandbox")
 THROTTLED = ("429", "Too many requests: rate limit exceeded, slow down")
+# The login a gateway blocks: its 403 is an HTML page, not Arrow's JSON (a client says its <title>).
+BLOCKED_LOGIN = "blocked-by-gateway"
+ACCESS_DENIED_PAGE = (
+    "<HTML><HEAD>\n<TITLE>Access Denied</TITLE>\n</HEAD><BODY>\n<H1>Access Denied</H1>\n"
+    "You don't have permission to access \"{path}\" on this server.<P>\n"
+    "Reference&#32;&#35;18&#46;5f0e1402&#46;1701946800&#46;2a9c1b0\n</BODY>\n</HTML>\n"
+)
 
 _SHIPS = {
     "ACNA": ("United States of America", "Ships today"),
@@ -91,6 +100,9 @@ async def handle_search(request: web.Request) -> web.Response:
     """One token search: validate, search the catalog, page, answer in the version's layout."""
     started = time.perf_counter()
     version = request.match_info["version"]
+    if request.query.get("login", "") == BLOCKED_LOGIN:
+        return web.Response(status=403, text=ACCESS_DENIED_PAGE.format(path=request.path),
+                            content_type="text/html")
     try:
         search = parse_request(request.query)
     except ArrowRequestError as exc:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 import aiohttp
 import pytest
 
 from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource
 from bomcheck.distributors.http import Transport, make_limiter
 from bomcheck.distributors.retry import RetryPolicy
+from bomcheck.errors import SourceUnavailable
 from bomcheck.model import Availability, Compliance, Lifecycle, LookupStatus, Offer, Query
 from bomcheck.sandbox import SANDBOX_ARROW_API_KEY, SANDBOX_ARROW_LOGIN, catalog
+from bomcheck.sandbox.arrow_api import BLOCKED_LOGIN
 from bomcheck.sandbox.server import running_sandbox
 
 CREDENTIALS = ArrowCredentials(SANDBOX_ARROW_LOGIN, SANDBOX_ARROW_API_KEY)
@@ -76,3 +80,28 @@ async def test_parsed_sandbox_answers_carry_the_part_facts_and_no_placeholders(v
         assert len(offer.pipeline) == len(sp.pipeline) and all(d.due for d in offer.pipeline)
     assert any(sp.lead_weeks == 99 and sp.tariff_flag for pairs in expected.values() for _, sp in pairs)
     assert placeholders
+
+
+async def test_a_gateways_403_page_is_said_by_its_title() -> None:
+    async with running_sandbox() as url, aiohttp.ClientSession() as session:
+        transport = Transport(session, make_limiter(1000), retry=RetryPolicy(attempts=2))
+        source = ArrowSource(url, ArrowCredentials(BLOCKED_LOGIN, SANDBOX_ARROW_API_KEY))
+        with pytest.raises(SourceUnavailable) as info:
+            await source.fetch(transport, [Query("LM358DR")])
+    said = str(info.value)
+    assert said.startswith("Arrow refused the request (HTTP 403: Access Denied); check the Arrow login")
+    assert SANDBOX_ARROW_API_KEY not in said and "<" not in said
+
+
+async def test_a_cad_run_asks_in_cad_and_reads_the_sources_currency(caplog: pytest.LogCaptureFixture) -> None:
+    line = Query("LM358DR")
+    with caplog.at_level(logging.INFO, logger="bomcheck"):
+        usd, _, _ = await ask([line])
+        cad, _, asked = await ask([line], currency="CAN")  # Arrow's own spelling of CAD
+    assert asked == 1
+    assert {offer.currency for offer in cad[line]} == {"CAD"}
+    usd_prices = [offer.breaks[0].unit_price for offer in usd[line] if offer.breaks]
+    cad_prices = [offer.breaks[0].unit_price for offer in cad[line] if offer.breaks]
+    assert usd_prices and cad_prices == [catalog.convert(price, "CAD") for price in usd_prices]
+    said = [r.getMessage() for r in caplog.records if "utm_currency" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("Arrow: asked for CAD (utm_currency=CAD)")
