@@ -80,3 +80,26 @@ async def test_an_answer_with_an_on_hand_count_is_read_without_a_warning(
     assert [o.stock for o in lookups[Query("LM358P")].offers] == [77]
     assert "QuantityAvailable" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+async def test_through_the_sandbox_the_seeds_fields_read_reserve_quantity_and_say_so_once(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from bomcheck.config import Settings
+    from bomcheck.runtime import DIGIKEY_BONDED, sandbox_settings
+    from bomcheck.sandbox import SANDBOX_DIGIKEY_ACCOUNT_ID, catalog
+    from bomcheck.sandbox.server import SandboxConfig, running_sandbox
+
+    queries = [Query(mpn) for mpn in catalog.BONDED_DEMO_MPNS]
+    with caplog.at_level(logging.INFO, logger="bomcheck"):
+        async with running_sandbox(SandboxConfig()) as url, aiohttp.ClientSession() as session:
+            run = DIGIKEY_BONDED.open(sandbox_settings(Settings(), url), session).run
+            lookups = await run.source.fetch(run.transport, queries)
+    reserved = {record.manufacturer_part_number: record.reserve_quantity
+                for record in catalog.bonded_inventory(SANDBOX_DIGIKEY_ACCOUNT_ID)}
+    for query in queries:
+        assert [offer.stock for offer in lookups[query].offers] == [reserved[query.mpn]]
+    said = [r.getMessage() for r in caplog.records if "carry the fields" in r.getMessage()]
+    assert len(said) == 1 and "ReserveQuantity" in said[0] and "QuantityAvailable" not in said[0]
+    warned = [r.getMessage() for r in caplog.records
+              if "carry no QuantityAvailable or Quantity" in r.getMessage()]
+    assert len(warned) == 1
