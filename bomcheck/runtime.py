@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -65,8 +64,6 @@ from bomcheck.sandbox import (
     SANDBOX_DIGIKEY_CLIENT_SECRET,
     SANDBOX_REDIRECT_URI,
 )
-
-log = logging.getLogger(__name__)
 
 SANDBOX_ENVIRONMENT = "bomcheck-sandbox"
 
@@ -204,8 +201,6 @@ def _open_digikey_bonded(settings: Settings, session: aiohttp.ClientSession) -> 
     source = DigiKeyBondedSource(settings.digikey_url, client_id, settings.digikey_account_id, tokens,
                                  currency=settings.digikey_currency.upper(),
                                  location_currencies=_location_currencies(settings))
-    if isinstance(tokens, SandboxLogin):
-        tokens.source = source  # its login learns the locations' currencies, as `auth digikey` would
     transport = _transport(session, settings, settings.digikey_rate, DIGIKEY_HEADERS)
     store, key = QuotaStore(cache_dir(settings) / STATE_FILE), quota_key_of(settings)
     transport.quota = store.load(key)
@@ -371,10 +366,13 @@ def _token_store(settings: Settings) -> TokenStore:
 
 
 def _location_currencies(settings: Settings) -> dict[int, str]:
-    """Each bonded location's currency, as `bomcheck auth digikey` stored it ({} for the in-process
-    sandbox, whose login learns them itself)."""
+    """Each bonded location's currency, as `bomcheck auth digikey` stored it. The in-process sandbox
+    (whose login lives in memory) gets what its GetLocations would answer, at no request."""
     if settings.environment == SANDBOX_ENVIRONMENT:
-        return {}
+        from bomcheck.sandbox import catalog  # only a sandbox run pays for loading the catalog
+
+        return {location.customer_id: location.currency
+                for location in catalog.bonded_locations(SANDBOX_DIGIKEY_ACCOUNT_ID)}
     return load_location_currencies(locations_path(config_dir(), token_environment(settings)))
 
 
@@ -530,7 +528,6 @@ class SandboxLogin:
         self._provider = provider
         self._settings = settings
         self._logged_in = False
-        self.source: DigiKeyBondedSource | None = None  # told each location's currency after the login
 
     async def access_token(self, transport: Transport) -> str:
         if not self._logged_in:
@@ -549,10 +546,3 @@ class SandboxLogin:
                                      s.digikey_client_secret, code, s.digikey_redirect_uri)
         self._provider.store.save(tokens)
         self._logged_in = True
-        if self.source is not None:  # what `bomcheck auth digikey` stores: each location's currency
-            try:
-                locations = await self.source.fetch_locations(transport)
-            except (SourceError, AuthError) as exc:
-                log.info("the sandbox's DigiKey locations are not known (%s)", exc)
-                return
-            self.source.location_currencies.update(location_currencies(locations))
