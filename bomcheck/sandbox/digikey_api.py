@@ -10,9 +10,9 @@ credentials travel in the form (or as HTTP Basic). Errors are standard OAuth `{"
 
 Supply Chain (`/SupplyChain/v1/BondedQuantity/...`) wants `X-DIGIKEY-Client-Id` (401 "Invalid
 Client-Id"), a live bearer token (401 "Bearer token is invalid" / "Bearer token is expired",
-ApiErrorResponse shape) and daily quota (429 "Daily Ratelimit exceeded" carrying Retry-After and
-X-RateLimit-Reset: the seconds to the next midnight US Central, where DigiKey's quota day has been
-reported to end — a client must tell it from the per-minute burst by its words, not by Retry-After).
+ApiErrorResponse shape) and daily quota (429 "Daily Ratelimit exceeded" carrying Retry-After: the
+seconds to the next midnight US Central, where DigiKey's quota day has been reported to end — a
+client must tell it from the per-minute burst by its words, not by Retry-After).
 Every DigiKey answer carries X-DIGIKEY-REQUEST-ID, X-RateLimit-Limit and X-RateLimit-Remaining.
 
 Our assumptions where the seed is silent or cut off (keep them here):
@@ -399,7 +399,7 @@ class DigiKeyApi:
             wait = str(seconds_to_quota_reset(datetime.now(timezone.utc)))
             return self.api_error(request, 429, "Daily Ratelimit exceeded",
                                   f"The daily quota of {self.daily_quota} requests is used up",
-                                  headers={"Retry-After": wait, "X-RateLimit-Reset": wait})
+                                  headers={"Retry-After": wait})
         self.quota_used += 1
         return None
 
