@@ -329,15 +329,22 @@ def test_checking_an_output_again_replaces_its_result_columns(demo, tmp_path):
     assert rows_by_mpn(again)["GRM188R71C104KA01D"][0]["Need"] == 80  # 8 per board x 10, not x 100
 
 
-def test_bonded_prices_carry_the_accounts_currency(tmp_path):
+def test_bonded_prices_carry_their_locations_currency_not_a_disagreeing_configured_one(tmp_path):
+    # The sandbox's demo account bills its own location in USD and its second one in EUR: each
+    # location's currency labels its prices; a configured EUR is a warning, never a relabel.
+    at_home = catalog.BONDED_DEMO_MPNS[0]
+    second = sorted(catalog.SECOND_LOCATION_MPNS)[0]
+    assert at_home not in catalog.SECOND_LOCATION_MPNS
     bom = tmp_path / "bonded.csv"
-    bom.write_text(f"Ref,MPN,Qty\nU1,{catalog.BONDED_DEMO_MPNS[0]},1\n", encoding="utf-8")
-    result = run("-q", "check", str(bom), "--sandbox", "--json", str(tmp_path / "out.json"),
+    bom.write_text(f"Ref,MPN,Qty\nU1,{at_home},1\nR1,{second},1\n", encoding="utf-8")
+    result = run("check", str(bom), "--sandbox", "--json", str(tmp_path / "out.json"),
                  env={"BOMCHECK_DIGIKEY_CURRENCY": "eur"})
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
-    (purchase,) = data["lines"][0]["purchases"]
-    assert purchase["bonded"] and purchase["currency"] == "EUR"
+    bonded = {line["mpn"]: [p for p in line["purchases"] if p["bonded"]] for line in data["lines"]}
+    assert [p["currency"] for p in bonded[at_home]] == ["USD"]
+    assert [p["currency"] for p in bonded[second]] == ["EUR"]
+    assert "is billed in USD, not in the configured DigiKey currency EUR" in result.output
 
 
 def test_reader_doubts_reach_the_notes_the_fill_and_the_terminal(tmp_path):
