@@ -47,8 +47,9 @@ def listener_address(redirect_uri: str) -> ListenAt | None:
     A loopback URI with an explicit port qualifies. DigiKey registers only callbacks that
     begin with https:// (digikey.md, OAuth), so `https://localhost:8139/callback` is served
     over TLS with a certificate made at run time (`self_signed_certificate`); plain http is
-    kept for servers of one's own, such as `bomcheck sandbox`. Without a port (the default
-    `https://localhost`, port 443) the listener would need privileges: those logins paste back.
+    kept for OAuth servers of one's own (DigiKey and bomcheck's sandbox refuse it). Without a
+    port (the default `https://localhost`, port 443) the listener would need privileges: those
+    logins paste back.
     """
     parts = urlsplit(redirect_uri)
     if parts.scheme not in ("http", "https") or (parts.hostname or "") not in LOOPBACK_HOSTS:
