@@ -95,8 +95,8 @@ def _state_of(path: Path) -> FileState:
 def _still_as_read(path: Path, state: FileState) -> None:
     """Refuse to write when the BOM changed after it was read (saved in Excel, replaced, removed)."""
     if not unchanged_since(path, state):
-        raise OutputError(f"{path.name} changed while bomcheck was checking it (saved or replaced after it "
-                          "was read), so its answers may belong to other rows; nothing was written: "
+        raise OutputError(f"{path.name} changed while bomcheck was checking it (saved, replaced or removed "
+                          "after it was read), so its answers may belong to other rows; nothing was written: "
                           "run bomcheck again on the saved file")
 
 

@@ -76,6 +76,12 @@ def outputs_together(before_renaming: Callable[[], None] | None = None) -> Itera
     try:
         try:
             yield
+        except OutputError as exc:
+            if not staged:
+                raise
+            names = " and ".join(target.name for _, target in staged)
+            raise OutputError(f"{exc}; {names} {'was' if len(staged) == 1 else 'were'} not written "
+                              "either") from None
         finally:
             _staged.reset(token)
         if before_renaming is not None:

@@ -142,7 +142,7 @@ async def test_a_json_that_cannot_be_written_leaves_no_workbook_either(tmp_path,
     bom = tmp_path / "board.xlsx"
     workbook(bom, OLD_ROWS)
     fail_json_writes(monkeypatch)
-    with pytest.raises(OutputError, match="No space left on device"):
+    with pytest.raises(OutputError, match=r"No space left on device; board\.checked\.xlsx was not written"):
         await run_check(bom, StockBySource({"LM358DR": 1}), CheckOptions(
             output=tmp_path / "board.checked.xlsx", json_output=tmp_path / "board.json"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["board.xlsx"]  # no output, no temp file
@@ -169,6 +169,25 @@ def test_exit_3_from_the_command_means_nothing_was_written(tmp_path, monkeypatch
     result = CliRunner().invoke(main, ["-q", "check", str(bom), "--sandbox", "--json",
                                        str(tmp_path / "demo.json")])
     assert result.exit_code == 3, result.output
-    assert "No space left on device" in result.output
+    assert "No space left on device; demo.checked.xlsx was not written either" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.xlsx"]
     assert bom.read_bytes() == DEMO_BOM.read_bytes()
+
+
+def test_outputs_together_name_what_landed_when_the_second_rename_itself_fails(tmp_path, monkeypatch):
+    from bomcheck import files
+
+    real = os.replace
+
+    def replace(source, target):
+        if str(target).endswith(".json"):
+            raise OSError(errno.ENOENT, "No such file or directory")  # the folder vanished meanwhile
+        return real(source, target)
+
+    monkeypatch.setattr(files.os, "replace", replace)
+    with pytest.raises(OutputError) as raised, files.outputs_together():
+        files.atomic_write_text(tmp_path / "a.xlsx", "workbook")
+        files.atomic_write_text(tmp_path / "a.json", "json")
+    assert str(raised.value) == (f"cannot write {tmp_path / 'a.json'}: No such file or directory "
+                                 f"({tmp_path / 'a.xlsx'} was written)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx"]  # no temp file left
