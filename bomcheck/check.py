@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bomcheck.bom import ReaderOptions, read_bom
-from bomcheck.errors import OutputError
-from bomcheck.files import check_writable
+from bomcheck.bom import ReaderOptions, check_bom_file, read_bom
+from bomcheck.errors import BomError, OutputError
+from bomcheck.files import FileState, check_writable, file_state, outputs_together, unchanged_since
 from bomcheck.lookups.alternates import alternate_queries, first_round, second_round
 from bomcheck.lookups.cached_lookups import CachedLookups
 from bomcheck.lookups.fanout import ProgressReporter, SourceRun, gather_lookups, planned_calls
@@ -60,7 +60,13 @@ async def check_bom(
     progress: ProgressReporter | None = None,
     lookups: CachedLookups | None = None,
 ) -> CheckOutcome:
-    """Read, look up, plan and write one BOM; the input file is only ever read."""
+    """Read, look up, plan and write one BOM; the input file is only ever read.
+
+    The outputs (workbook, --json) are written together or not at all, and only if the BOM
+    still holds the bytes that were read: a BOM saved meanwhile would get another file's answers.
+    """
+    check_bom_file(path)  # a missing or empty file is said as the reader says it
+    read_state = _state_of(path)
     bom = read_bom(path, options.reader)
     output = options.output or default_output_path(path)
     check_output_path(output, path)
@@ -72,10 +78,26 @@ async def check_bom(
                               "file name")
         check_writable(options.json_output, protect=path, option="--json")
     report = await build_report(bom, options, runs, unavailable, progress, lookups)
-    write_report(report, output)
-    if options.json_output:
-        write_json(report, options.json_output)
+    with outputs_together(before_renaming=lambda: _still_as_read(path, read_state)):
+        write_report(report, output)  # it opens the BOM again to annotate it: checked when renaming
+        if options.json_output:
+            write_json(report, options.json_output)
     return CheckOutcome(report, output, options.json_output)
+
+
+def _state_of(path: Path) -> FileState:
+    try:
+        return file_state(path)
+    except OSError as exc:
+        raise BomError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _still_as_read(path: Path, state: FileState) -> None:
+    """Refuse to write when the BOM changed after it was read (saved in Excel, replaced, removed)."""
+    if not unchanged_since(path, state):
+        raise OutputError(f"{path.name} changed while bomcheck was checking it (saved, replaced or removed "
+                          "after it was read), so its answers may belong to other rows; nothing was written: "
+                          "run bomcheck again on the saved file")
 
 
 async def build_report(

@@ -88,7 +88,7 @@ class InboxJob:
 
     async def process(self, path: Path) -> FileResult:
         started = time.monotonic()
-        result = await self._process(path)
+        result = _refuse_link(path) or await self._process(path)
         self.results.append(result)
         seconds = time.monotonic() - started
         if result.status == "failed":
@@ -228,3 +228,12 @@ _OPTIONS_HINT = ("Options such as --mpn-column or --sheet are set for this inbox
 
 def _stem(path: Path) -> str:
     return path.stem
+
+
+def _refuse_link(path: Path) -> FileResult | None:
+    """A symbolic link is not taken (nor read, nor moved): it could point anywhere, a token file included."""
+    if not path.is_symlink():
+        return None
+    return FileResult(path.name, "kept", message="it is a symbolic link, which the inbox does not take "
+                      "(it could point to any file); it stays in the inbox unread: drop a copy of the file "
+                      "itself")
