@@ -157,7 +157,7 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 CENTER = Alignment(wrap_text=True, horizontal="center", vertical="center")
 DATE_FORMAT = "yyyy-mm-dd"
 COUNT_FORMAT = "#,##0"
-LINE_HEIGHT = 11.0  # points per line of 9-point text
+LINE_HEIGHT = 11.5  # points per line of 9-point Calibri in Excel (LibreOffice sets it tighter)
 
 
 @dataclass(frozen=True)
@@ -181,11 +181,11 @@ def _columns(report: Report, lines: Sequence[RfqLine], header: RfqHeader) -> lis
     if any(item.line.customer_pn for item in lines):
         columns.append(_Column("Our part no.", 11, lambda number, item: item.line.customer_pn))
     columns += [
-        _Column("MPN", 15, lambda number, item: item.line.mpn or "—"),
+        _Column("MPN", 17, lambda number, item: item.line.mpn or "—"),
         _Column("Maker", 10, lambda number, item: item.line.manufacturer),
         _Column("Alternates accepted", 11, lambda number, item: _alternates(item)),
-        _Column("Description", 21, lambda number, item: _description(item)),
-        _Column("Designators", 10, lambda number, item: designator_ranges(item.line.refdes)),
+        _Column("Description", 20, lambda number, item: _description(item)),
+        _Column("Designators", 16, lambda number, item: designator_ranges(item.line.refdes)),
         _Column("Qty per board", 5.5, lambda number, item: item.line.qty, COUNT_FORMAT),
     ]
     for index, count in enumerate(boards):
@@ -262,8 +262,8 @@ def _header_block(sheet: Worksheet, header: RfqHeader, report: Report, count: in
     put(sheet.cell(row=1, column=1), "Request for quotation")
     sheet.cell(row=1, column=1).font = TITLE_FONT
     sheet.row_dimensions[1].height = 24
-    boards = ", ".join(f"{scenario.boards:,}" for scenario in report.scenarios)
-    quantities = "quantity" if len(report.scenarios) == 1 else "quantities"
+    counts = [f"{scenario.boards:,}" for scenario in report.scenarios]
+    boards = counts[0] if len(counts) == 1 else f"{', '.join(counts[:-1])} and {counts[-1]}"
     left: list[tuple[str, str | date | None]] = [
         ("From", request.company), ("Contact", request.contact), ("Email", request.email),
         ("Phone", request.phone), ("Deliver to", request.delivery_address)]
@@ -279,8 +279,10 @@ def _header_block(sheet: Worksheet, header: RfqHeader, report: Report, count: in
         _field(sheet, 3 + offset, right_label, right_label + 1, right_label + 2, right_label + 4,
                label, value)
     row = 3 + max(len(left), len(right)) + 1
-    ask = (f"Please quote the {count} line{'s' if count != 1 else ''} below for {boards} boards "
-           f"(one {quantities} column each), in {header.currency}: fill in the shaded columns and "
+    each = "" if len(report.scenarios) == 1 else "each "
+    columns = "column" if len(report.scenarios) == 1 else "columns"
+    ask = (f"Please quote the {count} line{'s' if count != 1 else ''} below, {each}for {boards} boards "
+           f"(the Qty {columns}), in {header.currency}: fill in the shaded columns and "
            f"return this file{' by ' + f'{header.reply_by:%Y-%m-%d}' if header.reply_by else ''}"
            f"{' to ' + request.email if request.email else ''}. Any part in 'Alternates accepted' may be "
            "quoted instead of the MPN; say so in 'Quoted MPN'.")
@@ -381,7 +383,7 @@ def _mpn_column(columns: Sequence[_Column]) -> int:
 
 def _lines_of(text: str, width: float) -> int:
     """Lines a wrapped 9-point text takes in a column `width` characters wide (an estimate, words kept)."""
-    per_line = max(1, int(width * 1.3))  # 9-point text fits more per width unit than the 11-point default
+    per_line = max(1, int(width * 1.2))  # 9-point text fits more per width unit than the 11-point default
     count = 0
     for paragraph in text.split("\n"):
         length = 0

@@ -22,11 +22,11 @@ QUOTE_STATUSES = frozenset({
 # says what to quote and never what a source offered.
 _ASK: dict[str, str] = {
     LineStatus.NO_MPN.value: "no MPN: quote to the description",
-    LineStatus.AMBIGUOUS.value: "several parts share this MPN: quote this maker's part",
-    LineStatus.OTHER_MAKER.value: "this maker's part only (or an alternate listed)",
+    LineStatus.AMBIGUOUS.value: "MPN shared by several parts: this maker's",
+    LineStatus.OTHER_MAKER.value: "this maker only, or an alternate listed",
     LineStatus.NOT_ROHS.value: "RoHS compliant part only",
-    LineStatus.OBSOLETE.value: "quote your stock; offer a replacement if none",
-    "excess": "quote the quantity asked; state your MOQ",
+    LineStatus.OBSOLETE.value: "obsolete: quote stock, or a replacement",
+    "excess": "quote the quantity asked; state MOQ",
     "NCNR": "state whether NCNR",
 }
 
@@ -45,7 +45,7 @@ class RfqLine:
 
 def _ask(reason: str, line: BomLine) -> str:
     if reason == LineStatus.AMBIGUOUS.value and not line.manufacturer:
-        return "several parts share this MPN: name the maker you quote"
+        return "MPN shared by several parts: name the maker"
     return _ASK[reason]
 
 

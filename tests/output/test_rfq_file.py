@@ -156,7 +156,7 @@ def test_lines_to_quote_and_their_quantities(tmp_path: Path) -> None:
     # need = qty per board x boards, the whole need (no stock of yours covers any of it)
     assert chosen[3].quantities == (20, 200)
     assert chosen[6].quantities == (40, 400)
-    assert chosen[12].ask == "several parts share this MPN: name the maker you quote"
+    assert chosen[12].ask == "MPN shared by several parts: name the maker"
 
 
 def test_a_line_partly_covered_by_bonded_stock_quotes_the_rest(tmp_path: Path) -> None:
