@@ -76,7 +76,7 @@ async def check_bom(
         check_writable(options.json_output, protect=path, option="--json")
     rfq_target = rfq_path(output) if options.rfq else None
     if rfq_target is not None:
-        check_rfq_path(rfq_target, output=output, protect=path)
+        check_rfq_path(rfq_target, output=output, protect=path, json_output=options.json_output)
     report = await build_report(bom, options, runs, unavailable, progress, lookups)
     write_report(report, output)
     if options.json_output:

@@ -96,11 +96,13 @@ def is_rfq_file(path: Path) -> bool:
     return Path(path).suffix.lower() == RFQ_SUFFIX and Path(path).stem.lower().endswith(RFQ_MARK)
 
 
-def check_rfq_path(target: Path, *, output: Path, protect: Path) -> None:
+def check_rfq_path(target: Path, *, output: Path, protect: Path, json_output: Path | None = None) -> None:
     """Refuse, before any query is sent, an RFQ file that could not be written."""
     if Path(target).resolve() == Path(output).resolve():
         raise OutputError(f"the RFQ file and the workbook would both be {output}; name the output "
                           "something else with -o")
+    if json_output is not None and Path(target).resolve() == Path(json_output).resolve():
+        raise OutputError(f"--json and the RFQ file would both be {target}; give --json another file name")
     check_writable(Path(target), protect=protect, option="-o")
 
 

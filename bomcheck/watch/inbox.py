@@ -171,9 +171,9 @@ class InboxJob:
         # The saved column maps count too: re-saving one changes how the same bytes are read.
         reader = hashlib.sha256(repr(o.reader).encode("utf-8")).hexdigest()[:16]
         # An RFQ file's content depends on its header and on whether it was asked for at all.
-        rfq = hashlib.sha256(repr(o.rfq).encode("utf-8")).hexdigest()[:16] if o.rfq else ""
+        rfq = (hashlib.sha256(repr(o.rfq).encode("utf-8")).hexdigest()[:16],) if o.rfq else ()
         return "|".join((content_hash, repr(o.board_counts), str(o.attrition), o.currency, reader,
-                         *sorted(run.source.name for run in self.runs), self.ledger_tag, rfq))
+                         *sorted(run.source.name for run in self.runs), self.ledger_tag, *rfq))
 
     def _free_output(self, path: Path) -> Path:
         """The first free output name in out/ whose RFQ file's name (when one is written) is free too."""

@@ -31,6 +31,7 @@ from bomcheck.model import (
 from bomcheck.output.rfq_file import (
     RfqRequest,
     build_rfq,
+    check_rfq_path,
     designator_ranges,
     is_rfq_file,
     rfq_path,
@@ -431,3 +432,13 @@ def test_rfq_section_of_the_config(tmp_path: Path) -> None:
         rfq_config(load_settings(env={}, path=config))
     env = {"BOMCHECK_RFQ_CONTACT": "Jana"}
     assert rfq_config(load_settings(env=env, path=tmp_path / "none.toml"))["contact"] == "Jana"
+
+
+def test_the_rfq_file_may_not_be_the_workbook_or_the_json(tmp_path: Path) -> None:
+    bom = tmp_path / "board.csv"
+    with pytest.raises(OutputError, match="the RFQ file and the workbook would both be"):
+        check_rfq_path(tmp_path / "x.rfq.xlsx", output=tmp_path / "x.rfq.xlsx", protect=bom)
+    with pytest.raises(OutputError, match="--json and the RFQ file would both be"):
+        check_rfq_path(tmp_path / "x.rfq.xlsx", output=tmp_path / "x.checked.xlsx", protect=bom,
+                       json_output=tmp_path / "x.rfq.xlsx")
+    check_rfq_path(tmp_path / "x.rfq.xlsx", output=tmp_path / "x.checked.xlsx", protect=bom)
