@@ -309,6 +309,9 @@ def _field(sheet: Worksheet, row: int, label_col: int, label_end: int, value_col
         target.alignment = Alignment(horizontal="left")
     elif value:
         put(target, value)
+        if "\n" in value:  # a delivery address on several lines
+            target.alignment = Alignment(wrap_text=True, vertical="top")
+            sheet.row_dimensions[row].height = LINE_HEIGHT * (value.count("\n") + 1)
     target.font = FONT
     if not value:  # left to fill in: a line to write on, across the merged cells
         for col in range(value_col, value_end + 1):

@@ -252,6 +252,9 @@ def test_header_block_from_the_config(tmp_path: Path) -> None:
     assert block["Email"] == "buy@acme.example"
     assert block["Phone"] == "+49 89 1234"
     assert block["Deliver to"] == "Goods-in, Industriestr. 5\n80939 München"
+    address = next(row for row in range(1, head) if sheet.cell(row=row, column=1).value == "Deliver to")
+    assert sheet.cell(row=address, column=3).alignment.wrap_text  # both lines shown
+    assert sheet.row_dimensions[address].height >= 2 * 11
     assert block["Incoterms"] == "DAP Munich"
     assert block["Currency"] == "USD"
     assert block["Date issued"].date() == date(2026, 3, 2)
