@@ -15,6 +15,7 @@ from bomcheck.lookups.cached_lookups import CachedLookups
 from bomcheck.lookups.fanout import ProgressReporter, SourceRun, gather_lookups, planned_calls
 from bomcheck.model import Bom, BomLine, Lookup, LookupStatus, Query, Report, Scenario, SourceStatus
 from bomcheck.output.json_report import write_json
+from bomcheck.output.rfq_file import RfqRequest, check_rfq_path, rfq_path, write_rfq
 from bomcheck.output.workbook import check_output_path, default_output_path, write_report
 from bomcheck.pricing import Attrition, plan_lines
 
@@ -29,6 +30,7 @@ class CheckOptions:
     json_output: Path | None = None
     currency: str = "USD"
     attrition: Attrition = field(default_factory=Attrition)
+    rfq: RfqRequest | None = None  # set: also write the RFQ file beside the output
 
     @property
     def board_counts(self) -> tuple[int, ...]:
@@ -42,6 +44,7 @@ class CheckOutcome:
     report: Report
     output: Path
     json_output: Path | None
+    rfq_output: Path | None = None
 
 
 def query_for(line: BomLine) -> Query | None:
@@ -77,12 +80,17 @@ async def check_bom(
             raise OutputError(f"--json and the workbook would both be {output}; give --json another "
                               "file name")
         check_writable(options.json_output, protect=path, option="--json")
+    rfq_target = rfq_path(output) if options.rfq else None
+    if rfq_target is not None:
+        check_rfq_path(rfq_target, output=output, protect=path, json_output=options.json_output)
     report = await build_report(bom, options, runs, unavailable, progress, lookups)
     with outputs_together(before_renaming=lambda: _still_as_read(path, read_state)):
         write_report(report, output)  # it opens the BOM again to annotate it: checked when renaming
         if options.json_output:
             write_json(report, options.json_output)
-    return CheckOutcome(report, output, options.json_output)
+        if options.rfq is not None and rfq_target is not None:
+            write_rfq(report, rfq_target, options.rfq)
+    return CheckOutcome(report, output, options.json_output, rfq_target)
 
 
 def _state_of(path: Path) -> FileState:

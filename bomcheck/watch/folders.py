@@ -15,6 +15,7 @@ from pathlib import Path
 import platformdirs
 
 from bomcheck.errors import ConfigError
+from bomcheck.output.rfq_file import is_rfq_file
 from bomcheck.output.workbook import OUTPUT_MARK, OUTPUT_SUFFIXES
 
 log = logging.getLogger(__name__)
@@ -101,8 +102,9 @@ def _same_folder(a: Path, b: Path) -> bool:
 
 
 def is_own_output(path: Path) -> bool:
-    """Our outputs (`x.checked.xlsx`, `x (2).checked.xlsx`) are never inputs, wherever they land."""
-    return path.suffix.lower() in OUTPUT_SUFFIXES and path.stem.endswith(OUTPUT_MARK)
+    """Our outputs (`x.checked.xlsx`, `x (2).checked.xlsx`, `x.rfq.xlsx`) are never inputs, wherever
+    they land."""
+    return (path.suffix.lower() in OUTPUT_SUFFIXES and path.stem.endswith(OUTPUT_MARK)) or is_rfq_file(path)
 
 
 def numbered_names(folder: Path, stem: str, tail: str) -> Iterator[Path]:

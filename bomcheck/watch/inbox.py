@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import hashlib
 import logging
+import os
 import shutil
 import time
 from collections import deque
@@ -28,9 +29,10 @@ from bomcheck.lookups.cached_lookups import CachedLookups
 from bomcheck.lookups.fanout import SourceRun
 from bomcheck.model import LineStatus, Report, SourceStatus
 from bomcheck.output.failures import run_failures
+from bomcheck.output.rfq_file import RFQ_MARK, rfq_path
 from bomcheck.output.workbook import OUTPUT_MARK, output_tail
 from bomcheck.redact import redact
-from bomcheck.watch.folders import InboxFolders, free_name, move_without_overwrite
+from bomcheck.watch.folders import InboxFolders, free_name, move_without_overwrite, numbered_names
 from bomcheck.watch.ledger import Ledger, LedgerEntry, sha256_of
 
 log = logging.getLogger(__name__)
@@ -81,7 +83,9 @@ class InboxJob:
         """Remove work copies and our half-written temp files in out/ (a hard kill leaves them)."""
         shutil.rmtree(self.folders.work, ignore_errors=True)
         self.folders.work.mkdir(parents=True, exist_ok=True)
-        for leftover in self.folders.out.glob(f".*{OUTPUT_MARK}*.tmp"):
+        out = self.folders.out
+        leftovers = [*out.glob(f".*{OUTPUT_MARK}*.tmp"), *out.glob(f".*{RFQ_MARK}.*.tmp")]
+        for leftover in leftovers:
             with contextlib.suppress(OSError):
                 leftover.unlink()
                 log.debug("removed the leftover temp file %s", leftover)
@@ -109,7 +113,8 @@ class InboxJob:
             return FileResult(path.name, "changed", message="it vanished before it could be read")
         key = self._key(content_hash)
         entry = None if self.reprocess else self.ledger.fresh(key)
-        if entry is not None and entry.intact():
+        rfq_kept = entry is not None and (not self.options.rfq or rfq_path(entry.output).is_file())
+        if entry is not None and entry.intact() and rfq_kept:
             try:
                 output = self._reuse(entry, path)
             except (OutputError, OSError) as exc:
@@ -127,7 +132,7 @@ class InboxJob:
             if sha256_of(copy) != content_hash:
                 return FileResult(path.name, "changed", message="it changed while being read; "
                                                                  "it will be taken again")
-            output_target = free_name(self.folders.out, _stem(path), output_tail(path))
+            output_target = self._free_output(path)
             options = dataclasses.replace(self.options, output=output_target, json_output=None)
             outcome = await check_bom(copy, options, self.runs, self.unavailable, lookups=self.lookups)
         except (OutputError, OSError) as exc:  # our folders, not the user's file
@@ -165,17 +170,30 @@ class InboxJob:
         o = self.options
         # The saved column maps count too: re-saving one changes how the same bytes are read.
         reader = hashlib.sha256(repr(o.reader).encode("utf-8")).hexdigest()[:16]
+        # An RFQ file's content depends on its header and on whether it was asked for at all.
+        rfq = (hashlib.sha256(repr(o.rfq).encode("utf-8")).hexdigest()[:16],) if o.rfq else ()
         return "|".join((content_hash, repr(o.board_counts), str(o.attrition), o.currency, reader,
-                         *sorted(run.source.name for run in self.runs), self.ledger_tag))
+                         *sorted(run.source.name for run in self.runs), self.ledger_tag, *rfq))
+
+    def _free_output(self, path: Path) -> Path:
+        """The first free output name in out/ whose RFQ file's name (when one is written) is free too."""
+        for target in numbered_names(self.folders.out, _stem(path), output_tail(path)):
+            if not os.path.lexists(target) and not (self.options.rfq and os.path.lexists(rfq_path(target))):
+                return target
+        raise AssertionError("unreachable")
 
     def _reuse(self, entry: LedgerEntry, path: Path) -> Path:
         """The earlier output, as it is if it already bears this file's name, else copied to it."""
         natural = self.folders.out / f"{_stem(path)}{output_tail(path)}"
+        rfq = rfq_path(entry.output) if self.options.rfq else None
         if entry.output.parent == self.folders.out and entry.output.name == natural.name:
             return entry.output
-        target = free_name(self.folders.out, _stem(path), output_tail(path))
+        target = self._free_output(path)
         with atomic_output(target) as temp:
             shutil.copyfile(entry.output, temp)
+        if rfq is not None:
+            with atomic_output(rfq_path(target)) as temp:
+                shutil.copyfile(rfq, temp)
         return target
 
     def _file_away(self, path: Path, content_hash: str, result: FileResult) -> FileResult:
