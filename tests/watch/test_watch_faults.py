@@ -15,12 +15,13 @@ import pytest
 
 from bomcheck.check import CheckOptions
 from bomcheck.errors import ConfigError
+from bomcheck.sandbox import catalog
 from bomcheck.watch import folders as folders_module
 from bomcheck.watch.folder import FolderWatcher, WatchConfig, serve
-from bomcheck.watch.folders import InboxFolders, exclusive_inbox, move_without_overwrite
+from bomcheck.watch.folders import InboxFolders, exclusive_inbox
 from bomcheck.watch.inbox import InboxJob
 from bomcheck.watch.ledger import Ledger
-from bomcheck.sandbox import catalog
+from bomcheck.watch.moves import move_without_overwrite
 from tests.watch.test_watch import Recorder, running, wait_until
 from tests.watch.test_watch_inbox import csv_bom, inbox_service, names
 
@@ -155,7 +156,7 @@ async def test_a_full_processed_filesystem_keeps_the_file_in_the_inbox_with_no_b
     real_copy = shutil.copyfileobj
 
     def copy(source, target, length=0):
-        if "processed" in str(getattr(target, "name", "")):
+        if Path(str(getattr(target, "name", ""))).parent.name == "processed":
             target.write(source.read(10))
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_copy(source, target)
@@ -209,7 +210,7 @@ def test_the_ledger_remembers_an_output_handed_over_until_its_input_is_filed(tmp
     output.write_bytes(b"out")
     ledger = Ledger(tmp_path / "ledger.json")
     from bomcheck.watch.ledger import sha256_of
-    ledger.handing_over("key", "a.csv", output, sha256_of(output), reusable=False)
+    ledger.handing_over("key", "a.csv", output, sha256_of(output))
     again = Ledger(tmp_path / "ledger.json")  # after a kill
     assert again.handed_over("key", "a.csv") is not None
     assert again.handed_over("key", "b.csv") is None  # another file with the same content

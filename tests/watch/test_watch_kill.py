@@ -1,4 +1,4 @@
-"""Timed `kill -9` of a real `bomcheck watch` at the worst moments, then a restart; and two services on one inbox.
+"""Timed `kill -9` of a real `bomcheck watch` at the worst moments, then a restart; two services, one inbox.
 
 A poller fires SIGKILL as soon as a file appears; the service runs under `paused_service`, which
 holds it for a minute right after that file landed, so the kill hits exactly that point every time.
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from bomcheck.watch.folders import INBOX_LOCK
 from tests.conftest import DEMO_BOM, ROOT
 from tests.watch.test_watch_cli import visible, wait_for
 
@@ -72,7 +73,7 @@ def test_killed_just_after_the_output_landed_in_out_the_file_is_not_checked_agai
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copyfile(DEMO_BOM, inbox / "demo.xlsx")
-    first = services(inbox, pause_after=os.path.join("out", "demo.checked.xlsx"))
+    first = services(inbox, pause_after=str(inbox / "out" / "demo.checked.xlsx"))
     first.kill_when(inbox / "out" / "demo.checked.xlsx")
     assert (inbox / "demo.xlsx").exists()  # killed before the input was filed away
     checked_before = (inbox / "out" / "demo.checked.xlsx").read_bytes()
@@ -84,14 +85,14 @@ def test_killed_just_after_the_output_landed_in_out_the_file_is_not_checked_agai
     assert (inbox / "out" / "demo.checked.xlsx").read_bytes() == checked_before
     assert "checking demo.xlsx" not in second.text()  # not asked again
     assert "demo.xlsx" in second.text()  # but said what became of it
-    assert visible(inbox) == ["failed", "out", "processed"]
+    assert visible(inbox) == [INBOX_LOCK, "failed", "out", "processed"]
 
 
 def test_killed_just_after_a_bad_file_moved_to_failed_its_note_and_log_line_exist(tmp_path, services):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "notes.csv").write_text("Item,Comment\n1,call Bob\n")
-    first = services(inbox, pause_after=os.path.join("failed", "notes.csv"))
+    first = services(inbox, pause_after=str(inbox / "failed" / "notes.csv"))
     first.kill_when(inbox / "failed" / "notes.csv")
     note = inbox / "failed" / "notes.csv.error.txt"
     assert note.exists()
@@ -105,7 +106,7 @@ def test_killed_just_after_a_bad_file_moved_to_failed_its_note_and_log_line_exis
     assert second.stop() == 0
     assert visible(inbox / "failed") == ["notes.csv", "notes.csv.error.txt"]  # once, with no leftovers
     assert (inbox / "failed" / "notes.csv").read_text() == "Item,Comment\n1,call Bob\n"
-    assert visible(inbox) == ["failed", "out", "processed"]
+    assert visible(inbox) == [INBOX_LOCK, "failed", "out", "processed"]
 
 
 def test_a_second_service_on_the_same_inbox_through_a_symlink_is_refused_and_names_the_first(tmp_path,
