@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO
 
 import platformdirs
 
@@ -102,8 +103,11 @@ def _locked(lock_file: Path) -> Iterator[str | None]:
         yield None
         return
     with contextlib.ExitStack() as stack:
+        handle: IO[str]
         try:
             handle = stack.enter_context(open(lock_file, "a+", encoding="utf-8"))
+        except PermissionError:  # another user's lock file: a read-only handle locks all the same
+            handle = stack.enter_context(_open_or_refuse(lock_file, "r"))
         except OSError as exc:
             raise ConfigError(f"cannot create the lock file {lock_file}: {exc.strerror or exc}; "
                               "check the folder's permissions") from None
@@ -114,12 +118,23 @@ def _locked(lock_file: Path) -> Iterator[str | None]:
             said = " ".join(handle.read(500).split())
             yield said or "its pid is unknown"
             return
+        if not handle.writable():
+            yield None
+            return
         handle.seek(0)
         handle.truncate()
         since = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
         handle.write(f"pid {os.getpid()} on {socket.gethostname()}, since {since}\n")
         handle.flush()
         yield None
+
+
+def _open_or_refuse(lock_file: Path, mode: str) -> IO[str]:
+    try:
+        return open(lock_file, mode, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot open the lock file {lock_file}: {exc.strerror or exc}; "
+                          "check the folder's permissions") from None
 
 
 def default_state_dir(inbox: Path) -> Path:

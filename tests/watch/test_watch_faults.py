@@ -238,6 +238,25 @@ def test_a_second_lock_on_the_same_inbox_through_a_symlink_is_refused_with_its_h
         pass
 
 
+def test_a_lock_file_we_may_not_write_still_tells_who_holds_the_inbox(tmp_path, monkeypatch):
+    import builtins
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+
+    def not_ours(file, mode="r", *args, **kwargs):  # another user's lock file, 0644
+        if Path(file).name == folders_module.INBOX_LOCK and mode != "r":
+            raise PermissionError(13, "Permission denied")
+        return builtins.open(file, mode, *args, **kwargs)
+
+    with exclusive_inbox(inbox):
+        monkeypatch.setattr(folders_module, "open", not_ours, raising=False)
+        with pytest.raises(ConfigError, match=f"pid {os.getpid()} on "), exclusive_inbox(inbox):
+            pass
+    with exclusive_inbox(inbox):  # free now: taken through the read-only handle
+        pass
+
+
 def test_the_default_state_folder_is_the_same_through_a_symlink(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
