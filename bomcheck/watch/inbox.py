@@ -134,6 +134,8 @@ class InboxJob:
             result = await self._process(path, started)
         except MemoryError:
             result = self._out_of_memory(path, started)
+        if result.status == "failed" and result.message.startswith(_OUT_OF_MEMORY):
+            _release_memory()  # here, once the failed work's frames and exception are gone
         self.results.append(result)
         seconds = time.monotonic() - started
         if result.status == "failed":
@@ -285,13 +287,12 @@ class InboxJob:
 
     def _out_of_memory(self, path: Path, started: float) -> FileResult:
         """Too big for the memory the service has: that file fails (it would fail again at every
-        start); the memory it held is given back, and the service goes on with the others."""
-        _release_memory()
+        start), and the service goes on with the others."""
         try:
             size = f" ({path.stat().st_size / 1e6:.1f} MB)"
         except OSError:
             size = ""
-        return self._fail(path, f"bomcheck ran out of memory while checking {path.name}{size}: the "
+        return self._fail(path, f"{_OUT_OF_MEMORY} while checking {path.name}{size}: the "
                           "service has too little memory for this file. Split the BOM into smaller "
                           "files, or give the service more memory, then drop it in again.", started)
 
@@ -333,6 +334,7 @@ class InboxJob:
 
 
 NOTE_TAIL = ".error.txt"
+_OUT_OF_MEMORY = "bomcheck ran out of memory"
 
 
 def _remove(path: Path) -> None:
