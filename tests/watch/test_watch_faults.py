@@ -319,3 +319,59 @@ async def test_listing_the_inbox_out_of_memory_does_not_stop_the_service(tmp_pat
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
+
+
+class Killed(BaseException):
+    """What `kill -9` does to the service at that point: nothing after it runs."""
+
+
+@pytest.mark.parametrize("faults", [0.0, 1.0], ids=["complete", "a source failed"])
+async def test_killed_after_the_output_landed_a_restart_files_the_input_and_asks_nothing(
+        tmp_path, monkeypatch, faults):
+    import dataclasses
+
+    import aiohttp
+
+    import bomcheck.watch.inbox
+    from bomcheck.config import Settings
+    from bomcheck.runtime import open_sources, sandbox_settings
+    from bomcheck.sandbox.faults import FaultConfig
+    from bomcheck.sandbox.server import STATS_PATH, SandboxConfig, running_sandbox
+    from tests.conftest import DEMO_BOM
+
+    async def requests(url: str) -> int:
+        async with aiohttp.ClientSession() as session, session.get(url + STATS_PATH) as response:
+            counted = await response.json()
+        return counted["arrow"] + counted["digikey"]
+
+    folders = InboxFolders.for_inbox(tmp_path / "inbox", state=tmp_path / "state")
+    folders.create()
+    client = dataclasses.replace(Settings(), arrow_rate=200.0, digikey_rate=200.0)
+    sandbox = SandboxConfig(faults=FaultConfig({"503": faults}))
+    async with running_sandbox(sandbox) as url, \
+            open_sources(sandbox_settings(client, url)) as (runs, unavailable):
+        shutil.copyfile(DEMO_BOM, folders.inbox / "demo.xlsx")
+        first = InboxJob(folders, CheckOptions(), runs, unavailable)
+        first.start()
+        real_move = bomcheck.watch.inbox.move_without_overwrite
+
+        def killed(*args):
+            raise Killed
+
+        monkeypatch.setattr(bomcheck.watch.inbox, "move_without_overwrite", killed)
+        with pytest.raises(Killed):
+            await first.process(folders.inbox / "demo.xlsx")
+        assert names(folders.out) == ["demo.checked.xlsx"]  # the output landed; the input did not move
+        output = (folders.out / "demo.checked.xlsx").read_bytes()
+        asked = await requests(url)
+        monkeypatch.setattr(bomcheck.watch.inbox, "move_without_overwrite", real_move)
+
+        restarted = InboxJob(folders, CheckOptions(), runs, unavailable)
+        restarted.start()
+        result = await restarted.process(folders.inbox / "demo.xlsx")
+        assert await requests(url) == asked  # not asked again
+    assert result.moved_to == folders.processed / "demo.xlsx"
+    assert names(folders.out) == ["demo.checked.xlsx"]  # no second output
+    assert (folders.out / "demo.checked.xlsx").read_bytes() == output
+    assert names(folders.processed) == ["demo.xlsx"]
+    assert not (folders.inbox / "demo.xlsx").exists()
