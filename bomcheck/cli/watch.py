@@ -34,7 +34,7 @@ from bomcheck.output.rfq_file import RfqRequest
 from bomcheck.runtime import DIGIKEY_BONDED, digikey_logged_in, open_lookups, open_sources
 from bomcheck.sandbox.server import SandboxConfig
 from bomcheck.watch.folder import WatchConfig, serve
-from bomcheck.watch.folders import InboxFolders, exclusive_state, is_own_output
+from bomcheck.watch.folders import InboxFolders, exclusive_inbox, exclusive_state, is_own_output
 from bomcheck.watch.inbox import InboxJob
 from bomcheck.watch.ledger import Ledger
 from bomcheck.watch.settings import INBOX_CONFIG, inbox_options, read_inbox_config
@@ -143,7 +143,7 @@ def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | N
 async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Settings, *, poll: float | None,
                      settle: float, cache_hours: float, reprocess: bool, cache: CachePolicy, sandbox: bool,
                      sandbox_config: SandboxConfig) -> None:
-    with exclusive_state(folders.state):
+    with exclusive_inbox(folders.inbox), exclusive_state(folders.state):
         async with (maybe_sandbox(settings, sandbox, sandbox_config) as effective,
                     open_sources(effective) as (runs, unavailable)):
             warn_unavailable(unavailable)
