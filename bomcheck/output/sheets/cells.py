@@ -32,6 +32,7 @@ class Link:
     """A URL to show in a cell: a live hyperlink only when `linkable`, else plain text."""
 
     url: str
+    text: str = ""  # what the cell shows when it is a live link ("datasheet"); the URL when it is not
 
 
 Value = str | int | float | Link | None
@@ -54,6 +55,7 @@ RED = PatternFill("solid", fgColor="FFFFC7CE")
 AMBER = PatternFill("solid", fgColor="FFFFEB9C")
 GREEN = PatternFill("solid", fgColor="FFC6EFCE")
 BOLD = Font(bold=True)
+CHOSEN = PatternFill("solid", fgColor="FFDDEBF7")  # an offer the plan buys from: light blue, not "fine"
 # bomcheck's own headers: white on dark blue, so they never pass for the user's own columns
 HEADER_FONT = Font(bold=True, color="FFFFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="FF1F4E79")
@@ -124,10 +126,12 @@ def put(cell: AnyCell, value: Value, number_format: str | None = None) -> None:
     and a hyperlink only when `linkable`.
     """
     if isinstance(value, Link):
-        put(cell, value.url)  # the address itself, so the reader sees where a link goes
         if linkable(value.url):
+            put(cell, value.text or value.url)
             cell.hyperlink = value.url
             style(cell, font=LINK_FONT)
+        else:
+            put(cell, value.url)  # the address itself, never linked: the reader sees where it would go
         return
     if isinstance(value, str):
         # set as openpyxl's own `cell.value = text` would, without its second scan for the
@@ -187,7 +191,7 @@ def display_width(value: Value, number_format: str | None) -> int:
     if value is None:
         return 0
     if isinstance(value, Link):
-        return len(value.url)
+        return len(value.text or value.url) if linkable(value.url) else len(value.url)
     if isinstance(value, float) and number_format:
         places = re.search(r"\.(0+)", number_format)
         code = re.search(r'"([^"]*)"', number_format)
