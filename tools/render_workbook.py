@@ -33,7 +33,8 @@ def main() -> int:
     args = parser.parse_args()
     for tool in ("soffice", "pdftoppm"):
         if shutil.which(tool) is None:
-            print(f"{tool} not found: apt-get install -y libreoffice-calc-nogui poppler-utils", file=sys.stderr)
+            print(f"{tool} not found: apt-get install -y libreoffice-calc-nogui poppler-utils",
+                  file=sys.stderr)
             return 2
     out = args.out.resolve()
     shutil.rmtree(out, ignore_errors=True)
@@ -43,8 +44,9 @@ def main() -> int:
     run([sys.executable, "-m", "bomcheck", "check", str(bom), "--sandbox", "--boards", args.boards,
          "--json", str(out / (bom.stem + ".json"))], cwd=ROOT)
     checked = out / (bom.stem + ".checked.xlsx")
-    profile = f"-env:UserInstallation=file://{out / 'lo-profile'}"  # never the user's own LibreOffice profile
-    run(["soffice", profile, "--headless", "--convert-to", "pdf", "--outdir", str(out), str(checked)], cwd=out)
+    profile = f"-env:UserInstallation=file://{out / 'lo-profile'}"  # never the user's own profile
+    run(["soffice", profile, "--headless", "--convert-to", "pdf", "--outdir", str(out), str(checked)],
+        cwd=out)
     pdf = checked.with_suffix(".pdf")
     run(["pdftoppm", "-png", "-r", str(args.dpi), str(pdf), str(out / "page")], cwd=out)
     pages = sorted(out.glob("page-*.png"))

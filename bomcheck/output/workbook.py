@@ -261,9 +261,9 @@ def build_workbook(report: Report, output: Path) -> Workbook:
         summary = add_summary(workbook, report, sheet.title, status_column)
         if getattr(workbook, "vba_archive", None) is not None:
             _note_macros(summary, report.bom.path.name, Path(output).name)
-        add_scenarios(workbook, report)
         if len(report.scenarios) > 1:
             add_quantities(workbook, report, sheet.title, status_column)
+        add_scenarios(workbook, report)
         add_offers(workbook, report)
         add_rfq(workbook, report)
     return workbook

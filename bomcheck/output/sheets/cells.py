@@ -295,6 +295,8 @@ def write_table(sheet: Worksheet, headers: Sequence[str],
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
     set_widths(sheet, 1, widths)
+    fit_height(sheet, 1, max((lines_needed(header, sheet.column_dimensions[get_column_letter(col)].width or 8)
+                              for col, header in enumerate(headers, start=1)), default=1))
     page_setup(sheet)
     return count
 
