@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -364,8 +365,6 @@ def test_writing_twice_replaces_our_sheets_and_keeps_a_users_rfq(tmp_path: Path)
 
 
 def test_an_answer_the_source_remarked_on_is_amber_not_green():
-    from dataclasses import replace
-
     from bomcheck.output.sheets.cells import fill_for, needs_decision
     from bomcheck.pricing import plan_line
 
@@ -394,3 +393,108 @@ def test_an_offers_sheet_of_the_one_row_per_line_layout_is_still_recognised_as_o
     workbook["Offers"]["A1"] = "Rows of mine"  # a sheet of the user's is never replaced
     add_offers(workbook, report)
     assert workbook["Offers"]["A1"].value == "Rows of mine" and "bomcheck Offers" in workbook.sheetnames
+
+
+def quantities_table(sheet) -> dict[tuple[int, int], dict]:
+    """(BOM row, boards) -> {column: value} from the Quantities sheet's two header rows."""
+    rows = list(sheet.iter_rows(values_only=True))
+    boards_row, headers = rows[0], rows[1]
+    boards_of: list[int | None] = []
+    current = None
+    for value in boards_row:
+        if isinstance(value, str) and value.endswith(" boards"):
+            current = int(value.split()[0].replace(",", ""))
+        boards_of.append(current if value != "Build quantity" else None)
+    table: dict[tuple[int, int], dict] = {}
+    for row in rows[2:]:
+        if not isinstance(row[0], int):
+            continue
+        for value, header, boards in zip(row, headers, boards_of, strict=True):
+            if boards is not None:
+                table.setdefault((row[0], boards), {})[header] = value
+    return table
+
+
+def test_three_quantities_read_across_the_quantities_sheet_as_in_the_json(tmp_path):
+    from bomcheck.output.json_report import report_to_dict
+
+    source = make_bom_file(tmp_path / "bom.xlsx")
+    report = make_report(source, boards=(10, 100, 1000))
+    workbook = openpyxl.load_workbook(write_report(report, tmp_path / "out.xlsx"))
+    sheet = workbook["Quantities"]
+    assert [c.value for c in sheet[1][:4]] == ["Build quantity", None, None, "10 boards"]
+    assert sheet.freeze_panes == "D3" and sheet.auto_filter.ref.startswith("A2:")
+    table = quantities_table(sheet)
+    # worked by hand: OKPART-01, 2 a board + 2 %: 21, 204, 2040 at 0.10
+    ok = row_of("OKPART-01")
+    assert [table[(ok, n)]["Ext. Price"] for n in (10, 100, 1000)] == pytest.approx([2.10, 20.40, 204.00])
+    assert [table[(ok, n)]["Buy Qty"] for n in (10, 100, 1000)] == [21, 204, 2040]
+    # the NCNR reel of 1000 covers 10 and 100 boards; at 1000 boards the need is 2040: 2000 (two reels)
+    ncnr = row_of("NCNRPART-01")
+    assert table[(ncnr, 10)]["Buy Qty"] == 1000 and table[(ncnr, 100)]["Buy Qty"] == 1000
+    assert table[(row_of("GONE-01"), 1000)]["Status"] == "NOT FOUND"
+    assert table[(row_of("GONE-01"), 1000)]["Ext. Price"] is None
+    # every line, every quantity: the same buy quantity, prices and status as the JSON's scenarios
+    exported = report_to_dict(report)
+    for scenario in exported["scenarios"]:
+        for line in scenario["lines"]:
+            cells = table[(line["row"], scenario["boards"])]
+            purchases = line["purchases"]
+            bought = sum(p["buy_qty"] for p in purchases)
+            prices = [Decimal(p["ext_price"]) for p in purchases if p["ext_price"] is not None]
+            assert cells["Status"] == line["status"], (line["row"], scenario["boards"])
+            assert cells["Buy Qty"] == (bought if purchases else None)
+            if purchases and len(prices) == len(purchases):
+                assert cells["Ext. Price"] == pytest.approx(float(sum(prices)))
+                assert cells["Unit Price"] == pytest.approx(float(sum(prices) / bought), abs=1e-4)
+            else:
+                assert cells["Ext. Price"] is None
+    totals = {row[1]: row for row in sheet.iter_rows(values_only=True) if row[1] == "Total (USD)"}
+    first_total = Decimal(exported["scenarios"][0]["totals"]["USD"])
+    assert totals["Total (USD)"][3 + 2] == pytest.approx(float(first_total))  # under 10 boards' Ext. Price
+
+
+def test_one_quantity_has_no_quantities_sheet(tmp_path):
+    source = make_bom_file(tmp_path / "bom.xlsx")
+    workbook = openpyxl.load_workbook(write_report(make_report(source, boards=(10,)), tmp_path / "out.xlsx"))
+    assert "Quantities" not in workbook.sheetnames
+
+
+def test_our_headers_never_take_the_name_of_one_of_the_users(tmp_path):
+    path = tmp_path / "bom.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "BOM"
+    book.active.append(["Ref", "MPN", "Qty", "Notes", "status"])
+    book.active.append(["U1", "OKPART-01", 2, "hand-placed", "approved"])
+    book.save(path)
+    bom = read_bom(path)
+    scenario = Scenario(10, plan_lines([(line, LOOKUPS["OKPART-01"]) for line in bom.lines], 10, "USD"))
+    report = Report(bom=bom, boards=10, results=scenario.results, sources=(SourceStatus("Arrow", True),),
+                    checked_at=CHECKED_AT, currency="USD", scenarios=(scenario,))
+    first = write_report(report, tmp_path / "out.xlsx")
+    headers = [c.value for c in openpyxl.load_workbook(first)["BOM"][1]]
+    assert headers[:5] == ["Ref", "MPN", "Qty", "Notes", "status"]
+    assert headers[5] == "bomcheck Status" and headers[6] == "Action" and headers[-1] == "bomcheck Notes"
+    assert headers.count("Notes") == 1
+    # checked again, the output's own columns are recognised and replaced, never repeated
+    again = write_report(replace(report, bom=read_bom(first)), tmp_path / "again.xlsx")
+    assert [c.value for c in openpyxl.load_workbook(again)["BOM"][1]] == headers
+
+
+def test_an_output_of_the_earlier_layout_has_its_columns_replaced(tmp_path):
+    path = tmp_path / "old.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "BOM"
+    old = ["Need", "Arrow Stock", "MOQ", "NCNR", "Lead Time (wk)", "Buy Qty", "Unit Price", "Ext. Price",
+           "Best Source", "Status", "Notes"]
+    book.active.append(["Ref", "MPN", "Qty", *old])
+    book.active.append(["U1", "OKPART-01", 2, 20, 5, 1, "no", 6, 20, 0.1, 2.0, "x", "OK", "old note"])
+    book.save(path)
+    bom = read_bom(path)
+    scenario = Scenario(10, plan_lines([(line, LOOKUPS["OKPART-01"]) for line in bom.lines], 10, "USD"))
+    report = Report(bom=bom, boards=10, results=scenario.results, sources=(SourceStatus("Arrow", True),),
+                    checked_at=CHECKED_AT, currency="USD", scenarios=(scenario,))
+    sheet = openpyxl.load_workbook(write_report(report, tmp_path / "out.xlsx"))["BOM"]
+    headers = [c.value for c in sheet[1]]
+    assert headers[3:6] == ["Status", "Action", "Need"] and headers[-1] == "Notes"
+    assert "old note" not in [c.value for c in sheet[2]]
