@@ -21,11 +21,11 @@ from bomcheck.files import atomic_output, check_writable
 from bomcheck.model import Compliance, Lifecycle, LineResult, LineStatus, LookupStatus, Report, SourceStatus
 from bomcheck.output.sheets.cells import (
     BOLD,
-    TOP,
-    WRAP,
+    WRAP_BOTTOM,
     Value,
     display_width,
     fill_for,
+    fit_header_height,
     fit_height,
     grid_value,
     header_width,
@@ -335,7 +335,7 @@ def _grid_workbook(grid: Sequence[Sequence[Any]], merged: Sequence[tuple[int, in
 
 
 # Long texts, wrapped at these widths (never cut off on paper, and the sheet stays printable)
-WRAPPED = {"Best Source": 34, "Maker Bought": 18, "Action": 18, "Notes": 50}
+WRAPPED = {"Best Source": 40, "Maker Bought": 18, "Action": 18, "Notes": 50}
 
 
 def append_results(sheet: Worksheet, report: Report) -> int:
@@ -373,7 +373,7 @@ def append_results(sheet: Worksheet, report: Report) -> int:
                 value = NOT_APPLICABLE
             cell = sheet.cell(row=result.line.row, column=first + offset)
             put(cell, value, number_format)
-            style(cell, fill=fill, alignment=WRAP if offset in wrapped else TOP)
+            style(cell, fill=fill, alignment=WRAP_BOTTOM if offset in wrapped else None)
             widths[offset] = max(widths[offset], display_width(value, number_format))
         last_row = max(last_row, result.line.row)
     set_widths(sheet, first, widths, [WRAPPED.get(header) for header, _, _ in columns])
@@ -391,7 +391,7 @@ def _fit_heights(sheet: Worksheet, report: Report, first: int, headers: Sequence
     widths = [sheet.column_dimensions[get_column_letter(first + offset)].width or 8.43
               for offset in range(len(headers))]
     header_row = report.bom.header_row
-    fit_height(sheet, header_row, max(lines_needed(h, w) for h, w in zip(headers, widths, strict=True)))
+    fit_header_height(sheet, header_row, first, headers)
     wrapped = [offset for offset, header in enumerate(headers) if header.removeprefix(OWN_PREFIX) in WRAPPED]
     for result in report.results:
         row = result.line.row

@@ -44,8 +44,10 @@ LINK_DOMAINS: ContextVar[tuple[str, ...]] = ContextVar("LINK_DOMAINS", default=(
 MAX_LINK_LENGTH = 2079  # the longest hyperlink address Excel keeps
 # host[:port] of a link: letters, digits, dots and hyphens only. Browsers read a backslash as "/"
 # and decode "%2F", so "evil.com<backslash>.arrow.com" or "evil.com%2F.arrow.com" go to evil.com.
+# A font named in full: a Font() without a name is drawn in a serif fallback by LibreOffice
+FONT = "Calibri"
 _LINK_NETLOC = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
-LINK_FONT = Font(color="FF0563C1", underline="single")
+LINK_FONT = Font(name=FONT, size=11, color="FF0563C1", underline="single")
 
 MAX_CELL_TEXT = 32767
 MIN_WIDTH, MAX_WIDTH = 8, 60
@@ -54,15 +56,17 @@ PERCENT_FORMAT = "0%"
 RED = PatternFill("solid", fgColor="FFFFC7CE")
 AMBER = PatternFill("solid", fgColor="FFFFEB9C")
 GREEN = PatternFill("solid", fgColor="FFC6EFCE")
-BOLD = Font(bold=True)
+BOLD = Font(name=FONT, size=11, bold=True)
 CHOSEN = PatternFill("solid", fgColor="FFDDEBF7")  # an offer the plan buys from: light blue, not "fine"
 # bomcheck's own headers: white on dark blue, so they never pass for the user's own columns
-HEADER_FONT = Font(bold=True, color="FFFFFFFF")
+HEADER_FONT = Font(name=FONT, size=11, bold=True, color="FFFFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="FF1F4E79")
 HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)  # a long header wraps: columns stay narrow
 WRAP = Alignment(wrap_text=True, vertical="top")  # long text (Notes) wraps within its column's width
 TOP = Alignment(vertical="top")  # beside a wrapped cell, so a row reads from its top line
-SECTION_FONT = Font(bold=True, size=12)
+# On the BOM sheet, bottom-aligned as the user's own cells are by default: a tall row reads as one line
+WRAP_BOTTOM = Alignment(wrap_text=True)
+SECTION_FONT = Font(name=FONT, bold=True, size=12)
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER_TEXT = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$")
@@ -295,8 +299,7 @@ def write_table(sheet: Worksheet, headers: Sequence[str],
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
     set_widths(sheet, 1, widths)
-    fit_height(sheet, 1, max((lines_needed(header, sheet.column_dimensions[get_column_letter(col)].width or 8)
-                              for col, header in enumerate(headers, start=1)), default=1))
+    fit_header_height(sheet, 1, 1, headers)
     page_setup(sheet)
     return count
 
@@ -308,7 +311,7 @@ def lines_needed(text: object, width: float) -> int:
     """How many lines `text` wraps to, word by word, in a column `width` wide (a character a unit)."""
     if text is None:
         return 1
-    room = max(1, int(width) - 1)
+    room = max(1, int((width - 1) * 1.15))  # text is narrower than the '0' a width unit measures
     lines = 0
     for paragraph in str(text).split("\n"):
         lines += 1
@@ -332,11 +335,19 @@ def fit_height(sheet: Worksheet, row: int, lines: int) -> None:
         sheet.row_dimensions[row].height = max(current, LINE_HEIGHT * lines)
 
 
+def fit_header_height(sheet: Worksheet, row: int, first: int, headers: Sequence[str]) -> None:
+    """A header row tall enough for its wrapped headers (bold text: a fifth wider than plain)."""
+    widths = [sheet.column_dimensions[get_column_letter(first + offset)].width or 8.43
+              for offset in range(len(headers))]
+    fit_height(sheet, row, max((lines_needed(header, width / 1.2)
+                                for header, width in zip(headers, widths, strict=True)), default=1))
+
+
 def header_width(header: str) -> int:
     """The narrowest a column may be for its (wrapping) header: its longest word, or two words
     when they are short ("Buy Qty", "Lead Time (wk)" wrap to two lines at most)."""
     words = header.split()
-    return max(max((len(w) for w in words), default=0), (len(header) + 1) // 2)
+    return max(max((len(w) for w in words), default=0) + 1, (len(header) + 1) // 2)  # bold is wider
 
 
 def set_widths(sheet: Worksheet, first: int, widths: Sequence[int], caps: Sequence[int | None] = ()) -> None:

@@ -21,6 +21,7 @@ from bomcheck.output.sheets.cells import (
     money,
     money_format,
     new_sheet,
+    page_setup,
     style,
     unit_format,
     write_table,
@@ -115,6 +116,9 @@ def _gather(offers: dict[tuple[str, Offer], _Row], result: LineResult, asked: st
 
 
 def _authorized(offer: Offer) -> str:
+    """'authorized', 'marketplace', 'bonded (yours)' (your own stock at the distributor), or 'unknown'."""
+    if offer.bonded:
+        return "bonded (yours)"
     if offer.marketplace is None:
         return UNKNOWN
     return "marketplace" if offer.marketplace else "authorized"
@@ -174,4 +178,5 @@ def add_offers(workbook: Workbook, report: Report) -> Worksheet:
             for col in range(1, len(HEADERS) + 1):
                 style(sheet.cell(row=number, column=col), fill=CHOSEN)
     sheet.freeze_panes = "C2"  # the row and the part asked stay in view
+    page_setup(sheet, 1, title_columns=2)  # and are printed on every page across
     return sheet

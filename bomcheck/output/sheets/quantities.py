@@ -54,6 +54,7 @@ def add_quantities(workbook: Workbook, report: Report, bom_title: str, link_colu
     style_header(sheet.cell(row=1, column=1))
     for col in range(2, len(LINE_HEADERS) + 1):
         style_header(sheet.cell(row=1, column=col))
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(LINE_HEADERS))
     for index, scenario in enumerate(scenarios):
         first = len(LINE_HEADERS) + 1 + index * len(PER_QUANTITY)
         put(sheet.cell(row=1, column=first), f"{scenario.boards:,} boards")
