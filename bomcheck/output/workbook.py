@@ -378,7 +378,7 @@ def append_results(sheet: Worksheet, report: Report) -> int:
         last_row = max(last_row, result.line.row)
     set_widths(sheet, first, widths, [WRAPPED.get(header) for header, _, _ in columns])
     _fit_heights(sheet, report, first, headers)
-    _freeze(sheet, header_row, report.bom.column_index.get("mpn"))
+    _freeze(sheet, header_row, report.bom.column_index.get("mpn"), first)
     if not sheet.auto_filter.ref:
         last_column = get_column_letter(first + len(headers) - 1)
         sheet.auto_filter.ref = f"A{header_row}:{last_column}{last_row}"
@@ -399,12 +399,29 @@ def _fit_heights(sheet: Worksheet, report: Report, first: int, headers: Sequence
                                                  widths[offset]) for offset in wrapped), default=1))
 
 
-def _freeze(sheet: Worksheet, header_row: int, mpn_column: int | None) -> None:
+SCROLL_PAST = 60  # width units of the user's columns between the MPN and Status that hide the decision
+
+
+def _freeze(sheet: Worksheet, header_row: int, mpn_column: int | None, status_column: int) -> None:
     """Freeze below the header and right of the MPN column, so the part and the decision stay in
-    view; a sheet whose user froze columns of their own keeps their panes."""
+    view; a sheet whose user froze columns of their own keeps their panes.
+
+    When the user's columns between the MPN and Status are wider than SCROLL_PAST, the sheet
+    opens scrolled to Status (the decision visible without scrolling; scroll left for them).
+    """
     if sheet.freeze_panes is not None and not sheet.freeze_panes.startswith("A"):
         return
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=(mpn_column or 0) + 1).coordinate
+    first_free = (mpn_column or 0) + 1
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=first_free).coordinate
+    between = sum(sheet.column_dimensions[get_column_letter(col)].width or 8.43
+                  for col in range(first_free, status_column))
+    pane = sheet.sheet_view.pane
+    if mpn_column and between > SCROLL_PAST and pane is not None:
+        status = sheet.cell(row=header_row + 1, column=status_column).coordinate
+        pane.topLeftCell = status
+        for selection in sheet.sheet_view.selection:  # the cursor where the eye goes, not out of view
+            if selection.pane == pane.activePane:
+                selection.activeCell = selection.sqref = status
 
 
 def earlier_results_column(sheet: Worksheet, header_row: int) -> tuple[int, int] | None:

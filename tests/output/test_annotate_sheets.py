@@ -498,3 +498,24 @@ def test_an_output_of_the_earlier_layout_has_its_columns_replaced(tmp_path):
     headers = [c.value for c in sheet[1]]
     assert headers[3:6] == ["Status", "Action", "Need"] and headers[-1] == "Notes"
     assert "old note" not in [c.value for c in sheet[2]]
+
+
+def test_a_bom_with_wide_columns_after_the_mpn_opens_scrolled_to_the_decision(tmp_path):
+    path = tmp_path / "bom.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "BOM"
+    book.active.append(["Ref", "MPN", "Qty", "Description", "Supplier notes"])
+    book.active.append(["U1", "OKPART-01", 2, "a long description", "notes"])
+    book.active.column_dimensions["D"].width = 40
+    book.active.column_dimensions["E"].width = 30
+    book.save(path)
+    bom = read_bom(path)
+    scenario = Scenario(10, plan_lines([(line, LOOKUPS["OKPART-01"]) for line in bom.lines], 10, "USD"))
+    report = Report(bom=bom, boards=10, results=scenario.results, sources=(SourceStatus("Arrow", True),),
+                    checked_at=CHECKED_AT, currency="USD", scenarios=(scenario,))
+    sheet = openpyxl.load_workbook(write_report(report, tmp_path / "out.xlsx"))["BOM"]
+    pane = sheet.sheet_view.pane
+    # frozen right of the MPN (B) and below the header (1): 2 columns and 1 row
+    assert (pane.xSplit, pane.ySplit, pane.state) == (2, 1, "frozen")
+    # C, D and E (8 + 40 + 30 wide) would push Status off screen: the right pane opens at Status (F)
+    assert pane.topLeftCell == "F2" and sheet["F1"].value == "Status"
