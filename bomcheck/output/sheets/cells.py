@@ -224,12 +224,6 @@ def needs_decision(result: LineResult) -> bool:
     return result.status.blocks or result.action is None or result.action.is_decision
 
 
-def colour_name(result: LineResult) -> str:
-    """'red', 'amber', 'green' or '' (DNP): the fill in words, for the Summary and the README."""
-    fill = fill_for(result)
-    return {id(RED): "red", id(AMBER): "amber", id(GREEN): "green"}.get(id(fill), "")
-
-
 def style_header(cell: AnyCell) -> None:
     """A header bomcheck wrote: white bold text on dark blue."""
     cell.font = HEADER_FONT

@@ -51,11 +51,6 @@ WHY_WIDTH = 70
 Row = tuple[str, Value, str | None]
 
 
-def needs_attention(result: LineResult, currency: str | None = None) -> bool:
-    """Lines a buyer must act on before ordering: red, or amber (an action other than Buy)."""
-    return needs_decision(result)
-
-
 def data_age(report: Report) -> str:
     """'live: ...' when nothing came from the offers cache, else each source's age of data."""
     used = [source for source in report.sources if source.checked or source.from_cache]
