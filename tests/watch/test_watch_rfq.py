@@ -10,7 +10,7 @@ import pytest
 from bomcheck.bom import ReaderOptions
 from bomcheck.check import CheckOptions
 from bomcheck.errors import ConfigError
-from bomcheck.output.rfq_file import RfqRequest
+from bomcheck.output.rfq_file import RfqRequest, rfq_path
 from bomcheck.watch.folders import InboxFolders, is_own_output
 from bomcheck.watch.inbox import InboxJob
 from bomcheck.watch.settings import inbox_options, read_inbox_config
@@ -65,7 +65,15 @@ async def test_an_earlier_rfq_file_is_never_overwritten(tmp_path: Path) -> None:
     folders.create()
     (folders.out / "demo.rfq.xlsx").write_bytes(b"sent to a supplier last week")
     job = InboxJob(folders, CheckOptions(rfq=HEADER), runs=())
-    assert job._free_output(Path("demo.xlsx")).name == "demo (2).checked.xlsx"
+    staged = folders.work / "demo.checked.xlsx"
+    staged.write_bytes(b"the workbook")
+    rfq_path(staged).write_bytes(b"the new rfq")
+    delivered = job._deliver(Path("demo.xlsx"), "hash-of-demo", staged)
+    # demo.checked.xlsx is free, but its RFQ name is not: both go under the next number together
+    assert delivered.name == "demo (2).checked.xlsx" and delivered.read_bytes() == b"the workbook"
+    assert (folders.out / "demo (2).rfq.xlsx").read_bytes() == b"the new rfq"
+    assert (folders.out / "demo.rfq.xlsx").read_bytes() == b"sent to a supplier last week"
+    assert not (folders.out / "demo.checked.xlsx").exists()
     assert job._key("x") != InboxJob(folders, CheckOptions(), runs=())._key("x")  # an RFQ run is another run
 
 
