@@ -140,7 +140,7 @@ def _refuse(path: Path, seen: list[tuple[Sheet, Header | None]], options: Reader
         names = [str(value).strip() for value in row if not is_empty(value)]
     else:
         names = plausible_header(sheet.rows)
-    headers = ", ".join(repr(name) for name in names) or "none"
+    headers = _said_headers(names)
     missing = [name for role, name in overrides.items()
                if header is None or role not in header.columns.index]
     if missing:
@@ -153,6 +153,19 @@ def _refuse(path: Path, seen: list[tuple[Sheet, Header | None]], options: Reader
             guess = f"; {name!r} would be the MPN column, but {column_option(role)} took it"
     raise BomError(f"{path.name}: no MPN column found{at_row}{where}; headers seen: {headers}"
                    f"{guess}; pass --mpn-column")
+
+
+MAX_HEADERS_SAID = 12
+MAX_HEADER_CHARS = 40
+
+
+def _said_headers(names: list[str]) -> str:
+    """The headers seen, as an error may quote them: a few short names, never a file's whole first row
+    (a refused file may be no BOM at all — a token file dropped by mistake)."""
+    shown = [repr(name if len(name) <= MAX_HEADER_CHARS else name[:MAX_HEADER_CHARS - 1] + "…")
+             for name in names[:MAX_HEADERS_SAID]]
+    more = f" and {len(names) - MAX_HEADERS_SAID} more" if len(names) > MAX_HEADERS_SAID else ""
+    return ", ".join(shown) + more if shown else "none"
 
 
 def last_column(grid: Grid, header_row: int) -> int:
