@@ -172,6 +172,7 @@ class Transport:
     quota: QuotaSeen | None = None
     requests_sent: int = field(default=0, init=False)
     throttled: int = field(default=0, init=False)  # 429 answers received
+    paused: float = field(default=0.0, init=False)  # seconds of pauses the server asked for (Retry-After)
     in_flight: InFlight = field(init=False, repr=False)
     _semaphore: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
     _pause_until: float = field(default=0.0, init=False, repr=False)
@@ -187,7 +188,7 @@ class Transport:
     _last_rate_change: float = field(default=float("-inf"), init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.in_flight = InFlight(self.concurrency, lambda: self.limiter.rate)
+        self.in_flight = InFlight(self.concurrency, lambda: self.limiter.rate, clock=self._now)
         self._ceiling = self.limiter.rate
 
     def redact(self, text: str, extra: Sequence[str] = ()) -> str:
@@ -235,6 +236,7 @@ class Transport:
             wait: float | None = None
             failed_answer: HttpResponse | None = None
             limit = self.timeout
+            sent_at: float | None = None
             try:
                 async with self._semaphore:
                     sent_at = await self._wait_turn()
@@ -251,6 +253,10 @@ class Transport:
                         answer = HttpResponse(response.status, dict(response.headers), body, attempt)
                     self._observe(answer, sent_at)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                if isinstance(exc, asyncio.TimeoutError) and sent_at is not None:
+                    # a hung request is a latency too: the estimate learns from it, so the fan-out
+                    # keeps enough requests in flight to use the rate while some hang
+                    self.in_flight.timed_out(self._now() - sent_at)
                 reason = self.redact(failure_reason(exc, limit), carried)
                 failures.append(reason)
                 self._failed_try()
@@ -430,7 +436,9 @@ class Transport:
         a burst of 429s does not collapse the rate.
         """
         now = self._now()
-        self._pause_until = max(self._pause_until, now + min(wait, self.retry.max_delay))
+        until = max(self._pause_until, now + min(wait, self.retry.max_delay))
+        self.paused += until - max(self._pause_until, now)
+        self._pause_until = until
         if now < self._last_slowdown + max(wait, 1.0):
             return
         self.limiter.set_rate(max(self.limiter.rate / 2, 0.1))
