@@ -172,6 +172,7 @@ class Transport:
     quota: QuotaSeen | None = None
     requests_sent: int = field(default=0, init=False)
     throttled: int = field(default=0, init=False)  # 429 answers received
+    answers_timed: int = field(default=0, init=False)  # answers whose latency the estimate learnt
     paused: float = field(default=0.0, init=False)  # seconds of pauses the server asked for (Retry-After)
     in_flight: InFlight = field(init=False, repr=False)
     _semaphore: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
@@ -242,7 +243,8 @@ class Transport:
                     sent_at = await self._wait_turn()
                     # taken as down by other requests while this one waited or retried: stop here
                     self._stop_if_down()
-                    limit = self._attempt_timeout(started)  # after the wait for a turn, which counts
+                    # after the wait for a turn, which counts
+                    limit = self._attempt_timeout(started, last=attempt >= attempts)
                     self.requests_sent += 1
                     async with self.session.request(
                         method, url, params=params, data=data, json=json_body, headers=headers,
@@ -325,10 +327,19 @@ class Transport:
                 raise SourceUnavailable(self._down)
             self._down = ""  # time to try again; one more failure takes it down again
 
-    def _attempt_timeout(self, started: float) -> float:
-        """This try's timeout: the transport's, or what is left of the request's budget if less."""
+    def _attempt_timeout(self, started: float, *, last: bool = True) -> float:
+        """This try's timeout: the transport's (or, for a try that is not the last, the patience),
+        or what is left of the request's budget if less."""
         left = self.retry.total_budget - (self._now() - started)
-        return max(0.1, min(self.timeout, left))
+        return max(0.1, min(self.timeout if last else self.patience, left))
+
+    @property
+    def patience(self) -> float:
+        """How long a try that is not the last waits for its answer (see RetryPolicy.patience_factor)."""
+        if self.answers_timed < self.retry.patience_after:
+            return self.timeout
+        wanted = max(self.retry.min_patience, self.retry.patience_factor * self.in_flight.latency)
+        return min(self.timeout, wanted)
 
     def _within_budget(self, started: float, delay: float) -> bool:
         """Whether waiting `delay` and trying again still fits in the request's total budget."""
@@ -376,6 +387,7 @@ class Transport:
         """Learn from an answer as it arrives: its latency, the server's rate limit, the quota."""
         now = self._now()
         self.in_flight.observe(now - sent_at)
+        self.answers_timed += 1
         self._read_burst_headers(answer)
         self._read_quota_headers(answer)
         if answer.status != 429:

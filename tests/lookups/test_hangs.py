@@ -14,6 +14,7 @@ from bomcheck.distributors.arrow import ArrowCredentials, ArrowSource
 from bomcheck.distributors.http import Transport, make_limiter
 from bomcheck.distributors.inflight import InFlight
 from bomcheck.distributors.retry import RetryPolicy
+from bomcheck.errors import SourceError
 from bomcheck.lookups.fanout import SourceRun, gather_lookups
 from bomcheck.model import Lookup, LookupStatus, Query
 from bomcheck.sandbox import SANDBOX_ARROW_API_KEY, SANDBOX_ARROW_LOGIN, catalog
@@ -176,3 +177,33 @@ async def test_a_run_ends_within_its_time_bound_with_every_line_checked_or_marke
         assert "time bound" in lookups[mpn].message
     assert sum(advanced) == 10  # progress counted every call, the marked ones too
     assert result.sources[0].message == "2 of 10 queries failed"
+
+
+# ----------------------------------------------------------------------------- patience
+
+
+async def test_a_hung_try_is_given_up_after_the_patience_and_the_last_try_gets_the_whole_timeout(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    mpns = catalog_mpns(8)
+    hang_first_try_of({mpns[6], mpns[7]}, monkeypatch)
+    config = SandboxConfig(faults=FaultConfig({"timeout": 1e-9}, hold=60))
+    caplog.set_level("DEBUG", logger="bomcheck.distributors.http")
+    async with running_sandbox(config) as url, aiohttp.ClientSession() as session:
+        # loopback answers in ms (the estimate starts at 0.25 s): after 5 timed answers the patience
+        # is max(0.4 s, 1 × the estimate), its floor
+        transport = Transport(session, make_limiter(100), concurrency=1, timeout=1.5,
+                              retry=RetryPolicy(attempts=2, min_patience=0.4, patience_factor=1.0,
+                                                patience_after=5))
+        source = ArrowSource(url, ArrowCredentials(SANDBOX_ARROW_LOGIN, SANDBOX_ARROW_API_KEY))
+        assert transport.patience == 1.5  # nothing timed yet: the whole timeout
+        first = await gather_lookups([SourceRun(source, transport)], [Query(mpn) for mpn in mpns[:7]])
+        assert transport.answers_timed >= 5 and transport.patience == pytest.approx(0.4)
+        # a request allowed one try only (a token refresh is) waits the whole timeout
+        with pytest.raises(SourceError, match=r"no answer within 1\.5 s"):
+            await transport.request("GET", f"{url}/itemservice/v3/en/search/token",
+                                    params={"login": SANDBOX_ARROW_LOGIN, "apikey": SANDBOX_ARROW_API_KEY,
+                                            "search_token": mpns[7], "fmt": "json"}, attempts=1)
+    assert first.lookups[Query(mpns[6])]["Arrow"].status is LookupStatus.FOUND  # its retry answered
+    cut = [record.getMessage() for record in caplog.records if "failed: timeout" in record.getMessage()]
+    assert len(cut) == 2 and "no answer within 0.4 s), attempt 1" in cut[0], cut  # not 1.5 s
+    assert "no answer within 1.5 s), attempt 1" in cut[1], cut
