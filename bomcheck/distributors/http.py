@@ -338,7 +338,7 @@ class Transport:
         """How long a try that is not the last waits for its answer (see RetryPolicy.patience_factor)."""
         if self.answers_timed < self.retry.patience_after:
             return self.timeout
-        wanted = max(self.retry.min_patience, self.retry.patience_factor * self.in_flight.latency)
+        wanted = max(self.retry.min_patience, self.retry.patience_factor * self.in_flight.answered_latency)
         return min(self.timeout, wanted)
 
     def _within_budget(self, started: float, delay: float) -> bool:

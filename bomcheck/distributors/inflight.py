@@ -37,6 +37,7 @@ class InFlight:
         self._rate = rate
         self._clock = clock
         self.latency = latency
+        self.answered_latency = latency  # the same estimate from answers only (timeouts left out)
         self.timeouts = 0  # timeouts folded into the estimate
         self._held: dict[object, list[float]] = {}  # holder (its task) -> when it took its slot(s)
         self._condition: asyncio.Condition | None = None
@@ -69,14 +70,17 @@ class InFlight:
         return self.active - min(self.slow, self.max_slow)
 
     def observe(self, seconds: float) -> None:
-        """Fold one measured latency (admission to answer) into the estimate."""
+        """Fold one measured latency (admission to answer) into the estimates."""
         if seconds >= 0:
             self.latency += SMOOTHING * (seconds - self.latency)
+            self.answered_latency += SMOOTHING * (seconds - self.answered_latency)
 
     def timed_out(self, seconds: float) -> None:
-        """A try that got no answer within `seconds`: its latency was at least that long."""
+        """A try that got no answer within `seconds`: its latency was at least that long (for the
+        number in flight; `answered_latency`, which sets how long a try waits, leaves it out)."""
         self.timeouts += 1
-        self.observe(seconds)
+        if seconds >= 0:
+            self.latency += SMOOTHING * (seconds - self.latency)
 
     def _cond(self) -> asyncio.Condition:
         if self._condition is None:

@@ -31,10 +31,10 @@ class RetryPolicy:
     give_up_after: int = 5  # requests in a row failing every try: the source is taken as down...
     down_for: float = 60.0  # ...for this long (a run's fan-out stops asking it at once; watch: next files)
     # Patience: once `patience_after` answers have been timed, a try that is not the last waits at
-    # most max(min_patience, patience_factor × the latency estimate) (the timeout at most) before it
-    # is taken as hung and tried again; the last try always gets the whole timeout. A hung request
-    # then costs seconds, not the timeout, and a server that slows down for everyone raises the
-    # estimate (timeouts count toward it), hence the patience, within a few tries.
+    # most max(min_patience, patience_factor × the latency of the answers) (the timeout at most)
+    # before it is taken as hung and tried again; the last try always gets the whole timeout. A hung
+    # request then costs seconds, not the timeout; a server that slows down for everyone is
+    # answered on the last tries, and those answers raise the patience for the requests after.
     patience_factor: float = 10.0
     min_patience: float = 5.0
     patience_after: int = 5

@@ -72,6 +72,9 @@ async def test_a_timeout_counts_toward_the_latency_estimate() -> None:
     assert gate.timeouts == 1
     assert gate.latency == pytest.approx(0.01 + 0.2 * (30.0 - 0.01))
     assert gate.size > small  # more requests in flight while some hang: the rate stays in use
+    assert gate.answered_latency == pytest.approx(0.01)  # how long a try waits goes by the answers only
+    gate.observe(0.02)
+    assert gate.answered_latency == pytest.approx(0.01 + 0.2 * 0.01)
 
 
 # ----------------------------------------------------------------------------- over the sandbox
