@@ -15,7 +15,7 @@ from bomcheck.distributors.http import Transport, make_limiter
 from bomcheck.distributors.inflight import InFlight
 from bomcheck.distributors.retry import RetryPolicy
 from bomcheck.errors import SourceError
-from bomcheck.lookups.fanout import SourceRun, gather_lookups
+from bomcheck.lookups.fanout import SourceRun, gather_lookups, time_bound
 from bomcheck.model import Lookup, LookupStatus, Query
 from bomcheck.sandbox import SANDBOX_ARROW_API_KEY, SANDBOX_ARROW_LOGIN, catalog
 from bomcheck.sandbox.faults import FaultConfig, FaultInjector
@@ -210,3 +210,13 @@ async def test_a_hung_try_is_given_up_after_the_patience_and_the_last_try_gets_t
     cut = [record.getMessage() for record in caplog.records if "failed: timeout" in record.getMessage()]
     assert len(cut) == 2 and "no answer within 0.4 s), attempt 1" in cut[0], cut  # not 1.5 s
     assert "no answer within 1.5 s), attempt 1" in cut[1], cut
+
+
+def test_the_time_bound_is_the_calls_at_the_rate_plus_one_request_budget_plus_the_pauses_asked() -> None:
+    transport = Transport(session=None, limiter=make_limiter(20), retry=RetryPolicy(total_budget=180.0))
+    assert time_bound(transport, 300) == pytest.approx(300 * 1.25 / 20 + 180)  # 198.75 s
+    transport.limiter.set_rate(10)  # a server that asked for less: the calls take longer, so may the run
+    assert time_bound(transport, 300) == pytest.approx(300 * 1.25 / 10 + 180)
+    transport._slow_down(12.0, "https://arrow.test/search")  # a 429 with Retry-After: 12 (rate halved to 5)
+    assert transport.paused == pytest.approx(12.0)
+    assert time_bound(transport, 300) == pytest.approx(300 * 1.25 / 5 + 180 + 12)
