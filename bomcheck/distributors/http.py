@@ -246,6 +246,7 @@ class Transport:
                     # after the wait for a turn, which counts
                     limit = self._attempt_timeout(started, last=attempt >= attempts)
                     self.requests_sent += 1
+                    self.in_flight.mark_sent()
                     async with self.session.request(
                         method, url, params=params, data=data, json=json_body, headers=headers,
                         allow_redirects=allow_redirects,

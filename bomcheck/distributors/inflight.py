@@ -22,12 +22,13 @@ class InFlight:
     time; one or two more waiting at the limiter keep it busy. Fewer leave the rate unused,
     many more only queue (and would all still go out after the source stopped).
 
-    A hung request must not hold a slot that answering requests need: a slot held longer than
-    SLOW_FACTOR × the latency estimate (MIN_SLOW at least) is slow and no longer counts
-    against `size`, for at most `max_slow` (half the cap) slow holders at once; the slots in
-    use never exceed `cap`. So however many requests hang, the ones that answer keep
-    `size` slots, until half the cap hangs at once (then the source is most likely down,
-    which the transport notices).
+    A hung request must not hold a slot that answering requests need: a slot whose request has
+    been on the wire (since `mark_sent`) longer than SLOW_FACTOR × the latency estimate
+    (MIN_SLOW at least) is slow and no longer counts against `size`, for at most `max_slow`
+    (half the cap) slow holders at once; the slots in use never exceed `cap`. So however many
+    requests hang, the ones that answer keep `size` slots, until half the cap hangs at once
+    (then the source is most likely down, which the transport notices). A batch waiting for its
+    turn at the rate limiter is not on the wire: it is never slow.
     """
 
     def __init__(self, cap: int, rate: Callable[[], float], *, latency: float = INITIAL_LATENCY,
@@ -39,7 +40,9 @@ class InFlight:
         self.latency = latency
         self.answered_latency = latency  # the same estimate from answers only (timeouts left out)
         self.timeouts = 0  # timeouts folded into the estimate
-        self._held: dict[object, list[float]] = {}  # holder (its task) -> when it took its slot(s)
+        # holder (its task) -> when each of its slots' request was last sent (None: not yet sent;
+        # a batch waiting for its turn at the rate limiter is not slow, however long it waits)
+        self._held: dict[object, list[float | None]] = {}
         self._condition: asyncio.Condition | None = None
 
     @property
@@ -62,12 +65,18 @@ class InFlight:
     def slow(self) -> int:
         """Holders slower than `slow_after` right now."""
         since = self._clock() - self.slow_after
-        return sum(1 for taken in self._held.values() for when in taken if when <= since)
+        return sum(1 for taken in self._held.values() for when in taken if when is not None and when <= since)
 
     @property
     def counted(self) -> int:
         """The slots counted against `size`: all taken ones but up to `max_slow` slow ones."""
         return self.active - min(self.slow, self.max_slow)
+
+    def mark_sent(self) -> None:
+        """The current task's request just went on the wire: how slow it is counts from now."""
+        taken = self._held.get(asyncio.current_task())
+        if taken:
+            taken[-1] = self._clock()
 
     def observe(self, seconds: float) -> None:
         """Fold one measured latency (admission to answer) into the estimates."""
@@ -95,7 +104,7 @@ class InFlight:
         if self.slow >= self.max_slow:
             return None
         since = self._clock() - self.slow_after
-        fresh = [when for taken in self._held.values() for when in taken if when > since]
+        fresh = [when for taken in self._held.values() for when in taken if when is not None and when > since]
         return max(0.01, min(fresh) - since) if fresh else None
 
     async def __aenter__(self) -> None:
@@ -105,7 +114,7 @@ class InFlight:
                 wake = self._next_slow()
                 with contextlib.suppress(asyncio.TimeoutError):  # a holder turned slow: look again
                     await asyncio.wait_for(condition.wait(), wake)
-            self._held.setdefault(asyncio.current_task(), []).append(self._clock())
+            self._held.setdefault(asyncio.current_task(), []).append(None)
 
     async def __aexit__(self, *exc: object) -> None:
         condition = self._cond()

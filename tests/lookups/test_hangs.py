@@ -25,9 +25,12 @@ from tests.conftest import FakeClock
 # ----------------------------------------------------------------------------- the slots
 
 
-async def hold(gate: InFlight, release: asyncio.Event, admitted: list[int], n: int) -> None:
+async def hold(gate: InFlight, release: asyncio.Event, admitted: list[int], n: int, *, send: bool = True
+               ) -> None:
     async with gate:
         admitted.append(n)
+        if send:
+            gate.mark_sent()  # as the transport does when the request goes out
         await release.wait()
 
 
@@ -63,6 +66,22 @@ async def test_slow_holders_stop_counting_against_the_size_up_to_half_the_cap() 
     release.set()
     await asyncio.gather(*tasks)
     assert sorted(admitted) == list(range(12)) and gate.active == 0
+
+
+async def test_a_batch_waiting_for_its_turn_is_not_slow_however_long_it_waits() -> None:
+    clock = FakeClock()
+    gate = InFlight(8, lambda: 10.0, latency=0.1, clock=clock)  # 4 slots, as above
+    release = asyncio.Event()
+    admitted: list[int] = []
+    tasks = [asyncio.create_task(hold(gate, release, admitted, n, send=False)) for n in range(6)]
+    await settle()
+    clock.now += 60  # queued at the rate limiter, not sent: a stopped source would leave them unsent
+    async with gate._cond():
+        gate._cond().notify_all()
+    await settle()
+    assert gate.slow == 0 and admitted == [0, 1, 2, 3]
+    release.set()
+    await asyncio.gather(*tasks)
 
 
 async def test_a_timeout_counts_toward_the_latency_estimate() -> None:
