@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from bomcheck.bom.cells import Grid, Sheet, is_empty, row_has_content
+from bomcheck.bom.cells import CellValue, Grid, Sheet, is_empty, row_has_content
 from bomcheck.bom.columns import ROLES, header_role
 from bomcheck.bom.grids import CALAMINE_SUFFIXES, OPENPYXL_SUFFIXES, workbook_sheets
 from bomcheck.bom.header import HEADER_SEARCH_ROWS, Header, find_header, plausible_header, row_score
@@ -55,12 +56,21 @@ def read_bom(path: Path, options: ReaderOptions | None = None) -> Bom:
                  **{role: columns.texts[role] for role in SELLER_ROLES if role in columns.texts}},
         column_index={role: col for role, col in columns.index.items()},
         lines=tuple(lines),
-        grid=tuple(tuple(row) for row in grid),
+        grid=frozen(grid),
         last_column=last_column(grid, header.row),
         warnings=tuple(file_warnings + columns.warnings + line_warnings),
         column_reasons=dict(columns.reasons),
         merged=tuple(sheet.merged),
     )
+
+
+def frozen(grid: Grid) -> tuple[tuple[CellValue, ...], ...]:
+    """The grid as tuples, row by row in place: each row's list is let go as its tuple is made, so
+    a large table is never held twice (the cells' values are shared, not copied)."""
+    rows: list[Any] = grid
+    for number, cells in enumerate(rows):
+        rows[number] = tuple(cells)
+    return tuple(rows)
 
 
 def _later_header(grid: Grid, header: Header) -> int | None:
