@@ -127,7 +127,7 @@ class Settings:
                 object.__setattr__(self, f.name, named.pop(f.name, f.default))
         unknown = [name for name in named if name not in _DECLARED]
         if unknown:
-            raise TypeError(f"unknown setting(s): {', '.join(unknown)}")
+            raise TypeError(f"unknown setting{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}")
         merged.update(named)
         object.__setattr__(self, "values", merged)
 

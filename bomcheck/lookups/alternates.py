@@ -120,8 +120,9 @@ async def second_round(
         ask_runs = [run for run in runs if to_ask[run.source.name]]
         queries = list(dict.fromkeys(q for run in ask_runs for q in to_ask[run.source.name]))
         if ask_runs:
-            log.info("asking about %d alternate part(s) for %d line(s) that cannot be bought as listed",
-                     len(queries), len(wanting))
+            log.info("asking about %d alternate %s for %d %s that cannot be bought as listed",
+                     len(queries), "part" if len(queries) == 1 else "parts",
+                     len(wanting), "line" if len(wanting) == 1 else "lines")
             if progress:
                 progress.start(planned_calls(ask_runs, queries))
             try:

@@ -72,8 +72,9 @@ class InboxJob:
     def start(self) -> None:
         """Say what the service will do, and remove what a hard kill left behind."""
         f, o = self.folders, self.options
-        log.info("inbox %s: %s board(s), attrition %s, %s; outputs to %s, inputs then to %s or %s",
-                 f.inbox, ", ".join(map(str, o.board_counts)), o.attrition, o.currency, f.out,
+        log.info("inbox %s: %s %s, attrition %s, %s; outputs to %s, inputs then to %s or %s",
+                 f.inbox, ", ".join(map(str, o.board_counts)),
+                 "board" if o.board_counts == (1,) else "boards", o.attrition, o.currency, f.out,
                  f.processed, f.failed)
         self.clean_leftovers()
 
@@ -154,7 +155,8 @@ class InboxJob:
         return self._file_away(path, content_hash, FileResult(
             path.name, "checked", outcome.output,
             message=f"{len(report.results)} lines ({counts}), "
-                    f"{', '.join(str(s.boards) for s in report.scenarios)} board(s){failed}"))
+                    f"{', '.join(str(s.boards) for s in report.scenarios)} "
+                    f"{'board' if [s.boards for s in report.scenarios] == [1] else 'boards'}{failed}"))
 
     def _complete(self, report: Report) -> bool:
         """Worth reusing: no line in ERROR, and every source we run answered (none lost its login)."""
