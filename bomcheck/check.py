@@ -98,7 +98,7 @@ async def build_report(
     count_calls = lookups.planned_calls if lookups else planned_calls
     if progress:
         asked = [run.source.name for run in runs if count_calls([run], queries)]
-        _phase(progress, ", ".join(asked) or "parts")
+        _phase(progress, " + ".join(asked) or "parts")  # the calls to them, counted together
         progress.start(count_calls(runs, queries))
     try:
         fanned = await first_round(runs, queries, spare, lookups.gather if lookups else gather_lookups,
