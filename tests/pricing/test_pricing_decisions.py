@@ -398,3 +398,19 @@ def test_a_fee_is_added_once_to_the_purchase():
     result = plan(100, reeled)
     assert result.ext_price == D("17.00") and result.unit_price == D("0.10")
     assert "includes a fee of 7.00 USD at Arrow: ACNA" in result.notes
+
+
+def test_no_stock_and_no_price_says_who_quotes_it_and_what_is_known():
+    # seller ACNA of source Arrow: `where` is "Arrow: ACNA"; nothing in stock, so SHORT (red), not QUOTE
+    quoting = offer(stock=0, breaks=(), availability_kind=Availability.QUOTE, lead_time_weeks=0,
+                    lifecycle=Lifecycle.NRND, lifecycle_text="NRND")
+    result = plan(100, quoting)
+    assert (result.status, result.action, result.shortage) == (LineStatus.SHORT, Action.GET_QUOTE, 100)
+    assert result.reason == ("no stock to buy and no list price (Arrow: ACNA quotes it on request): get a "
+                             "quote for 100; lead time unknown; the part is NRND (Arrow: NRND)")
+    assert colour(result) == "red"
+
+
+def test_a_part_nobody_quotes_says_only_that_it_has_no_price():
+    result = plan(5, offer(stock=0, breaks=()))
+    assert result.reason == "no stock to buy and no list price: get a quote for 5; lead time unknown"
