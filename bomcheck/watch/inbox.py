@@ -29,6 +29,7 @@ from bomcheck.lookups.fanout import SourceRun
 from bomcheck.model import LineStatus, Report, SourceStatus
 from bomcheck.output.failures import run_failures
 from bomcheck.output.workbook import OUTPUT_MARK, output_tail
+from bomcheck.pricing import DEFAULT_RULES
 from bomcheck.redact import redact
 from bomcheck.watch.folders import InboxFolders, free_name, move_without_overwrite
 from bomcheck.watch.ledger import Ledger, LedgerEntry, sha256_of
@@ -167,7 +168,9 @@ class InboxJob:
         o = self.options
         # The saved column maps count too: re-saving one changes how the same bytes are read.
         reader = hashlib.sha256(repr(o.reader).encode("utf-8")).hexdigest()[:16]
-        return "|".join((content_hash, repr(o.board_counts), str(o.attrition), o.currency, reader,
+        # Planning rules other than the defaults count (said only then: earlier keys stay valid).
+        rules = (repr(o.rules),) if o.rules != DEFAULT_RULES else ()
+        return "|".join((content_hash, repr(o.board_counts), str(o.attrition), o.currency, reader, *rules,
                          *sorted(run.source.name for run in self.runs), self.ledger_tag))
 
     def _reuse(self, entry: LedgerEntry, path: Path) -> Path:

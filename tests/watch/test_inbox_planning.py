@@ -40,3 +40,20 @@ def test_a_bad_rule_stops_with_what_to_write(tmp_path: Path, text: str, said: st
     (tmp_path / "bomcheck.toml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=said):
         read_inbox_config(tmp_path)
+
+
+def test_the_rules_are_part_of_what_makes_an_answer_reusable(tmp_path: Path):
+    from bomcheck.check import CheckOptions
+    from bomcheck.pricing.rules import DEFAULT_RULES
+    from bomcheck.watch.folders import InboxFolders
+    from bomcheck.watch.inbox import InboxJob
+
+    folders = InboxFolders.for_inbox(tmp_path / "inbox", state=tmp_path / "state")
+
+    def key(rules: Rules) -> str:
+        return InboxJob(folders, CheckOptions(rules=rules), [], [])._key("same-bytes")
+
+    assert key(DEFAULT_RULES) == key(Rules())
+    assert key(Rules(require_rohs=True)) != key(DEFAULT_RULES)  # restarted with RoHS required: asked again
+    assert key(Rules(max_excess=None)) != key(Rules(max_excess=Decimal(100)))
+    assert "Rules" not in key(DEFAULT_RULES)  # keys made before the rules counted stay valid
