@@ -147,3 +147,35 @@ def test_bought_manufacturer_is_the_maker_of_what_is_bought(tmp_path: Path):
     allowed = _by_mpn(_reopened(tmp_path, replace(DEFAULT_RULES, allow_other_maker=True))["lines"])["CAP-1"]
     assert (allowed["status"], allowed["buy_qty"]) == ("OTHER MAKER", 11)
     assert (allowed["manufacturer"], allowed["bought_manufacturer"]) == ("Maker", "Other Corp")
+
+
+def test_a_real_arrow_answer_s_facts_reach_the_json(tmp_path: Path):
+    # 10,000 LM358DR (tests/data/arrow, a real v4 answer): Verical's reel of 2500 (marketplace, made
+    # in MX) and ACNA's 2403 cut strips (authorized, MY) are bought; both EAR99, HTS 8542.33.00.01,
+    # RoHS compliant, REACH not given, status Active.
+    from bomcheck.distributors.arrow_parse import parse_response
+    from bomcheck.pricing import plan_line
+
+    sample = Path(__file__).parent.parent / "data" / "arrow" / (
+        "v4_token_lm358_04_LM358DR_quote-with-stock-no-prices_cstrp-pipeline.json")
+    (part,) = parse_response(json.loads(sample.read_text(encoding="utf-8"))).parts
+    bom_file = tmp_path / "bom.csv"
+    bom_file.write_text("Ref,MPN,Manufacturer,Qty\nU1,LM358DR,TI,1\n", encoding="utf-8")
+    bom = read_bom(bom_file)
+    result = plan_line(bom.lines[0], {"Arrow": Lookup("Arrow", LookupStatus.FOUND, offers=part.offers)},
+                       10_000, "USD")
+    target = tmp_path / "out.json"
+    write_json(Report(bom=bom, boards=10_000, results=(result,), sources=(), checked_at=CHECKED_AT), target)
+    (line,) = json.loads(target.read_text(encoding="utf-8"))["lines"]
+    assert line["part"] == {
+        "lifecycle": "Active", "lifecycle_words": "Active", "last_buy_date": None, "rohs": "Compliant",
+        "reach": "unknown", "eccn": "EAR99", "hts": "8542.33.00.01", "country_of_origin": "MX, MY",
+        "packaging": "cut tape", "packaging_words": "Cut Strips", "sold_by": "marketplace + authorized",
+    }
+    bought = [(p["buy_qty"], p["facts"]["sold_by"], p["facts"]["country_of_origin"])
+              for p in line["purchases"]]
+    assert bought == [(2500, "marketplace", "MX"), (2403, "authorized", "MY")]
+    # 2500 more sit at ACNA without a price: get a quote for the 5097 left, 2597 of which no one has
+    assert (line["status"], line["action"]) == ("QUOTE", "Get quote")
+    assert (line["to_quote"], line["shortage"]) == (5097, 2597)
+    assert line["bought_manufacturer"] == "Texas Instruments"
