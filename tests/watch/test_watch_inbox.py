@@ -23,9 +23,10 @@ from bomcheck.runtime import open_sources, sandbox_settings
 from bomcheck.sandbox import catalog
 from bomcheck.sandbox.server import STATS_PATH, SandboxConfig, running_sandbox
 from bomcheck.watch.folder import WatchConfig, serve
-from bomcheck.watch.folders import InboxFolders, exclusive_state, is_own_output, move_without_overwrite
+from bomcheck.watch.folders import InboxFolders, exclusive_state, is_own_output
 from bomcheck.watch.inbox import InboxJob
 from bomcheck.watch.ledger import Ledger
+from bomcheck.watch.moves import move_without_overwrite
 from bomcheck.watch.settings import read_inbox_config
 from tests.conftest import DEMO_BOM
 from tests.watch.test_watch import wait_until
