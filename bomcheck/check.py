@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from bomcheck.bom import ReaderOptions, check_bom_file, read_bom
 from bomcheck.errors import BomError, OutputError
@@ -17,7 +18,7 @@ from bomcheck.model import Bom, BomLine, Lookup, LookupStatus, Query, Report, Sc
 from bomcheck.output.json_report import write_json
 from bomcheck.output.rfq_file import RfqRequest, check_rfq_path, rfq_path, write_rfq
 from bomcheck.output.workbook import check_output_path, default_output_path, write_report
-from bomcheck.pricing import Attrition, plan_lines
+from bomcheck.pricing import DEFAULT_RULES, Attrition, Rules, plan_lines
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class CheckOptions:
     json_output: Path | None = None
     currency: str = "USD"
     attrition: Attrition = field(default_factory=Attrition)
+    rules: Rules = DEFAULT_RULES  # RoHS, another maker, excess (README: Planning rules)
     rfq: RfqRequest | None = None  # set: also write the RFQ file beside the output
 
     @property
@@ -123,8 +125,11 @@ async def build_report(
     line_queries = [(line, query_for(line)) for line in bom.lines]
     queries = [query for _, query in line_queries if query is not None]
     spare = alternate_queries(line_queries)  # asked in round one only where that adds no call
+    count_calls = lookups.planned_calls if lookups else planned_calls
     if progress:
-        progress.start((lookups.planned_calls if lookups else planned_calls)(runs, queries))
+        asked = [run.source.name for run in runs if count_calls([run], queries)]
+        _phase(progress, " + ".join(asked) or "parts")  # the calls to them, counted together
+        progress.start(count_calls(runs, queries))
     try:
         fanned = await first_round(runs, queries, spare, lookups.gather if lookups else gather_lookups,
                                    progress.advance if progress else None)
@@ -135,11 +140,17 @@ async def build_report(
                  for status in unavailable}
     answered = [(line, {**fanned.lookups.get(query, {}), **not_asked} if query else {})
                 for line, query in line_queries]
+    checked_at = datetime.now(timezone.utc)
+    rules = options.rules if options.rules.today else replace(options.rules, today=checked_at.date())
+    if progress:
+        _phase(progress, "alternates")
     extra = await second_round(runs, answered, fanned, spare, lookups.gather if lookups else gather_lookups,
                                boards=options.board_counts, currency=options.currency,
-                               attrition=options.attrition, not_asked=not_asked, progress=progress)
+                               attrition=options.attrition, not_asked=not_asked, progress=progress,
+                               rules=rules)
     scenarios = tuple(
-        Scenario(boards, plan_lines(answered, boards, options.currency, options.attrition, extra.answers))
+        Scenario(boards, plan_lines(answered, boards, options.currency, options.attrition, extra.answers,
+                                    rules=rules))
         for boards in options.board_counts
     )
     return Report(
@@ -147,8 +158,20 @@ async def build_report(
         boards=scenarios[0].boards,
         results=scenarios[0].results,
         sources=tuple(sorted((*extra.sources, *unavailable), key=lambda status: status.rank)),
-        checked_at=datetime.now(timezone.utc),
+        checked_at=checked_at,
         currency=options.currency,
         scenarios=scenarios,
         attrition=str(options.attrition),
     )
+
+
+@runtime_checkable
+class _Phased(Protocol):
+    """A progress reporter that can say what its next bar counts (the CLI's ProgressBar)."""
+
+    def phase(self, label: str) -> None: ...
+
+
+def _phase(progress: ProgressReporter, label: str) -> None:
+    if isinstance(progress, _Phased):
+        progress.phase(label)

@@ -49,6 +49,9 @@ _GENERIC_ENV: Mapping[str, str] = {
     "concurrency": "BOMCHECK_CONCURRENCY",
     "timeout": "BOMCHECK_TIMEOUT",
     "cache_dir": "BOMCHECK_CACHE_DIR",
+    "require_rohs": "BOMCHECK_REQUIRE_ROHS",
+    "allow_other_maker": "BOMCHECK_ALLOW_OTHER_MAKER",
+    "max_excess": "BOMCHECK_MAX_EXCESS",
 }
 _DECLARED: dict[str, Setting] = {}
 _CHECKS: list[Callable[[Settings], None]] = []
@@ -111,6 +114,10 @@ class Settings:
     timeout: float = 30.0
     environment: str = ""  # the in-process sandbox sets this; else derived from a source's URL
     cache_dir: str = ""  # where the offers cache lives [default: the user cache folder]
+    # Planning rules (README: Planning rules); the planner's Rules are made from them by the CLI.
+    require_rohs: bool = False  # never plan an offer a source calls not RoHS compliant
+    allow_other_maker: bool = False  # plan another maker's part (as a proposal) when only it is listed
+    max_excess: str = ""  # an excess worth more needs approval: an amount, "none" (never), "" (the default)
     values: Mapping[str, Any] = field(default_factory=dict, repr=False)  # the sources' settings by name
 
     def __init__(self, values: Mapping[str, Any] | None = None, **named: Any) -> None:
@@ -120,7 +127,7 @@ class Settings:
                 object.__setattr__(self, f.name, named.pop(f.name, f.default))
         unknown = [name for name in named if name not in _DECLARED]
         if unknown:
-            raise TypeError(f"unknown setting(s): {', '.join(unknown)}")
+            raise TypeError(f"unknown setting{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}")
         merged.update(named)
         object.__setattr__(self, "values", merged)
 

@@ -22,6 +22,8 @@ from bomcheck.cli.common import (
     Terminated,
     cache_options,
     maybe_sandbox,
+    planning_options,
+    planning_rules,
     reader_options,
     settings_for_run,
     sigterm_as_interrupt,
@@ -69,11 +71,12 @@ from bomcheck.sandbox.server import SandboxConfig
                    "(as `bomcheck sandbox --faults`), to see how bomcheck copes; the offers cache "
                    "is neither read nor written.")
 @cache_options
+@planning_options
 @click.pass_context
 def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Decimal, extra: int,
           output: Path | None, json_output: Path | None, rfq: bool, rfq_target_price: bool,
           reader: ReaderOptions, currency: str | None, sandbox: bool, sandbox_faults: float | None,
-          cache: CachePolicy) -> None:
+          cache: CachePolicy, planning: dict[str, object]) -> None:
     """Check BOM and write an annotated copy with stock, MOQ, NCNR and best price per line.
 
     The input file is never written to.
@@ -85,10 +88,11 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
         raise click.UsageError("--sandbox-faults fails requests and --offline sends none; give one")
     try:  # a BomcheckError goes on to the error boundary (cli/app.py)
         check_bom_file(bom)  # a wrong path is said before missing credentials
-        settings = settings_for_run(currency, sandbox=sandbox)
+        settings = settings_for_run(currency, sandbox=sandbox, planning=planning)
         options = CheckOptions(boards=boards, attrition=Attrition(attrition, extra), reader=reader,
                                output=output,
                                json_output=json_output, currency=settings.currency,
+                               rules=planning_rules(settings),
                                rfq=rfq_request(settings, target_price=rfq_target_price)
                                if rfq or rfq_target_price else None)
         faulty = None

@@ -21,6 +21,7 @@ from bomcheck.cli.common import (
     Percent,
     cache_options,
     maybe_sandbox,
+    planning_rules,
     reader_options,
     settings_for_run,
     warn_unavailable,
@@ -127,7 +128,7 @@ def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | N
         local = read_inbox_config(folders.inbox)
         settings = settings_for_run(local.get("currency") or currency, sandbox=sandbox)
         options = inbox_options(local, boards=boards, attrition=attrition, extra=extra, reader=reader,
-                                currency=settings.currency,
+                                currency=settings.currency, rules=planning_rules(settings),
                                 rfq_header=RfqRequest(**rfq_config(settings)), rfq=rfq,
                                 rfq_target_price=rfq_target_price)
         if "max_age" in local:

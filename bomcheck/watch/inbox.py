@@ -39,6 +39,7 @@ from bomcheck.model import LineStatus, Report, SourceStatus
 from bomcheck.output.failures import run_failures
 from bomcheck.output.rfq_file import RFQ_MARK, rfq_path
 from bomcheck.output.workbook import OUTPUT_MARK, check_output_path, output_tail
+from bomcheck.pricing import DEFAULT_RULES
 from bomcheck.redact import redact
 from bomcheck.watch.folders import InboxFolders
 from bomcheck.watch.ledger import Ledger, LedgerEntry, sha256_of
@@ -83,8 +84,9 @@ class InboxJob:
     def start(self) -> None:
         """Say what the service will do, and finish or remove what a hard kill left behind."""
         f, o = self.folders, self.options
-        log.info("inbox %s: %s board(s), attrition %s, %s; outputs to %s, inputs then to %s or %s",
-                 f.inbox, ", ".join(map(str, o.board_counts)), o.attrition, o.currency, f.out,
+        log.info("inbox %s: %s %s, attrition %s, %s; outputs to %s, inputs then to %s or %s",
+                 f.inbox, ", ".join(map(str, o.board_counts)),
+                 "board" if o.board_counts == (1,) else "boards", o.attrition, o.currency, f.out,
                  f.processed, f.failed)
         self.clean_leftovers()
         self.finish_interrupted_moves()
@@ -219,7 +221,8 @@ class InboxJob:
         return self._file_away(path, content_hash, FileResult(
             path.name, "checked", output,
             message=f"{len(report.results)} lines ({counts}), "
-                    f"{', '.join(str(s.boards) for s in report.scenarios)} board(s){failed}"))
+                    f"{', '.join(str(s.boards) for s in report.scenarios)} "
+                    f"{'board' if [s.boards for s in report.scenarios] == [1] else 'boards'}{failed}"))
 
     def _deliver(self, path: Path, content_hash: str, staged: Path, *, reuse_key: str | None = None,
                  oldest: datetime | None = None) -> Path:
@@ -255,7 +258,9 @@ class InboxJob:
         reader = hashlib.sha256(repr(o.reader).encode("utf-8")).hexdigest()[:16]
         # An RFQ file's content depends on its header and on whether it was asked for at all.
         rfq = (hashlib.sha256(repr(o.rfq).encode("utf-8")).hexdigest()[:16],) if o.rfq else ()
-        return "|".join((content_hash, repr(o.board_counts), str(o.attrition), o.currency, reader,
+        # Planning rules other than the defaults count (said only then: earlier keys stay valid).
+        rules = (repr(o.rules),) if o.rules != DEFAULT_RULES else ()
+        return "|".join((content_hash, repr(o.board_counts), str(o.attrition), o.currency, reader, *rules,
                          *sorted(run.source.name for run in self.runs), self.ledger_tag, *rfq))
 
     def _reuse(self, entry: LedgerEntry, path: Path, content_hash: str) -> Path:

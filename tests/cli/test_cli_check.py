@@ -266,7 +266,7 @@ def test_several_build_quantities_one_fan_out(demo):
     result = run("check", str(demo), "--sandbox", "--boards", "10,100,1000", "--attrition", "2%",
                  "--extra", "1", "-o", str(out), "--json", str(demo.with_name("s.json")))
     assert result.exit_code == 0, result.output
-    assert "10, 100, 1000 board(s), attrition 2% + 1 per line" in result.output
+    assert "10, 100, 1000 boards, attrition 2% + 1 per line" in result.output
     workbook = openpyxl.load_workbook(out)
     scenarios = list(workbook["Scenarios"].iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in scenarios if row[1] == "USD"] == [10, 100, 1000]
@@ -348,7 +348,7 @@ def test_reader_doubts_reach_the_notes_the_fill_and_the_terminal(tmp_path):
     bom = tmp_path / "doubt.csv"
     bom.write_text("Ref,Qty,MPN\nR1,2.5,LM358DR\nR2,1,NE555\n", encoding="utf-8")
     result = run("check", str(bom), "--sandbox", "--json", str(tmp_path / "out.json"))
-    assert "reader warnings on 1 line(s), rows 2" in result.output
+    assert "reader warnings on 1 line, row 2" in result.output
     sheet = openpyxl.load_workbook(tmp_path / "doubt.checked.xlsx")["BOM"]
     headers = [cell.value for cell in sheet[1]]
     notes = sheet.cell(row=2, column=headers.index("Notes") + 1)

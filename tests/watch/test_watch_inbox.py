@@ -88,7 +88,7 @@ async def test_a_dropped_bom_comes_out_annotated_and_the_input_moves_to_processe
     assert "Summary" in workbook.sheetnames
     [result] = service.job.results
     assert result.status == "checked" and "17 OK, 2 SHORT" in result.message
-    assert "1 OBSOLETE" in result.message and "100 board(s)" in result.message
+    assert "1 OBSOLETE" in result.message and "100 boards" in result.message
     assert names(service.folders.inbox) == ["failed", "out", "processed"]
     assert names(service.folders.work) == []
 
