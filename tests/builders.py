@@ -1,4 +1,4 @@
-"""Values tests build again and again: offers, lookups, statuses, reports (one place, no copies)."""
+"""Values many tests share: the default sources' statuses and the result headers (one place, no copies)."""
 
 from __future__ import annotations
 
