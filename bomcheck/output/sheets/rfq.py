@@ -1,5 +1,8 @@
 """The RFQ sheet: the lines a buyer must get quoted, with the quantity to quote per build quantity.
 
+The lines are those of the RFQ file (`output/rfq_lines.reasons`); this sheet, internal, also says
+what the sources offered (Details).
+
 The MPN is the part the plan buys (an alternate when the line is planned on one); the line's
 other acceptable parts are listed beside it, so a quote for any of them will do.
 """
@@ -10,20 +13,16 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bomcheck.model import LineResult, LineStatus, LookupStatus, Report, normalize_mpn
+from bomcheck.output.rfq_lines import reasons
 from bomcheck.output.sheets.cells import Value, new_sheet, write_table
 
 TITLE = "RFQ"
 FIRST_HEADER = "BOM Row"
-TO_QUOTE = (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.AMBIGUOUS)
 
 
 def why_quote(result: LineResult) -> str | None:
-    """Why a line goes on the RFQ, or None: short, not found, ambiguous, or planned NCNR."""
-    if result.status in TO_QUOTE:
-        return result.status.value
-    if result.status is LineStatus.OK and result.any_ncnr:
-        return "NCNR"
-    return None
+    """Why a line goes on the RFQ, or None: the same choice as the RFQ file a supplier gets."""
+    return ", ".join(reasons(result)) or None
 
 
 def quote_qty(result: LineResult) -> int:
@@ -67,7 +66,7 @@ def add_rfq(workbook: Workbook, report: Report) -> Worksheet:
             (line.row, None), (", ".join(line.refdes), None), (listed.bought_mpn or "", None),
             (quoted_manufacturer(listed), None), (", ".join(other_parts(listed)), None),
             (line.description or "", None), (line.customer_pn or "", None),
-            (", ".join(sorted({why for why in reasons if why})), None), (details, None),
+            (", ".join(dict.fromkeys(why for why in reasons if why)), None), (details, None),
             *((quote_qty(r) if why else None, None) for r, why in zip(per_scenario, reasons, strict=True)),
         ])
     sheet = new_sheet(workbook, TITLE, FIRST_HEADER)
