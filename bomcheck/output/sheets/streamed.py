@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 from zipfile import ZIP_DEFLATED, ZipFile
 
+from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -65,3 +66,69 @@ class StreamingWorkbook(Workbook):
         archive = ZipFile(filename, "w", ZIP_DEFLATED, allowZip64=True)
         self.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)
         _MixedWriter(self, archive).save()
+
+
+class RowStream:
+    """The `cell(row, column)` of an ordinary sheet over a `StreamedSheet`, for code that writes a
+    sheet top to bottom: a row's cells are kept until a later row is asked for, then appended.
+
+    Run such code twice: first `dry` (cells are made and dropped; widths, heights and page setup
+    land on the sheet, as does its size), then for real, when they precede the rows in the file.
+    Other attributes (`column_dimensions`, `page_setup`...) are the streamed sheet's own.
+    """
+
+    def __init__(self, sheet: StreamedSheet, *, dry: bool = False) -> None:
+        self._sheet = sheet
+        self._dry = dry
+        self._row = 0
+        self._cells: dict[int, Cell] = {}
+        self._written = 0  # rows appended so far
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sheet, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:  # freeze_panes, print_title_rows...: the sheet's
+            setattr(self._sheet, name, value)
+
+    @property
+    def max_row(self) -> int:
+        return self._sheet.max_row
+
+    @property
+    def max_column(self) -> int:
+        return self._sheet.max_column
+
+    def cell(self, row: int, column: int) -> Cell:
+        if row < self._row:
+            raise ValueError(f"row {row} is already written (a streamed sheet is written top to bottom)")
+        if row > self._row:
+            self._flush()
+            self._row = row
+        if self._dry:  # the sheet's size, for page setup and the <dimension> of the real pass
+            self._sheet._rows_expected = max(self._sheet._rows_expected, row)
+            self._sheet._columns_expected = max(self._sheet._columns_expected, column)
+        cell = self._cells.get(column)
+        if cell is None:
+            cell = self._cells[column] = Cell(self._sheet, row=row, column=column)
+        return cell
+
+    def _flush(self) -> None:
+        if self._dry or not self._cells:
+            self._cells.clear()
+            return
+        while self._written < self._row - 1:  # rows with no cell at all
+            self._sheet.append([])
+            self._written += 1
+        self._sheet.append([self._cells.get(col) for col in range(1, max(self._cells) + 1)])
+        self._written += 1
+        self._sheet.row_dimensions.pop(self._row, None)  # type: ignore[attr-defined]  # in the file now
+        self._cells.clear()
+
+    def close(self) -> None:
+        """Append the last row and finish the sheet's file (nothing for a dry run)."""
+        self._flush()
+        if not self._dry:
+            self._sheet.close()
