@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from bomcheck.bom import read_bom
 from bomcheck.model import LineResult, LineStatus, Offer, Purchase, Report
@@ -106,13 +107,15 @@ def write_big_csv(path: Path, lines: int) -> None:
             writer.writerow([f"R{n}", 1, "Yageo", f"RC0603FR-07{n}KL", "RES SMD 10K OHM 1% 0603 " * 4])
 
 
-def test_writing_a_csv_output_holds_a_row_at_a_time(tmp_path: Path) -> None:
+@pytest.mark.parametrize("status", [LineStatus.DNP, LineStatus.ERROR])
+def test_writing_a_csv_output_holds_a_row_at_a_time(tmp_path: Path, status: LineStatus) -> None:
     source = tmp_path / "big.csv"
     write_big_csv(source, 3000)  # ~0.4 MB
     bom = read_bom(source)
     assert len(bom.lines) == 3000
-    # DNP lines: 18 result cells a line on the BOM sheet, and no line in the other sheets' lists
-    results = tuple(LineResult(line=line, need=0, status=LineStatus.DNP) for line in bom.lines)
+    # DNP lines: 18 result cells a line on the BOM sheet; ERROR lines ("Check again") are also each
+    # a row of the Summary's list of lines needing action, with a link to its BOM row
+    results = tuple(LineResult(line=line, need=1, status=status, reason="timeout") for line in bom.lines)
     report = Report(bom=bom, boards=1, results=results, sources=DEFAULT_SOURCES, checked_at=CHECKED_AT)
     gc.collect()
     tracemalloc.start()
@@ -121,11 +124,16 @@ def test_writing_a_csv_output_holds_a_row_at_a_time(tmp_path: Path) -> None:
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    # Before: an ordinary openpyxl sheet, 3,001 rows x 23 cells at ~300 bytes each, ~21 MB (50x the CSV).
-    # Now a row's cells at a time, the shared strings' index (each distinct text once), the other sheets:
-    # 1.7x here.
-    assert peak < 6 * source.stat().st_size, peak / source.stat().st_size
-    sheet = openpyxl.load_workbook(output, read_only=True)["BOM"]
-    rows = list(sheet.iter_rows(min_row=3000, max_row=3001, values_only=True))
+    # Before: ordinary openpyxl sheets, ~300 bytes a cell: 3,001 rows x 23 cells on the BOM sheet (53x the
+    # CSV here), and the Summary's 6 cells and a link a line (83x with it). Now a row's cells at a time,
+    # the shared strings' index (each distinct text once) and the Summary's links, ~400 bytes each, which
+    # openpyxl writes after the rows (1.7x, 6.0x: these lines are short, 130 bytes).
+    assert peak < 8 * source.stat().st_size, peak / source.stat().st_size
+    workbook = openpyxl.load_workbook(output, read_only=True)
+    rows = list(workbook["BOM"].iter_rows(min_row=3000, max_row=3001, values_only=True))
     assert rows[-1][:4] == ("R2999", 1, "Yageo", "RC0603FR-072999KL")
-    assert rows[-1][5:7] == ("DNP", "Nothing (DNP)")
+    assert rows[-1][5:7] == (status.value, "Check again" if status is LineStatus.ERROR else "Nothing (DNP)")
+    if status is LineStatus.ERROR:
+        summary = workbook["Summary"].iter_rows(values_only=True)
+        listed = [row[1] for row in summary if isinstance(row[1], int)]
+        assert listed[-3000:] == list(range(2, 3002))  # every line, by its BOM row
