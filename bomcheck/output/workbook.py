@@ -236,8 +236,14 @@ def write_report(report: Report, output: Path) -> Path:
     """
     output = Path(output)
     _check_suffix(output)
-    with atomic_output(output, protect=report.bom.path) as temp:
-        build_workbook(report, output).save(temp)
+    workbook: Workbook | None = None
+    try:
+        with atomic_output(output, protect=report.bom.path) as temp:
+            workbook = build_workbook(report, output)
+            workbook.save(temp)
+    finally:
+        if isinstance(workbook, StreamingWorkbook):
+            workbook.discard()  # a streamed sheet's temporary file, if the save did not take it
     return output
 
 
@@ -261,22 +267,31 @@ def build_workbook(report: Report, output: Path) -> Workbook:
     loaded = _load_bom_sheet(report, output)
     with links_to(domain for status in report.sources for domain in status.link_domains):
         if loaded is None:  # a grid (text, .xls, .ods): its BOM sheet is streamed, results and all
-            workbook: Workbook = StreamingWorkbook()
-            del workbook[workbook.sheetnames[0]]  # the new workbook's empty sheet
-            sheet_title, first = "BOM", stream_grid_sheet(workbook, "BOM", report)
+            streaming = StreamingWorkbook()
+            del streaming[streaming.sheetnames[0]]  # the new workbook's empty sheet
+            try:
+                _add_sheets(streaming, report, output, "BOM", stream_grid_sheet(streaming, "BOM", report))
+            except BaseException:
+                streaming.discard()  # the streamed sheets' temporary files
+                raise
+            workbook: Workbook = streaming
         else:
             workbook, sheet = loaded
-            sheet_title, first = sheet.title, append_results(sheet, report)
-        status_column = get_column_letter(first)
-        summary = add_summary(workbook, report, sheet_title, status_column)
-        if getattr(workbook, "vba_archive", None) is not None:
-            _note_macros(summary, report.bom.path.name, Path(output).name)
-        if len(report.scenarios) > 1:
-            add_quantities(workbook, report, sheet_title, status_column)
-        add_scenarios(workbook, report)
-        add_offers(workbook, report)
-        add_rfq(workbook, report)
+            _add_sheets(workbook, report, output, sheet.title, append_results(sheet, report))
     return workbook
+
+
+def _add_sheets(workbook: Workbook, report: Report, output: Path, sheet_title: str, first: int) -> None:
+    """The bomcheck sheets, after the BOM sheet `sheet_title` whose results start at column `first`."""
+    status_column = get_column_letter(first)
+    summary = add_summary(workbook, report, sheet_title, status_column)
+    if getattr(workbook, "vba_archive", None) is not None:
+        _note_macros(summary, report.bom.path.name, Path(output).name)
+    if len(report.scenarios) > 1:
+        add_quantities(workbook, report, sheet_title, status_column)
+    add_scenarios(workbook, report)
+    add_offers(workbook, report)
+    add_rfq(workbook, report)
 
 
 # ---------------------------------------------------------------- workbook

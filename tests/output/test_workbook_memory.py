@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 
 from bomcheck.bom import read_bom
+from bomcheck.errors import OutputError
 from bomcheck.model import LineResult, LineStatus, Offer, Purchase, Report
 from bomcheck.output.workbook import write_report
 from tests.builders import DEFAULT_SOURCES, RESULT_HEADERS
@@ -137,3 +138,24 @@ def test_writing_a_csv_output_holds_a_row_at_a_time(tmp_path: Path, status: Line
         summary = workbook["Summary"].iter_rows(values_only=True)
         listed = [row[1] for row in summary if isinstance(row[1], int)]
         assert listed[-3000:] == list(range(2, 3002))  # every line, by its BOM row
+
+
+def test_a_failed_write_leaves_no_temporary_sheet_file(tmp_path: Path, monkeypatch) -> None:
+    from openpyxl.worksheet import _writer
+
+    import bomcheck.output.workbook as workbook_module
+
+    source = write_csv(tmp_path / "bom.csv", [["Ref", "Qty", "MPN"], ["R1", "2", "RC0603FR-0710KL"],
+                                              ["U1", "1", "LM358DR"], ["R9", "1", "ZZ-NOT-FITTED"]])
+    report = report_on(source)
+    before = set(_writer.ALL_TEMP_FILES)
+
+    def fails(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(workbook_module, "add_offers", fails)  # after the BOM sheet and the Summary
+    with pytest.raises(OutputError, match="No space left"):
+        write_report(report, tmp_path / "bom.checked.xlsx")
+    left = set(_writer.ALL_TEMP_FILES) - before
+    assert not [path for path in left if Path(path).exists()]
+    assert not (tmp_path / "bom.checked.xlsx").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 from typing import Any
 from zipfile import ZIP_DEFLATED, ZipFile
 
@@ -66,6 +67,14 @@ class StreamingWorkbook(Workbook):
         archive = ZipFile(filename, "w", ZIP_DEFLATED, allowZip64=True)
         self.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)
         _MixedWriter(self, archive).save()
+
+    def discard(self) -> None:
+        """Remove the temporary files of streamed sheets not saved (a long-running service keeps
+        no leftovers from a workbook that failed)."""
+        for sheet in self.worksheets:
+            writer = getattr(sheet, "_writer", None) if isinstance(sheet, StreamedSheet) else None
+            if writer is not None and Path(writer.out).exists():
+                writer.cleanup()
 
 
 class RowStream:
