@@ -1,4 +1,4 @@
-"""A workbook whose large sheet is streamed to disk row by row, its other sheets built as usual."""
+"""A workbook whose large sheets are streamed to disk row by row, its other sheets built as usual."""
 
 from __future__ import annotations
 
