@@ -8,7 +8,8 @@ shape (5 filled cells a row, under 100,000 rows and 500,000 cells; 50 MB is 99,0
 made-up Arrow credentials: --offline sends nothing, every line is marked "not in the cache", and
 the whole annotated workbook is written, as in a real run) and reads that process's peak
 resident memory from the kernel (os.wait4). Prints, per size, the peak, the peak per MB of CSV,
-and the peak above a bare start-up of bomcheck per MB. Issue 20: 2.0 GB for a 50 MB CSV.
+and the peak above a bare start-up of bomcheck per MB. Issue 20: 2.0 GB for a 50 MB CSV; 322 MB
+since the BOM sheet and the Summary of a text input are streamed (README: Performance).
 """
 
 from __future__ import annotations

@@ -7,12 +7,14 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import openpyxl
+from openpyxl.cell.cell import Cell, WriteOnlyCell
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bomcheck.bom.archive import check_archive
@@ -44,6 +46,7 @@ from bomcheck.output.sheets.offers import add_offers
 from bomcheck.output.sheets.quantities import add_quantities
 from bomcheck.output.sheets.rfq import add_rfq
 from bomcheck.output.sheets.scenarios import add_scenarios
+from bomcheck.output.sheets.streamed import StreamedSheet, StreamingWorkbook
 from bomcheck.output.sheets.summary import add_summary, summary_rows
 
 log = logging.getLogger(__name__)
@@ -233,8 +236,14 @@ def write_report(report: Report, output: Path) -> Path:
     """
     output = Path(output)
     _check_suffix(output)
-    with atomic_output(output, protect=report.bom.path) as temp:
-        build_workbook(report, output).save(temp)
+    workbook: Workbook | None = None
+    try:
+        with atomic_output(output, protect=report.bom.path) as temp:
+            workbook = build_workbook(report, output)
+            workbook.save(temp)
+    finally:
+        if isinstance(workbook, StreamingWorkbook):
+            workbook.discard()  # a streamed sheet's temporary file, if the save did not take it
     return output
 
 
@@ -255,18 +264,34 @@ def _check_suffix(output: Path) -> None:
 
 def build_workbook(report: Report, output: Path) -> Workbook:
     """The user's workbook (or a new one for text input) with results and the bomcheck sheets added."""
-    workbook, sheet = _load_bom_sheet(report, output)
+    loaded = _load_bom_sheet(report, output)
     with links_to(domain for status in report.sources for domain in status.link_domains):
-        status_column = get_column_letter(append_results(sheet, report))
-        summary = add_summary(workbook, report, sheet.title, status_column)
-        if getattr(workbook, "vba_archive", None) is not None:
-            _note_macros(summary, report.bom.path.name, Path(output).name)
-        if len(report.scenarios) > 1:
-            add_quantities(workbook, report, sheet.title, status_column)
-        add_scenarios(workbook, report)
-        add_offers(workbook, report)
-        add_rfq(workbook, report)
+        if loaded is None:  # a grid (text, .xls, .ods): its BOM sheet is streamed, results and all
+            streaming = StreamingWorkbook()
+            del streaming[streaming.sheetnames[0]]  # the new workbook's empty sheet
+            try:
+                _add_sheets(streaming, report, output, "BOM", stream_grid_sheet(streaming, "BOM", report))
+            except BaseException:
+                streaming.discard()  # the streamed sheets' temporary files
+                raise
+            workbook: Workbook = streaming
+        else:
+            workbook, sheet = loaded
+            _add_sheets(workbook, report, output, sheet.title, append_results(sheet, report))
     return workbook
+
+
+def _add_sheets(workbook: Workbook, report: Report, output: Path, sheet_title: str, first: int) -> None:
+    """The bomcheck sheets, after the BOM sheet `sheet_title` whose results start at column `first`."""
+    status_column = get_column_letter(first)
+    summary = add_summary(workbook, report, sheet_title, status_column)
+    if getattr(workbook, "vba_archive", None) is not None:
+        _note_macros(summary, report.bom.path.name, Path(output).name)
+    if len(report.scenarios) > 1:
+        add_quantities(workbook, report, sheet_title, status_column)
+    add_scenarios(workbook, report)
+    add_offers(workbook, report)
+    add_rfq(workbook, report)
 
 
 # ---------------------------------------------------------------- workbook
@@ -283,13 +308,14 @@ def _note_macros(summary: Worksheet, source: str, output: str) -> None:
     put(summary.cell(row=row, column=2), said)
 
 
-def _load_bom_sheet(report: Report, output: Path) -> tuple[Workbook, Worksheet]:
-    """The workbook to write and its BOM sheet: the user's own workbook, or a new one for text."""
+def _load_bom_sheet(report: Report, output: Path) -> tuple[Workbook, Worksheet] | None:
+    """The user's workbook to annotate and its BOM sheet; None for a grid (text, .xls, .ods, or an
+    .xlsx openpyxl cannot reopen), whose BOM sheet is written anew from what the reader read."""
     bom = report.bom
     suffix = bom.path.suffix.lower()
     # The reader goes by content: an old .xls renamed .xlsx is read, but openpyxl cannot reopen it.
     if suffix not in OUTPUT_SUFFIXES or not zipfile.is_zipfile(bom.path):
-        return _grid_workbook(bom.grid, bom.merged, bom.last_column, bom.header_row)
+        return None
     # Macros survive only into an .xlsm output: an .xlsx holding VBA will not open in Excel.
     keep_vba = suffix == ".xlsm" and output.suffix.lower() == ".xlsm"
     check_archive(bom.path, "Excel workbook")  # the file may have been swapped since it was read
@@ -297,38 +323,134 @@ def _load_bom_sheet(report: Report, output: Path) -> tuple[Workbook, Worksheet]:
         workbook = openpyxl.load_workbook(bom.path, keep_vba=keep_vba)
     except Exception as exc:  # openpyxl raises many kinds for a file that changed under us
         if suffix == ".xlsx":  # or one its strict style parser refuses (read by calamine): write the grid
-            return _grid_workbook(bom.grid, bom.merged, bom.last_column, bom.header_row)
+            return None
         raise OutputError(f"cannot reopen {bom.path} to annotate it: {exc}") from exc
     if bom.sheet not in workbook.sheetnames:
         raise OutputError(f"{bom.path.name} no longer has the sheet {bom.sheet!r}")
     return workbook, workbook[bom.sheet]
 
 
-def _grid_workbook(grid: Sequence[Sequence[Any]], merged: Sequence[tuple[int, int, int, int]] = (),
-                   last_column: int = 0, header_row: int = 1) -> tuple[Workbook, Worksheet]:
-    """A new workbook whose sheet "BOM" holds the grid cell for cell, numbers as numbers.
+# ---------------------------------------------------------------- a grid's BOM sheet, streamed
 
-    The input's merged ranges are merged again (their value once, in the first cell), except
-    those reaching past the table, where the result columns go. Each column is as wide as its
-    widest value from the header down (a title above the table does not widen column A).
+
+def _filled(value: Any) -> bool:
+    return value is not None and value != ""
+
+
+def stream_grid_sheet(workbook: Workbook, title: str, report: Report) -> int:
+    """Write the sheet `title` of a grid input, its result columns with it, row by row to disk.
+
+    The sheet looks as the user's workbook does once annotated (`append_results`): the grid cell
+    for cell, numbers as numbers, the input's merged ranges merged again (their value once, in the
+    first cell) except those reaching past the table, where the result columns go; each column as
+    wide as its widest value from the header down (a title above the table does not widen column A).
+    openpyxl keeps ~280 bytes per cell of an ordinary sheet; a streamed one holds a row at a time,
+    so a large CSV is written at a few times its size. Everything that precedes the rows in the
+    file (widths, panes, page properties) is worked out first, in a pass over the values.
+    Returns the number of the first result column (Status).
     """
-    workbook = Workbook()
-    sheet = workbook.active
-    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
-    sheet.title = "BOM"
-    widths: list[int] = []
-    for row, cells in enumerate(grid, start=1):
+    bom = report.bom
+    grid, header_row = bom.grid, bom.header_row
+    columns = result_columns(report)
+    by_row = {result.line.row: result for result in report.results}
+    header = [grid_value(value) if _filled(value) else None
+              for value in (grid[header_row - 1] if header_row <= len(grid) else ())]
+    grid_columns = max((_last_filled(cells) for cells in grid), default=0)
+    earlier = next(((start + 1, width) for start in range(len(header))
+                    if (width := is_result_header_row(header, start))), None)
+    if earlier is not None:  # checking an output again: its old results are replaced, not repeated
+        first, width = earlier
+        cleared = range(first, first + max(width, len(columns)))
+    else:  # past any value right of the table, as for a workbook (a note beside it is kept)
+        first = max([bom.last_column, *(_last_filled(cells) for cells in grid[header_row - 1:])]) + 1
+        width, cleared = 0, range(0)
+    headers = result_headers(report, [header[col - 1] if col <= len(header) else None
+                                      for col in range(1, first)])
+    grid_widths: list[int] = []
+    for cells in grid[header_row - 1:]:
         for col, value in enumerate(cells, start=1):
-            if value is not None and value != "":
-                put(sheet.cell(row=row, column=col), grid_value(value))
-                if row >= header_row:
-                    widths.extend([0] * (col - len(widths)))
-                    widths[col - 1] = max(widths[col - 1], display_width(grid_value(value), None))
-    set_widths(sheet, 1, widths)
-    for min_row, min_col, max_row, max_col in merged:
-        if max_col <= last_column and (min_row, min_col) != (max_row, max_col):
-            sheet.merge_cells(start_row=min_row, start_column=min_col, end_row=max_row, end_column=max_col)
-    return workbook, sheet
+            if _filled(value):
+                grid_widths.extend([0] * (col - len(grid_widths)))
+                grid_widths[col - 1] = max(grid_widths[col - 1], display_width(grid_value(value), None))
+    widths = [header_width(header) for header in headers]
+    for result in by_row.values():
+        for offset, (value, number_format) in enumerate(_result_values(result, columns)):
+            widths[offset] = max(widths[offset], display_width(value, number_format))
+    last_row = max([header_row, *by_row])
+    rows = max([last_row, *(row for row, cells in enumerate(grid, start=1) if _last_filled(cells))])
+    last_column = first + max(width, len(columns)) - 1
+    streamed = StreamedSheet(workbook, title, rows, max(grid_columns, last_column))
+    # openpyxl's write-only sheet has the ordinary sheet's layout attributes (widths, heights, panes,
+    # filter, merges, page setup: see `WriteOnlyWorksheet._setup`), which is all the helpers touch
+    sheet = cast(Worksheet, streamed)
+    set_widths(sheet, 1, grid_widths)
+    caps = [WRAPPED.get(header) for header, _, _ in columns]
+    set_widths(sheet, first, widths, caps)
+    fit_header_height(sheet, header_row, first, headers)
+    _freeze(sheet, header_row, bom.column_index.get("mpn"), first)
+    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(first + len(headers) - 1)}{last_row}"
+    page_setup(sheet, (header_row, header_row), bom.column_index.get("mpn") or 0)
+    covered: dict[int, list[tuple[int, int]]] = {}  # row -> column spans whose value a merge hides
+    for min_row, min_col, max_row, max_col in bom.merged:
+        if max_col <= bom.last_column and (min_row, min_col) != (max_row, max_col):
+            sheet.merged_cells.add(CellRange(min_col=min_col, min_row=min_row,
+                                             max_col=max_col, max_row=max_row))
+            for row in range(min_row, max_row + 1):
+                covered.setdefault(row, []).append((min_col + (row == min_row), max_col))
+    column_widths = [sheet.column_dimensions[get_column_letter(first + offset)].width or 8.43
+                     for offset in range(len(columns))]
+    wrapped = [offset for offset, (header, _, _) in enumerate(columns) if header in WRAPPED]
+    for row in range(1, rows + 1):
+        row_cells: list[Cell | None] = [None] * (last_column if row >= header_row else 0)
+        for col, value in enumerate(grid[row - 1] if row <= len(grid) else (), start=1):
+            if _filled(value) and not any(low <= col <= high for low, high in covered.get(row, ())):
+                if row > header_row and col in cleared:
+                    continue
+                cell = WriteOnlyCell(streamed)
+                put(cell, grid_value(value))
+                row_cells.extend([None] * (col - len(row_cells)))
+                row_cells[col - 1] = cell
+        if row == header_row:
+            for col in range(first + len(columns), first + width):  # an earlier layout's extra headers
+                row_cells[col - 1] = None
+            for offset, text in enumerate(headers):
+                cell = WriteOnlyCell(streamed)
+                put(cell, text)
+                style_header(cell)
+                row_cells[first + offset - 1] = cell
+        elif row in by_row:
+            result = by_row[row]
+            fill = fill_for(result, report.currency)
+            lines = 1
+            for offset, (value, number_format) in enumerate(_result_values(result, columns)):
+                cell = WriteOnlyCell(streamed)
+                put(cell, value, number_format)
+                style(cell, fill=fill, alignment=WRAP_BOTTOM if offset in wrapped else None)
+                row_cells[first + offset - 1] = cell
+                if offset in wrapped:  # as tall as its wrapped texts (Notes, Best Source)
+                    lines = max(lines, lines_needed(cell.value, column_widths[offset]))
+            fit_height(sheet, row, lines)
+        streamed.append(row_cells)
+        sheet.row_dimensions.pop(row, None)  # written: its height is in the file now
+    streamed.close()
+    return first
+
+
+def _last_filled(cells: Sequence[Any]) -> int:
+    """The number of the last column of a grid row that holds a value (0: none)."""
+    for col in range(len(cells), 0, -1):
+        if _filled(cells[col - 1]):
+            return col
+    return 0
+
+
+def _result_values(result: LineResult, columns: Sequence[Column]) -> list[tuple[Value, str | None]]:
+    """A line's result cells: (value, number format); "—" where a column has nothing to say."""
+    values: list[tuple[Value, str | None]] = []
+    for _, value_of, format_of in columns:
+        value = value_of(result)
+        values.append((NOT_APPLICABLE, None) if value is None else (value, format_of(result)))
+    return values
 
 
 # ---------------------------------------------------------------- result columns
@@ -402,7 +524,8 @@ def _fit_heights(sheet: Worksheet, report: Report, first: int, headers: Sequence
 SCROLL_PAST = 60  # width units of the user's columns between the MPN and Status that hide the decision
 
 
-def _freeze(sheet: Worksheet, header_row: int, mpn_column: int | None, status_column: int) -> None:
+def _freeze(sheet: Worksheet, header_row: int, mpn_column: int | None,
+            status_column: int) -> None:
     """Freeze below the header and right of the MPN column, so the part and the decision stay in
     view; a sheet whose user froze columns of their own keeps their panes.
 
@@ -412,12 +535,12 @@ def _freeze(sheet: Worksheet, header_row: int, mpn_column: int | None, status_co
     if sheet.freeze_panes is not None and not sheet.freeze_panes.startswith("A"):
         return
     first_free = (mpn_column or 0) + 1
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=first_free).coordinate
+    sheet.freeze_panes = f"{get_column_letter(first_free)}{header_row + 1}"
     between = sum(sheet.column_dimensions[get_column_letter(col)].width or 8.43
                   for col in range(first_free, status_column))
     pane = sheet.sheet_view.pane
     if mpn_column and between > SCROLL_PAST and pane is not None:
-        status = sheet.cell(row=header_row + 1, column=status_column).coordinate
+        status = f"{get_column_letter(status_column)}{header_row + 1}"
         pane.topLeftCell = status
         for selection in sheet.sheet_view.selection:  # the cursor where the eye goes, not out of view
             if selection.pane == pane.activePane:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -40,6 +41,7 @@ from bomcheck.output.sheets.cells import (
 )
 from bomcheck.output.sheets.line_text import name_of, why
 from bomcheck.output.sheets.links import row_link
+from bomcheck.output.sheets.streamed import RowStream, StreamedSheet, StreamingWorkbook
 
 TITLE = "Summary"
 FIRST_LABEL = "Checked at"
@@ -222,7 +224,20 @@ def add_summary(workbook: Workbook, report: Report, sheet_title: str, link_colum
 
     `link_column` is the BOM sheet's column the line links land on (its Status column).
     """
+    if isinstance(workbook, StreamingWorkbook):  # a grid's workbook: the list may be as long as the BOM
+        streamed = StreamedSheet(workbook, TITLE, 1, 1)
+        _write_summary(cast(Worksheet, RowStream(streamed, dry=True)), report, sheet_title, link_column)
+        stream = RowStream(streamed)
+        _write_summary(cast(Worksheet, stream), report, sheet_title, link_column)
+        stream.close()
+        return cast(Worksheet, streamed)
     sheet = new_sheet(workbook, TITLE, FIRST_LABEL)
+    _write_summary(sheet, report, sheet_title, link_column)
+    return sheet
+
+
+def _write_summary(sheet: Worksheet, report: Report, sheet_title: str, link_column: str) -> None:
+    """The Summary's cells, top to bottom (a streamed sheet takes them in that order only)."""
     widths = [len(FIRST_LABEL), 12, 12, 12, 12, 12]
     row = 0
     for label, value, number_format in summary_rows(report, sheet_title):
@@ -281,7 +296,6 @@ def add_summary(workbook: Workbook, report: Report, sheet_title: str, link_colum
     widths[len(ACTION_HEADERS) - 1] = WHY_WIDTH - 2  # Why: wrapped at this width
     set_widths(sheet, 1, widths)
     page_setup(sheet, None)  # a page of facts and a list, not one table: no title rows
-    return sheet
 
 
 def _label(sheet: Worksheet, row: int, label: str) -> None:
