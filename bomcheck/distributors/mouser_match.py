@@ -51,6 +51,8 @@ def lookup_for(query: Query, parts: Sequence[MouserPart]) -> Lookup:
     term = search_term(query)
     matched = parts_for(term, parts)
     if not matched:
+        if not (query.mpn or "").strip():
+            return Lookup(SOURCE, LookupStatus.NOT_FOUND, message=f"Mouser number {term} not found at Mouser")
         return Lookup(SOURCE, LookupStatus.NOT_FOUND, message="not found at Mouser")
     notes: list[str] = []
     wanted_pn = (query.mouser_pn or "").strip()
@@ -84,4 +86,7 @@ def lookup_for(query: Query, parts: Sequence[MouserPart]) -> Lookup:
         if part.suggested_replacement and part.offer.lifecycle in (
                 Lifecycle.OBSOLETE, Lifecycle.DISCONTINUED, Lifecycle.LAST_TIME_BUY, Lifecycle.NRND):
             notes.append(f"Mouser suggests {part.suggested_replacement} instead of {part.mouser_pn}")
+    if wanted_pn and not (query.mpn or "").strip():
+        notes.append(f"MPN {number} ({maker}) from Mouser number {wanted_pn}" if maker else
+                     f"MPN {number} from Mouser number {wanted_pn}")
     return Lookup(SOURCE, LookupStatus.FOUND, offers=offers, message="; ".join(notes))
