@@ -1,0 +1,123 @@
+"""Arrow, DigiKey bonded, the DigiKey catalog and Mouser on the sandbox: calls counted, numbers routed."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import aiohttp
+import openpyxl
+from click.testing import CliRunner
+
+from bomcheck.bom import read_bom
+from bomcheck.check import CheckOptions, build_report, check_bom, query_for
+from bomcheck.cli import main
+from bomcheck.config import Settings
+from bomcheck.model import LineStatus
+from bomcheck.runtime import open_sources, sandbox_settings
+from bomcheck.sandbox import SANDBOX_DIGIKEY_CLIENT_ID, SANDBOX_DIGIKEY_CLIENT_SECRET, catalog
+from bomcheck.sandbox.server import STATS_PATH, running_sandbox
+from tests.conftest import DEMO_BOM
+
+# The sandbox has no per-minute limits unless asked: let the client go fast (Mouser's own 30 a
+# minute would make every test wait 2 s a call).
+FAST = dataclasses.replace(Settings(), arrow_rate=100.0, mouser_rate=100.0, digikey_catalog_rate=100.0)
+
+
+async def stats(url: str) -> dict[str, int]:
+    async with aiohttp.ClientSession() as session, session.get(url + STATS_PATH) as response:
+        return await response.json()
+
+
+async def test_the_demo_costs_one_catalog_call_per_distinct_part_and_ten_parts_a_mouser_call():
+    bom = read_bom(DEMO_BOM)
+    asked = {query.mpn_key for query in map(query_for, bom.lines) if query}
+    # rows 6-25 hold 20 fitted lines with 19 distinct MPNs (row 23 repeats row 6), plus NE555 and
+    # MCP1700T-3302E/TT; the DNP row 26 repeats row 8's MPN
+    assert len(asked) == 21
+    async with running_sandbox() as url:
+        async with open_sources(sandbox_settings(FAST, url)) as (runs, unavailable):
+            report = await build_report(bom, CheckOptions(boards=10), runs, unavailable)
+        counted = await stats(url)
+    assert [status.name for status in report.sources] == ["Arrow", "DigiKey Bonded", "DigiKey", "Mouser"]
+    assert all(status.checked for status in report.sources), report.sources
+    # the one alternate (of the line nobody lists) rides in Mouser's third call of round one:
+    # 21 + 1 numbers still make ⌈22 / 10⌉ = 3 calls; the catalog asks it in round two, one call more
+    assert counted["mouser"] == 3 == math.ceil((len(asked) + 1) / 10)
+    assert counted["digikey_catalog"] == len(asked) + 1
+    assert counted["arrow"] == len(asked) + 1 and counted["digikey"] == 1
+    assert counted["throttled"] == 0
+    lm358 = next(result for result in report.results if result.line.mpn == "LM358DR")
+    assert set(lm358.stock) == {"Arrow", "DigiKey Bonded", "DigiKey", "Mouser"}
+    assert lm358.stock["DigiKey"] is not None and lm358.stock["Mouser"] is not None
+
+
+SELLERS_ONLY = ("Part,Qty,Distributor,Order Number\n"
+                "U1,1,MOUSER,595-TPS62130RGTR\n"      # Mouser names TPS62130RGTR (TI)
+                "U2,2,MOUSER,595-TPS62130RGTR\n"      # the same number again: no second slot
+                "C1,2,DIGIKEY,490-7631-6-ND\n"        # the catalog names GRM188R71C104KA01D (Murata)
+                "U3,1,DIGIKEY,296-36686-1-ND\n"       # ...and LM358DR (TI)
+                "X1,1,MOUSER,595-NOTFOUND9\n"         # Mouser knows no such number
+                "P3,1,FARNELL,9491864\n")             # nobody bomcheck asks owns Farnell numbers
+
+
+async def test_a_sellers_numbers_only_bom_is_resolved_by_the_owners_and_asked_of_the_others(tmp_path: Path):
+    path = tmp_path / "sellers.csv"
+    path.write_text(SELLERS_ONLY, encoding="utf-8")
+    async with running_sandbox() as url:
+        async with open_sources(sandbox_settings(FAST, url)) as (runs, unavailable):
+            outcome = await check_bom(path, CheckOptions(boards=1, output=tmp_path / "out.xlsx"), runs,
+                                      unavailable)
+        counted = await stats(url)
+    # Round one: Mouser looks up its two distinct numbers in one call, the catalog its two
+    # numbers by productdetails (two calls), Supply Chain asks the two DigiKey numbers one by one
+    # (its per-part mode: at most 3 queries, all with a DigiKey number). Round two: each source is
+    # asked about the MPNs the others named: Mouser the two from DigiKey (one call), the catalog
+    # TPS62130RGTR (one keyword call), Arrow all three (three calls), Supply Chain one list call.
+    assert counted["mouser"] == 1 + 1
+    assert counted["digikey_catalog"] == 2 + 1
+    assert counted["arrow"] == 3
+    assert counted["digikey"] == 2 + 1
+    results = {result.line.row: result for result in outcome.report.results}
+    u1, u2, c1, u3, x1, p3 = (results[row] for row in range(2, 8))
+    assert (u1.line.mpn, u1.line.manufacturer, u1.line.mpn_from) == ("TPS62130RGTR", "Texas Instruments",
+                                                                     "Mouser")
+    assert (c1.line.mpn, c1.line.mpn_from) == ("GRM188R71C104KA01D", "DigiKey")
+    assert (u3.line.mpn, u3.line.mpn_from) == ("LM358DR", "DigiKey")
+    for result in (u1, u2, c1, u3):  # planned on every source
+        assert result.status not in (LineStatus.NO_MPN, LineStatus.ERROR, LineStatus.NOT_FOUND), result.reason
+        assert all(result.stock[name] is not None for name in ("Arrow", "DigiKey", "Mouser")), result.stock
+    assert "from Mouser number 595-TPS62130RGTR" in u1.reason
+    assert "from DigiKey number 490-7631-6-ND" in c1.reason
+    assert x1.status is LineStatus.NO_MPN and "Mouser number 595-NOTFOUND9 not found at Mouser" in x1.reason
+    assert x1.stock["Mouser"] == 0 and x1.stock["Arrow"] is None  # Arrow had nothing to ask
+    assert p3.status is LineStatus.NO_MPN
+    assert outcome.report.all_checked
+    sheet = openpyxl.load_workbook(outcome.output)["BOM"]
+    headers = [cell.value for cell in sheet[1]]
+    for column in ("Arrow Stock", "DigiKey Bonded", "DigiKey Stock", "Mouser Stock"):
+        assert column in headers
+    mouser_column = headers.index("Mouser Stock") + 1
+    assert sheet.cell(2, mouser_column).value == u1.stock["Mouser"] > 0
+
+
+def test_catalog_credentials_without_an_account_id_run_clean_without_the_bonded_source(
+        threaded_sandbox, tmp_path):
+    env = {"BOMCHECK_DIGIKEY_URL": threaded_sandbox.url,
+           "BOMCHECK_DIGIKEY_CLIENT_ID": SANDBOX_DIGIKEY_CLIENT_ID,
+           "BOMCHECK_DIGIKEY_CLIENT_SECRET": SANDBOX_DIGIKEY_CLIENT_SECRET}
+    bom = tmp_path / "bom.csv"
+    bom.write_text(f"Ref,Qty,MPN,Manufacturer\nU1,1,LM358DR,Texas Instruments\nR1,4,RC0603FR-071KL,Yageo\n"
+                   f"U2,1,{catalog.NCNR_MPN},Analog Devices\n", encoding="utf-8")
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["check", str(bom), "--json", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "DigiKey Bonded not checked" in result.output and "BOMCHECK_DIGIKEY_ACCOUNT_ID" in result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    sources = {source["name"]: source for source in report["sources"]}
+    assert sources["DigiKey"]["checked"] and not sources["DigiKey Bonded"]["checked"]
+    lines = report["lines"]
+    assert all(line["stock"]["DigiKey"] for line in lines)  # DigiKey stocks all three in the sandbox
+    assert {line["status"] for line in lines} <= {"OK", "SHORT", "QUOTE"}
