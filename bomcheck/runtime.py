@@ -332,7 +332,9 @@ MOUSER = SourceSpec(
     needs=("mouser_api_key",),
     open=_open_mouser,
     identity=_mouser_identity,
-    sandbox=lambda url: {"mouser_url": url, "mouser_api_key": SANDBOX_MOUSER_API_KEY},
+    # The sandbox's Mouser keeps no per-minute limit unless asked (`SandboxConfig.mouser_per_minute`):
+    # a demo need not wait two seconds a call.
+    sandbox=lambda url: {"mouser_url": url, "mouser_api_key": SANDBOX_MOUSER_API_KEY, "mouser_rate": 20.0},
     link_domains=("mouser.com",),
     numbers=("mouser_pn",),
 )

@@ -169,7 +169,8 @@ def test_the_sandbox_points_all_four_sources_at_it_with_its_public_demo_credenti
 
 
 def test_cache_identities_follow_currency_and_account_and_hold_no_secret():
-    usd = Settings(digikey_client_id="app", digikey_client_secret="s3cret-value", mouser_api_key="mk-123456789")
+    usd = Settings(digikey_client_id="app", digikey_client_secret="s3cret-value",
+                   mouser_api_key="mk-123456789")
     eur = dataclasses.replace(usd, currency="EUR")
     other_account = dataclasses.replace(usd, digikey_account_id="42")
     ids = [cache_identities(settings)["DigiKey"] for settings in (usd, eur, other_account)]

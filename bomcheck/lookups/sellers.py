@@ -1,4 +1,4 @@
-"""Lines named only by a seller's number: the seller owning it names the part, the others are asked about that.
+"""Lines named only by a seller's number: its owner names the part, the other sources are asked about it.
 
 Round one asks every source about every line; a line with no MPN but a seller's number (a
 BomLine.distributor_pns role) is answered by the sources whose registry entry names that role
@@ -48,8 +48,8 @@ def named_part(lookup: Lookup) -> tuple[str, str] | None:
     """The one part (MPN, maker) a found answer names; None when it names none or several."""
     if lookup.status is not LookupStatus.FOUND or not lookup.offers:
         return None
-    parts = {(normalize_mpn(offer.mpn), maker_key(offer.manufacturer)): (offer.mpn.strip(), offer.manufacturer)
-             for offer in lookup.offers if offer.mpn.strip()}
+    parts = {(normalize_mpn(offer.mpn), maker_key(offer.manufacturer)):
+             (offer.mpn.strip(), offer.manufacturer) for offer in lookup.offers if offer.mpn.strip()}
     return next(iter(parts.values())) if len(parts) == 1 else None
 
 
@@ -120,7 +120,7 @@ def _merged(fanned: FanoutResult, owned_by: Mapping[Query, tuple[Query, set[str]
     """Round one's answers, and each resolved line's: its owners' (by number, round one) and the
     other sources' (about the MPN: this round's, or round one's for a part a line lists as its own);
     the statuses with this round's trouble added."""
-    lookups: dict[Query, dict[str, Lookup]] = {query: dict(answers) for query, answers in fanned.lookups.items()}
+    lookups = {query: dict(answers) for query, answers in fanned.lookups.items()}
     later: dict[Query, dict[str, Lookup]] = {}
     for result in results:
         for query, answers in result.lookups.items():

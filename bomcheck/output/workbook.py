@@ -119,7 +119,9 @@ Column = tuple[str, Callable[[LineResult], Value], Callable[[LineResult], str | 
 _NEED: Column = ("Need", lambda r: r.need, lambda r: None)
 _AFTER_STOCK: tuple[Column, ...] = (
     ("MOQ", lambda r: r.moq, lambda r: None),
-    ("NCNR", lambda r: None if r.ncnr is None else ("YES" if r.ncnr else "no"), lambda r: None),
+    # A purchase from an offer that does not say (a source without an NCNR field) is "unknown", never "no"
+    ("NCNR", lambda r: ("unknown" if r.purchases else None) if r.ncnr is None else
+     ("YES" if r.ncnr else "no"), lambda r: None),
     ("Lead Time (wk)", lambda r: r.lead_time_weeks, lambda r: None),
     ("Buy Qty", lambda r: r.buy_qty if r.purchases or r.from_spare else None, lambda r: None),
     ("Unit Price", _unit_price, _unit),
