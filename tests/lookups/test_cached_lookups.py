@@ -118,8 +118,8 @@ async def test_without_the_opt_in_arrow_is_asked_again_and_never_written_to_disk
     by_name = {source.name: source for source in second.sources}
     assert by_name["Arrow"].from_cache == 0 and by_name["DigiKey Bonded"].from_cache > 0
     db = sqlite3.connect(tmp_path / CACHE_FILE)
-    assert {row[0] for row in db.execute("SELECT DISTINCT source FROM lookups")} == {"DigiKey Bonded", "DigiKey",
-                                                                                   "Mouser"}
+    stored = {row[0] for row in db.execute("SELECT DISTINCT source FROM lookups")}
+    assert stored == {"DigiKey Bonded", "DigiKey", "Mouser"}
     everything = "\n".join(row[0] for row in db.execute("SELECT body FROM lookups"))
     assert '"source":"Arrow"' not in everything and "Verical" not in everything
 
