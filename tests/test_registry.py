@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from pathlib import Path
 
 import aiohttp
 import openpyxl
@@ -180,3 +181,11 @@ def test_cache_identities_follow_currency_and_account_and_hold_no_secret():
     assert mouser != cache_identities(dataclasses.replace(usd, mouser_api_key="another-key"))["Mouser"]
     assert mouser == cache_identities(eur)["Mouser"]  # Mouser prices in the account's currency, not ours
     assert spec_named("DigiKey").on_disk(usd) and spec_named("Mouser").on_disk(usd)
+
+
+def test_the_example_config_file_reads_without_unknown_settings(caplog):
+    example = Path(__file__).parent.parent / "deploy" / "config.example.toml"
+    settings = load_settings(env={}, path=example)
+    assert not [r for r in caplog.records if "unknown settings" in r.getMessage()]
+    assert (settings.mouser_api_key, settings.digikey_client_id, settings.currency) == ("", "", "USD")
+    assert not any(spec.configured(settings) for spec in SOURCES)  # nothing switched on by the example
