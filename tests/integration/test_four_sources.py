@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from datetime import datetime, timezone
 from pathlib import Path
 
 import aiohttp
@@ -14,12 +15,14 @@ from click.testing import CliRunner
 from bomcheck.bom import read_bom
 from bomcheck.check import CheckOptions, build_report, check_bom, query_for
 from bomcheck.cli import main
-from bomcheck.config import Settings
-from bomcheck.model import LineStatus
-from bomcheck.runtime import open_sources, sandbox_settings
+from bomcheck.config import Settings, cache_dir
+from bomcheck.distributors.quota import STATE_FILE, QuotaSeen, QuotaStore
+from bomcheck.model import LineStatus, LookupStatus
+from bomcheck.runtime import catalog_quota_key, mouser_quota_key, open_sources, quota_key_of, sandbox_settings
 from bomcheck.sandbox import SANDBOX_DIGIKEY_CLIENT_ID, SANDBOX_DIGIKEY_CLIENT_SECRET, catalog
-from bomcheck.sandbox.server import STATS_PATH, running_sandbox
+from bomcheck.sandbox.server import STATS_PATH, SandboxConfig, running_sandbox
 from tests.conftest import DEMO_BOM
+from tests.integration.test_request_economy import bom_of, catalog_mpns, check
 
 # The sandbox has no per-minute limits unless asked: let the client go fast (Mouser's own 30 a
 # minute would make every test wait 2 s a call).
@@ -121,3 +124,39 @@ def test_catalog_credentials_without_an_account_id_run_clean_without_the_bonded_
     lines = report["lines"]
     assert all(line["stock"]["DigiKey"] for line in lines)  # DigiKey stocks all three in the sandbox
     assert {line["status"] for line in lines} <= {"OK", "SHORT", "QUOTE"}
+
+
+async def test_the_catalogs_daily_quota_is_remembered_and_parts_beyond_it_are_not_asked():
+    bom = bom_of(catalog_mpns(4))
+    async with running_sandbox(SandboxConfig(digikey_catalog_quota=1)) as url:
+        await check(url, bom, arrow_rate=100.0, mouser_rate=100.0)  # one catalog call; the answer says 0 left
+        settings = sandbox_settings(Settings(), url)
+        assert QuotaStore(cache_dir() / STATE_FILE).remaining(catalog_quota_key(settings)) == 0
+        assert catalog_quota_key(settings) != quota_key_of(settings)  # Supply Chain counts apart
+        before = await stats(url)
+        report, _ = await check(url, bom, arrow_rate=100.0, mouser_rate=100.0)
+        after = await stats(url)
+    assert after["digikey_catalog"] == before["digikey_catalog"]  # nothing sent beyond the quota
+    assert after["mouser"] == before["mouser"] + 1 and after["digikey"] == before["digikey"] + 1
+    for result in report.results:
+        lookup = result.lookups["DigiKey"]
+        assert lookup.status is LookupStatus.ERROR
+        assert lookup.message == "DigiKey daily quota: 0 calls left, 4 needed"
+    assert not report.all_checked
+
+
+async def test_mouser_calls_are_counted_per_key_and_a_spent_day_sends_none():
+    bom = bom_of(catalog_mpns(12))  # 12 distinct parts: two Mouser calls
+    async with running_sandbox() as url:
+        settings = sandbox_settings(Settings(), url)
+        store, key = QuotaStore(cache_dir() / STATE_FILE), mouser_quota_key(settings)
+        await check(url, bom, arrow_rate=100.0)
+        assert (await stats(url))["mouser"] == 2
+        assert store.remaining(key) == 1000 - 2  # Mouser says no count: bomcheck keeps its own
+        assert settings.mouser_api_key not in (cache_dir() / STATE_FILE).read_text(encoding="utf-8")
+        store.save(key, QuotaSeen(1, 1000, datetime.now(timezone.utc)))  # one call left today
+        report, _ = await check(url, bom, arrow_rate=100.0)
+        assert (await stats(url))["mouser"] == 2 + 1
+    unchecked = [r for r in report.results if r.lookups["Mouser"].status is LookupStatus.ERROR]
+    assert len(unchecked) == 2  # the batch of ten went, the last two parts did not
+    assert unchecked[0].lookups["Mouser"].message == "Mouser daily quota: 1 call left, 2 needed"
