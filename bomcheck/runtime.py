@@ -386,12 +386,17 @@ def any_source_configured(settings: Settings) -> bool:
 
 def missing_credentials_message() -> str:
     """What to tell a user who asked for a real run without any credentials."""
-    needs: dict[str, list[str]] = {}  # vendor -> its variables, once per vendor
+    by_vendor: dict[str, list[SourceSpec]] = {}
     for spec in SOURCES:
-        needs.setdefault(spec.vendor, [])
-        variables = [ENV_VARS[name] for name in spec.needs]
-        needs[spec.vendor] += [variable for variable in variables if variable not in needs[spec.vendor]]
-    each = " and/or ".join(f"{', '.join(variables)} for {vendor}" for vendor, variables in needs.items())
+        by_vendor.setdefault(spec.vendor, []).append(spec)
+    said = []
+    for vendor, specs in by_vendor.items():  # the fewest settings that switch a vendor on, then the rest
+        first = min(specs, key=lambda spec: len(spec.needs))
+        text = f"{', '.join(ENV_VARS[name] for name in first.needs)} for {vendor}"
+        more = [f"{', '.join(ENV_VARS[name] for name in extra)} for {spec.name}" for spec in specs
+                if spec is not first and (extra := [name for name in spec.needs if name not in first.needs])]
+        said.append(text + (f" (+ {'; '.join(more)})" if more else ""))
+    each = " and/or ".join(said)
     return (f"no distributor credentials found; set {each} (or put them in {config_path()}), or pass "
             "--sandbox to try bomcheck on its built-in sandbox")
 

@@ -149,8 +149,8 @@ def test_the_digikey_app_alone_switches_on_the_catalog_and_the_account_id_the_bo
                       digikey_account_id="1234567")
     assert spec_named("DigiKey").configured(bonded) and spec_named("DigiKey Bonded").configured(bonded)
     message = missing_credentials_message()
-    assert ("BOMCHECK_DIGIKEY_CLIENT_ID, BOMCHECK_DIGIKEY_CLIENT_SECRET, BOMCHECK_DIGIKEY_ACCOUNT_ID "
-            "for DigiKey") in message
+    assert ("BOMCHECK_DIGIKEY_CLIENT_ID, BOMCHECK_DIGIKEY_CLIENT_SECRET for DigiKey "
+            "(+ BOMCHECK_DIGIKEY_ACCOUNT_ID for DigiKey Bonded)") in message
     assert "BOMCHECK_MOUSER_API_KEY for Mouser" in message
 
 
