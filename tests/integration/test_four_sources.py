@@ -160,3 +160,27 @@ async def test_mouser_calls_are_counted_per_key_and_a_spent_day_sends_none():
     unchecked = [r for r in report.results if r.lookups["Mouser"].status is LookupStatus.ERROR]
     assert len(unchecked) == 2  # the batch of ten went, the last two parts did not
     assert unchecked[0].lookups["Mouser"].message == "Mouser daily quota: 1 call left, 2 needed"
+
+
+def test_a_wrong_mouser_key_stops_mouser_with_one_clear_line_and_hides_the_key(threaded_sandbox, tmp_path):
+    wrong = "11111111-2222-3333-4444-555555555555"
+    env = {"BOMCHECK_MOUSER_URL": threaded_sandbox.url, "BOMCHECK_MOUSER_API_KEY": wrong}
+    bom = tmp_path / "bom.csv"
+    bom.write_text("Ref,Qty,MPN\nU1,1,LM358DR\nR1,4,RC0603FR-071KL\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["-q", "check", str(bom), "--json", str(tmp_path / "r.json")], env=env)
+    assert result.exit_code == 1, result.output
+    assert "Invalid unique identifier" in result.output and "Search API key" in result.output
+    assert wrong not in result.output and wrong not in (tmp_path / "r.json").read_text(encoding="utf-8")
+    lines = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["lines"]
+    assert [line["stock"]["Mouser"] for line in lines] == [None, None]  # "not checked", never 0
+
+
+def test_a_wrong_digikey_secret_says_which_settings_to_check(threaded_sandbox, tmp_path):
+    env = {"BOMCHECK_DIGIKEY_URL": threaded_sandbox.url,
+           "BOMCHECK_DIGIKEY_CLIENT_ID": SANDBOX_DIGIKEY_CLIENT_ID,
+           "BOMCHECK_DIGIKEY_CLIENT_SECRET": "not-the-secret-0000"}
+    bom = tmp_path / "bom.csv"
+    bom.write_text("Ref,Qty,MPN\nU1,1,LM358DR\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["-q", "check", str(bom)], env=env)
+    assert result.exit_code == 1, result.output
+    assert "BOMCHECK_DIGIKEY_CLIENT_SECRET" in result.output and "not-the-secret-0000" not in result.output
