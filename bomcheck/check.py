@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
-from bomcheck.bom import ReaderOptions, read_bom
-from bomcheck.errors import OutputError
-from bomcheck.files import check_writable
+from bomcheck.bom import ReaderOptions, check_bom_file, read_bom
+from bomcheck.errors import BomError, OutputError
+from bomcheck.files import FileState, check_writable, file_state, outputs_together, unchanged_since
 from bomcheck.lookups.alternates import alternate_queries, first_round, second_round
 from bomcheck.lookups.cached_lookups import CachedLookups
 from bomcheck.lookups.fanout import ProgressReporter, SourceRun, gather_lookups, planned_calls
 from bomcheck.lookups.sellers import resolve_seller_numbers
 from bomcheck.model import Bom, BomLine, Lookup, LookupStatus, Query, Report, Scenario, SourceStatus
 from bomcheck.output.json_report import write_json
+from bomcheck.output.rfq_file import RfqRequest, check_rfq_path, rfq_path, write_rfq
 from bomcheck.output.workbook import check_output_path, default_output_path, write_report
-from bomcheck.pricing import Attrition, plan_lines
+from bomcheck.pricing import DEFAULT_RULES, Attrition, Rules, plan_lines
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class CheckOptions:
     json_output: Path | None = None
     currency: str = "USD"
     attrition: Attrition = field(default_factory=Attrition)
+    rules: Rules = DEFAULT_RULES  # RoHS, another maker, excess (README: Planning rules)
+    rfq: RfqRequest | None = None  # set: also write the RFQ file beside the output
 
     @property
     def board_counts(self) -> tuple[int, ...]:
@@ -43,6 +47,7 @@ class CheckOutcome:
     report: Report
     output: Path
     json_output: Path | None
+    rfq_output: Path | None = None
 
 
 def query_for(line: BomLine) -> Query | None:
@@ -65,7 +70,13 @@ async def check_bom(
     progress: ProgressReporter | None = None,
     lookups: CachedLookups | None = None,
 ) -> CheckOutcome:
-    """Read, look up, plan and write one BOM; the input file is only ever read."""
+    """Read, look up, plan and write one BOM; the input file is only ever read.
+
+    The outputs (workbook, --json) are written together or not at all, and only if the BOM
+    still holds the bytes that were read: a BOM saved meanwhile would get another file's answers.
+    """
+    check_bom_file(path)  # a missing or empty file is said as the reader says it
+    read_state = _state_of(path)
     bom = read_bom(path, options.reader)
     output = options.output or default_output_path(path)
     check_output_path(output, path)
@@ -76,11 +87,32 @@ async def check_bom(
             raise OutputError(f"--json and the workbook would both be {output}; give --json another "
                               "file name")
         check_writable(options.json_output, protect=path, option="--json")
+    rfq_target = rfq_path(output) if options.rfq else None
+    if rfq_target is not None:
+        check_rfq_path(rfq_target, output=output, protect=path, json_output=options.json_output)
     report = await build_report(bom, options, runs, unavailable, progress, lookups)
-    write_report(report, output)
-    if options.json_output:
-        write_json(report, options.json_output)
-    return CheckOutcome(report, output, options.json_output)
+    with outputs_together(before_renaming=lambda: _still_as_read(path, read_state)):
+        write_report(report, output)  # it opens the BOM again to annotate it: checked when renaming
+        if options.json_output:
+            write_json(report, options.json_output)
+        if options.rfq is not None and rfq_target is not None:
+            write_rfq(report, rfq_target, options.rfq)
+    return CheckOutcome(report, output, options.json_output, rfq_target)
+
+
+def _state_of(path: Path) -> FileState:
+    try:
+        return file_state(path)
+    except OSError as exc:
+        raise BomError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _still_as_read(path: Path, state: FileState) -> None:
+    """Refuse to write when the BOM changed after it was read (saved in Excel, replaced, removed)."""
+    if not unchanged_since(path, state):
+        raise OutputError(f"{path.name} changed while bomcheck was checking it (saved, replaced or removed "
+                          "after it was read), so its answers may belong to other rows; nothing was written: "
+                          "run bomcheck again on the saved file")
 
 
 async def build_report(
@@ -98,8 +130,11 @@ async def build_report(
     line_queries = [(line, query_for(line)) for line in bom.lines]
     queries = [query for _, query in line_queries if query is not None]
     spare = alternate_queries(line_queries)  # asked in round one only where that adds no call
+    count_calls = lookups.planned_calls if lookups else planned_calls
     if progress:
-        progress.start((lookups.planned_calls if lookups else planned_calls)(runs, queries))
+        asked = [run.source.name for run in runs if count_calls([run], queries)]
+        _phase(progress, " + ".join(asked) or "parts")  # the calls to them, counted together
+        progress.start(count_calls(runs, queries))
     try:
         fanned = await first_round(runs, queries, spare, lookups.gather if lookups else gather_lookups,
                                    progress.advance if progress else None)
@@ -107,17 +142,25 @@ async def build_report(
         if progress:
             progress.finish()
     gather = lookups.gather if lookups else gather_lookups
+    if progress:
+        _phase(progress, "parts named by sellers' numbers")  # shown only if that round asks anything
     named = await resolve_seller_numbers(runs, line_queries, fanned, gather, progress=progress)
     fanned = named.fanned
     not_asked = {status.name: Lookup(status.name, LookupStatus.NOT_CHECKED, message=status.message)
                  for status in unavailable}
     answered = [(line, {**fanned.lookups.get(query, {}), **not_asked} if query else {})
                 for line, query in named.lines]
+    checked_at = datetime.now(timezone.utc)
+    rules = options.rules if options.rules.today else replace(options.rules, today=checked_at.date())
+    if progress:
+        _phase(progress, "alternates")
     extra = await second_round(runs, answered, fanned, spare, lookups.gather if lookups else gather_lookups,
                                boards=options.board_counts, currency=options.currency,
-                               attrition=options.attrition, not_asked=not_asked, progress=progress)
+                               attrition=options.attrition, not_asked=not_asked, progress=progress,
+                               rules=rules)
     scenarios = tuple(
-        Scenario(boards, plan_lines(answered, boards, options.currency, options.attrition, extra.answers))
+        Scenario(boards, plan_lines(answered, boards, options.currency, options.attrition, extra.answers,
+                                    rules=rules))
         for boards in options.board_counts
     )
     return Report(
@@ -125,8 +168,20 @@ async def build_report(
         boards=scenarios[0].boards,
         results=scenarios[0].results,
         sources=tuple(sorted((*extra.sources, *unavailable), key=lambda status: status.rank)),
-        checked_at=datetime.now(timezone.utc),
+        checked_at=checked_at,
         currency=options.currency,
         scenarios=scenarios,
         attrition=str(options.attrition),
     )
+
+
+@runtime_checkable
+class _Phased(Protocol):
+    """A progress reporter that can say what its next bar counts (the CLI's ProgressBar)."""
+
+    def phase(self, label: str) -> None: ...
+
+
+def _phase(progress: ProgressReporter, label: str) -> None:
+    if isinstance(progress, _Phased):
+        progress.phase(label)

@@ -49,6 +49,9 @@ _GENERIC_ENV: Mapping[str, str] = {
     "concurrency": "BOMCHECK_CONCURRENCY",
     "timeout": "BOMCHECK_TIMEOUT",
     "cache_dir": "BOMCHECK_CACHE_DIR",
+    "require_rohs": "BOMCHECK_REQUIRE_ROHS",
+    "allow_other_maker": "BOMCHECK_ALLOW_OTHER_MAKER",
+    "max_excess": "BOMCHECK_MAX_EXCESS",
 }
 _DECLARED: dict[str, Setting] = {}
 _CHECKS: list[Callable[[Settings], None]] = []
@@ -111,6 +114,10 @@ class Settings:
     timeout: float = 30.0
     environment: str = ""  # the in-process sandbox sets this; else derived from a source's URL
     cache_dir: str = ""  # where the offers cache lives [default: the user cache folder]
+    # Planning rules (README: Planning rules); the planner's Rules are made from them by the CLI.
+    require_rohs: bool = False  # never plan an offer a source calls not RoHS compliant
+    allow_other_maker: bool = False  # plan another maker's part (as a proposal) when only it is listed
+    max_excess: str = ""  # an excess worth more needs approval: an amount, "none" (never), "" (the default)
     values: Mapping[str, Any] = field(default_factory=dict, repr=False)  # the sources' settings by name
 
     def __init__(self, values: Mapping[str, Any] | None = None, **named: Any) -> None:
@@ -120,7 +127,7 @@ class Settings:
                 object.__setattr__(self, f.name, named.pop(f.name, f.default))
         unknown = [name for name in named if name not in _DECLARED]
         if unknown:
-            raise TypeError(f"unknown setting(s): {', '.join(unknown)}")
+            raise TypeError(f"unknown setting{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}")
         merged.update(named)
         object.__setattr__(self, "values", merged)
 
@@ -276,3 +283,39 @@ def _flag(name: str, value: Any, source_hint: str) -> bool:
         return text in _TRUE
     raise ConfigError(f"{name} must be true or false (1 or 0), got {value!r} "
                       f"(set it with {ENV_VARS.get(name, name)} or in {source_hint})")
+
+
+# ---------------------------------------------------------------- the RFQ file's header ([rfq])
+
+# The `[rfq]` section of the config file (or BOMCHECK_RFQ_<KEY>): what the RFQ file's header
+# block says. All text; days are read by `rfq_config`. Empty: a visible blank in the file.
+RFQ_KEYS = ("company", "contact", "email", "phone", "delivery_address", "incoterms", "currency",
+            "reply_by_days", "required_by_days", "number", "packaging", "terms", "paper")
+RFQ_PAPER = ("A4", "Letter", "A3", "Legal")
+RFQ_SETTINGS = tuple(Setting(f"rfq_{key}", "", f"BOMCHECK_RFQ_{key.upper()}") for key in RFQ_KEYS)
+declare(*RFQ_SETTINGS)
+
+
+def rfq_config(settings: Settings) -> dict[str, Any]:
+    """The `[rfq]` settings checked, by key: text as given, days as whole numbers (None: unset)."""
+    values: dict[str, Any] = {key: getattr(settings, f"rfq_{key}") for key in RFQ_KEYS}
+    where = f"[rfq] in {config_path()} or BOMCHECK_RFQ_"
+    for key in ("reply_by_days", "required_by_days"):
+        text = values[key]
+        if not text:
+            values[key] = None
+        elif re.fullmatch(r"\d{1,4}", text):
+            values[key] = int(text)
+        else:
+            raise ConfigError(f"{key} must be a whole number of days from today (0 to 9999), got {text!r} "
+                              f"({where}{key.upper()})")
+    currency = values["currency"].upper()
+    if currency and not re.fullmatch(r"[A-Z]{3}", currency):
+        raise ConfigError(f"currency {values['currency']!r} is not a three-letter code such as USD or EUR "
+                          f"({where}CURRENCY)")
+    values["currency"] = currency
+    paper = next((name for name in RFQ_PAPER if name.casefold() == values["paper"].casefold()), None)
+    if values["paper"] and paper is None:
+        raise ConfigError(f"paper {values['paper']!r} is not one of {', '.join(RFQ_PAPER)} ({where}PAPER)")
+    values["paper"] = paper or "A4"
+    return values

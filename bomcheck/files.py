@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 
 from bomcheck.errors import OutputError
+
+# The outputs of one run written so far, waiting to be renamed together (see outputs_together).
+_staged: ContextVar[list[tuple[Path, Path]] | None] = ContextVar("bomcheck_staged_outputs", default=None)
 
 
 @contextlib.contextmanager
@@ -18,6 +24,7 @@ def atomic_output(target: Path, *, protect: Path | None = None, private: bool = 
 
     `protect` is a path that must never be written (the user's input file); a `private` file
     (bomcheck's own settings) is created 0600, readable by its owner only, from the start.
+    Inside outputs_together(), the finished temp file waits and is renamed with the others.
     """
     target = Path(target)
     check_writable(target, protect=protect)
@@ -35,12 +42,94 @@ def atomic_output(target: Path, *, protect: Path | None = None, private: bool = 
         if not private:
             os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; an output is an ordinary file
         _refuse_special(target)  # again: something may have appeared there while bomcheck worked
+        staged = _staged.get()
+        if staged is not None:
+            staged.append((temp, target))
+            return
         os.replace(temp, target)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+        if not _is_staged(temp):
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+
+
+def _is_staged(temp: Path) -> bool:
+    return any(temp == waiting for waiting, _ in _staged.get() or ())
+
+
+@contextlib.contextmanager
+def outputs_together(before_renaming: Callable[[], None] | None = None) -> Iterator[None]:
+    """Every atomic_output() inside the block lands only when all of them were written, then all at once.
+
+    Each output is written in full to its temp file first; when the block ends without an error
+    and `before_renaming()` (a last check, e.g. that the input did not change) raises nothing,
+    the temp files are renamed over their targets one after the other. On any error, every
+    temp file is removed and no target is touched: a run that fails has written nothing.
+    """
+    if _staged.get() is not None:  # nested: the outer block renames
+        yield
+        return
+    staged: list[tuple[Path, Path]] = []
+    token = _staged.set(staged)
+    try:
+        try:
+            yield
+        except OutputError as exc:
+            if not staged:
+                raise
+            names = " and ".join(target.name for _, target in staged)
+            raise OutputError(f"{exc}; {names} {'was' if len(staged) == 1 else 'were'} not written "
+                              "either") from None
+        finally:
+            _staged.reset(token)
+        if before_renaming is not None:
+            before_renaming()
+        for _, target in staged:
+            _refuse_special(target)
+        renamed: list[Path] = []
+        for temp, target in staged:
+            try:
+                os.replace(temp, target)
+            except OSError as exc:
+                # Only a folder vanishing between two renames gets here: say what did land.
+                written = f" ({', '.join(map(str, renamed))} was written)" if renamed else ""
+                raise OutputError(f"cannot write {target}: {exc.strerror or exc}{written}") from None
+            renamed.append(target)
+    finally:
+        for temp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What a file held when it was read: its size and the SHA-256 of its bytes."""
+
+    size: int
+    sha256: str
+
+
+def file_state(path: Path) -> FileState:
+    """The size and content hash of `path` (read in 1 MiB blocks); OSError when it cannot be read."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return FileState(size, digest.hexdigest())
+
+
+def unchanged_since(path: Path, state: FileState) -> bool:
+    """Whether `path` still holds exactly the bytes it held when `state` was taken."""
+    try:
+        if os.stat(path).st_size != state.size:
+            return False
+        return file_state(path) == state
+    except OSError:
+        return False
 
 
 def check_writable(target: Path, *, protect: Path | None = None, option: str = "-o") -> None:

@@ -1,4 +1,4 @@
-"""The one redactor: known secrets (as written and URL-encoded) and credential query parameters -> '***'."""
+"""The one redactor: known secrets (as written and URL-encoded), credential parameters and fields -> '***'."""
 
 from __future__ import annotations
 
@@ -15,6 +15,13 @@ SECRET_FIELDS = frozenset({"apikey", "api_key", "client_secret", "access_token",
                            "password"})
 _SECRET_PARAM = re.compile(
     r"(?i)\b(apikey|api_key|client_secret|access_token|refresh_token|code|password)=([^&\s\"']+)"
+)
+
+# The same credentials as fields of JSON (or of a Python dict's repr): a token file, an OAuth answer.
+# "code" is left out here: `"code": "TooManyRequests"` is an ordinary error body.
+_SECRET_JSON_FIELD = re.compile(
+    r"""(?i)(["'])(apikey|api_key|client_secret|access_token|refresh_token|id_token|password)\1(\s*:\s*)"""
+    r"""(["'])((?:(?!\4)[^\\]|\\.)*)\4"""
 )
 
 _known: set[str] = set()
@@ -41,8 +48,10 @@ def redact(text: str, extra: Iterable[str | None] = ()) -> str:
 
 
 def redact_query_secrets(text: str) -> str:
-    """Blank out values of query parameters that carry credentials, whatever they are."""
-    return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}={MASK}", text)
+    """Blank out values of query parameters and JSON fields that carry credentials, whatever they are."""
+    text = _SECRET_PARAM.sub(lambda m: f"{m.group(1)}={MASK}", text)
+    return _SECRET_JSON_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(1)}{m.group(3)}"
+                                            f"{m.group(4)}{MASK}{m.group(4)}", text)
 
 
 def forget_secrets() -> None:

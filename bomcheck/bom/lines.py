@@ -71,7 +71,8 @@ def build_lines(grid: Grid, table: Table) -> tuple[list[BomLine], list[str]]:
                 line = replace(line, dnp=True, warnings=(*line.warnings, f"under {unfitted_section!r}"))
             lines.append(line)
     if skipped_numbers:
-        notes.append(f"{len(skipped_numbers)} row(s) with numbers but no part skipped "
+        notes.append(f"{len(skipped_numbers)} {'row' if len(skipped_numbers) == 1 else 'rows'} with numbers "
+                     "but no part skipped "
                      f"(rows {_ranges(skipped_numbers)})")
     lines, group_notes = group_per_designator(lines, has_qty="qty" in index)
     notes.extend(group_notes)

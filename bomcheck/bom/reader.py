@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from bomcheck.bom.cells import Grid, Sheet, is_empty, row_has_content
+from bomcheck.bom.cells import CellValue, Grid, Sheet, is_empty, row_has_content
 from bomcheck.bom.columns import ROLES, header_role
 from bomcheck.bom.grids import CALAMINE_SUFFIXES, OPENPYXL_SUFFIXES, workbook_sheets
 from bomcheck.bom.header import HEADER_SEARCH_ROWS, Header, find_header, plausible_header, row_score
@@ -55,12 +56,21 @@ def read_bom(path: Path, options: ReaderOptions | None = None) -> Bom:
                  **{role: columns.texts[role] for role in SELLER_ROLES if role in columns.texts}},
         column_index={role: col for role, col in columns.index.items()},
         lines=tuple(lines),
-        grid=tuple(tuple(row) for row in grid),
+        grid=frozen(grid),
         last_column=last_column(grid, header.row),
         warnings=tuple(file_warnings + columns.warnings + line_warnings),
         column_reasons=dict(columns.reasons),
         merged=tuple(sheet.merged),
     )
+
+
+def frozen(grid: Grid) -> tuple[tuple[CellValue, ...], ...]:
+    """The grid as tuples, row by row in place: each row's list is let go as its tuple is made, so
+    a large table is never held twice (the cells' values are shared, not copied)."""
+    rows: list[Any] = grid
+    for number, cells in enumerate(rows):
+        rows[number] = tuple(cells)
+    return tuple(rows)
 
 
 def _later_header(grid: Grid, header: Header) -> int | None:
@@ -140,7 +150,7 @@ def _refuse(path: Path, seen: list[tuple[Sheet, Header | None]], options: Reader
         names = [str(value).strip() for value in row if not is_empty(value)]
     else:
         names = plausible_header(sheet.rows)
-    headers = ", ".join(repr(name) for name in names) or "none"
+    headers = _said_headers(names)
     missing = [name for role, name in overrides.items()
                if header is None or role not in header.columns.index]
     if missing:
@@ -153,6 +163,19 @@ def _refuse(path: Path, seen: list[tuple[Sheet, Header | None]], options: Reader
             guess = f"; {name!r} would be the MPN column, but {column_option(role)} took it"
     raise BomError(f"{path.name}: no MPN column found{at_row}{where}; headers seen: {headers}"
                    f"{guess}; pass --mpn-column")
+
+
+MAX_HEADERS_SAID = 12
+MAX_HEADER_CHARS = 40
+
+
+def _said_headers(names: list[str]) -> str:
+    """The headers seen, as an error may quote them: a few short names, never a file's whole first row
+    (a refused file may be no BOM at all — a token file dropped by mistake)."""
+    shown = [repr(name if len(name) <= MAX_HEADER_CHARS else name[:MAX_HEADER_CHARS - 1] + "…")
+             for name in names[:MAX_HEADERS_SAID]]
+    more = f" and {len(names) - MAX_HEADERS_SAID} more" if len(names) > MAX_HEADERS_SAID else ""
+    return ", ".join(shown) + more if shown else "none"
 
 
 def last_column(grid: Grid, header_row: int) -> int:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from bomcheck.bom.cells import MAX_CELLS, MAX_ROWS, Sheet, clean_text, trim, unreadable
+from bomcheck.bom.cells import MAX_CELLS, MAX_ROWS, CellValue, Grid, Sheet, clean_text, trim, unreadable
 from bomcheck.errors import BomError
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".bom")
@@ -17,7 +18,12 @@ MAX_TEXT_BYTES = 50_000_000
 
 
 def text_sheet(path: Path) -> Sheet:
-    """The rows of a text table (rows[i] = record i+1) and notes about how it was decoded."""
+    """The rows of a text table (rows[i] = record i+1) and notes about how it was decoded.
+
+    Memory: the file's bytes are dropped once decoded, and the records are parsed one at a time
+    straight into the grid, so the text and the grid are all that is held at once (see README,
+    "Performance": the peak is a few times the file's size, not one copy per step).
+    """
     try:
         if path.stat().st_size > MAX_TEXT_BYTES:
             raise BomError(f"{path.name} is larger than {MAX_TEXT_BYTES // 1_000_000} MB; "
@@ -26,7 +32,8 @@ def text_sheet(path: Path) -> Sheet:
     except OSError as exc:
         raise BomError(f"cannot read {path}: {unreadable(path, exc)}") from None
     decoded, notes = decode_text(data, path.name)
-    if not decoded.strip():
+    del data
+    if not decoded or decoded.isspace():
         raise BomError(f"{path.name} is empty")
     if "\x00" in decoded:
         raise BomError(f"{path.name} is not a text table (it holds binary data); give the BOM as the "
@@ -35,19 +42,55 @@ def text_sheet(path: Path) -> Sheet:
     delimiter = "\t" if suffix == ".tsv" else sniff_delimiter(
         decoded, ("\t", ",", ";") if suffix in (".bom", ".txt") else (",", ";", "\t"))
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    grid: Grid = []
+    records = cells = 0
     try:
-        rows = list(itertools.islice(csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter),
-                                     MAX_ROWS + 1))
+        for row in csv.reader(_records(decoded), delimiter=delimiter):
+            records += 1
+            if records > MAX_ROWS:
+                break
+            cells += sum(1 for value in row if value.strip())
+            if cells > MAX_CELLS:
+                grid.clear()  # refused below (after the row count, as ever): keep nothing meanwhile
+                continue
+            kept: list[CellValue] = [clean_text(value).strip() or None for value in row]
+            while kept and kept[-1] is None:
+                kept.pop()
+            grid.append(kept)
     except csv.Error as exc:
         raise BomError(f"{path.name} is not a readable text table ({exc})") from exc
-    if len(rows) > MAX_ROWS:
+    if records > MAX_ROWS:
         raise BomError(f"{path.name} is refused: it has more than {MAX_ROWS:,} rows, the most bomcheck "
                        "reads; delete the rows below the BOM or split it")
-    if sum(1 for row in rows for value in row if value.strip()) > MAX_CELLS:
+    if cells > MAX_CELLS:
         raise BomError(f"{path.name} is refused: it has more than {MAX_CELLS:,} cells, the most bomcheck "
                        "reads; delete what is not the BOM or split it")
-    grid = trim([[clean_text(cell).strip() or None for cell in row] for row in rows])
-    return Sheet(None, grid, notes=notes)
+    return Sheet(None, trim(grid), notes=notes)
+
+
+_RECORD_END = re.compile(r"\r\n|\r|\n")  # where io.StringIO(newline="") ends a line
+_LINE_END = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")  # ... str.splitlines()
+
+
+def _records(text: str) -> Iterator[str]:
+    """The lines of `text` with their endings, as io.StringIO(text, newline="") gives them, one at a
+    time (the csv module reads quoted newlines across them), without a second copy of the text."""
+    start = 0
+    for end in _RECORD_END.finditer(text):
+        yield text[start:end.end()]
+        start = end.end()
+    if start < len(text):
+        yield text[start:]
+
+
+def _lines(text: str) -> Iterator[str]:
+    """str.splitlines(), one line at a time."""
+    start = 0
+    for end in _LINE_END.finditer(text):
+        yield text[start:end.start()]
+        start = end.end()
+    if start < len(text):
+        yield text[start:]
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, list[str]]:
@@ -102,7 +145,7 @@ def _mixed_utf8(data: bytes, name: str) -> tuple[str, list[str]] | None:
 
 def sniff_delimiter(decoded: str, candidates: Sequence[str] = (",", ";", "\t")) -> str:
     """The delimiter giving the most early rows of one shared width above 1 (ties: first)."""
-    sample = "\n".join(decoded.splitlines()[:60])
+    sample = "\n".join(itertools.islice(_lines(decoded), 60))
     best, best_score = candidates[0], -1
     for delimiter in candidates:
         try:

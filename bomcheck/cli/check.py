@@ -22,15 +22,18 @@ from bomcheck.cli.common import (
     Terminated,
     cache_options,
     maybe_sandbox,
+    planning_options,
+    planning_rules,
     reader_options,
     settings_for_run,
     sigterm_as_interrupt,
     warn_unavailable,
 )
 from bomcheck.cli.progress import ProgressBar
-from bomcheck.config import Settings
+from bomcheck.config import Settings, rfq_config
 from bomcheck.lookups.cached_lookups import CachePolicy
 from bomcheck.output.failures import run_failures
+from bomcheck.output.rfq_file import RfqRequest
 from bomcheck.output.terminal import summary_lines
 from bomcheck.pricing import Attrition
 from bomcheck.runtime import open_lookups, open_sources
@@ -52,6 +55,12 @@ from bomcheck.sandbox.server import SandboxConfig
               help="Where to write the annotated workbook [default: BOM.checked.xlsx beside the BOM].")
 @click.option("--json", "json_output", type=click.Path(path_type=Path, dir_okay=False),
               help="Also write the per-line results as JSON to this file.")
+@click.option("--rfq", is_flag=True,
+              help="Also write BOM.rfq.xlsx beside the output: the lines to quote, to send to a supplier "
+                   "(header from the [rfq] section of the config file; see README, RFQ file).")
+@click.option("--rfq-target-price", is_flag=True,
+              help="In the RFQ file, add a target unit price per quantity: the price the plan found "
+                   "(off by default: it tells the supplier what others ask). Implies --rfq.")
 @reader_options
 @click.option("--currency", help="Currency to ask Arrow for (USD, EUR, GBP, ...) [default: "
                                  "BOMCHECK_CURRENCY or the config file, else USD].")
@@ -62,11 +71,12 @@ from bomcheck.sandbox.server import SandboxConfig
                    "(as `bomcheck sandbox --faults`), to see how bomcheck copes; the offers cache "
                    "is neither read nor written.")
 @cache_options
+@planning_options
 @click.pass_context
 def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Decimal, extra: int,
-          output: Path | None, json_output: Path | None,
+          output: Path | None, json_output: Path | None, rfq: bool, rfq_target_price: bool,
           reader: ReaderOptions, currency: str | None, sandbox: bool, sandbox_faults: float | None,
-          cache: CachePolicy) -> None:
+          cache: CachePolicy, planning: dict[str, object]) -> None:
     """Check BOM and write an annotated copy with stock, MOQ, NCNR and best price per line.
 
     The input file is never written to.
@@ -78,10 +88,13 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
         raise click.UsageError("--sandbox-faults fails requests and --offline sends none; give one")
     try:  # a BomcheckError goes on to the error boundary (cli/app.py)
         check_bom_file(bom)  # a wrong path is said before missing credentials
-        settings = settings_for_run(currency, sandbox=sandbox)
+        settings = settings_for_run(currency, sandbox=sandbox, planning=planning)
         options = CheckOptions(boards=boards, attrition=Attrition(attrition, extra), reader=reader,
                                output=output,
-                               json_output=json_output, currency=settings.currency)
+                               json_output=json_output, currency=settings.currency,
+                               rules=planning_rules(settings),
+                               rfq=rfq_request(settings, target_price=rfq_target_price)
+                               if rfq or rfq_target_price else None)
         faulty = None
         if sandbox_faults:
             faulty = SandboxConfig(faults=FaultConfig(fault_rates(sandbox_faults, {})))
@@ -93,7 +106,8 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
         click.echo(f"bomcheck: {'stopped by SIGTERM' if terminated else 'interrupted'}; "
                    "no partial output was left behind", err=True)
         sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
-    written = [outcome.output, *([outcome.json_output] if outcome.json_output else [])]
+    written = [outcome.output, *([outcome.json_output] if outcome.json_output else []),
+               *([outcome.rfq_output] if outcome.rfq_output else [])]
     click.echo("\n".join(summary_lines(outcome.report, written)))
     if not outcome.report.all_checked:  # exit 1 says so; stderr says how many lines and why
         click.echo(f"bomcheck: {run_failures(outcome.report).sentence()}", err=True)
@@ -115,3 +129,8 @@ async def _run_check(bom: Path, options: CheckOptions, settings: Settings, cache
         finally:
             lookups.cache.close()
 
+
+
+def rfq_request(settings: Settings, *, target_price: bool) -> RfqRequest:
+    """The RFQ file's request: the [rfq] section of the config, and whether to show target prices."""
+    return RfqRequest(**rfq_config(settings), target_price=target_price)

@@ -7,7 +7,7 @@ import functools
 import logging
 import re
 import signal
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +23,7 @@ from bomcheck.config import Settings, config_dir, load_settings
 from bomcheck.errors import ConfigError
 from bomcheck.lookups.cached_lookups import CachePolicy, parse_max_age
 from bomcheck.model import SourceStatus
-from bomcheck.pricing import parse_percent
+from bomcheck.pricing import DEFAULT_RULES, Rules, parse_max_excess, parse_percent
 from bomcheck.runtime import any_source_configured, missing_credentials_message, sandbox_settings
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox
 
@@ -111,9 +111,29 @@ class Percent(click.ParamType):
         if isinstance(value, Decimal):
             return value
         try:
-            return parse_percent(str(value))
+            percent = parse_percent(str(value))
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
+        if 0 < percent < 1 and "%" not in str(value):
+            option = param.opts[0] if param is not None and param.opts else "the value"
+            click.echo(f"bomcheck: warning: {option} {value} means {percent.normalize():f} %, not "
+                       f"{(percent * 100).normalize():f} %; for {(percent * 100).normalize():f} % write "
+                       f"{option} {(percent * 100).normalize():f}% (write {percent.normalize():f}% to "
+                       "keep this and silence the warning)", err=True)
+        return percent
+
+
+class Amount(click.ParamType):
+    """`100`, `250.50` or `none`: an amount of money, or no limit."""
+
+    name = "AMOUNT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            parse_max_excess(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return str(value).strip()
 
 
 class MaxAge(click.ParamType):
@@ -149,6 +169,45 @@ def cache_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--max-age", type=MaxAge(), default="12h", show_default=True,
                         help="Use cached answers up to this old (90s, 30m, 12h, 2d). Arrow answers "
                              "stay in memory only, unless BOMCHECK_ARROW_CACHE=1 (README: Cache).")(decorated)
+
+
+PLANNING_SETTINGS = ("require_rohs", "allow_other_maker", "max_excess")
+
+
+def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --require-rohs, --allow-other-maker and --max-excess; the command gets `planning`, the
+    settings they override (None where not given: the config file or the environment decides)."""
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["planning"] = {name: kwargs.pop(name) for name in PLANNING_SETTINGS}
+        return command(*args, **kwargs)
+
+    decorated = click.option("--max-excess", type=Amount(), default=None,
+                             help="Parts bought over need (MOQ, reel) worth more than this, and more than "
+                                  "5 x the need's own value, need your approval; bomcheck also plans what "
+                                  "stock sells without the big MOQ [default: 100 in the line's currency, or "
+                                  "max_excess in the config file; none: never].")(wrapper)
+    decorated = click.option("--allow-other-maker/--no-allow-other-maker", default=None,
+                             help="When only another maker lists the MPN, plan its part as a proposal "
+                                  "(status OTHER MAKER) instead of sending the line to quote [default: "
+                                  "off, or allow_other_maker in the config file].")(decorated)
+    return click.option("--require-rohs/--no-require-rohs", default=None,
+                        help="Never buy an offer a source calls not RoHS compliant (a line with no "
+                             "other offer is NOT ROHS), and ask to review a part whose RoHS nobody "
+                             "gives [default: off, or require_rohs in the config file].")(decorated)
+
+
+def planning_rules(settings: Settings) -> Rules:
+    """The planner's rules from the settings (flags > environment > config file > defaults)."""
+    max_excess = DEFAULT_RULES.max_excess
+    if settings.max_excess:
+        try:
+            max_excess = parse_max_excess(settings.max_excess)
+        except ValueError as exc:
+            raise ConfigError(f"max_excess: {exc} (--max-excess, BOMCHECK_MAX_EXCESS or the config "
+                              "file)") from None
+    return Rules(require_rohs=settings.require_rohs, allow_other_maker=settings.allow_other_maker,
+                 max_excess=max_excess)
 
 
 _READER_COLUMNS = (
@@ -204,9 +263,13 @@ async def maybe_sandbox(settings: Settings, sandbox: bool,
         yield sandbox_settings(settings, url)
 
 
-def settings_for_run(currency: str | None, *, sandbox: bool) -> Settings:
-    """The settings of a `check` or `watch` run, secrets registered; refuses a run with no source."""
-    settings = load_settings({"currency": currency.upper() if currency else None})
+def settings_for_run(currency: str | None, *, sandbox: bool,
+                     planning: Mapping[str, Any] | None = None) -> Settings:
+    """The settings of a `check` or `watch` run, secrets registered; refuses a run with no source.
+
+    `planning`: the planning flags given (planning_options), over the config file's values.
+    """
+    settings = load_settings({"currency": currency.upper() if currency else None, **(planning or {})})
     redact_in_logs(settings.secrets)
     if not sandbox and not any_source_configured(settings):
         raise ConfigError(missing_credentials_message())

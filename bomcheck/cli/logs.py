@@ -1,24 +1,41 @@
-"""Logging to stderr, with every known secret blanked out of every record."""
+"""Logging to stderr, with every known secret blanked out of every record, and one record per line."""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from bomcheck.redact import redact, register_secret
 
+# Characters that end or rewrite a line in a log file or a terminal (newlines, carriage returns,
+# escape sequences, Unicode line separators); a tab is left as it is.
+_LINE_BREAKING = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r"}
+
+
+def one_line(text: str) -> str:
+    """`text` with every control character written as an escape (\\n, \\r, \\x1b, \\u2028)."""
+    return _LINE_BREAKING.sub(lambda m: _NAMED_ESCAPES.get(m.group(), m.group().encode(
+        "unicode_escape").decode("ascii")), text)
+
 
 class RedactingFilter(logging.Filter):
-    """Replaces known secrets, and credential-looking query parameters, by '***' in log records."""
+    """Replaces known secrets, and credential-looking query parameters, by '***' in log records.
+
+    The message is also made one line: file names (a dropped file may be named "a\\nb.csv") and
+    texts from files and servers reach the log, and must not forge or split its lines. A
+    traceback (-vv), printed below its record, keeps its lines.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except (TypeError, ValueError):  # a mistaken format must cost a log line, never the service
             message = f"{record.msg!s} {record.args!r}"
-        record.msg, record.args = self._redact(message), None
+        record.msg, record.args = one_line(self._redact(message)), None
         # A traceback (exc_info, -vv) or stack carries exception messages, which may hold secrets:
         # it is formatted here, redacted, and handed on as text the formatters print as they are.
         if record.exc_info:

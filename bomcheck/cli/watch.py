@@ -21,19 +21,21 @@ from bomcheck.cli.common import (
     Percent,
     cache_options,
     maybe_sandbox,
+    planning_rules,
     reader_options,
     settings_for_run,
     warn_unavailable,
 )
 from bomcheck.cli.logs import add_log_file
-from bomcheck.config import Settings
+from bomcheck.config import Settings, rfq_config
 from bomcheck.distributors.digikey_auth import NOT_LOGGED_IN
 from bomcheck.errors import ConfigError
 from bomcheck.lookups.cached_lookups import LONGEST_AGE_DAYS, CachePolicy
+from bomcheck.output.rfq_file import RfqRequest
 from bomcheck.runtime import DIGIKEY_BONDED, digikey_logged_in, open_lookups, open_sources
 from bomcheck.sandbox.server import SandboxConfig
 from bomcheck.watch.folder import WatchConfig, serve
-from bomcheck.watch.folders import InboxFolders, exclusive_state, is_own_output
+from bomcheck.watch.folders import InboxFolders, exclusive_inbox, exclusive_state, is_own_output
 from bomcheck.watch.inbox import InboxJob
 from bomcheck.watch.ledger import Ledger
 from bomcheck.watch.settings import INBOX_CONFIG, inbox_options, read_inbox_config
@@ -73,6 +75,11 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float) -> float
               help="Extra parts per line for losses (2%) [default: the inbox's bomcheck.toml, else 0].")
 @click.option("--extra", type=click.IntRange(min=0),
               help="A fixed number of extra parts per line [default: the inbox's bomcheck.toml, else 0].")
+@click.option("--rfq", is_flag=True,
+              help="Also write BOM.rfq.xlsx beside each output, to send to a supplier (header from the "
+                   "config's [rfq]; an inbox's bomcheck.toml may say rfq = true/false).")
+@click.option("--rfq-target-price", is_flag=True,
+              help="In the RFQ file, a target unit price per quantity (the plan's). Implies --rfq.")
 @reader_options
 @click.option("--currency", help="Currency to ask Arrow for [default: the inbox's bomcheck.toml, "
                                  "else the config, else USD].")
@@ -93,13 +100,14 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float) -> float
 @click.pass_context
 def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | None,
           failed: Path | None, poll: float | None, settle: float, boards: tuple[int, ...] | None,
-          attrition: Decimal | None, extra: int | None, reader: ReaderOptions, currency: str | None,
+          attrition: Decimal | None, extra: int | None, rfq: bool, rfq_target_price: bool,
+          reader: ReaderOptions, currency: str | None,
           cache_age: float, reprocess: bool, state: Path | None,
           log_file: Path | None, sandbox: bool, sandbox_latency: float, cache: CachePolicy) -> None:
     """Watch INBOX: check every BOM dropped there, write it annotated to out/, move it to processed/.
 
     Files that cannot be checked go to failed/ with NAME.error.txt saying why. An inbox may hold
-    a bomcheck.toml (boards, attrition, extra, currency, sheet, header_row, mpn_column, ...)
+    a bomcheck.toml (boards, attrition, extra, currency, rfq, sheet, header_row, mpn_column, ...)
     that wins over these options.
     Ctrl+C or SIGTERM: the file being checked is finished, then the service stops (exit 0).
     Files dropped within 10 minutes of each other share Arrow's answers (in memory); --refresh
@@ -120,7 +128,9 @@ def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | N
         local = read_inbox_config(folders.inbox)
         settings = settings_for_run(local.get("currency") or currency, sandbox=sandbox)
         options = inbox_options(local, boards=boards, attrition=attrition, extra=extra, reader=reader,
-                                currency=settings.currency)
+                                currency=settings.currency, rules=planning_rules(settings),
+                                rfq_header=RfqRequest(**rfq_config(settings)), rfq=rfq,
+                                rfq_target_price=rfq_target_price)
         if "max_age" in local:
             cache = dataclasses.replace(cache, max_age=local["max_age"])
         asyncio.run(_run_watch(folders, options, settings, poll=poll, settle=settle,
@@ -134,7 +144,7 @@ def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | N
 async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Settings, *, poll: float | None,
                      settle: float, cache_hours: float, reprocess: bool, cache: CachePolicy, sandbox: bool,
                      sandbox_config: SandboxConfig) -> None:
-    with exclusive_state(folders.state):
+    with exclusive_inbox(folders.inbox), exclusive_state(folders.state):
         async with (maybe_sandbox(settings, sandbox, sandbox_config) as effective,
                     open_sources(effective) as (runs, unavailable)):
             warn_unavailable(unavailable)

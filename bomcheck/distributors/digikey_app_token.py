@@ -11,6 +11,7 @@ from typing import Any
 
 from bomcheck.distributors.http import Transport
 from bomcheck.errors import AuthError, SourceError, SourceUnavailable
+from bomcheck.redact import register_secret
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class AppTokens:
         self._token = ""
         self._renew_at = 0.0  # when the token is renewed: `margin` before it expires
         self._seen: set[str] = {client_secret} if client_secret else set()
+        register_secret(client_secret)
         self._lock = asyncio.Lock()
         self.requests = 0  # token requests made (for tests and the request count)
 
@@ -123,6 +125,7 @@ class AppTokens:
             expires_in = DEFAULT_EXPIRES_IN
         self._token = token
         self._seen.add(token)
+        register_secret(token)  # before anything can log or quote it
         expires_in = max(0.0, expires_in)
         self._renew_at = self._now() + expires_in - min(self.margin, expires_in / 10)
         log.info("DigiKey app token obtained (valid %.0f s)", expires_in)

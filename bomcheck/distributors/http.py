@@ -172,6 +172,8 @@ class Transport:
     quota: QuotaSeen | None = None
     requests_sent: int = field(default=0, init=False)
     throttled: int = field(default=0, init=False)  # 429 answers received
+    answers_timed: int = field(default=0, init=False)  # answers whose latency the estimate learnt
+    paused: float = field(default=0.0, init=False)  # seconds of pauses the server asked for (Retry-After)
     in_flight: InFlight = field(init=False, repr=False)
     _semaphore: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
     _pause_until: float = field(default=0.0, init=False, repr=False)
@@ -187,7 +189,7 @@ class Transport:
     _last_rate_change: float = field(default=float("-inf"), init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.in_flight = InFlight(self.concurrency, lambda: self.limiter.rate)
+        self.in_flight = InFlight(self.concurrency, lambda: self.limiter.rate, clock=self._now)
         self._ceiling = self.limiter.rate
 
     def redact(self, text: str, extra: Sequence[str] = ()) -> str:
@@ -235,13 +237,16 @@ class Transport:
             wait: float | None = None
             failed_answer: HttpResponse | None = None
             limit = self.timeout
+            sent_at: float | None = None
             try:
                 async with self._semaphore:
                     sent_at = await self._wait_turn()
                     # taken as down by other requests while this one waited or retried: stop here
                     self._stop_if_down()
-                    limit = self._attempt_timeout(started)  # after the wait for a turn, which counts
+                    # after the wait for a turn, which counts
+                    limit = self._attempt_timeout(started, last=attempt >= attempts)
                     self.requests_sent += 1
+                    self.in_flight.mark_sent()
                     async with self.session.request(
                         method, url, params=params, data=data, json=json_body, headers=headers,
                         allow_redirects=allow_redirects,
@@ -251,6 +256,10 @@ class Transport:
                         answer = HttpResponse(response.status, dict(response.headers), body, attempt)
                     self._observe(answer, sent_at)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                if isinstance(exc, asyncio.TimeoutError) and sent_at is not None:
+                    # a hung request is a latency too: the estimate learns from it, so the fan-out
+                    # keeps enough requests in flight to use the rate while some hang
+                    self.in_flight.timed_out(self._now() - sent_at)
                 reason = self.redact(failure_reason(exc, limit), carried)
                 failures.append(reason)
                 self._failed_try()
@@ -319,10 +328,19 @@ class Transport:
                 raise SourceUnavailable(self._down)
             self._down = ""  # time to try again; one more failure takes it down again
 
-    def _attempt_timeout(self, started: float) -> float:
-        """This try's timeout: the transport's, or what is left of the request's budget if less."""
+    def _attempt_timeout(self, started: float, *, last: bool = True) -> float:
+        """This try's timeout: the transport's (or, for a try that is not the last, the patience),
+        or what is left of the request's budget if less."""
         left = self.retry.total_budget - (self._now() - started)
-        return max(0.1, min(self.timeout, left))
+        return max(0.1, min(self.timeout if last else self.patience, left))
+
+    @property
+    def patience(self) -> float:
+        """How long a try that is not the last waits for its answer (see RetryPolicy.patience_factor)."""
+        if self.answers_timed < self.retry.patience_after:
+            return self.timeout
+        wanted = max(self.retry.min_patience, self.retry.patience_factor * self.in_flight.answered_latency)
+        return min(self.timeout, wanted)
 
     def _within_budget(self, started: float, delay: float) -> bool:
         """Whether waiting `delay` and trying again still fits in the request's total budget."""
@@ -370,6 +388,7 @@ class Transport:
         """Learn from an answer as it arrives: its latency, the server's rate limit, the quota."""
         now = self._now()
         self.in_flight.observe(now - sent_at)
+        self.answers_timed += 1
         self._read_burst_headers(answer)
         self._read_quota_headers(answer)
         if answer.status != 429:
@@ -430,7 +449,9 @@ class Transport:
         a burst of 429s does not collapse the rate.
         """
         now = self._now()
-        self._pause_until = max(self._pause_until, now + min(wait, self.retry.max_delay))
+        until = max(self._pause_until, now + min(wait, self.retry.max_delay))
+        self.paused += until - max(self._pause_until, now)
+        self._pause_until = until
         if now < self._last_slowdown + max(wait, 1.0):
             return
         self.limiter.set_rate(max(self.limiter.rate / 2, 0.1))

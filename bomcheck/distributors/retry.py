@@ -19,7 +19,7 @@ class RetryPolicy:
     or nothing was answered for `total_budget` seconds while one did, the source is taken as
     down (requests in flight stop at their next try): for the rest of the run, and for
     `down_for` seconds for a service (watch) that keeps its transports; then one request may
-    try again.
+    try again. A try that is not the last is patient only so long (see `patience_factor`).
     """
 
     attempts: int = 4  # tries for failures; a 429 with Retry-After is not a failure
@@ -30,3 +30,11 @@ class RetryPolicy:
     bad_body_attempts: int = 2  # tries for a 2xx that should be JSON and is not
     give_up_after: int = 5  # requests in a row failing every try: the source is taken as down...
     down_for: float = 60.0  # ...for this long (a run's fan-out stops asking it at once; watch: next files)
+    # Patience: once `patience_after` answers have been timed, a try that is not the last waits at
+    # most max(min_patience, patience_factor × the latency of the answers) (the timeout at most)
+    # before it is taken as hung and tried again; the last try always gets the whole timeout. A hung
+    # request then costs seconds, not the timeout; a server that slows down for everyone is
+    # answered on the last tries, and those answers raise the patience for the requests after.
+    patience_factor: float = 10.0
+    min_patience: float = 5.0
+    patience_after: int = 5

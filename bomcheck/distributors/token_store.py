@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bomcheck.files import private_folder
+from bomcheck.redact import register_secret
 
 try:  # POSIX only; elsewhere the file lock is a no-op
     import fcntl
@@ -41,6 +42,11 @@ class Tokens:
     expires_at: float  # epoch seconds
     refresh_started_at: float | None = None
     refresh_expires_at: float | None = None  # epoch seconds the refresh token dies; None: not said
+
+    def __post_init__(self) -> None:
+        # Loaded from the token file or received from a login or refresh, a token passes here:
+        # from now on no text bomcheck writes (logs, errors, watch notes) can show it.
+        register_secret(self.access_token, self.refresh_token)
 
     def expires_within(self, seconds: float, now: float) -> bool:
         return self.expires_at - now <= seconds

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from bomcheck.lookups.fanout import FanoutResult, Progress, ProgressReporter, SourceRun, planned_calls
 from bomcheck.model import Alternate, BomLine, Lookup, Query, SourceStatus, maker_key, normalize_mpn
-from bomcheck.pricing import WANTS_ALTERNATE, Attrition, plan_lines
+from bomcheck.pricing import DEFAULT_RULES, WANTS_ALTERNATE, Attrition, Rules, plan_lines
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ async def second_round(
     attrition: Attrition | None = None,
     not_asked: Mapping[str, Lookup] | None = None,
     progress: ProgressReporter | None = None,
+    rules: Rules = DEFAULT_RULES,
 ) -> AlternateRound:
     """Ask about the alternates of the lines that cannot be bought as their own part at any of
     `boards`, and only about those. Planning puts every line's own part first, so the lines
@@ -108,7 +109,7 @@ async def second_round(
     statuses: tuple[SourceStatus, ...] = fanned.sources
     asked: list[Query] = []
     for _ in range(MAX_ROUNDS):
-        wanting = _wanting(answered, counts, currency, attrition or Attrition(), answers)
+        wanting = _wanting(answered, counts, currency, attrition or Attrition(), answers, rules)
         if not wanting:
             break
         needed = {key: spare[key] for line in wanting for key in _keys(line) if key in spare}
@@ -119,8 +120,9 @@ async def second_round(
         ask_runs = [run for run in runs if to_ask[run.source.name]]
         queries = list(dict.fromkeys(q for run in ask_runs for q in to_ask[run.source.name]))
         if ask_runs:
-            log.info("asking about %d alternate part(s) for %d line(s) that cannot be bought as listed",
-                     len(queries), len(wanting))
+            log.info("asking about %d alternate %s for %d %s that cannot be bought as listed",
+                     len(queries), "part" if len(queries) == 1 else "parts",
+                     len(wanting), "line" if len(wanting) == 1 else "lines")
             if progress:
                 progress.start(planned_calls(ask_runs, queries))
             try:
@@ -145,11 +147,11 @@ async def second_round(
 
 
 def _wanting(answered: Answered, counts: Sequence[int], currency: str | None, attrition: Attrition,
-             answers: AlternateAnswers) -> list[BomLine]:
+             answers: AlternateAnswers, rules: Rules = DEFAULT_RULES) -> list[BomLine]:
     """The lines not bought in full at some build quantity whose alternates were not asked yet."""
     rows: set[int] = set()
     for boards in counts:
-        for result in plan_lines(answered, boards, currency, attrition, answers):
+        for result in plan_lines(answered, boards, currency, attrition, answers, rules=rules):
             if (result.status in WANTS_ALTERNATE and result.line.alternates
                     and result.line.row not in answers and _distinct(result.line)):
                 rows.add(result.line.row)

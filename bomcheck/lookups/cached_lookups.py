@@ -167,11 +167,12 @@ class CachedLookups:
         kept = name in self.cache.disk_sources
         hint = self.keep_hints.get(name, "")
         if kept:
-            log.warning("%s: %d answer(s) not in the cache (--offline); their lines are marked not checked",
-                        name, len(wanted))
+            log.warning("%s: %d %s not in the cache (--offline); their lines are marked not checked",
+                        name, len(wanted), "answer" if len(wanted) == 1 else "answers")
         else:
-            log.warning("%s: %d answer(s) not kept between runs%s; --offline marks their lines not checked",
-                        name, len(wanted), f" ({hint})" if hint else "")
+            log.warning("%s: %d %s not kept between runs%s; --offline marks their lines not checked",
+                        name, len(wanted), "answer" if len(wanted) == 1 else "answers",
+                        f" ({hint})" if hint else "")
         if not hits:
             why = (f"none of its {len(wanted)} answers is in the cache (--offline)" if kept else
                    f"its answers are not kept between runs{' ' + hint if hint else ''} "

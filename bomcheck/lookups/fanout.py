@@ -15,6 +15,9 @@ from bomcheck.model import Failure, Lookup, LookupStatus, Query, SourceStatus
 
 log = logging.getLogger(__name__)
 
+HEADROOM = 1.25  # the time bound allows each call 1.25 / rate: the limiter's margin and some jitter
+BOUND_CHECK_EVERY = 5.0  # seconds between looks at the bound (the rate may have been lowered meanwhile)
+
 Progress = Callable[[int], None]  # called with the number of batches (calls) just finished
 
 
@@ -124,13 +127,58 @@ async def _run_source(
 
     if over_quota and progress:
         progress(len(over_quota))
-    await asyncio.gather(*(run_batch(batch) for batch in batches))
+    tasks = {asyncio.create_task(run_batch(batch)): batch for batch in batches}
+    late = await _within_time_bound(run.transport, tasks)
+    if late:
+        bound = time_bound(run.transport, len(batches))
+        message = (f"{source.name}: timeout (no answer within this run's time bound, {bound:.0f} s: "
+                   f"{len(batches)} calls at {run.transport.limiter.rate:g}/s + "
+                   f"{run.transport.retry.total_budget:g} s for the last one)")
+        log.warning("%s; %d call%s not answered", message, len(late), "s" * (len(late) > 1))
+        for batch in late:
+            answers.update(_failed(source.name, [q for q in batch if q not in answers], LookupStatus.ERROR,
+                                   message, "timeout"))
+        if progress:
+            progress(len(late))
     if stopped:
         return answers, SourceStatus(source.name, checked=False, message=stopped[0])
     if over_quota:
         return answers, SourceStatus(source.name, checked=bool(batches),
                                      message=quota_note + "; some lines not checked")
     return answers, _status_of(source.name, answers)
+
+
+def time_bound(transport: Transport, calls: int) -> float:
+    """The most seconds a source's share of a run may take: its calls at its rate (HEADROOM), plus the
+    longest one request may take (RetryPolicy.total_budget), plus any pause the server asked for.
+
+    The rate is the one in force now: a server that lowers it (burst headers, 429) lengthens the bound.
+    """
+    return calls * HEADROOM / transport.limiter.rate + transport.retry.total_budget + transport.paused
+
+
+async def _within_time_bound(transport: Transport, tasks: Mapping[asyncio.Task[None], list[Query]]
+                             ) -> list[list[Query]]:
+    """Wait for the batches until the source's time bound is over; the batches still running then
+    are cancelled and returned (their lines are marked), so one run never waits past the bound."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    pending = set(tasks)
+    try:
+        while pending:
+            left = started + time_bound(transport, len(tasks)) - loop.time()
+            if left <= 0:
+                break
+            _, pending = await asyncio.wait(pending, timeout=min(left, BOUND_CHECK_EVERY))
+    finally:
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+    for task in tasks:  # a batch's own failure is data (run_batch catches); anything else is a bug
+        if task not in pending and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+    return [tasks[task] for task in pending]
 
 
 def _named(name: str, message: str) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,21 +18,30 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bomcheck.bom.archive import check_archive
 from bomcheck.errors import OutputError
 from bomcheck.files import atomic_output, check_writable
-from bomcheck.model import LineResult, LineStatus, LookupStatus, Purchase, Report, SourceStatus
+from bomcheck.model import Compliance, Lifecycle, LineResult, LineStatus, LookupStatus, Report, SourceStatus
 from bomcheck.output.sheets.cells import (
     BOLD,
+    WRAP_BOTTOM,
     Value,
     display_width,
     fill_for,
+    fit_header_height,
+    fit_height,
     grid_value,
+    header_width,
+    lines_needed,
     links_to,
     money_format,
+    page_setup,
     put,
     set_widths,
     style,
+    style_header,
     unit_format,
 )
+from bomcheck.output.sheets.line_text import best_source, notes
 from bomcheck.output.sheets.offers import add_offers
+from bomcheck.output.sheets.quantities import add_quantities
 from bomcheck.output.sheets.rfq import add_rfq
 from bomcheck.output.sheets.scenarios import add_scenarios
 from bomcheck.output.sheets.summary import add_summary, summary_rows
@@ -50,6 +60,7 @@ __all__ = [
 ]
 
 NOT_CHECKED = "not checked"
+UNKNOWN = "unknown"  # a fact a source was asked for and did not give: never blank, never 0 or "no"
 NOT_APPLICABLE = "—"  # written where a column has nothing to say for a line, so no cell is left blank
 OUTPUT_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -65,43 +76,61 @@ def _stock(result: LineResult, source: str) -> Value:
     return NOT_CHECKED if stock is None else stock
 
 
-def _status(result: LineResult) -> str:
-    # The status alone, so that the autofilter offers OK / SHORT / ... and not one value per line.
-    return result.status.value
+def _decided(result: LineResult) -> bool:
+    """The line was asked about and has a plan to speak of (not DNP, not without an MPN)."""
+    return result.status not in (LineStatus.DNP, LineStatus.NO_MPN)
 
 
-def _ext_price(result: LineResult) -> Value:
-    return float(result.ext_price) if result.ext_price is not None else None
+def _known(value: Value, result: LineResult) -> Value:
+    """`value`, or 'unknown' for a line that was asked about and has none (never blank, never 0)."""
+    if value is None and _decided(result) and (result.purchases or result.status.blocks):
+        return UNKNOWN
+    return value
 
 
-def _unit_price(result: LineResult) -> Value:
-    """The break price; for a line split across offers, the average (Ext. Price / Buy Qty)."""
-    return float(result.unit_price) if result.unit_price is not None else None
+def _money_of(value: Decimal | None) -> Value:
+    return float(value) if value is not None else None
 
 
-def _where(purchase: Purchase) -> str:
-    offer = purchase.offer
-    return f"{offer.where} {offer.sku}".strip()
+def _lead_time(result: LineResult) -> Value:
+    return _known(result.lead_time_weeks, result)
 
 
-def _best_source(result: LineResult) -> Value:
-    """Where to buy; led by the MPN when the line is bought as an alternate."""
-    if not result.purchases:
+def _ncnr(result: LineResult) -> Value:
+    return _known(None if result.ncnr is None else ("YES" if result.ncnr else "no"), result)
+
+
+def _lifecycle(result: LineResult) -> Value:
+    if not _decided(result) or (result.lifecycle is Lifecycle.UNKNOWN and not result.purchases
+                                and not result.lookups):
         return None
-    if len(result.purchases) == 1:
-        where = _where(result.purchases[0])
-    else:
-        where = " + ".join(f"{_where(p)} ({p.buy_qty})" for p in result.purchases)
-    return f"{result.alternate.mpn} (alternate): {where}" if result.alternate else where
+    text = result.lifecycle.value
+    if result.last_buy_date is not None:
+        text += f" (last buy {result.last_buy_date:%Y-%m-%d})"
+    return text
 
 
-def _notes(result: LineResult) -> Value:
-    notes = [result.reason.strip()] if result.reason.strip() else []
-    notes += [note for note in result.notes if note not in notes]
-    if result.need_attrition:
-        notes.insert(0, f"need {result.need} = {result.need_base} + {result.need_attrition} attrition")
-    notes += [f"BOM: {warning}" for warning in result.line.warnings]  # what the reader doubted
-    return "; ".join(notes) or None
+def _rohs(result: LineResult) -> Value:
+    if not _decided(result) or (result.rohs is Compliance.UNKNOWN and not result.purchases
+                                and not result.lookups):
+        return None
+    return result.rohs.value
+
+
+def _buy_qty(result: LineResult) -> Value:
+    return result.buy_qty if result.purchases or result.from_spare else None
+
+
+def _excess(result: LineResult) -> Value:
+    return result.excess_qty if result.purchases else None
+
+
+def _excess_value(result: LineResult) -> Value:
+    return float(result.excess_value) if result.purchases and result.unit_price is not None else None
+
+
+def _maker_bought(result: LineResult) -> Value:
+    return result.bought_manufacturer if result.purchases else None
 
 
 def _money(result: LineResult) -> str | None:
@@ -112,44 +141,71 @@ def _unit(result: LineResult) -> str | None:
     return unit_format(result.currency)
 
 
+def _none(result: LineResult) -> str | None:
+    return None
+
+
 Column = tuple[str, Callable[[LineResult], Value], Callable[[LineResult], str | None]]
 
 # The appended columns, in order: header, value of a line's result, its number format. The
-# sources' stock columns go after "Need", one per source of the report (see result_columns).
-_NEED: Column = ("Need", lambda r: r.need, lambda r: None)
-_AFTER_STOCK: tuple[Column, ...] = (
-    ("MOQ", lambda r: r.moq, lambda r: None),
-    # A purchase from an offer that does not say (a source without an NCNR field) is "unknown", never "no"
-    ("NCNR", lambda r: ("unknown" if r.purchases else None) if r.ncnr is None else
-     ("YES" if r.ncnr else "no"), lambda r: None),
-    ("Lead Time (wk)", lambda r: r.lead_time_weeks, lambda r: None),
-    ("Buy Qty", lambda r: r.buy_qty if r.purchases or r.from_spare else None, lambda r: None),
-    ("Unit Price", _unit_price, _unit),
-    ("Ext. Price", _ext_price, _money),
-    ("Best Source", _best_source, lambda r: None),
-    ("Status", _status, lambda r: None),
-    ("Notes", _notes, lambda r: None),
+# sources' stock columns go after "Maker Bought", one per source of the report (see result_columns).
+_BEFORE_STOCK: tuple[Column, ...] = (
+    ("Status", lambda r: r.status.value, _none),  # alone, so the filter offers each status once
+    ("Action", lambda r: r.action.value if r.action else None, _none),
+    ("Need", lambda r: r.need, _none),
+    ("Buy Qty", _buy_qty, _none),
+    ("Unit Price", lambda r: _money_of(r.unit_price), _unit),
+    ("Ext. Price", lambda r: _money_of(r.ext_price), _money),
+    ("Excess", _excess, _none),
+    ("Excess Value", _excess_value, _money),
+    ("Best Source", best_source, _none),
+    ("Maker Bought", _maker_bought, _none),
 )
+_AFTER_STOCK: tuple[Column, ...] = (
+    ("MOQ", lambda r: r.moq, _none),
+    ("NCNR", _ncnr, _none),
+    ("Lifecycle", _lifecycle, _none),
+    ("RoHS", _rohs, _none),
+    ("Lead Time (wk)", _lead_time, _none),
+    ("Notes", notes, _none),
+)
+# The columns of outputs written before the Status-first layout, recognised to be replaced.
+_LEGACY_AFTER_STOCK = ("MOQ", "NCNR", "Lead Time (wk)", "Buy Qty", "Unit Price", "Ext. Price", "Best Source",
+                       "Status", "Notes")
+OWN_PREFIX = "bomcheck "  # before a header of ours the user's sheet already has ("bomcheck Notes")
 
 
 def _stock_column(status: SourceStatus) -> Column:
-    return (status.column_title, lambda r: _stock(r, status.name), lambda r: None)
+    return (status.column_title, lambda r: _stock(r, status.name), _none)
 
 
 def result_columns(report: Report) -> tuple[Column, ...]:
     """The columns appended for this report: its sources' stock columns in registry order."""
-    return (_NEED, *(_stock_column(status) for status in report.sources), *_AFTER_STOCK)
+    return (*_BEFORE_STOCK, *(_stock_column(status) for status in report.sources), *_AFTER_STOCK)
 
 
-def result_headers(report: Report) -> tuple[str, ...]:
-    return tuple(header for header, _, _ in result_columns(report))
+def result_headers(report: Report, taken: Iterable[Any] = ()) -> tuple[str, ...]:
+    """Our headers; `bomcheck <header>` for each the user's own headers (`taken`) already use."""
+    used = {str(header).strip().casefold() for header in taken if header is not None}
+    return tuple(OWN_PREFIX + header if header.casefold() in used else header
+                 for header, _, _ in result_columns(report))
+
+
+def _ours(header: Any, name: str) -> bool:
+    return header in (name, OWN_PREFIX + name)
 
 
 def is_result_header_row(headers: Sequence[Any], start: int) -> int:
     """How many columns of an earlier bomcheck output start at `start` (0: none)."""
-    if start >= len(headers) or headers[start] != _NEED[0]:
+    if start + 2 < len(headers) and all(_ours(headers[start + i], name)
+                                        for i, name in enumerate(("Status", "Action", "Need"))):
+        for end in range(start + 3, len(headers)):
+            if _ours(headers[end], "Notes"):
+                return end + 1 - start
         return 0
-    tail = tuple(header for header, _, _ in _AFTER_STOCK)
+    if start >= len(headers) or headers[start] != "Need":  # the layout before Status came first
+        return 0
+    tail = _LEGACY_AFTER_STOCK
     for end in range(start + 1, len(headers) - len(tail) + 1):
         if tuple(headers[end:end + len(tail)]) == tail:
             return end + len(tail) - start
@@ -201,10 +257,12 @@ def build_workbook(report: Report, output: Path) -> Workbook:
     """The user's workbook (or a new one for text input) with results and the bomcheck sheets added."""
     workbook, sheet = _load_bom_sheet(report, output)
     with links_to(domain for status in report.sources for domain in status.link_domains):
-        append_results(sheet, report)
-        summary = add_summary(workbook, report, sheet.title)
+        status_column = get_column_letter(append_results(sheet, report))
+        summary = add_summary(workbook, report, sheet.title, status_column)
         if getattr(workbook, "vba_archive", None) is not None:
             _note_macros(summary, report.bom.path.name, Path(output).name)
+        if len(report.scenarios) > 1:
+            add_quantities(workbook, report, sheet.title, status_column)
         add_scenarios(workbook, report)
         add_offers(workbook, report)
         add_rfq(workbook, report)
@@ -231,7 +289,7 @@ def _load_bom_sheet(report: Report, output: Path) -> tuple[Workbook, Worksheet]:
     suffix = bom.path.suffix.lower()
     # The reader goes by content: an old .xls renamed .xlsx is read, but openpyxl cannot reopen it.
     if suffix not in OUTPUT_SUFFIXES or not zipfile.is_zipfile(bom.path):
-        return _grid_workbook(bom.grid, bom.merged, bom.last_column)
+        return _grid_workbook(bom.grid, bom.merged, bom.last_column, bom.header_row)
     # Macros survive only into an .xlsm output: an .xlsx holding VBA will not open in Excel.
     keep_vba = suffix == ".xlsm" and output.suffix.lower() == ".xlsm"
     check_archive(bom.path, "Excel workbook")  # the file may have been swapped since it was read
@@ -239,7 +297,7 @@ def _load_bom_sheet(report: Report, output: Path) -> tuple[Workbook, Worksheet]:
         workbook = openpyxl.load_workbook(bom.path, keep_vba=keep_vba)
     except Exception as exc:  # openpyxl raises many kinds for a file that changed under us
         if suffix == ".xlsx":  # or one its strict style parser refuses (read by calamine): write the grid
-            return _grid_workbook(bom.grid, bom.merged, bom.last_column)
+            return _grid_workbook(bom.grid, bom.merged, bom.last_column, bom.header_row)
         raise OutputError(f"cannot reopen {bom.path} to annotate it: {exc}") from exc
     if bom.sheet not in workbook.sheetnames:
         raise OutputError(f"{bom.path.name} no longer has the sheet {bom.sheet!r}")
@@ -247,20 +305,26 @@ def _load_bom_sheet(report: Report, output: Path) -> tuple[Workbook, Worksheet]:
 
 
 def _grid_workbook(grid: Sequence[Sequence[Any]], merged: Sequence[tuple[int, int, int, int]] = (),
-                   last_column: int = 0) -> tuple[Workbook, Worksheet]:
+                   last_column: int = 0, header_row: int = 1) -> tuple[Workbook, Worksheet]:
     """A new workbook whose sheet "BOM" holds the grid cell for cell, numbers as numbers.
 
     The input's merged ranges are merged again (their value once, in the first cell), except
-    those reaching past the table, where the result columns go.
+    those reaching past the table, where the result columns go. Each column is as wide as its
+    widest value from the header down (a title above the table does not widen column A).
     """
     workbook = Workbook()
     sheet = workbook.active
     assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.title = "BOM"
+    widths: list[int] = []
     for row, cells in enumerate(grid, start=1):
         for col, value in enumerate(cells, start=1):
             if value is not None and value != "":
                 put(sheet.cell(row=row, column=col), grid_value(value))
+                if row >= header_row:
+                    widths.extend([0] * (col - len(widths)))
+                    widths[col - 1] = max(widths[col - 1], display_width(grid_value(value), None))
+    set_widths(sheet, 1, widths)
     for min_row, min_col, max_row, max_col in merged:
         if max_col <= last_column and (min_row, min_col) != (max_row, max_col):
             sheet.merge_cells(start_row=min_row, start_column=min_col, end_row=max_row, end_column=max_col)
@@ -270,26 +334,35 @@ def _grid_workbook(grid: Sequence[Sequence[Any]], merged: Sequence[tuple[int, in
 # ---------------------------------------------------------------- result columns
 
 
-def append_results(sheet: Worksheet, report: Report) -> None:
+# Long texts, wrapped at these widths (never cut off on paper, and the sheet stays printable)
+WRAPPED = {"Best Source": 40, "Maker Bought": 18, "Action": 18, "Notes": 50}
+
+
+def append_results(sheet: Worksheet, report: Report) -> int:
     """The result columns after the BOM's last column: headers in its header row, a row per line.
 
-    Result cells get the line's fill; the header row is frozen and filtered unless the user
-    already froze or filtered the sheet.
+    Result cells get the line's fill; the panes are frozen below the header and right of the
+    MPN column (unless the user froze columns of their own), and the table is filtered unless the
+    user's sheet already has a filter. Returns the number of the first result column (Status).
     """
     header_row = report.bom.header_row
     columns = result_columns(report)
-    headers = [header for header, _, _ in columns]
     earlier = earlier_results_column(sheet, header_row)
     if earlier is not None:
         first, width = earlier  # checking an output again: its old results are replaced, not repeated
-        clear_below(sheet, header_row, first, max(width, len(headers)))
+        clear_below(sheet, header_row, first, max(width, len(columns)))
+        for col in range(first + len(columns), first + width):  # an earlier layout's extra headers
+            sheet.cell(row=header_row, column=col).value = None
     else:
         first = first_result_column(sheet, header_row, report.bom.last_column)
-    widths = [len(header) for header in headers]
+    users = [sheet.cell(row=header_row, column=col).value for col in range(1, first)]
+    headers = result_headers(report, users)
+    widths = [header_width(header) for header in headers]
     for offset, header in enumerate(headers):
         cell = sheet.cell(row=header_row, column=first + offset)
         put(cell, header)
-        cell.font = BOLD
+        style_header(cell)
+    wrapped = {offset for offset, (header, _, _) in enumerate(columns) if header in WRAPPED}
     last_row = header_row
     for result in report.results:
         fill = fill_for(result, report.currency)
@@ -300,16 +373,55 @@ def append_results(sheet: Worksheet, report: Report) -> None:
                 value = NOT_APPLICABLE
             cell = sheet.cell(row=result.line.row, column=first + offset)
             put(cell, value, number_format)
-            if fill is not None:
-                style(cell, fill=fill)
+            style(cell, fill=fill, alignment=WRAP_BOTTOM if offset in wrapped else None)
             widths[offset] = max(widths[offset], display_width(value, number_format))
         last_row = max(last_row, result.line.row)
-    set_widths(sheet, first, widths)
-    if sheet.freeze_panes is None:
-        sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1).coordinate
+    set_widths(sheet, first, widths, [WRAPPED.get(header) for header, _, _ in columns])
+    _fit_heights(sheet, report, first, headers)
+    _freeze(sheet, header_row, report.bom.column_index.get("mpn"), first)
     if not sheet.auto_filter.ref:
         last_column = get_column_letter(first + len(headers) - 1)
         sheet.auto_filter.ref = f"A{header_row}:{last_column}{last_row}"
+    page_setup(sheet, (header_row, header_row), report.bom.column_index.get("mpn") or 0)
+    return first
+
+
+def _fit_heights(sheet: Worksheet, report: Report, first: int, headers: Sequence[str]) -> None:
+    """Rows as tall as their wrapped texts (the header's and each line's Notes and Best Source)."""
+    widths = [sheet.column_dimensions[get_column_letter(first + offset)].width or 8.43
+              for offset in range(len(headers))]
+    header_row = report.bom.header_row
+    fit_header_height(sheet, header_row, first, headers)
+    wrapped = [offset for offset, header in enumerate(headers) if header.removeprefix(OWN_PREFIX) in WRAPPED]
+    for result in report.results:
+        row = result.line.row
+        fit_height(sheet, row, max((lines_needed(sheet.cell(row=row, column=first + offset).value,
+                                                 widths[offset]) for offset in wrapped), default=1))
+
+
+SCROLL_PAST = 60  # width units of the user's columns between the MPN and Status that hide the decision
+
+
+def _freeze(sheet: Worksheet, header_row: int, mpn_column: int | None, status_column: int) -> None:
+    """Freeze below the header and right of the MPN column, so the part and the decision stay in
+    view; a sheet whose user froze columns of their own keeps their panes.
+
+    When the user's columns between the MPN and Status are wider than SCROLL_PAST, the sheet
+    opens scrolled to Status (the decision visible without scrolling; scroll left for them).
+    """
+    if sheet.freeze_panes is not None and not sheet.freeze_panes.startswith("A"):
+        return
+    first_free = (mpn_column or 0) + 1
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=first_free).coordinate
+    between = sum(sheet.column_dimensions[get_column_letter(col)].width or 8.43
+                  for col in range(first_free, status_column))
+    pane = sheet.sheet_view.pane
+    if mpn_column and between > SCROLL_PAST and pane is not None:
+        status = sheet.cell(row=header_row + 1, column=status_column).coordinate
+        pane.topLeftCell = status
+        for selection in sheet.sheet_view.selection:  # the cursor where the eye goes, not out of view
+            if selection.pane == pane.activePane:
+                selection.activeCell = selection.sqref = status
 
 
 def earlier_results_column(sheet: Worksheet, header_row: int) -> tuple[int, int] | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bomcheck.model import STATUS_ACTIONS, Action, Compliance, LineResult, LineStatus, LookupStatus
+from bomcheck.model import STATUS_ACTIONS, Action, Compliance, LineResult, LineStatus, LookupStatus, Overbuy
 from bomcheck.pricing.facts import LIFECYCLE_RISKS
 from bomcheck.pricing.rules import Rules
 
@@ -38,8 +38,7 @@ def _decisions(result: LineResult, rules: Rules) -> list[tuple[Action, str]]:
     elif result.purchases and rules.require_rohs and result.rohs is Compliance.UNKNOWN:
         found.append((Action.REVIEW_COMPLIANCE, "review RoHS: unknown, and RoHS is required"))
     if result.overbuy is not None:
-        found.append((Action.APPROVE_OVERBUY, f"approve overbuy: {result.overbuy.excess:,} over need worth "
-                      f"{result.overbuy.excess_value:,.2f} {result.overbuy.purchases[0].offer.currency}"))
+        found.append((Action.APPROVE_OVERBUY, _overbuy_decision(result, result.overbuy)))
     if any(p.offer.ncnr and not p.offer.bonded for p in result.purchases):
         found.append((Action.ACCEPT_NCNR, "accept NCNR" + (": the excess can never be returned"
                                                           if result.ncnr_risk else "")))
@@ -51,3 +50,16 @@ def _decisions(result: LineResult, rules: Rules) -> list[tuple[Action, str]]:
     if result.purchases and any(lookup.status is LookupStatus.AMBIGUOUS for lookup in answers):
         found.append((Action.CONFIRM_MAKER, "confirm maker: a source lists several parts under this number"))
     return found
+
+
+def _overbuy_decision(result: LineResult, overbuy: Overbuy) -> str:
+    """'approve overbuy: 2,489 over need worth …', or, when the line buys without the big MOQ,
+    'approve overbuy or quote: buying 10 now and quoting 1 instead of 2,500 (2,489 over need …)'."""
+    worth = (f"{overbuy.excess:,} over need worth {overbuy.excess_value:,.2f} "
+             f"{overbuy.purchases[0].offer.currency}")
+    if overbuy.chosen:
+        return f"approve overbuy: {worth}"
+    big = sum(purchase.buy_qty for purchase in overbuy.purchases)
+    now = sum(purchase.buy_qty for purchase in result.purchases)
+    return (f"approve overbuy or quote: buying {now:,} now and quoting {result.to_quote:,} instead of "
+            f"{big:,} ({worth})")

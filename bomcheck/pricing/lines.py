@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from bomcheck.model import (
     Alternate,
+    Availability,
     BomLine,
     Compliance,
     Lifecycle,
@@ -286,6 +287,8 @@ def _plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int, curren
         reason.insert(0, f"obsolete ({_lifecycle_words(lifecycle_offer)}): {what}; find a replacement")
     elif lifecycle in LIFECYCLE_RISKS and purchases:
         reason.insert(0, f"{lifecycle.value} ({_lifecycle_words(lifecycle_offer)})")
+    elif lifecycle in LIFECYCLE_RISKS:  # nothing bought: the quote must know it too
+        reason.append(f"the part is {lifecycle.value} ({_lifecycle_words(lifecycle_offer)})")
     if other_maker_only:
         status = LineStatus.OTHER_MAKER if status is LineStatus.OK else status
         reason.insert(0, maker_note)
@@ -436,7 +439,8 @@ def _purchase_notes(purchases: Sequence[Purchase]) -> list[str]:
 def _shortage_note(need: int, shortage: int, offers: Sequence[Offer], purchases: Sequence[Purchase],
                    rules: Rules) -> str:
     if not any(offer.breaks for offer in offers) and not purchases:
-        return "no list price (quote only); ask for a quote"
+        return f"no stock to buy and no list price{_quoting(offers)}: get a quote for {need:,}" + _pipeline(
+            offers, rules)
     now = sum(p.buy_qty for p in purchases if not p.backorder)
     backorder = next((p for p in purchases if p.backorder), None)
     if backorder is not None and not now:
@@ -450,6 +454,15 @@ def _shortage_note(need: int, shortage: int, offers: Sequence[Offer], purchases:
     else:
         text = f"no offer can supply {need} now"
     return text + _pipeline(offers, rules)
+
+
+def _quoting(offers: Sequence[Offer]) -> str:
+    """' (Arrow: Arrow Europe (EUROPE) quotes it on request)' when sellers say they quote it."""
+    sellers = list(dict.fromkeys(offer.where for offer in offers
+                                 if offer.availability_kind is Availability.QUOTE))
+    if not sellers:
+        return ""
+    return f" ({_first_few(sellers)} quote{'s' if len(sellers) == 1 else ''} it on request)"
 
 
 def _lead(offer: Offer, offers: Sequence[Offer]) -> str:

@@ -27,3 +27,24 @@ class Rules:
 
 
 DEFAULT_RULES = Rules()
+
+
+_NEVER = frozenset({"none", "never", "off", "no"})
+
+
+def parse_max_excess(text: str) -> Decimal | None:
+    """`250` or `250.50` (an amount in the line's currency; `0`: every excess), `none`: never ask.
+
+    Raises ValueError with what to write instead.
+    """
+    words = text.strip().casefold()
+    if words in _NEVER:
+        return None
+    try:
+        value = Decimal(words.replace(",", "").replace("_", ""))
+    except ArithmeticError:
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"{text!r} is not an amount: write e.g. 100 (in the line's currency), or none "
+                         "for never")
+    return value

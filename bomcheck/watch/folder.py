@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import gc
 import itertools
 import logging
 import os
@@ -64,6 +66,12 @@ class _Candidate:
     stable_since: float
 
 
+# What tells one file from another put back under the same name with the same size and time
+# (`mv` out and back, `cp -p`, rsync, sync clients): device, inode, and the change time that
+# every rename, link and write moves on.
+_Identity = tuple[int, int, int, int, int]
+
+
 class FolderWatcher:
     """Tracks the files of one folder until each is complete, and yields them in arrival order."""
 
@@ -71,7 +79,7 @@ class FolderWatcher:
         self.config = config
         self._clock = clock
         self._pending: dict[Path, _Candidate] = {}
-        self._taken: dict[Path, tuple[int, int]] = {}  # handed over and still there, as it was then
+        self._taken: dict[Path, _Identity] = {}  # handed over and still there, as it was then
         self._arrivals = itertools.count()
         self._told: set[str] = set()  # files of an unaccepted type, reported once each
 
@@ -89,8 +97,9 @@ class FolderWatcher:
         signature = _signature(path)
         if signature is None:
             self._pending.pop(path, None)
+            self._taken.pop(path, None)  # it left the inbox: the same name may come again
             return
-        if self._taken.get(path) == signature:
+        if path in self._taken and self._taken[path] == _identity(path):
             return
         self._taken.pop(path, None)
         candidate = self._pending.get(path)
@@ -115,8 +124,11 @@ class FolderWatcher:
         """Notice every file now in the folder, oldest first (the catch-up at start, and polling)."""
         try:
             entries = list(os.scandir(self.config.folder))
-        except OSError as exc:
-            log.warning("cannot list %s: %s", self.config.folder, exc.strerror or exc)
+        except (OSError, MemoryError) as exc:
+            reason = "out of memory" if isinstance(exc, MemoryError) else exc.strerror or exc
+            log.warning("cannot list %s: %s", self.config.folder, reason)
+            if isinstance(exc, MemoryError) or exc.errno == errno.ENOMEM:
+                gc.collect()  # and the next scan tries again: the service goes on
             return
         found = []
         for entry in entries:
@@ -142,10 +154,21 @@ class FolderWatcher:
             elif signature != candidate.signature:
                 candidate.signature, candidate.stable_since = signature, now
             elif now - candidate.stable_since >= self.config.settle and _openable(path):
+                identity = _identity(path)
+                if identity is None:
+                    continue
                 del self._pending[path]
-                self._taken[path] = signature
+                self._taken[path] = identity
                 return path
         return None
+
+    def handed_back(self, path: Path) -> None:
+        """The callback is done with `path`: forget it if it left (or was replaced), so a file put
+        back under its name is taken again at once, not after a restart."""
+        identity = self._taken.get(path)
+        if identity is not None and _identity(path) != identity:
+            del self._taken[path]
+            self.notice(path)
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
@@ -156,6 +179,14 @@ def _signature(path: Path) -> tuple[int, int] | None:
     if not stat.S_ISREG(info.st_mode) or _hidden_by_attribute(info):
         return None
     return info.st_size, info.st_mtime_ns
+
+
+def _identity(path: Path) -> _Identity | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino, info.st_ctime_ns, info.st_size, info.st_mtime_ns
 
 
 def _openable(path: Path) -> bool:
@@ -229,6 +260,7 @@ async def serve(config: WatchConfig, process: Process, *, stop: asyncio.Event | 
                 path = watcher.next_ready()
                 if path is not None:
                     await _run_one(process, path, current, hard_stop)
+                    watcher.handed_back(path)
                     continue
                 wait = next_scan - loop.time()
                 if watcher.pending:

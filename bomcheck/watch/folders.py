@@ -1,24 +1,25 @@
-"""The inbox's folders, its state lock, our output names, and moves that never replace a file."""
+"""The inbox's folders, the locks that keep one service per inbox, and our output names."""
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import logging
 import os
-import shutil
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO
 
 import platformdirs
 
 from bomcheck.errors import ConfigError
+from bomcheck.output.rfq_file import is_rfq_file
 from bomcheck.output.workbook import OUTPUT_MARK, OUTPUT_SUFFIXES
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True)
@@ -71,24 +72,75 @@ class InboxFolders:
 
 @contextlib.contextmanager
 def exclusive_state(state: Path) -> Iterator[None]:
-    """Hold the state folder's lock: two services on one inbox would take the same files twice."""
+    """Hold the state folder's lock: two services on one ledger would take the same files twice."""
+    with _locked(state / "lock") as holder:
+        if holder is not None:
+            raise ConfigError(f"another bomcheck watch ({holder}) is already using {state} (the same "
+                              "inbox?); stop it first, or give this one its own --state")
+        yield
+
+
+INBOX_LOCK = ".bomcheck-watch.lock"  # hidden: never taken as a BOM, and one per inbox on a share too
+
+
+@contextlib.contextmanager
+def exclusive_inbox(inbox: Path) -> Iterator[None]:
+    """Hold the inbox's own lock, by its real path: a second service (through a symlink, another
+    --state, another user or host on a share) would check the same files and write outputs twice."""
+    real = Path(os.path.realpath(inbox))
+    with _locked(real / INBOX_LOCK) as holder:
+        if holder is not None:
+            raise ConfigError(f"another bomcheck watch ({holder}) is already watching {real}; stop it "
+                              "first (one service per inbox)")
+        yield
+
+
+@contextlib.contextmanager
+def _locked(lock_file: Path) -> Iterator[str | None]:
+    """Take the lock on `lock_file` and write who holds it; yield None, or who holds it if another does."""
     try:
         import fcntl
     except ImportError:  # Windows: no advisory locks; one service per inbox is up to the admin
-        yield
+        yield None
         return
-    with open(state / "lock", "a+") as handle:
+    with contextlib.ExitStack() as stack:
+        handle: IO[str]
+        try:
+            handle = stack.enter_context(open(lock_file, "a+", encoding="utf-8"))
+        except PermissionError:  # another user's lock file: a read-only handle locks all the same
+            handle = stack.enter_context(_open_or_refuse(lock_file, "r"))
+        except OSError as exc:
+            raise ConfigError(f"cannot create the lock file {lock_file}: {exc.strerror or exc}; "
+                              "check the folder's permissions") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise ConfigError(f"another bomcheck watch is already using {state} (the same inbox?); "
-                              "stop it first, or give this one its own --state") from None
-        yield
+            handle.seek(0)
+            said = " ".join(handle.read(500).split())
+            yield said or "its pid is unknown"
+            return
+        if not handle.writable():
+            yield None
+            return
+        handle.seek(0)
+        handle.truncate()
+        since = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()}, since {since}\n")
+        handle.flush()
+        yield None
+
+
+def _open_or_refuse(lock_file: Path, mode: str) -> IO[str]:
+    try:
+        return open(lock_file, mode, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot open the lock file {lock_file}: {exc.strerror or exc}; "
+                          "check the folder's permissions") from None
 
 
 def default_state_dir(inbox: Path) -> Path:
-    """One state folder per inbox in the user's state directory (the ledger, the work copies)."""
-    resolved = str(Path(inbox).absolute())
+    """One state folder per inbox (by its real path) in the user's state directory: ledger, work copies."""
+    resolved = os.path.realpath(Path(inbox).absolute())
     tag = hashlib.sha256(resolved.encode("utf-8")).hexdigest()[:10]
     return platformdirs.user_state_path("bomcheck") / "watch" / f"{Path(resolved).name or 'inbox'}-{tag}"
 
@@ -101,53 +153,6 @@ def _same_folder(a: Path, b: Path) -> bool:
 
 
 def is_own_output(path: Path) -> bool:
-    """Our outputs (`x.checked.xlsx`, `x (2).checked.xlsx`) are never inputs, wherever they land."""
-    return path.suffix.lower() in OUTPUT_SUFFIXES and path.stem.endswith(OUTPUT_MARK)
-
-
-def numbered_names(folder: Path, stem: str, tail: str) -> Iterator[Path]:
-    """`stem+tail`, then `stem (2)+tail`, `stem (3)+tail`, ... in `folder`."""
-    yield folder / f"{stem}{tail}"
-    n = 2
-    while True:
-        yield folder / f"{stem} ({n}){tail}"
-        n += 1
-
-
-def free_name(folder: Path, stem: str, tail: str) -> Path:
-    return next(p for p in numbered_names(folder, stem, tail) if not os.path.lexists(p))
-
-
-def move_without_overwrite(source: Path, folder: Path) -> Path:
-    """Move `source` into `folder` under its name, or `name (2).ext` ... if taken; never replaces a file."""
-    for target in numbered_names(folder, source.stem, source.suffix):
-        try:
-            _move_exclusive(source, target)
-        except FileExistsError:
-            continue
-        return target
-    raise AssertionError("unreachable")
-
-
-def _move_exclusive(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)  # fails if target exists: no race with another writer
-    except FileExistsError:
-        raise
-    except OSError:  # no hard links here (another file system, a share, Windows FAT)
-        if os.path.lexists(target):
-            raise FileExistsError(target) from None
-        try:
-            os.rename(source, target)  # on Windows this never replaces; elsewhere just checked
-        except OSError as exc:
-            if exc.errno != errno.EXDEV:
-                raise
-            with open(source, "rb") as src, open(target, "xb") as dst:
-                shutil.copyfileobj(src, dst)
-                dst.flush()
-                os.fsync(dst.fileno())
-            shutil.copystat(source, target)
-            source.unlink()
-        return
-    source.unlink()
-
+    """Our outputs (`x.checked.xlsx`, `x (2).checked.xlsx`, `x.rfq.xlsx`) are never inputs, wherever
+    they land."""
+    return (path.suffix.lower() in OUTPUT_SUFFIXES and path.stem.endswith(OUTPUT_MARK)) or is_rfq_file(path)

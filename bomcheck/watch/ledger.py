@@ -1,4 +1,9 @@
-"""The watch folder's ledger: which file contents were already checked, and where their outputs went."""
+"""The watch folder's ledger: which file contents were already checked, and where their outputs went.
+
+It also notes each output being handed over (written before the output takes its name in out/,
+dropped once the input is filed away), so a service killed in between recognises, at its next
+start, a file whose output is already there and does not check it again.
+"""
 
 from __future__ import annotations
 
@@ -44,20 +49,22 @@ class Ledger:
         self.path = path
         self.max_age = max_age
         self._now = now
-        self._entries: dict[str, dict[str, str]] = self._load()
+        self._entries: dict[str, dict[str, str]] = {}
+        self._handovers: dict[str, dict[str, str]] = {}  # outputs in place whose input is not yet filed
+        self._load()
 
-    def _load(self) -> dict[str, dict[str, str]]:
+    def _load(self) -> None:
         try:
             document = json.loads(self.path.read_text(encoding="utf-8"))
-            entries = document["entries"]
-            if not isinstance(entries, dict):
+            entries, handovers = document["entries"], document.get("handovers", {})
+            if not isinstance(entries, dict) or not isinstance(handovers, dict):
                 raise TypeError
-            return entries
         except FileNotFoundError:
-            return {}
-        except (OSError, ValueError, KeyError, TypeError):
+            return
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             log.warning("ignoring the unreadable ledger %s; files will be checked afresh", self.path)
-            return {}
+            return
+        self._entries, self._handovers = entries, handovers
 
     def fresh(self, key: str) -> LedgerEntry | None:
         """The entry for `key` if its oldest answer is within max_age; None otherwise."""
@@ -75,11 +82,56 @@ class Ledger:
         """Note `output` for `key`; `oldest` is when its oldest answer was fetched (None: all live)."""
         now = self._now()
         self._entries = {k: v for k, v in self._entries.items() if _young(v, now, self.max_age)}
-        data_from = min(oldest, now) if oldest is not None else now
-        self._entries[key] = {"output": str(output), "output_sha256": sha256_of(output),
-                              "checked_at": now.isoformat(), "data_from": data_from.isoformat()}
+        self._entries[key] = self._entry(output, sha256_of(output), oldest)
+        self._save()
+
+    def handing_over(self, handover: str, input_name: str, output: Path, output_sha256: str, *,
+                     reuse_key: str | None = None, oldest: datetime | None = None) -> None:
+        """Note, before it takes its name, that `output` (of this hash) answers the inbox file
+        `input_name` of content `handover`; with a `reuse_key` it is also remembered for reuse."""
+        now = self._now()
+        self._entries = {k: v for k, v in self._entries.items() if _young(v, now, self.max_age)}
+        entry = self._entry(output, output_sha256, oldest)
+        if reuse_key is not None:
+            self._entries[reuse_key] = entry
+        self._handovers[handover] = {**entry, "input": input_name}
+        self._save()
+
+    def handed_over(self, handover: str, input_name: str) -> LedgerEntry | None:
+        """The output already handed over for this inbox file, if it is still there unchanged."""
+        raw = self._handovers.get(handover)
+        if raw is None or raw.get("input") != input_name:
+            return None
         try:
-            atomic_write_text(self.path, json.dumps({"version": 1, "entries": self._entries}, indent=1))
+            entry = LedgerEntry(Path(raw["output"]), raw["output_sha256"],
+                                datetime.fromisoformat(raw["checked_at"]), _data_from(raw))
+        except (KeyError, ValueError, TypeError):
+            return None
+        return entry if entry.intact() else None
+
+    def filed(self, handover: str) -> None:
+        """The input of a hand-over has left the inbox: the hand-over is complete."""
+        if self._handovers.pop(handover, None) is not None:
+            self._save()
+
+    def keep_handovers(self, still_there: Callable[[str], bool]) -> None:
+        """At start: forget hand-overs whose input is no longer in the inbox (filed just before a kill)."""
+        gone = [key for key, raw in self._handovers.items() if not still_there(str(raw.get("input", "")))]
+        for key in gone:
+            del self._handovers[key]
+        if gone:
+            self._save()
+
+    def _entry(self, output: Path, output_sha256: str, oldest: datetime | None) -> dict[str, str]:
+        now = self._now()
+        data_from = min(oldest, now) if oldest is not None else now
+        return {"output": str(output), "output_sha256": output_sha256,
+                "checked_at": now.isoformat(), "data_from": data_from.isoformat()}
+
+    def _save(self) -> None:
+        document = {"version": 1, "entries": self._entries, "handovers": self._handovers}
+        try:
+            atomic_write_text(self.path, json.dumps(document, indent=1))
         except BomcheckError as exc:
             log.warning("cannot save the ledger (%s); the same file may be checked again", exc)
 

@@ -205,7 +205,7 @@ def test_16384_columns_are_read(sandbox, tmp_path, name):
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(out, read_only=True)["BOM"]
     header = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True))
-    assert header[16383] == "Field16384" and header[16384] == "Need"
+    assert header[16383] == "Field16384" and header[16384] == "Status"
 
 
 def test_binary_garbage_named_csv(sandbox, tmp_path):

@@ -7,8 +7,9 @@ import stat
 
 import pytest
 
-from bomcheck.bom import archive, grids
+from bomcheck.bom import archive, grids, read_bom
 from bomcheck.bom.cells import MAX_CELLS
+from bomcheck.errors import BomError
 from tests.bom.test_bad_files import _run, case, refused
 
 
@@ -222,3 +223,17 @@ def test_an_xlsx_output_says_nothing_about_macros(tmp_path, caplog):
     summary = openpyxl.load_workbook(output)["Summary"]
     assert "Macros" not in [row[0] for row in summary.iter_rows(values_only=True)]
     assert not [record for record in caplog.records if "macros" in record.getMessage()]
+
+
+def test_a_refused_file_is_quoted_by_a_few_short_names_never_its_whole_first_row(tmp_path):
+    """A file that is no BOM (a token file dropped by mistake) must not be copied into the error."""
+    secret = "eyJhbGciOi" + "x" * 200
+    names = [f"field{n}" for n in range(20)]
+    path = tmp_path / "tokens.csv"
+    path.write_text(",".join([secret, *names]) + "\n" + ",".join(["1"] * 21) + "\n", encoding="utf-8")
+    with pytest.raises(BomError) as refused:
+        read_bom(path)
+    said = str(refused.value)
+    assert "x" * 40 not in said  # the long value is cut to 40 characters
+    assert "field10" in said and "field11" not in said  # 12 names at most (the secret is the first)
+    assert "and 9 more" in said

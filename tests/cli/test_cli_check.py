@@ -22,7 +22,9 @@ from tests.conftest import DEMO_BOM, ThreadedSandbox
 
 HEADER_ROW = 5  # the demo BOM has a title block above its header
 # --sandbox runs every registered source: the stock columns of all four, in the registry's order
-SANDBOX_HEADERS = (*RESULT_HEADERS[:3], "DigiKey Stock", "Mouser Stock", *RESULT_HEADERS[3:])
+_AFTER_BONDED = RESULT_HEADERS.index("DigiKey Bonded") + 1
+SANDBOX_HEADERS = (*RESULT_HEADERS[:_AFTER_BONDED], "DigiKey Stock", "Mouser Stock",
+                   *RESULT_HEADERS[_AFTER_BONDED:])
 
 
 @pytest.fixture
@@ -40,8 +42,10 @@ def rows_by_mpn(path: Path, expected: tuple[str, ...] = SANDBOX_HEADERS) -> dict
     sheet = openpyxl.load_workbook(path)["BOM"]
     headers = [cell.value for cell in sheet[HEADER_ROW]]
     mpn_col = headers.index("Manufacturer Part Number")
-    first = headers.index("Need")
-    assert headers[first:first + len(expected)] == list(expected)
+    first = headers.index("Status")
+    # the demo has a Notes column of its own: ours is "bomcheck Notes"
+    ours = [header if header != "Notes" else "bomcheck Notes" for header in expected]
+    assert headers[first:first + len(expected)] == ours
     found: dict[str, list[dict[str, Any]]] = {}
     for row in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True):
         if row[first + len(expected) - 1] is None:
@@ -195,13 +199,13 @@ def test_json_output_matches_the_workbook(checked):
 
 def test_summary_sheet(checked):
     _, _, _, folder = checked
-    summary = dict(openpyxl.load_workbook(folder / "demo.checked.xlsx")["Summary"].iter_rows(
-        values_only=True))
+    summary = {row[0]: row[1] for row in openpyxl.load_workbook(folder / "demo.checked.xlsx")["Summary"]
+               .iter_rows(values_only=True)}
     assert summary["Boards"] == 100
     assert summary["Source: Arrow"] == "checked"
     assert summary["Source: DigiKey Bonded"] == "checked"
     assert summary["Lines"] == 24
-    assert summary["Lines DNP"] == 1 and summary["Lines NO MPN"] == 1
+    assert summary["Status DNP"] == 1 and summary["Status NO MPN"] == 1
 
 
 def test_without_credentials_it_refuses_and_writes_nothing(demo):
@@ -290,7 +294,7 @@ def test_several_build_quantities_one_fan_out(demo):
     result = run("check", str(demo), "--sandbox", "--boards", "10,100,1000", "--attrition", "2%",
                  "--extra", "1", "-o", str(out), "--json", str(demo.with_name("s.json")))
     assert result.exit_code == 0, result.output
-    assert "10, 100, 1000 board(s), attrition 2% + 1 per line" in result.output
+    assert "10, 100, 1000 boards, attrition 2% + 1 per line" in result.output
     workbook = openpyxl.load_workbook(out)
     scenarios = list(workbook["Scenarios"].iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in scenarios if row[1] == "USD"] == [10, 100, 1000]
@@ -372,7 +376,7 @@ def test_reader_doubts_reach_the_notes_the_fill_and_the_terminal(tmp_path):
     bom = tmp_path / "doubt.csv"
     bom.write_text("Ref,Qty,MPN\nR1,2.5,LM358DR\nR2,1,NE555\n", encoding="utf-8")
     result = run("check", str(bom), "--sandbox", "--json", str(tmp_path / "out.json"))
-    assert "reader warnings on 1 line(s), rows 2" in result.output
+    assert "reader warnings on 1 line, row 2" in result.output
     sheet = openpyxl.load_workbook(tmp_path / "doubt.checked.xlsx")["BOM"]
     headers = [cell.value for cell in sheet[1]]
     notes = sheet.cell(row=2, column=headers.index("Notes") + 1)

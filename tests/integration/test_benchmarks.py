@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 BENCHMARKS = ROOT / "benchmarks"
@@ -35,3 +37,27 @@ def test_workbook_benchmark_prints_each_stage_and_memory():
     for stage in ("read", "plan", "write"):
         assert re.search(rf"{stage}\s*[:=]?\s*[\d.]+ s", printed), printed
     assert re.search(r"\d+(\.\d+)? MB", printed), printed
+
+
+def test_memory_benchmark_prints_peak_memory_per_mb_of_csv():
+    printed = run("memory.py", "--sizes", "0.3")
+    figure = re.search(r"([\d.]+) MB CSV,\s+([\d,]+) lines: peak\s+(\d+) MB\s+([\d.]+) MB per MB of CSV",
+                       printed)
+    assert figure, printed
+    size, lines = float(figure[1]), int(figure[2].replace(",", ""))
+    peak, per_mb = int(figure[3]), float(figure[4])
+    assert 0.25 <= size <= 0.35 and lines == int(0.3e6) // 505  # the CSV it was asked for
+    assert peak > 0 and per_mb == pytest.approx(peak / size, rel=0.02)
+
+
+def test_hang_benchmark_prints_the_slowdown_and_every_line_is_checked():
+    printed = run("hangs.py", "--n", "10", "--rate", "50", "--latency", "0", "--hang", "0.3",
+                  "--timeout", "2")
+    clean = re.search(r"clean: .*arrow (\d+)\s+hung (\d+)\s+lines checked (\w+)\s+marked (\d+)", printed)
+    hanging = re.search(r"hanging: .*arrow (\d+)\s+hung (\d+)\s+lines checked (\w+)\s+marked (\d+)", printed)
+    assert clean and clean.groups() == ("10", "0", "all", "0"), printed
+    assert hanging, printed
+    asked, hung = int(hanging[1]), int(hanging[2])
+    assert hung >= 1 and asked == 10 + hung, printed  # every hung request tried again, nothing more
+    assert hanging[3] == "all" and hanging[4] == "0", printed  # the retries answered every line
+    assert re.search(r"slowdown with 30% hanging: [\d.]+x", printed), printed

@@ -282,15 +282,15 @@ def test_the_workbook_shows_the_alternate_bought(tmp_path):
     output = write_report(alternate_report(tmp_path), tmp_path / "out.xlsx")
     workbook = openpyxl.load_workbook(output)
     sheet = workbook["BOM"]
-    first = [cell.value for cell in sheet[1]].index("Need") + 1
+    first = [cell.value for cell in sheet[1]].index("Status") + 1
     cells = {header: sheet.cell(2, first + i) for i, header in enumerate(RESULT_HEADERS)}
     assert cells["Best Source"].value.startswith("ALT-1 (alternate): ")
     assert cells["Status"].value == "OK" and cells["Status"].fill.fgColor.rgb == AMBER.fgColor.rgb
     assert "primary OWN-1 not available" in cells["Notes"].value
     offers = list(workbook["Offers"].iter_rows(values_only=True))
     row = dict(zip(offers[0], offers[1], strict=True))
-    assert (row["BOM MPN"], row["Asked For"], row["Part"]) == ("OWN-1", "ALT-1 (alternate, bought)", "ALT-1")
-    assert row["Chosen Qty"] == 10
+    assert (row["BOM Row"], row["Part Asked"], row["Offer Part"]) == (2, "ALT-1 (alternate, bought)", None)
+    assert row["Chosen"] == 10
     rfq = list(workbook["RFQ"].iter_rows(values_only=True))
     quoted = dict(zip(rfq[0], rfq[1], strict=True))  # on the RFQ for its NCNR: the part bought is quoted
     assert quoted["MPN"] == "ALT-1" and quoted["Manufacturer"] == "Acme"

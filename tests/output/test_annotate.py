@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from bomcheck.bom import read_bom
 from bomcheck.errors import OutputError
@@ -27,7 +28,7 @@ from bomcheck.output.workbook import default_output_path, write_report
 from tests.builders import ARROW_STATUS, BONDED_STATUS, DEFAULT_SOURCES, RESULT_HEADERS
 
 CHECKED_AT = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
-OUR_SHEETS = ["Summary", "Scenarios", "Offers", "RFQ"]
+OUR_SHEETS = ["Summary", "Scenarios", "Offers", "RFQ"]  # one build quantity: no Quantities sheet
 
 
 def sha256(path: Path) -> str:
@@ -79,7 +80,8 @@ def make_report(path: Path, *, sheet: str | None = "BOM", header_row: int = 2,
     ]
     results = (
         LineResult(line=lines[0], need=20, status=LineStatus.OK,
-                   purchase=purchase(offer("Arrow", "Arrow Americas", "A-1"), 100, "0.0123"),
+                   purchase=replace(purchase(offer("Arrow", "Arrow Americas", "A-1"), 100, "0.0123"),
+                                    allocated=20),
                    stock={"Arrow": 5000, "DigiKey Bonded": 0}, moq=100, ncnr=False,
                    lead_time_weeks=12),
         LineResult(line=lines[1], need=10, status=LineStatus.SHORT,
@@ -127,12 +129,17 @@ def test_user_content_and_formatting_survive(written) -> None:
 
 def test_result_headers_in_header_row_after_last_column(written) -> None:
     sheet = written["BOM"]
-    headers = [sheet.cell(row=2, column=col).value for col in range(6, 18)]
+    headers = [sheet.cell(row=2, column=col).value for col in range(6, 6 + len(RESULT_HEADERS))]
     assert headers == list(RESULT_HEADERS)
-    assert len(RESULT_HEADERS) == 12 and RESULT_HEADERS[-1] == "Notes"
-    assert sheet.cell(row=2, column=6).font.bold
-    assert sheet.cell(row=2, column=18).value is None
-    assert sheet.column_dimensions["O"].width >= len("Best Source")
+    assert RESULT_HEADERS[:2] == ("Status", "Action") and RESULT_HEADERS[-1] == "Notes"
+    status = sheet.cell(row=2, column=6)
+    assert status.font.bold and status.font.color.rgb == "FFFFFFFF" and status.fill.fgColor.rgb == "FF1F4E79"
+    assert sheet["B2"].fill.fill_type is None  # the user's own header is left as it was
+    assert sheet.cell(row=2, column=6 + len(RESULT_HEADERS)).value is None
+    best_source = 6 + RESULT_HEADERS.index("Best Source")
+    assert sheet.column_dimensions[get_column_letter(best_source)].width >= len("Arrow Americas A-1")
+    # frozen below the header (row 2) and right of the MPN column (B)
+    assert sheet.freeze_panes == "C3"
 
 
 def result_row(sheet, row: int) -> dict:
@@ -159,7 +166,8 @@ def test_values_per_line(written) -> None:
     short = result_row(sheet, 4)
     assert short["DigiKey Bonded"].value == "not checked"
     assert short["NCNR"].value == "YES"
-    assert short["Lead Time (wk)"].value == "—"  # nothing to say, but never a blank cell
+    assert short["Lead Time (wk)"].value == "unknown"  # bought, but no source said: never blank, never 0
+    assert short["Action"].value == "Get quote"
     assert short["Unit Price"].value == "—" and short["Ext. Price"].value == "—"
     assert short["Status"].value == "SHORT"  # the status alone: the autofilter lists each once
     assert short["Notes"].value.startswith("120 in stock, need 400")
@@ -167,7 +175,8 @@ def test_values_per_line(written) -> None:
     dnp = result_row(sheet, 5)
     assert dnp["Status"].value == "DNP"
     assert dnp["Arrow Stock"].value == "—"  # not asked by design, unlike "not checked"
-    assert dnp["NCNR"].value == "—" and dnp["Buy Qty"].value == "—"
+    assert dnp["NCNR"].value == "—" and dnp["Buy Qty"].value == "—"  # nothing to say, never a blank cell
+    assert dnp["Lead Time (wk)"].value == "—" and dnp["Action"].value == "Nothing (DNP)"
     assert dnp["Best Source"].value == "—"
     assert result_row(sheet, 6)["Status"].value == "NO MPN"
     assert result_row(sheet, 6)["Notes"].value == "no MPN"
@@ -179,7 +188,7 @@ def test_formula_like_text_is_stored_as_text(written) -> None:
     assert row["Notes"].value == "=1+1"
     sheet = written["BOM"]
     assert all(cell.data_type == "s" for cell in (row["Best Source"], row["Notes"]))
-    assert sheet.cell(row=7, column=6 + 9).data_type == "s"
+    assert sheet.cell(row=7, column=6 + RESULT_HEADERS.index("Maker Bought")).data_type == "s"
 
 
 def test_formula_text_at_cell_start_is_not_a_formula(tmp_path: Path) -> None:
@@ -210,8 +219,8 @@ def test_uncalculated_formula_column_is_not_overwritten(tmp_path: Path) -> None:
                     results=(LineResult(line=line, need=2, status=LineStatus.OK),))
     out = openpyxl.load_workbook(write_report(report, tmp_path / "out.xlsx")).active
     assert out["C2"].value == '=A2&"-"&B2'
-    assert out["D1"].value == "Need" and out["D2"].value == 2
-    assert out["N2"].value == "OK"
+    assert out["D1"].value == "Status" and out["D2"].value == "OK"
+    assert out["F1"].value == "Need" and out["F2"].value == 2
 
 
 def test_summary_sheet(written) -> None:
@@ -223,14 +232,23 @@ def test_summary_sheet(written) -> None:
     assert summary["Currency"] == "USD"
     assert summary["Source: Arrow"] == "checked"
     assert summary["Source: DigiKey Bonded"] == "not checked: no login"
-    assert summary["Total cost (USD)"] == pytest.approx(1.23)
-    assert summary["Total cost (EUR)"] == pytest.approx(15.0)
+    # the per-quantity table: one column (B) for the one quantity
+    assert summary["Per build quantity"] == "10 boards"
+    assert summary["Total (USD)"] == pytest.approx(1.23)  # 100 x 0.0123
+    assert summary["Total (EUR)"] == pytest.approx(15.0)  # 30 x 0.5
     assert summary["Lines"] == 5
-    assert summary["Lines OK"] == 2
-    assert summary["Lines SHORT"] == 1
-    assert summary["Lines DNP"] == 1
-    assert summary["Lines NO MPN"] == 1
-    assert summary["Lines NOT FOUND"] == 0
+    assert summary["Status OK"] == 2
+    assert summary["Status SHORT"] == 1
+    assert summary["Status DNP"] == 1
+    assert summary["Status NO MPN"] == 1
+    assert "Status NOT FOUND" not in summary  # only the statuses some quantity has
+    # 4 lines to buy; priced: the OK ones (the SHORT line has no price, NO MPN none)
+    assert summary["Priced lines"] == "2 of 4"
+    assert summary["Not priced (rows)"] == "4, 6"
+    # RC0603: 100 bought for a need of 20: 80 over need at 0.0123 = 0.984 USD
+    assert summary["Excess value (USD)"] == pytest.approx(0.984)
+    assert summary["Longest lead time (wk)"] == 12 and summary["Longest lead time part"] == "RC0603 (row 3)"
+    assert summary["Action Buy"] == 2 and summary["Action Get quote"] == 1 and summary["Action Fix BOM"] == 1
 
 
 def test_users_own_summary_sheet_is_kept(tmp_path: Path) -> None:
@@ -267,8 +285,11 @@ def test_csv_input_becomes_new_workbook_with_grid(tmp_path: Path) -> None:
     assert sheet["C2"].value == "0603"  # a leading zero means text
     assert sheet["D2"].value == pytest.approx(0.25)
     assert sheet["C3"].value is None
-    assert sheet.cell(row=1, column=5).value == "Need"
-    assert sheet.cell(row=2, column=15).value == "OK"
+    assert sheet.cell(row=1, column=5).value == "Status"
+    assert sheet.cell(row=2, column=5).value == "OK"
+    # a text input's columns get widths from their values (the default would cut MPNs)
+    assert sheet.column_dimensions["A"].width == len("LM358DR") + 2
+    assert sheet.column_dimensions["D"].width == 8  # narrow values: the least width
     assert summary_of(workbook)["Sheet"] == "BOM"
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import zipfile
+from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 from bomcheck.bom import read_bom
 from bomcheck.model import (
@@ -22,7 +24,7 @@ from bomcheck.model import (
     Scenario,
     SourceStatus,
 )
-from bomcheck.output.sheets.cells import AMBER, GREEN, RED
+from bomcheck.output.sheets.cells import AMBER, CHOSEN, GREEN, RED
 from bomcheck.output.workbook import write_report
 from bomcheck.pricing import Attrition, plan_lines
 from tests.builders import RESULT_HEADERS
@@ -98,18 +100,38 @@ def table(sheet) -> list[dict]:
 
 
 def test_sheets_in_order(workbook):
-    assert workbook.sheetnames == ["BOM", "Summary", "Scenarios", "Offers", "RFQ"]
+    assert workbook.sheetnames == ["BOM", "Summary", "Quantities", "Scenarios", "Offers", "RFQ"]
 
 
-@pytest.mark.parametrize(("mpn", "fill"), [
-    ("OKPART-01", GREEN), ("SHORTPART-01", RED), ("GONE-01", RED),
-    ("NCNRPART-01", AMBER), ("MAYBE-01", AMBER), ("EUROPART-01", AMBER),
+@pytest.mark.parametrize(("mpn", "fill", "action"), [
+    ("OKPART-01", GREEN, "Buy"), ("SHORTPART-01", RED, "Get quote"), ("GONE-01", RED, "Get quote"),
+    ("NCNRPART-01", AMBER, "Accept NCNR"), ("MAYBE-01", AMBER, "Fix BOM"),
+    # priced in EUR while USD was asked: said by the price's format and kept apart in every total,
+    # but nothing to decide: green
+    ("EUROPART-01", GREEN, "Buy"),
 ])
-def test_fills_say_what_to_look_at(workbook, mpn, fill):
+def test_fills_say_what_to_look_at(workbook, mpn, fill, action):
     cells = columns(workbook["BOM"], row_of(mpn))
+    assert cells["Action"].value == action
     assert cells["Status"].fill.fgColor.rgb == fill.fgColor.rgb
     assert cells["Need"].fill.fgColor.rgb == fill.fgColor.rgb
     assert workbook["BOM"].cell(row=row_of(mpn), column=2).fill.fill_type is None  # the user's cells
+    if fill is not GREEN:  # an amber or red line says why in its Notes
+        assert cells["Notes"].value not in (None, "—")
+
+
+def test_every_amber_and_red_line_says_why_in_its_notes_and_in_the_summary(workbook):
+    sheet, summary = workbook["BOM"], workbook["Summary"]
+    rows = list(summary.iter_rows(values_only=True))
+    start = next(n for n, row in enumerate(rows) if str(row[0]).startswith("Lines needing action"))
+    listed = {row[1]: row for row in rows[start + 2:]}
+    for mpn in ("SHORTPART-01", "GONE-01", "NCNRPART-01", "MAYBE-01"):
+        cells = columns(sheet, row_of(mpn))
+        why = listed[row_of(mpn)][5]
+        assert why and why.split("; ")[0] in cells["Notes"].value
+    assert "accept NCNR: the excess can never be returned" in listed[row_of("NCNRPART-01")][5]
+    assert "no source lists this part" in listed[row_of("GONE-01")][5]
+    assert row_of("OKPART-01") not in listed and row_of("EUROPART-01") not in listed
 
 
 def test_dnp_is_not_coloured(workbook):
@@ -132,30 +154,98 @@ def test_values_and_currency_formats(workbook):
     assert ncnr["NCNR"].value == "YES" and "RISK: 979 over need" in ncnr["Notes"].value
 
 
-def test_header_frozen_and_filtered(workbook):
+def test_panes_filter_and_widths(workbook):
     sheet = workbook["BOM"]
-    assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:O{len(MPNS) + 1}"
-    assert sheet.column_dimensions["O"].width >= len("need 21 = 20 + 1 attrition")
+    assert sheet.freeze_panes == "C2"  # below the header, right of the MPN (column B)
+    last = get_column_letter(3 + len(RESULT_HEADERS))
+    assert sheet.auto_filter.ref == f"A1:{last}{len(MPNS) + 1}"
+    notes = sheet.cell(row_of("NCNRPART-01"), 3 + len(RESULT_HEADERS))
+    assert sheet.column_dimensions[last].width == 50 and notes.alignment.wrap_text
+    # the NCNR line's notes wrap over several lines: its row is made tall enough to show them
+    assert sheet.row_dimensions[row_of("NCNRPART-01")].height >= 30
+
+
+def test_page_setup_on_every_sheet(workbook):
+    for sheet in workbook.worksheets:
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert sheet.page_setup.fitToHeight == 0, sheet.title
+    bom = workbook["BOM"]
+    width = sum(bom.column_dimensions[get_column_letter(col)].width or 8.43
+                for col in range(1, bom.max_column + 1))
+    # as few pages across as hold the table at a readable scale (240 width units a page)
+    assert (bom.page_setup.fitToWidth - 1) * 240 < width <= bom.page_setup.fitToWidth * 240
+    assert bom.print_title_rows == "$1:$1"
+    assert workbook["Offers"].print_title_rows == "$1:$1" and workbook["RFQ"].print_title_rows == "$1:$1"
+    assert workbook["Quantities"].print_title_rows == "$1:$2"
+
+
+def test_a_wide_bom_prints_across_pages_repeating_the_part_columns(tmp_path):
+    path = tmp_path / "wide.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["Ref", "MPN", "Qty", *(f"Extra {n}" for n in range(30))])
+    book.active.append(["U1", "OKPART-01", 2, *("x" * 30 for _ in range(30))])
+    for n in range(4, 34):
+        book.active.column_dimensions[get_column_letter(n)].width = 20
+    book.save(path)
+    bom = read_bom(path)
+    scenario = Scenario(10, plan_lines([(line, LOOKUPS["OKPART-01"]) for line in bom.lines], 10, "USD"))
+    report = Report(bom=bom, boards=10, results=scenario.results, sources=(SourceStatus("Arrow", True),),
+                    checked_at=CHECKED_AT, currency="USD", scenarios=(scenario,))
+    sheet = openpyxl.load_workbook(write_report(report, tmp_path / "out.xlsx")).worksheets[0]
+    # 600 user units + ours: more than two pages of 240 at a readable scale
+    assert sheet.page_setup.fitToWidth >= 3
+    assert sheet.print_title_cols == "$A:$B"
 
 
 def test_summary(workbook):
-    summary = {row[0]: row[1] for row in workbook["Summary"].iter_rows(values_only=True)}
+    rows = list(workbook["Summary"].iter_rows(values_only=True))
+    summary = {row[0]: row[1] for row in rows}
+    per_quantity = {row[0]: (row[1], row[2]) for row in rows}  # 10 boards in B, 100 in C
     assert summary["Boards"] == "10, 100" and summary["Attrition"] == "2%"
     assert summary["Data age"].startswith("live")  # no cache yet: every answer is from this run
     assert summary["Source: DigiKey Bonded"] == "not checked: no login"
-    # 10 boards: OK 2.10 + SHORT 15 x 2.00 + its 6 short as a backorder 6 x 2.00 (issue 15)
-    # + NCNR 1000 x 0.01 = 54.10 USD; EUR 21 x 0.25 = 5.25
-    assert summary["Total cost at 10 boards (USD)"] == pytest.approx(54.10)
-    assert summary["Total cost at 10 boards (EUR)"] == pytest.approx(5.25)
-    assert summary["Lines SHORT"] == 1 and summary["Lines AMBIGUOUS"] == 1
-    assert summary["Coverage"] == pytest.approx(3 / 6)  # OK, NCNR, EURO of 6 lines to buy
-    assert summary["NCNR lines"] == 1
     assert summary["Lines not checked"] == 0 and summary["Checked"] == f"{summary['Lines']} lines checked"
-    assert summary["Lines needing attention"] == 5
-    assert "SHORTPART-01: SHORT" in summary["Row 3"]
+    assert per_quantity["Per build quantity"] == ("10 boards", "100 boards")
+    # 10 boards: OK 21 x 0.10 = 2.10 + SHORT 15 x 2.00 + its 6 short as a backorder 6 x 2.00 (issue 15)
+    # + NCNR 1000 x 0.01 = 54.10 USD; EUR 21 x 0.25 = 5.25. 100 boards: 20.40 + 30 + 378 + 10 = 438.40
+    assert per_quantity["Total (USD)"] == pytest.approx((54.10, 438.40))
+    assert per_quantity["Total (EUR)"] == pytest.approx((5.25, 51.00))  # 204 x 0.25
+    # 6 lines to buy (DNP left out); GONE-01 (row 5) and MAYBE-01 (row 8) have no price
+    assert per_quantity["Priced lines"] == ("4 of 6", "4 of 6")
+    assert per_quantity["Not priced (rows)"] == ("5, 8", "5, 8")
+    # the NCNR reel: 1000 bought, 21 (204) needed: 979 (796) over need at 0.01, never returnable
+    assert per_quantity["Excess value (USD)"] == pytest.approx((9.79, 7.96))
+    assert per_quantity["NCNR value (USD)"] == pytest.approx((10.00, 10.00))
+    assert per_quantity["NCNR at risk (excess) (USD)"] == pytest.approx((9.79, 7.96))
+    assert per_quantity["Excess share of total"] == (None, None)  # two currencies: no one share
+    # every offer says 6 weeks: the first line to buy with it is named
+    assert per_quantity["Longest lead time (wk)"] == (6, 6)
+    assert per_quantity["Longest lead time part"][0] == "OKPART-01 (row 2)"
+    assert per_quantity["Status SHORT"] == (1, 1) and per_quantity["Status AMBIGUOUS"] == (1, 1)
+    assert per_quantity["Action Buy"] == (2, 2) and per_quantity["Action Get quote"] == (2, 2)
+    assert per_quantity["Action Accept NCNR"] == (1, 1) and per_quantity["Action Fix BOM"] == (1, 1)
+    assert per_quantity["Coverage"] == pytest.approx((3 / 6, 3 / 6))  # OK, NCNR, EURO of 6 to buy
     cell = next(c for c in workbook["Summary"]["B"] if c.value == pytest.approx(54.10))
     assert cell.number_format == '#,##0.00 "USD"'
+
+
+def test_summary_lists_the_lines_needing_action_grouped_and_linked_to_their_rows(workbook):
+    sheet = workbook["Summary"]
+    rows = list(sheet.iter_rows())
+    start = next(n for n, row in enumerate(rows) if row[0].value == "Lines needing action: 4")
+    assert [c.value for c in rows[start + 1][:6]] == ["Action", "BOM Row", "MPN", "Status", "Boards", "Why"]
+    listed = [[c.value for c in row[:5]] for row in rows[start + 2:start + 6]]
+    assert listed == [  # in the fixed list's order, the action written once per group
+        ["Get quote", 3, "SHORTPART-01", "SHORT", "all"],
+        [None, 5, "GONE-01", "NOT FOUND", "all"],
+        ["Accept NCNR", 4, "NCNRPART-01", "OK", "all"],
+        ["Fix BOM", 8, "MAYBE-01", "AMBIGUOUS", "all"],
+    ]
+    link = rows[start + 2][1].hyperlink
+    assert link.location == "'BOM'!D3"  # the Status cell of row 3 (the result columns start at D)
+    assert rows[start + 2][3].fill.fgColor.rgb == RED.fgColor.rgb
+    assert rows[start + 4][3].fill.fgColor.rgb == AMBER.fgColor.rgb
 
 
 def test_scenarios(workbook):
@@ -175,12 +265,23 @@ def test_scenarios(workbook):
 def test_offers_lists_every_offer_and_the_chosen_ones(workbook):
     rows = table(workbook["Offers"])
     assert len(rows) == 5  # one offer each for OK, SHORT, NCNR, EURO, ambiguous; none for GONE-01/DNP
-    by_mpn = {row["BOM MPN"]: row for row in rows}
-    assert by_mpn["OKPART-01"]["Chosen Qty"] == 21 and by_mpn["OKPART-01"]["Price Breaks"] == "1+ 0.10"
-    assert by_mpn["MAYBE-01"]["Answer"] == "ambiguous: not planned"
-    assert by_mpn["MAYBE-01"]["Chosen Qty"] is None
-    assert by_mpn["NCNRPART-01"]["NCNR"] == "YES"
-    assert by_mpn["OKPART-01"]["BOM Rows"] == str(row_of("OKPART-01"))  # text, like "2, 57, 113"
+    by_mpn = {row["Part Asked"]: row for row in rows}
+    ok = by_mpn["OKPART-01"]
+    assert ok["BOM Row"] == row_of("OKPART-01")  # a number: sorts 6 before 10
+    assert ok["Offer Part"] is None  # the same part as asked: not said twice
+    assert (ok["Chosen"], ok["Qty Priced"], ok["Price Breaks"]) == (21, 21, "1+ 0.10")
+    assert ok["Unit Price"] == pytest.approx(0.10) and ok["Ext. Price"] == pytest.approx(2.10)
+    assert ok["Authorized"] == "unknown" and ok["RoHS"] == "unknown" and ok["Lead Time (wk)"] == 6
+    maybe = by_mpn["MAYBE-01"]
+    assert maybe["Answer"] == "ambiguous: not planned" and maybe["Chosen"] is None
+    # not chosen: priced at what the line (need 21) would buy from it, 21 x 1.00
+    assert (maybe["Qty Priced"], maybe["Ext. Price"]) == (21, pytest.approx(21.0))
+    ncnr = by_mpn["NCNRPART-01"]
+    assert ncnr["NCNR"] == "YES" and ncnr["Qty Priced"] == 1000 and ncnr["Ext. Price"] == pytest.approx(10.0)
+    sheet = workbook["Offers"]
+    assert sheet.freeze_panes == "C2"
+    unit = list(sheet[1]).index(next(c for c in sheet[1] if c.value == "Unit Price"))
+    assert sheet.cell(2, unit + 1).number_format == '#,##0.0000 "USD"'
 
 
 def test_offers_gives_lines_asking_for_one_part_one_set_of_rows(tmp_path):
@@ -197,11 +298,11 @@ def test_offers_gives_lines_asking_for_one_part_one_set_of_rows(tmp_path):
                     checked_at=CHECKED_AT, currency="USD", scenarios=(scenario,))
     sheet = openpyxl.load_workbook(write_report(report, tmp_path / "out.xlsx"))["Offers"]
     rows = table(sheet)
-    assert [(row["BOM Rows"], row["BOM MPN"]) for row in rows] == [("2, 4", "OKPART-01"),
-                                                                   ("3", "SHORTPART-01")]
-    assert rows[0]["Chosen Qty"] == 20 + 30  # both lines buy from the one offer: 2 x 10 + 3 x 10
-    assert rows[1]["Chosen Qty"] == 10
-    assert sheet["A2"].data_type == "s" and sheet["A2"].fill.fgColor.rgb == GREEN.fgColor.rgb
+    assert [(row["BOM Row"], row["Other Rows"], row["Part Asked"]) for row in rows] == [
+        (2, "4", "OKPART-01"), (3, None, "SHORTPART-01")]
+    assert rows[0]["Chosen"] == 20 + 30  # both lines buy from the one offer: 2 x 10 + 3 x 10
+    assert rows[1]["Chosen"] == 10
+    assert sheet["A2"].data_type == "n" and sheet["A2"].fill.fgColor.rgb == CHOSEN.fgColor.rgb
 
 
 def test_rfq_lists_lines_to_quote_with_quantities(workbook):
@@ -257,14 +358,14 @@ def test_writing_twice_replaces_our_sheets_and_keeps_a_users_rfq(tmp_path: Path)
     user.save(source)
     first = write_report(make_report(source), tmp_path / "first.xlsx")
     second = openpyxl.load_workbook(write_report(make_report(first), tmp_path / "second.xlsx"))
-    assert second.sheetnames == ["BOM", "RFQ", "Summary", "Scenarios", "Offers", "bomcheck RFQ"]
+    assert second.sheetnames == ["BOM", "RFQ", "Summary", "Quantities", "Scenarios", "Offers", "bomcheck RFQ"]
+    headers = [cell.value for cell in second["BOM"][1]]
+    assert headers.count("Status") == 1 and headers[3:6] == ["Status", "Action", "Need"]
     assert second["RFQ"]["A1"].value == "the user's own RFQ"
 
 
 def test_an_answer_the_source_remarked_on_is_amber_not_green():
-    from dataclasses import replace
-
-    from bomcheck.output.sheets.cells import fill_for, needs_a_look
+    from bomcheck.output.sheets.cells import fill_for, needs_decision
     from bomcheck.pricing import plan_line
 
     plain = found(replace(offer("ACNA", 10_000, "0.10", mpn="GRM155R61A105KE15J"), manufacturer="TDK"))
@@ -272,10 +373,10 @@ def test_an_answer_the_source_remarked_on_is_amber_not_green():
     remarked = {"Arrow": Lookup("Arrow", LookupStatus.FOUND, offers=(murata,),
                                 message="Arrow's GRM155R61A105KE15J is made by Murata; none is TDK")}
     line = BomLine(row=3, mpn="GRM155R61A105KE15J", manufacturer="TDK", qty=1)
-    assert not needs_a_look(plan_line(line, plain, 1))
+    assert not needs_decision(plan_line(line, plain, 1))
     flagged = plan_line(line, remarked, 1)
     # Issue 15: only another maker lists it: OTHER MAKER, not bought unless allowed (was OK, amber).
-    assert flagged.status is LineStatus.OTHER_MAKER and needs_a_look(flagged) and not flagged.purchases
+    assert flagged.status is LineStatus.OTHER_MAKER and needs_decision(flagged) and not flagged.purchases
     assert "none is TDK" in flagged.reason
     assert fill_for(flagged, "USD").fgColor.rgb == AMBER.fgColor.rgb
 
@@ -285,10 +386,136 @@ def test_an_offers_sheet_of_the_one_row_per_line_layout_is_still_recognised_as_o
 
     report = make_report(make_bom_file(tmp_path / "bom.xlsx"))
     workbook = openpyxl.Workbook()
-    workbook.create_sheet("Offers")["A1"] = "BOM Row"  # what outputs of the earlier layout hold
+    workbook.create_sheet("Offers")["A1"] = "BOM Rows"  # what outputs of the earlier layout hold
     add_offers(workbook, report)
     assert "Offers" in workbook.sheetnames and "bomcheck Offers" not in workbook.sheetnames
-    assert workbook["Offers"]["A1"].value == "BOM Rows"
+    assert workbook["Offers"]["A1"].value == "BOM Row"
     workbook["Offers"]["A1"] = "Rows of mine"  # a sheet of the user's is never replaced
     add_offers(workbook, report)
     assert workbook["Offers"]["A1"].value == "Rows of mine" and "bomcheck Offers" in workbook.sheetnames
+
+
+def quantities_table(sheet) -> dict[tuple[int, int], dict]:
+    """(BOM row, boards) -> {column: value} from the Quantities sheet's two header rows."""
+    rows = list(sheet.iter_rows(values_only=True))
+    boards_row, headers = rows[0], rows[1]
+    boards_of: list[int | None] = []
+    current = None
+    for value in boards_row:
+        if isinstance(value, str) and value.endswith(" boards"):
+            current = int(value.split()[0].replace(",", ""))
+        boards_of.append(current if value != "Build quantity" else None)
+    table: dict[tuple[int, int], dict] = {}
+    for row in rows[2:]:
+        if not isinstance(row[0], int):
+            continue
+        for value, header, boards in zip(row, headers, boards_of, strict=True):
+            if boards is not None:
+                table.setdefault((row[0], boards), {})[header] = value
+    return table
+
+
+def test_three_quantities_read_across_the_quantities_sheet_as_in_the_json(tmp_path):
+    from bomcheck.output.json_report import report_to_dict
+
+    source = make_bom_file(tmp_path / "bom.xlsx")
+    report = make_report(source, boards=(10, 100, 1000))
+    workbook = openpyxl.load_workbook(write_report(report, tmp_path / "out.xlsx"))
+    sheet = workbook["Quantities"]
+    assert [c.value for c in sheet[1][:4]] == ["Build quantity", None, None, "10 boards"]
+    assert sheet.freeze_panes == "D3" and sheet.auto_filter.ref.startswith("A2:")
+    table = quantities_table(sheet)
+    # worked by hand: OKPART-01, 2 a board + 2 %: 21, 204, 2040 at 0.10
+    ok = row_of("OKPART-01")
+    assert [table[(ok, n)]["Ext. Price"] for n in (10, 100, 1000)] == pytest.approx([2.10, 20.40, 204.00])
+    assert [table[(ok, n)]["Buy Qty"] for n in (10, 100, 1000)] == [21, 204, 2040]
+    # the NCNR reel of 1000 covers 10 and 100 boards; at 1000 boards the need is 2040: 2000 (two reels)
+    ncnr = row_of("NCNRPART-01")
+    assert table[(ncnr, 10)]["Buy Qty"] == 1000 and table[(ncnr, 100)]["Buy Qty"] == 1000
+    assert table[(row_of("GONE-01"), 1000)]["Status"] == "NOT FOUND"
+    assert table[(row_of("GONE-01"), 1000)]["Ext. Price"] is None
+    # every line, every quantity: the same buy quantity, prices and status as the JSON's scenarios
+    exported = report_to_dict(report)
+    for scenario in exported["scenarios"]:
+        for line in scenario["lines"]:
+            cells = table[(line["row"], scenario["boards"])]
+            purchases = line["purchases"]
+            bought = sum(p["buy_qty"] for p in purchases)
+            prices = [Decimal(p["ext_price"]) for p in purchases if p["ext_price"] is not None]
+            assert cells["Status"] == line["status"], (line["row"], scenario["boards"])
+            assert cells["Buy Qty"] == (bought if purchases else None)
+            if purchases and len(prices) == len(purchases):
+                assert cells["Ext. Price"] == pytest.approx(float(sum(prices)))
+                assert cells["Unit Price"] == pytest.approx(float(sum(prices) / bought), abs=1e-4)
+            else:
+                assert cells["Ext. Price"] is None
+    totals = {row[1]: row for row in sheet.iter_rows(values_only=True) if row[1] == "Total (USD)"}
+    first_total = Decimal(exported["scenarios"][0]["totals"]["USD"])
+    assert totals["Total (USD)"][3 + 2] == pytest.approx(float(first_total))  # under 10 boards' Ext. Price
+
+
+def test_one_quantity_has_no_quantities_sheet(tmp_path):
+    source = make_bom_file(tmp_path / "bom.xlsx")
+    workbook = openpyxl.load_workbook(write_report(make_report(source, boards=(10,)), tmp_path / "out.xlsx"))
+    assert "Quantities" not in workbook.sheetnames
+
+
+def test_our_headers_never_take_the_name_of_one_of_the_users(tmp_path):
+    path = tmp_path / "bom.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "BOM"
+    book.active.append(["Ref", "MPN", "Qty", "Notes", "status"])
+    book.active.append(["U1", "OKPART-01", 2, "hand-placed", "approved"])
+    book.save(path)
+    bom = read_bom(path)
+    scenario = Scenario(10, plan_lines([(line, LOOKUPS["OKPART-01"]) for line in bom.lines], 10, "USD"))
+    report = Report(bom=bom, boards=10, results=scenario.results, sources=(SourceStatus("Arrow", True),),
+                    checked_at=CHECKED_AT, currency="USD", scenarios=(scenario,))
+    first = write_report(report, tmp_path / "out.xlsx")
+    headers = [c.value for c in openpyxl.load_workbook(first)["BOM"][1]]
+    assert headers[:5] == ["Ref", "MPN", "Qty", "Notes", "status"]
+    assert headers[5] == "bomcheck Status" and headers[6] == "Action" and headers[-1] == "bomcheck Notes"
+    assert headers.count("Notes") == 1
+    # checked again, the output's own columns are recognised and replaced, never repeated
+    again = write_report(replace(report, bom=read_bom(first)), tmp_path / "again.xlsx")
+    assert [c.value for c in openpyxl.load_workbook(again)["BOM"][1]] == headers
+
+
+def test_an_output_of_the_earlier_layout_has_its_columns_replaced(tmp_path):
+    path = tmp_path / "old.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "BOM"
+    old = ["Need", "Arrow Stock", "MOQ", "NCNR", "Lead Time (wk)", "Buy Qty", "Unit Price", "Ext. Price",
+           "Best Source", "Status", "Notes"]
+    book.active.append(["Ref", "MPN", "Qty", *old])
+    book.active.append(["U1", "OKPART-01", 2, 20, 5, 1, "no", 6, 20, 0.1, 2.0, "x", "OK", "old note"])
+    book.save(path)
+    bom = read_bom(path)
+    scenario = Scenario(10, plan_lines([(line, LOOKUPS["OKPART-01"]) for line in bom.lines], 10, "USD"))
+    report = Report(bom=bom, boards=10, results=scenario.results, sources=(SourceStatus("Arrow", True),),
+                    checked_at=CHECKED_AT, currency="USD", scenarios=(scenario,))
+    sheet = openpyxl.load_workbook(write_report(report, tmp_path / "out.xlsx"))["BOM"]
+    headers = [c.value for c in sheet[1]]
+    assert headers[3:6] == ["Status", "Action", "Need"] and headers[-1] == "Notes"
+    assert "old note" not in [c.value for c in sheet[2]]
+
+
+def test_a_bom_with_wide_columns_after_the_mpn_opens_scrolled_to_the_decision(tmp_path):
+    path = tmp_path / "bom.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "BOM"
+    book.active.append(["Ref", "MPN", "Qty", "Description", "Supplier notes"])
+    book.active.append(["U1", "OKPART-01", 2, "a long description", "notes"])
+    book.active.column_dimensions["D"].width = 40
+    book.active.column_dimensions["E"].width = 30
+    book.save(path)
+    bom = read_bom(path)
+    scenario = Scenario(10, plan_lines([(line, LOOKUPS["OKPART-01"]) for line in bom.lines], 10, "USD"))
+    report = Report(bom=bom, boards=10, results=scenario.results, sources=(SourceStatus("Arrow", True),),
+                    checked_at=CHECKED_AT, currency="USD", scenarios=(scenario,))
+    sheet = openpyxl.load_workbook(write_report(report, tmp_path / "out.xlsx"))["BOM"]
+    pane = sheet.sheet_view.pane
+    # frozen right of the MPN (B) and below the header (1): 2 columns and 1 row
+    assert (pane.xSplit, pane.ySplit, pane.state) == (2, 1, "frozen")
+    # C, D and E (8 + 40 + 30 wide) would push Status off screen: the right pane opens at Status (F)
+    assert pane.topLeftCell == "F2" and sheet["F1"].value == "Status"

@@ -16,12 +16,17 @@ def test_json_has_purchases_and_scenarios(tmp_path: Path):
     ncnr = next(line for line in data["lines"] if line["mpn"] == "NCNRPART-01")
     assert (ncnr["need"], ncnr["need_base"], ncnr["need_attrition"]) == (21, 20, 1)
     assert ncnr["ncnr_risk"] is True
-    assert ncnr["purchases"] == [{
+    (bought,) = ncnr["purchases"]
+    facts = bought.pop("facts")
+    assert bought == {
         "source": {"source": "Arrow", "seller": "Europe", "sku": "Europe-1", "mpn": "NCNRPART-01",
                    "manufacturer": "M"},
         "buy_qty": 1000, "for_need": 21, "unit_price": "0.01", "ext_price": "10.00", "currency": "USD",
-        "bonded": False, "ncnr": True, "backorder": False, "buy_up": None,
-    }]
+        "bonded": False, "ncnr": True, "backorder": False, "buy_up": None, "excess_qty": 1000 - 21,
+    }
+    # the offer says nothing of these: unknown, never "no"
+    assert (facts["sold_by"], facts["rohs"], facts["lifecycle"], facts["eccn"]) == (
+        "unknown", "unknown", "unknown", None)
     short = next(line for line in data["lines"] if line["mpn"] == "SHORTPART-01")
     assert short["shortage"] == 6 and short["status"] == "SHORT"
     by_boards = {s["boards"]: s for s in data["scenarios"]}

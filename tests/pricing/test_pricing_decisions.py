@@ -166,7 +166,8 @@ def test_the_reel_of_2500_for_11_crystals_is_weighed_against_the_10_in_stock():
         False, 2489, D("4963.066"), D("4985.000"))
     assert ("buy 10 at 3.97 now, quote 1; 2,500 from Arrow: reel (MOQ 2500) would cost 4,985.00 USD "
             "(2,489 over need, worth 4,963.07 USD)") in result.notes
-    assert result.decisions[0] == "approve overbuy: 2,489 over need worth 4,963.07 USD"
+    assert result.decisions[0] == ("approve overbuy or quote: buying 10 now and quoting 1 instead of 2,500 "
+                                   "(2,489 over need worth 4,963.07 USD)")
 
 
 def test_a_reel_cheaper_than_the_need_bought_elsewhere_stays_but_is_flagged():
@@ -177,6 +178,7 @@ def test_a_reel_cheaper_than_the_need_bought_elsewhere_stays_but_is_flagged():
     assert [(p.offer.seller, p.buy_qty) for p in result.purchases] == [("reel", 4000)]
     assert result.overbuy.chosen and result.action is Action.APPROVE_OVERBUY and result.to_quote == 0
     assert (result.excess_qty, result.excess_value) == (3600, D("108.00"))
+    assert result.decisions[0] == "approve overbuy: 3,600 over need worth 108.00 USD"
 
 
 EXCESS_RULE = {
@@ -398,3 +400,19 @@ def test_a_fee_is_added_once_to_the_purchase():
     result = plan(100, reeled)
     assert result.ext_price == D("17.00") and result.unit_price == D("0.10")
     assert "includes a fee of 7.00 USD at Arrow: ACNA" in result.notes
+
+
+def test_no_stock_and_no_price_says_who_quotes_it_and_what_is_known():
+    # seller ACNA of source Arrow: `where` is "Arrow: ACNA"; nothing in stock, so SHORT (red), not QUOTE
+    quoting = offer(stock=0, breaks=(), availability_kind=Availability.QUOTE, lead_time_weeks=0,
+                    lifecycle=Lifecycle.NRND, lifecycle_text="NRND")
+    result = plan(100, quoting)
+    assert (result.status, result.action, result.shortage) == (LineStatus.SHORT, Action.GET_QUOTE, 100)
+    assert result.reason == ("no stock to buy and no list price (Arrow: ACNA quotes it on request): get a "
+                             "quote for 100; lead time unknown; the part is NRND (Arrow: NRND)")
+    assert colour(result) == "red"
+
+
+def test_a_part_nobody_quotes_says_only_that_it_has_no_price():
+    result = plan(5, offer(stock=0, breaks=()))
+    assert result.reason == "no stock to buy and no list price: get a quote for 5; lead time unknown"

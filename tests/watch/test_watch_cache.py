@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -76,7 +77,8 @@ async def test_offline_service_writes_the_output_but_does_not_remember_it_as_che
     assert (sent["arrow"], sent["digikey"]) == (0, 0)
     assert result.status == "checked" and result.output is not None and result.output.exists()
     assert "2 ERROR" in result.message
-    assert not job.ledger.path.exists()  # not recorded: dropped again later, it is checked afresh
+    # not remembered for reuse: dropped again later, it is checked afresh
+    assert json.loads(job.ledger.path.read_text())["entries"] == {}
 
 
 def test_watch_refuses_refresh_with_offline(tmp_path):

@@ -160,7 +160,7 @@ def test_build_quantities_and_attrition_from_the_command_line_reach_every_file(t
     wait_for(lambda: visible(inbox / "processed") == ["demo.xlsx"])
     assert watcher.stop() == 0
     log = watcher.text()
-    assert "10, 100 board(s), attrition 10%" in log
-    assert "demo.xlsx: 24 lines" in log and "10, 100 board(s)" in log.split("demo.xlsx: 24 lines")[1]
+    assert "10, 100 boards, attrition 10%" in log
+    assert "demo.xlsx: 24 lines" in log and "10, 100 boards" in log.split("demo.xlsx: 24 lines")[1]
     scenarios = openpyxl.load_workbook(inbox / "out" / "demo.checked.xlsx")["Scenarios"]
     assert [row[0] for row in scenarios.iter_rows(min_row=2, values_only=True)] == [10, 100]

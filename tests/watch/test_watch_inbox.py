@@ -23,9 +23,10 @@ from bomcheck.runtime import open_sources, sandbox_settings
 from bomcheck.sandbox import catalog
 from bomcheck.sandbox.server import STATS_PATH, SandboxConfig, running_sandbox
 from bomcheck.watch.folder import WatchConfig, serve
-from bomcheck.watch.folders import InboxFolders, exclusive_state, is_own_output, move_without_overwrite
+from bomcheck.watch.folders import InboxFolders, exclusive_state, is_own_output
 from bomcheck.watch.inbox import InboxJob
 from bomcheck.watch.ledger import Ledger
+from bomcheck.watch.moves import move_without_overwrite
 from bomcheck.watch.settings import read_inbox_config
 from tests.conftest import DEMO_BOM
 from tests.watch.test_watch import wait_until
@@ -89,7 +90,7 @@ async def test_a_dropped_bom_comes_out_annotated_and_the_input_moves_to_processe
     # the sandbox's four sources: only MAX3232ESE+T (no stock anywhere) is short; the LED Arrow has
     # none of is in stock at DigiKey
     assert result.status == "checked" and "18 OK, 1 SHORT" in result.message
-    assert "1 OBSOLETE" in result.message and "100 board(s)" in result.message
+    assert "1 OBSOLETE" in result.message and "100 boards" in result.message
     assert names(service.folders.inbox) == ["failed", "out", "processed"]
     assert names(service.folders.work) == []
 

@@ -15,13 +15,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bomcheck.model import LineResult, LineStatus, LookupStatus
+from bomcheck.model import LineResult, LineStatus
 
 AnyCell = Cell | MergedCell  # what openpyxl's sheet.cell() is typed to return
 
@@ -31,6 +32,7 @@ class Link:
     """A URL to show in a cell: a live hyperlink only when `linkable`, else plain text."""
 
     url: str
+    text: str = ""  # what the cell shows when it is a live link ("datasheet"); the URL when it is not
 
 
 Value = str | int | float | Link | None
@@ -42,8 +44,10 @@ LINK_DOMAINS: ContextVar[tuple[str, ...]] = ContextVar("LINK_DOMAINS", default=(
 MAX_LINK_LENGTH = 2079  # the longest hyperlink address Excel keeps
 # host[:port] of a link: letters, digits, dots and hyphens only. Browsers read a backslash as "/"
 # and decode "%2F", so "evil.com<backslash>.arrow.com" or "evil.com%2F.arrow.com" go to evil.com.
+# A font named in full: a Font() without a name is drawn in a serif fallback by LibreOffice
+FONT = "Calibri"
 _LINK_NETLOC = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
-LINK_FONT = Font(color="FF0563C1", underline="single")
+LINK_FONT = Font(name=FONT, size=11, color="FF0563C1", underline="single")
 
 MAX_CELL_TEXT = 32767
 MIN_WIDTH, MAX_WIDTH = 8, 60
@@ -52,7 +56,17 @@ PERCENT_FORMAT = "0%"
 RED = PatternFill("solid", fgColor="FFFFC7CE")
 AMBER = PatternFill("solid", fgColor="FFFFEB9C")
 GREEN = PatternFill("solid", fgColor="FFC6EFCE")
-BOLD = Font(bold=True)
+BOLD = Font(name=FONT, size=11, bold=True)
+CHOSEN = PatternFill("solid", fgColor="FFDDEBF7")  # an offer the plan buys from: light blue, not "fine"
+# bomcheck's own headers: white on dark blue, so they never pass for the user's own columns
+HEADER_FONT = Font(name=FONT, size=11, bold=True, color="FFFFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="FF1F4E79")
+HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)  # a long header wraps: columns stay narrow
+WRAP = Alignment(wrap_text=True, vertical="top")  # long text (Notes) wraps within its column's width
+TOP = Alignment(vertical="top")  # beside a wrapped cell, so a row reads from its top line
+# On the BOM sheet, bottom-aligned as the user's own cells are by default: a tall row reads as one line
+WRAP_BOTTOM = Alignment(wrap_text=True)
+SECTION_FONT = Font(name=FONT, bold=True, size=12)
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER_TEXT = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$")
@@ -116,10 +130,12 @@ def put(cell: AnyCell, value: Value, number_format: str | None = None) -> None:
     and a hyperlink only when `linkable`.
     """
     if isinstance(value, Link):
-        put(cell, value.url)  # the address itself, so the reader sees where a link goes
         if linkable(value.url):
+            put(cell, value.text or value.url)
             cell.hyperlink = value.url
             style(cell, font=LINK_FONT)
+        else:
+            put(cell, value.url)  # the address itself, never linked: the reader sees where it would go
         return
     if isinstance(value, str):
         # set as openpyxl's own `cell.value = text` would, without its second scan for the
@@ -136,12 +152,12 @@ def put(cell: AnyCell, value: Value, number_format: str | None = None) -> None:
 
 # workbook -> (the cell's style ids, what was applied) -> the resulting style ids, and the
 # applied objects themselves (kept so that their id() stays theirs while the workbook lives)
-_STYLES: weakref.WeakKeyDictionary[Workbook, dict[tuple[Any, ...], tuple[StyleArray, Any, Any]]] = (
+_STYLES: weakref.WeakKeyDictionary[Workbook, dict[tuple[Any, ...], tuple[StyleArray, Any, Any, Any]]] = (
     weakref.WeakKeyDictionary())
 
 
 def style(cell: AnyCell, *, number_format: str | None = None, fill: PatternFill | None = None,
-          font: Font | None = None) -> None:
+          font: Font | None = None, alignment: Alignment | None = None) -> None:
     """Give a cell a number format, fill and/or font, as `cell.fill = ...` would, only faster.
 
     openpyxl hashes the whole style object on every assignment, which is most of the time spent
@@ -151,7 +167,7 @@ def style(cell: AnyCell, *, number_format: str | None = None, fill: PatternFill 
     assert workbook is not None
     cache = _STYLES.setdefault(workbook, {})
     ids = cell._style  # type: ignore[union-attr]  # openpyxl's style ids: private, but the fast path
-    key = (tuple(ids) if ids is not None else (), number_format, id(fill), id(font))
+    key = (tuple(ids) if ids is not None else (), number_format, id(fill), id(font), id(alignment))
     known = cache.get(key)
     if known is not None:
         cell._style = copy.copy(known[0])  # type: ignore[union-attr]
@@ -162,7 +178,9 @@ def style(cell: AnyCell, *, number_format: str | None = None, fill: PatternFill 
         cell.fill = fill
     if font is not None:
         cell.font = font
-    cache[key] = (copy.copy(cell._style), fill, font)  # type: ignore[union-attr]
+    if alignment is not None:
+        cell.alignment = alignment
+    cache[key] = (copy.copy(cell._style), fill, font, alignment)  # type: ignore[union-attr]
 
 
 def grid_value(value: Any) -> Value:
@@ -177,7 +195,7 @@ def display_width(value: Value, number_format: str | None) -> int:
     if value is None:
         return 0
     if isinstance(value, Link):
-        return len(value.url)
+        return len(value.text or value.url) if linkable(value.url) else len(value.url)
     if isinstance(value, float) and number_format:
         places = re.search(r"\.(0+)", number_format)
         code = re.search(r'"([^"]*)"', number_format)
@@ -187,29 +205,62 @@ def display_width(value: Value, number_format: str | None) -> int:
 
 
 def fill_for(result: LineResult, currency: str | None = None) -> PatternFill | None:
-    """Red: cannot be bought as planned; amber: can, but read the notes; green: OK; none for DNP."""
-    status = result.status
-    if status is LineStatus.DNP:
+    """Red: cannot be bought as listed; amber: buyable after the decision its Action names;
+    green: Action Buy, nothing to decide; none for DNP. (`currency` is kept for callers; a price in
+    another currency is said in the Notes, it is no decision.)"""
+    if result.status is LineStatus.DNP:
         return None
-    if status in (LineStatus.SHORT, LineStatus.NOT_FOUND, LineStatus.ERROR, LineStatus.NO_MPN):
+    if result.status.blocks:
         return RED
-    if status is LineStatus.AMBIGUOUS or needs_a_look(result, currency):
+    if needs_decision(result):
         return AMBER
     return GREEN
 
 
-def needs_a_look(result: LineResult, currency: str | None = None) -> bool:
-    """An OK line a buyer should still read: NCNR, split or partly answered, bought up, priced in
-    another currency than `currency` (the one asked for), a source remarked on its answer
-    (e.g. the part is made by another manufacturer than the BOM says), the reader warned, or
-    it is bought as an alternate (a buyer must approve the substitution)."""
-    partly_answered = any(lookup.status in (LookupStatus.ERROR, LookupStatus.AMBIGUOUS)
-                          or (lookup.status is LookupStatus.FOUND and lookup.message)
-                          for lookup in result.lookups.values())
-    other_currency = currency is not None and any(p.offer.currency != currency for p in result.purchases)
-    doubted = bool(result.line.warnings)  # the reader was unsure of this line (quantity, MPN...)
-    return (result.any_ncnr or result.split or partly_answered or result.bought_up or other_currency
-            or doubted or result.alternate is not None)
+def needs_decision(result: LineResult) -> bool:
+    """A line a person must act on before ordering: red, or an action other than Buy / Nothing."""
+    if result.status is LineStatus.DNP:
+        return False
+    return result.status.blocks or result.action is None or result.action.is_decision
+
+
+def style_header(cell: AnyCell) -> None:
+    """A header bomcheck wrote: white bold text on dark blue."""
+    cell.font = HEADER_FONT
+    cell.fill = HEADER_FILL
+    cell.alignment = HEADER_ALIGNMENT
+
+
+PRINT_WIDTH = 240  # column-width units one landscape page holds at a readable scale (about 60 %)
+
+
+def page_setup(sheet: Worksheet, title_rows: int | tuple[int, int] | None = 1,
+               title_columns: int = 0) -> None:
+    """Landscape, fit to the page width, the header row(s) repeated on every page.
+
+    A table too wide for one page at a readable scale (the user's columns and ours) is fitted to
+    as many pages across as it needs instead, each repeating the first `title_columns` columns.
+    """
+    total = sum(sheet.column_dimensions[get_column_letter(col)].width or 8.43
+                for col in range(1, sheet.max_column + 1))
+    across = max(1, -(-int(total) // PRINT_WIDTH))
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = across
+    if across > 1 and title_columns:
+        sheet.print_title_cols = f"A:{get_column_letter(title_columns)}"
+    sheet.page_setup.fitToHeight = 0  # as many pages down as it takes
+    if sheet.sheet_properties.pageSetUpPr is None:
+        sheet.sheet_properties.pageSetUpPr = PageSetupProperties()
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows is not None:
+        first, last = (title_rows, title_rows) if isinstance(title_rows, int) else title_rows
+        sheet.print_title_rows = f"{first}:{last}"
+    sheet.print_options.gridLines = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    footer = sheet.oddFooter
+    if footer is not None and footer.center is not None:
+        footer.center.text = "&A — page &P of &N"
 
 
 def new_sheet(workbook: Workbook, title: str, owned: str, *earlier: str) -> Worksheet:
@@ -227,11 +278,11 @@ def new_sheet(workbook: Workbook, title: str, owned: str, *earlier: str) -> Work
 
 def write_table(sheet: Worksheet, headers: Sequence[str],
                 rows: Iterable[Sequence[tuple[Value, str | None]]]) -> int:
-    """Headers in bold on row 1, then (value, number format) rows; frozen header, filter, widths."""
-    widths = [len(header) for header in headers]
+    """Styled headers on row 1, then (value, number format) rows; frozen header, filter, widths, pages."""
+    widths = [header_width(header) for header in headers]
     for col, header in enumerate(headers, start=1):
         put(sheet.cell(row=1, column=col), header)
-        sheet.cell(row=1, column=col).font = BOLD
+        style_header(sheet.cell(row=1, column=col))
     count = 0
     for count, row in enumerate(rows, start=1):
         for col, (value, number_format) in enumerate(row, start=1):
@@ -242,10 +293,60 @@ def write_table(sheet: Worksheet, headers: Sequence[str],
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
     set_widths(sheet, 1, widths)
+    fit_header_height(sheet, 1, 1, headers)
+    page_setup(sheet)
     return count
 
 
-def set_widths(sheet: Worksheet, first: int, widths: Sequence[int]) -> None:
+LINE_HEIGHT = 15.0  # points per line of 11 pt text
+
+
+def lines_needed(text: object, width: float) -> int:
+    """How many lines `text` wraps to, word by word, in a column `width` wide (a character a unit)."""
+    if text is None:
+        return 1
+    room = max(1, int((width - 1) * 1.15))  # text is narrower than the '0' a width unit measures
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        lines += 1
+        used = 0
+        for word in paragraph.split():
+            if used and used + 1 + len(word) > room:
+                lines += 1
+                used = 0
+            used += (1 if used else 0) + len(word)
+            while used > room:  # a word longer than the column breaks across lines
+                lines += 1
+                used -= room
+    return lines
+
+
+def fit_height(sheet: Worksheet, row: int, lines: int) -> None:
+    """Make a row tall enough for `lines` lines of wrapped text (a spreadsheet does not always
+    grow rows on opening, and on paper the text would be cut)."""
+    if lines > 1:
+        current = sheet.row_dimensions[row].height or LINE_HEIGHT
+        sheet.row_dimensions[row].height = max(current, LINE_HEIGHT * lines)
+
+
+def fit_header_height(sheet: Worksheet, row: int, first: int, headers: Sequence[str]) -> None:
+    """A header row tall enough for its wrapped headers (bold text: a fifth wider than plain)."""
+    widths = [sheet.column_dimensions[get_column_letter(first + offset)].width or 8.43
+              for offset in range(len(headers))]
+    fit_height(sheet, row, max((lines_needed(header, width / 1.2)
+                                for header, width in zip(headers, widths, strict=True)), default=1))
+
+
+def header_width(header: str) -> int:
+    """The narrowest a column may be for its (wrapping) header: its longest word, or two words
+    when they are short ("Buy Qty", "Lead Time (wk)" wrap to two lines at most)."""
+    words = header.split()
+    return max(max((len(w) for w in words), default=0) + 1, (len(header) + 1) // 2)  # bold is wider
+
+
+def set_widths(sheet: Worksheet, first: int, widths: Sequence[int], caps: Sequence[int | None] = ()) -> None:
+    """Column widths from `first` on: each `widths` + 2, at least MIN_WIDTH, at most its cap
+    (MAX_WIDTH unless `caps` gives a narrower one for a wrapped column)."""
     for offset, width in enumerate(widths):
-        sheet.column_dimensions[get_column_letter(first + offset)].width = (
-            min(max(width + 2, MIN_WIDTH), MAX_WIDTH))
+        cap = (caps[offset] if offset < len(caps) else None) or MAX_WIDTH
+        sheet.column_dimensions[get_column_letter(first + offset)].width = min(max(width + 2, MIN_WIDTH), cap)

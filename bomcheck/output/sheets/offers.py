@@ -1,27 +1,46 @@
-"""The Offers sheet: every offer considered for every part the BOM asked about, and which were chosen."""
+"""The Offers sheet: every offer for every part the BOM asked about, as a comparison a buyer can sort.
+
+One row per offer per part asked (lines asking about the same part share its rows), the part
+asked named once, numbers as numbers, and the price at the quantity the line would buy from it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bomcheck.model import LineResult, Lookup, LookupStatus, Offer, Purchase, Report
-from bomcheck.output.sheets.cells import GREEN, Link, Value, new_sheet, style, write_table
+from bomcheck.model import LineResult, Lookup, LookupStatus, Offer, Purchase, Report, normalize_mpn
+from bomcheck.output.sheets.cells import (
+    CHOSEN,
+    Link,
+    Value,
+    money,
+    money_format,
+    new_sheet,
+    page_setup,
+    style,
+    unit_format,
+    write_table,
+)
 
 TITLE = "Offers"
-HEADERS = ("BOM Rows", "BOM MPN", "Asked For", "Source", "Seller", "Part", "Manufacturer", "Seller Part",
-           "Stock", "MOQ", "Multiple", "Price Breaks", "Currency", "Lead Time (wk)", "NCNR", "Bonded",
-           "Date Code", "On Order", "Answer", "Chosen Qty", "Datasheet", "Product Page")
+HEADERS = ("BOM Row", "Part Asked", "Offer Part", "Source", "Seller", "Authorized", "Maker", "Seller Part",
+           "Packaging", "Stock", "MOQ", "Multiple", "Lead Time (wk)", "Lifecycle", "RoHS", "Origin", "ECCN",
+           "HTS", "NCNR", "Bonded", "Qty Priced", "Unit Price", "Ext. Price", "Price Breaks", "Chosen",
+           "Other Rows", "Answer", "Date Code", "On Order", "Datasheet", "Page")
+EARLIER_FIRST_HEADERS = ("BOM Rows", "BOM Row")  # what A1 held in earlier layouts (the same word now)
+UNKNOWN = "unknown"
 
 
 def breaks_text(offer: Offer) -> str:
     """'1+ 0.50 | 10+ 0.40': the price ladder in one readable cell; 'quote only' without one."""
     if not offer.breaks:
         return "quote only"
-    return " | ".join(f"{b.min_qty}+ {b.unit_price}" for b in sorted(offer.breaks, key=lambda b: b.min_qty))
+    return " | ".join(f"{b.min_qty:,}+ {b.unit_price}" for b in sorted(offer.breaks, key=lambda b: b.min_qty))
 
 
 def asked_parts(result: LineResult) -> list[tuple[str, Mapping[str, Lookup]]]:
@@ -35,21 +54,38 @@ def asked_parts(result: LineResult) -> list[tuple[str, Mapping[str, Lookup]]]:
     return [*((part.mpn, part.lookups) for part in own), bought, *others]
 
 
+def quantity_for(need: int, offer: Offer) -> int:
+    """What buying `need` from this offer alone takes: at least its MOQ and first break, in multiples."""
+    first_break = min((b.min_qty for b in offer.breaks), default=1)
+    quantity = max(need, offer.moq, first_break, 1)
+    multiple = max(offer.multiple, 1)
+    return -(-quantity // multiple) * multiple
+
+
+def price_at(offer: Offer, quantity: int) -> Decimal | None:
+    """The unit price of the break `quantity` falls in; None for a quote-only offer."""
+    applies = [b for b in offer.breaks if b.min_qty <= quantity]
+    return max(applies, key=lambda b: b.min_qty).unit_price if applies else None
+
+
 @dataclass
 class _Row:
     """One Offers row while it is gathered: the BOM rows whose line asked about its part, and
     what those lines buy from its offer."""
 
-    cells: list[Value]
+    offer: Offer
+    asked: str
+    answer: str
+    need: int  # the first line's need: what it would buy from this offer
     rows: list[int] = field(default_factory=list)
     chosen: int | None = None
 
 
 def offer_rows(results: Sequence[LineResult]) -> Iterator[tuple[bool, list[tuple[Value, str | None]]]]:
-    """(chosen?, cells) per offer per distinct (BOM MPN, Asked For) part, ordered by first BOM row.
+    """(chosen?, cells) per offer per distinct (BOM MPN, Part Asked) part, ordered by first BOM row.
 
-    Lines that ask about the same part share its rows: "BOM Rows" lists them all, and "Chosen Qty"
-    is the sum of what they buy from the offer (chosen? when any of them buys from it).
+    Lines that ask about the same part share its rows: `BOM Row` is the first of them and `Other
+    Rows` the rest; `Chosen` is the sum of what they buy from the offer (chosen? when any does).
     """
     parts: dict[tuple[str, str], dict[tuple[str, Offer], _Row]] = {}
     for result in results:
@@ -58,12 +94,7 @@ def offer_rows(results: Sequence[LineResult]) -> Iterator[tuple[bool, list[tuple
             _gather(offers, result, asked, lookups)
     for offers in parts.values():
         for row in offers.values():
-            cells = [", ".join(str(number) for number in row.rows), *row.cells]
-            cells[CHOSEN] = row.chosen
-            yield row.chosen is not None, [(value, None) for value in cells]
-
-
-CHOSEN = HEADERS.index("Chosen Qty")
+            yield row.chosen is not None, _cells(row)
 
 
 def _gather(offers: dict[tuple[str, Offer], _Row], result: LineResult, asked: str,
@@ -76,7 +107,7 @@ def _gather(offers: dict[tuple[str, Offer], _Row], result: LineResult, asked: st
         for offer in lookup.offers:
             row = offers.get((name, offer))
             if row is None:
-                row = offers[(name, offer)] = _Row(_cells(result, asked, name, offer, answer))
+                row = offers[(name, offer)] = _Row(offer, asked, answer, result.need)
             if not row.rows or row.rows[-1] != number:
                 row.rows.append(number)
             purchase = chosen_from(offer, result)
@@ -84,23 +115,46 @@ def _gather(offers: dict[tuple[str, Offer], _Row], result: LineResult, asked: st
                 row.chosen = (row.chosen or 0) + purchase.buy_qty
 
 
-def _cells(result: LineResult, asked: str, name: str, offer: Offer, answer: str) -> list[Value]:
-    """Every column after "BOM Rows" ("Chosen Qty" filled in later)."""
-    return [
-        result.line.mpn or "", asked, name, offer.seller, offer.mpn,
-        offer.manufacturer, offer.sku, offer.stock, offer.moq, offer.multiple,
-        breaks_text(offer), offer.currency, offer.lead_time_weeks, "YES" if offer.ncnr else "no",
-        "yes" if offer.bonded else "no", offer.date_code,
-        "; ".join(f"{d.quantity} due {d.date}" for d in offer.pipeline),
-        answer, None, link_of(offer, ("datasheet",)), link_of(offer, ("detail", "product")),
+def _authorized(offer: Offer) -> str:
+    """'authorized', 'marketplace', 'bonded (yours)' (your own stock at the distributor), or 'unknown'."""
+    if offer.bonded:
+        return "bonded (yours)"
+    if offer.marketplace is None:
+        return UNKNOWN
+    return "marketplace" if offer.marketplace else "authorized"
+
+
+def _cells(row: _Row) -> list[tuple[Value, str | None]]:
+    offer = row.offer
+    asked_mpn = row.asked.split(" (")[0]
+    offer_part = offer.mpn if normalize_mpn(offer.mpn) != normalize_mpn(asked_mpn) else None
+    quantity = row.chosen if row.chosen is not None else quantity_for(row.need, offer)
+    unit = price_at(offer, quantity)
+    ext = unit * quantity if unit is not None else None
+    currency = offer.currency
+    ncnr = UNKNOWN if offer.ncnr is None else ("YES" if offer.ncnr else "no")
+    pipeline = "; ".join(f"{d.quantity:,} due {d.date}" for d in offer.pipeline)
+    lead = offer.lead_time_weeks if offer.lead_time_weeks is not None else UNKNOWN
+    values: list[Value] = [
+        row.rows[0], row.asked, offer_part, offer.source, offer.seller, _authorized(offer),
+        offer.manufacturer, offer.sku, offer.packaging or offer.packaging_kind.value, offer.stock, offer.moq,
+        offer.multiple, lead,
+        offer.lifecycle.value, offer.rohs.value, offer.country_of_origin or None, offer.eccn or None,
+        offer.hts or None, ncnr, "yes" if offer.bonded else "no", quantity, money(unit), money(ext),
+        breaks_text(offer), row.chosen, ", ".join(str(number) for number in row.rows[1:]) or None,
+        row.answer, offer.date_code or None, pipeline or None,
+        link_of(offer, ("datasheet",), "datasheet"), link_of(offer, ("detail", "product"), "page"),
     ]
+    formats = {HEADERS.index("Unit Price"): unit_format(currency),
+               HEADERS.index("Ext. Price"): money_format(currency)}
+    return [(value, formats.get(index)) for index, value in enumerate(values)]
 
 
-def link_of(offer: Offer, kinds: tuple[str, ...]) -> Link | None:
+def link_of(offer: Offer, kinds: tuple[str, ...], text: str = "") -> Link | None:
     """The offer's first link whose type names one of `kinds` (Arrow: datasheet, cloud_part_detail)."""
     for kind, url in offer.links:
         if any(word in kind.lower() for word in kinds):
-            return Link(url)
+            return Link(url, text)
     return None
 
 
@@ -116,11 +170,13 @@ def chosen_from(offer: Offer, result: LineResult) -> Purchase | None:
 
 
 def add_offers(workbook: Workbook, report: Report) -> Worksheet:
-    sheet = new_sheet(workbook, TITLE, HEADERS[0], "BOM Row")  # "BOM Row": before one row per part
+    sheet = new_sheet(workbook, TITLE, HEADERS[0], *EARLIER_FIRST_HEADERS)
     rows = list(offer_rows(report.results))
     write_table(sheet, HEADERS, (cells for _, cells in rows))
     for number, (chosen, _) in enumerate(rows, start=2):
         if chosen:
             for col in range(1, len(HEADERS) + 1):
-                style(sheet.cell(row=number, column=col), fill=GREEN)
+                style(sheet.cell(row=number, column=col), fill=CHOSEN)
+    sheet.freeze_panes = "C2"  # the row and the part asked stay in view
+    page_setup(sheet, 1, title_columns=2)  # and are printed on every page across
     return sheet
