@@ -14,6 +14,7 @@ from bomcheck.files import FileState, check_writable, file_state, outputs_togeth
 from bomcheck.lookups.alternates import alternate_queries, first_round, second_round
 from bomcheck.lookups.cached_lookups import CachedLookups
 from bomcheck.lookups.fanout import ProgressReporter, SourceRun, gather_lookups, planned_calls
+from bomcheck.lookups.sellers import resolve_seller_numbers
 from bomcheck.model import Bom, BomLine, Lookup, LookupStatus, Query, Report, Scenario, SourceStatus
 from bomcheck.output.json_report import write_json
 from bomcheck.output.rfq_file import RfqRequest, check_rfq_path, rfq_path, write_rfq
@@ -50,11 +51,15 @@ class CheckOutcome:
 
 
 def query_for(line: BomLine) -> Query | None:
-    """What the sources are asked about a line; None for lines nobody needs to ask about."""
-    if line.dnp or not (line.mpn or line.digikey_pn):
+    """What the sources are asked about a line; None for lines nobody needs to ask about.
+
+    A line's sellers' numbers ride along: each source uses those of its own (lookups/sellers.py)."""
+    digikey_pn = line.digikey_pn or line.distributor_pn("digikey_pn")
+    mouser_pn = line.distributor_pn("mouser_pn")
+    if line.dnp or not (line.mpn or digikey_pn or mouser_pn):
         return None
-    return Query(mpn=line.mpn, manufacturer=line.manufacturer, digikey_pn=line.digikey_pn,
-                 customer_pn=line.customer_pn)
+    return Query(mpn=line.mpn, manufacturer=line.manufacturer, digikey_pn=digikey_pn,
+                 customer_pn=line.customer_pn, mouser_pn=mouser_pn)
 
 
 async def check_bom(
@@ -136,10 +141,15 @@ async def build_report(
     finally:
         if progress:
             progress.finish()
+    gather = lookups.gather if lookups else gather_lookups
+    if progress:
+        _phase(progress, "parts named by sellers' numbers")  # shown only if that round asks anything
+    named = await resolve_seller_numbers(runs, line_queries, fanned, gather, progress=progress)
+    fanned = named.fanned
     not_asked = {status.name: Lookup(status.name, LookupStatus.NOT_CHECKED, message=status.message)
                  for status in unavailable}
     answered = [(line, {**fanned.lookups.get(query, {}), **not_asked} if query else {})
-                for line, query in line_queries]
+                for line, query in named.lines]
     checked_at = datetime.now(timezone.utc)
     rules = options.rules if options.rules.today else replace(options.rules, today=checked_at.date())
     if progress:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +31,7 @@ from bomcheck.distributors.digikey import (
     DIGIKEY_SANDBOX_URL,
     DigiKeyBondedSource,
 )
+from bomcheck.distributors.digikey_app_token import AppTokens
 from bomcheck.distributors.digikey_auth import (
     OAuthTokenProvider,
     TokenProvider,
@@ -38,9 +41,11 @@ from bomcheck.distributors.digikey_auth import (
     parse_redirect,
     sandbox_consent,
 )
+from bomcheck.distributors.digikey_catalog import DigiKeyCatalogSource
 from bomcheck.distributors.digikey_parse import BondedLocation, location_currencies
 from bomcheck.distributors.http import RateHeaders, Transport, make_limiter
-from bomcheck.distributors.quota import STATE_FILE, QuotaStore
+from bomcheck.distributors.mouser import MOUSER_PRODUCTION_URL, MouserSource
+from bomcheck.distributors.quota import STATE_FILE, QuotaSeen, QuotaStore
 from bomcheck.distributors.redirect_listener import CERTIFICATE_NOTE, catch_redirect, listener_address
 from bomcheck.distributors.token_store import (
     FileTokenStore,
@@ -62,6 +67,7 @@ from bomcheck.sandbox import (
     SANDBOX_DIGIKEY_ACCOUNT_ID,
     SANDBOX_DIGIKEY_CLIENT_ID,
     SANDBOX_DIGIKEY_CLIENT_SECRET,
+    SANDBOX_MOUSER_API_KEY,
     SANDBOX_REDIRECT_URI,
 )
 
@@ -103,6 +109,10 @@ class SourceSpec:
     keep_hint: str = ""
     check: Callable[[Settings], None] | None = None
     link_domains: tuple[str, ...] = ()  # where its offers' links may point (live links in the workbook)
+    # The BOM columns of sellers' numbers this source looks parts up by (BomLine.distributor_pns
+    # roles): a line listing only such a number is resolved to its MPN by this source, and the
+    # other sources are asked about that MPN (lookups/sellers.py).
+    numbers: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------- Arrow
@@ -128,7 +138,8 @@ def _arrow_currency(settings: Settings) -> None:
 
 # Arrow documents no rate headers (arrow.md): an X-RateLimit-* from a gateway in front of it may be a
 # daily figure, which read as a short-term limit would slow a run to a crawl. 429 + Retry-After rule.
-ARROW_HEADERS = RateHeaders(burst=None, quota=None)
+NO_RATE_HEADERS = RateHeaders(burst=None, quota=None)
+ARROW_HEADERS = NO_RATE_HEADERS
 
 
 def _open_arrow(settings: Settings, session: aiohttp.ClientSession) -> OpenedSource:
@@ -186,10 +197,12 @@ def _digikey_settings() -> tuple[Setting, ...]:
 
 
 def _digikey_configured(settings: Settings) -> bool:
-    """An app's client id and secret; the account id is optional (without it bomcheck asks for the
-    bonded products of all the user's locations). On DigiKey's sandbox a production app still
-    counts: the missing sandbox login then says what to set (`auth digikey --sandbox`)."""
-    return all(digikey_app(settings)) or bool(settings.digikey_client_id and settings.digikey_client_secret)
+    """An app's client id and secret AND the bonded account id: the app alone switches on the
+    catalog (`DIGIKEY`), which every DigiKey developer may use; bonded inventory needs an agreement
+    with DigiKey, which the user says by naming the account. On DigiKey's sandbox a production app
+    still counts: the missing sandbox login then says what to set (`auth digikey --sandbox`)."""
+    app = all(digikey_app(settings)) or bool(settings.digikey_client_id and settings.digikey_client_secret)
+    return app and bool(settings.digikey_account_id)
 
 
 def _open_digikey_bonded(settings: Settings, session: aiohttp.ClientSession) -> OpenedSource:
@@ -218,7 +231,7 @@ DIGIKEY_BONDED = SourceSpec(
     column="DigiKey Bonded",
     settings=_digikey_settings(),
     configured=_digikey_configured,
-    needs=("digikey_client_id", "digikey_client_secret"),
+    needs=("digikey_client_id", "digikey_client_secret", "digikey_account_id"),
     open=_open_digikey_bonded,
     identity=_digikey_identity,
     sandbox=lambda url: {"digikey_url": url, "digikey_client_id": SANDBOX_DIGIKEY_CLIENT_ID,
@@ -229,10 +242,133 @@ DIGIKEY_BONDED = SourceSpec(
 )
 
 
+# ------------------------------------------------------------------------------ DigiKey catalog
+
+def _digikey_catalog_settings() -> tuple[Setting, ...]:
+    """The app and URL settings it shares with the bonded source, and its own rate."""
+    shared = {setting.name: setting for setting in _digikey_settings()}
+    return (
+        shared["digikey_url"], shared["digikey_client_id"], shared["digikey_client_secret"],
+        shared["digikey_account_id"],
+        # Product Information v4 allows 120 a minute (and 1000 a day) per app, apart from Supply Chain
+        Setting("digikey_catalog_rate", 2.0, "BOMCHECK_DIGIKEY_CATALOG_RATE"),
+    )
+
+
+def catalog_quota_key(settings: Settings) -> str:
+    """Whose catalog quota: Product Information counts apart from Supply Chain, per app."""
+    return quota_key_of(settings) + "/product-information"
+
+
+def _open_digikey_catalog(settings: Settings, session: aiohttp.ClientSession) -> OpenedSource:
+    client_id, client_secret = digikey_app(settings)  # DigiKey's sandbox has apps of its own
+    tokens = AppTokens(settings.digikey_url, client_id, client_secret)
+    source = DigiKeyCatalogSource(settings.digikey_url, client_id, tokens,
+                                  currency=settings.currency, account_id=settings.digikey_account_id)
+    transport = _transport(session, settings, settings.digikey_catalog_rate, DIGIKEY_HEADERS)
+    store, key = QuotaStore(cache_dir(settings) / STATE_FILE), catalog_quota_key(settings)
+    transport.quota = store.load(key)
+    return OpenedSource(SourceRun(source, transport), close=lambda: _save_quota(store, key, transport))
+
+
+def _digikey_catalog_identity(settings: Settings) -> str:
+    """Prices follow the currency asked for (the locale headers) and the account (MyPricing)."""
+    return (f"{token_environment(settings)}|catalog|{digikey_app(settings)[0]}|"
+            f"{settings.digikey_account_id}|{settings.currency}")
+
+
+DIGIKEY = SourceSpec(
+    name=DigiKeyCatalogSource.name,
+    vendor="DigiKey",
+    column="DigiKey Stock",
+    settings=_digikey_catalog_settings(),
+    configured=lambda settings: all(digikey_app(settings)),
+    needs=("digikey_client_id", "digikey_client_secret"),
+    open=_open_digikey_catalog,
+    identity=_digikey_catalog_identity,
+    sandbox=lambda url: {"digikey_url": url, "digikey_client_id": SANDBOX_DIGIKEY_CLIENT_ID,
+                         "digikey_client_secret": SANDBOX_DIGIKEY_CLIENT_SECRET},
+    # DigiKey's terms ask for attribution, not for keeping answers off the disk (README: DigiKey):
+    # on disk, used for hours (--max-age), every offer labelled DigiKey in the outputs.
+    link_domains=("digikey.com",),
+    numbers=("digikey_pn",),
+)
+
+
+# -------------------------------------------------------------------------------------- Mouser
+
+MOUSER_DAILY_CALLS = 1000  # Mouser's Search API: 1,000 calls a day, 30 a minute
+
+
+def _mouser_settings() -> tuple[Setting, ...]:
+    return (
+        Setting("mouser_url", MOUSER_PRODUCTION_URL, "BOMCHECK_MOUSER_URL"),
+        Setting("mouser_api_key", "", "BOMCHECK_MOUSER_API_KEY", secret=True),
+        Setting("mouser_rate", 0.5, "BOMCHECK_MOUSER_RATE"),  # 30 a minute, Mouser's limit
+    )
+
+
+def _key_digest(key: str) -> str:
+    """Which Mouser key, without the key: two accounts keep their own counts and answers."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def mouser_quota_key(settings: Settings) -> str:
+    """Whose daily count: the Mouser server and the key (its digest). Mouser sends no count of
+    its own, so bomcheck counts the calls it sends; an in-process sandbox counts per server."""
+    where = settings.environment or urlsplit(settings.mouser_url).netloc
+    if settings.environment == SANDBOX_ENVIRONMENT:
+        where += "-" + re.sub(r"[^A-Za-z0-9]+", "-", urlsplit(settings.mouser_url).netloc).strip("-")
+    return f"mouser/{where}/{_key_digest(settings.mouser_api_key)}"
+
+
+def _open_mouser(settings: Settings, session: aiohttp.ClientSession) -> OpenedSource:
+    source = MouserSource(settings.mouser_url, settings.mouser_api_key, currency=settings.currency)
+    # Mouser documents no rate headers (a client reads X-RateLimit-* on a 503, unconfirmed: mouser.md):
+    # one seen is not taken for a short-term limit; its own 30 a minute and 429/503 retries hold.
+    transport = _transport(session, settings, settings.mouser_rate, NO_RATE_HEADERS)
+    transport.secrets = (*transport.secrets, *source.secrets)
+    store, key = QuotaStore(cache_dir(settings) / STATE_FILE), mouser_quota_key(settings)
+    seen = store.load(key)
+    transport.quota = seen
+    left = seen.remaining_on(datetime.now(timezone.utc)) if seen else None
+
+    def close() -> None:
+        spent = transport.requests_sent
+        if spent:
+            remaining = max(0, (MOUSER_DAILY_CALLS if left is None else left) - spent)
+            store.save(key, QuotaSeen(remaining, MOUSER_DAILY_CALLS, datetime.now(timezone.utc)))
+
+    return OpenedSource(SourceRun(source, transport), close=close)
+
+
+def _mouser_identity(settings: Settings) -> str:
+    """The account's locale sets the currency and words of its answers: the key stands for it."""
+    where = settings.environment or settings.mouser_url.rstrip("/")
+    return f"{where}|{_key_digest(settings.mouser_api_key)}"
+
+
+MOUSER = SourceSpec(
+    name=MouserSource.name,
+    vendor="Mouser",
+    column="Mouser Stock",
+    settings=_mouser_settings(),
+    configured=lambda settings: bool(settings.mouser_api_key),
+    needs=("mouser_api_key",),
+    open=_open_mouser,
+    identity=_mouser_identity,
+    # The sandbox's Mouser keeps no per-minute limit unless asked (`SandboxConfig.mouser_per_minute`):
+    # a demo need not wait two seconds a call.
+    sandbox=lambda url: {"mouser_url": url, "mouser_api_key": SANDBOX_MOUSER_API_KEY, "mouser_rate": 20.0},
+    link_domains=("mouser.com",),
+    numbers=("mouser_pn",),
+)
+
+
 # ------------------------------------------------------------------------------------ registry
 
 # THE list of vendors: every source bomcheck knows, in the order the outputs show them.
-SOURCES: list[SourceSpec] = [ARROW, DIGIKEY_BONDED]
+SOURCES: list[SourceSpec] = [ARROW, DIGIKEY_BONDED, DIGIKEY, MOUSER]
 
 
 def register(spec: SourceSpec) -> None:
@@ -275,12 +411,17 @@ def any_source_configured(settings: Settings) -> bool:
 
 def missing_credentials_message() -> str:
     """What to tell a user who asked for a real run without any credentials."""
-    needs: dict[str, list[str]] = {}  # vendor -> its variables, once per vendor
+    by_vendor: dict[str, list[SourceSpec]] = {}
     for spec in SOURCES:
-        needs.setdefault(spec.vendor, [])
-        variables = [ENV_VARS[name] for name in spec.needs]
-        needs[spec.vendor] += [variable for variable in variables if variable not in needs[spec.vendor]]
-    each = " and/or ".join(f"{', '.join(variables)} for {vendor}" for vendor, variables in needs.items())
+        by_vendor.setdefault(spec.vendor, []).append(spec)
+    said = []
+    for vendor, specs in by_vendor.items():  # the fewest settings that switch a vendor on, then the rest
+        first = min(specs, key=lambda spec: len(spec.needs))
+        text = f"{', '.join(ENV_VARS[name] for name in first.needs)} for {vendor}"
+        more = [f"{', '.join(ENV_VARS[name] for name in extra)} for {spec.name}" for spec in specs
+                if spec is not first and (extra := [name for name in spec.needs if name not in first.needs])]
+        said.append(text + (f" (+ {'; '.join(more)})" if more else ""))
+    each = " and/or ".join(said)
     return (f"no distributor credentials found; set {each} (or put them in {config_path()}), or pass "
             "--sandbox to try bomcheck on its built-in sandbox")
 
@@ -299,7 +440,7 @@ async def open_sources(
                 source = spec.open(settings, session)
                 opened.append(source)
                 runs.append(dataclasses.replace(source.run, column=spec.column, rank=rank,
-                                                link_domains=spec.link_domains))
+                                                link_domains=spec.link_domains, numbers=spec.numbers))
             else:
                 needs = " and ".join(ENV_VARS[name] for name in spec.needs)
                 why = f"no {spec.vendor} credentials (set {needs})"

@@ -18,10 +18,19 @@ def test_the_config_files_rate_keys_reach_each_sources_limiter(tmp_path):
 
 async def test_each_transport_gets_its_sources_rate_and_the_concurrency_cap(tmp_path):
     settings = load_settings(env={"BOMCHECK_ARROW_RATE": "7.5", "BOMCHECK_DIGIKEY_RATE": "1.5",
-                                  "BOMCHECK_CONCURRENCY": "12"}, path=tmp_path / "none.toml")
+                                  "BOMCHECK_DIGIKEY_CATALOG_RATE": "1.25", "BOMCHECK_CONCURRENCY": "12"},
+                             path=tmp_path / "none.toml")
     async with open_sources(sandbox_settings(settings, "http://127.0.0.1:9")) as (runs, _):
         limits = {run.source.name: (run.transport.limiter.rate, run.transport.in_flight.cap) for run in runs}
-    assert limits == {"Arrow": (7.5, 12), "DigiKey Bonded": (1.5, 12)}
+    # the sandbox's Mouser has no per-minute limit unless asked: its entry lets the client go at 20/s
+    assert limits == {"Arrow": (7.5, 12), "DigiKey Bonded": (1.5, 12), "DigiKey": (1.25, 12),
+                      "Mouser": (20.0, 12)}
+
+
+async def test_mouser_defaults_to_its_thirty_calls_a_minute(tmp_path):
+    settings = load_settings(env={"BOMCHECK_MOUSER_API_KEY": "k3y-for-mouser"}, path=tmp_path / "none.toml")
+    async with open_sources(settings) as (runs, _):
+        assert [(run.source.name, run.transport.limiter.rate) for run in runs] == [("Mouser", 0.5)]
 
 
 @pytest.mark.parametrize("value", ["0", "-2", "nan", "inf", "fast"])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from pathlib import Path
 
 import aiohttp
 import openpyxl
@@ -73,7 +75,7 @@ async def test_a_third_source_is_one_registry_entry_and_shows_in_the_workbook_an
         assert cache_identities(settings)["Partsbin"] == "partsbin"
         async with open_sources(settings) as (runs, unavailable):
             assert [run.source.name for run in runs] == ["Partsbin"]
-            assert {status.name for status in unavailable} == {"Arrow", "DigiKey Bonded"}
+            assert {status.name for status in unavailable} == {"Arrow", "DigiKey Bonded", "DigiKey", "Mouser"}
             outcome = await check_bom(bom, CheckOptions(boards=10, output=tmp_path / "out.xlsx"), runs,
                                       unavailable)
     finally:
@@ -104,7 +106,9 @@ def test_unregistering_leaves_the_registry_and_settings_as_they_were():
 
 
 def test_the_default_registry_lists_every_vendor_once_in_output_order():
-    assert [spec.name for spec in SOURCES][:2] == ["Arrow", "DigiKey Bonded"]
+    assert [spec.name for spec in SOURCES][:4] == ["Arrow", "DigiKey Bonded", "DigiKey", "Mouser"]
+    assert [spec.column for spec in SOURCES][:4] == ["Arrow Stock", "DigiKey Bonded", "DigiKey Stock",
+                                                     "Mouser Stock"]
     assert len({spec.name for spec in SOURCES}) == len(SOURCES)
     assert all(spec.column for spec in SOURCES)
 
@@ -114,4 +118,74 @@ async def test_each_configured_source_gets_a_run_on_one_session():
     async with open_sources(settings) as (runs, unavailable):
         assert [run.source.name for run in runs] == ["Arrow"] and runs[0].column == "Arrow Stock"
         assert isinstance(runs[0].transport.session, aiohttp.ClientSession)
-        assert [status.rank for status in unavailable] == [1]
+        assert [status.rank for status in unavailable] == [1, 2, 3]
+
+
+# ----------------------------------------------------------------- DigiKey catalog and Mouser
+
+def spec_named(name: str) -> SourceSpec:
+    return next(spec for spec in SOURCES if spec.name == name)
+
+
+def test_mouser_reads_its_key_and_url_from_the_environment_and_the_config_file(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[mouser]\napi_key = "file-key-1234"\nurl = "https://mouser.example"\nrate = 0.25\n')
+    from_file = load_settings(env={}, path=config)
+    assert (from_file.mouser_api_key, from_file.mouser_url, from_file.mouser_rate) == (
+        "file-key-1234", "https://mouser.example", 0.25)
+    from_env = load_settings(env={"BOMCHECK_MOUSER_API_KEY": "env-key-5678",
+                                  "BOMCHECK_MOUSER_URL": "https://other.example"}, path=config)
+    assert (from_env.mouser_api_key, from_env.mouser_url) == ("env-key-5678", "https://other.example")
+    assert "env-key-5678" in from_env.secrets and "env-key-5678" not in repr(from_env)
+    assert Settings().mouser_url == "https://api.mouser.com" and Settings().mouser_rate == 0.5  # 30 a minute
+    assert spec_named("Mouser").configured(from_env) and not spec_named("Mouser").configured(Settings())
+
+
+def test_the_digikey_app_alone_switches_on_the_catalog_and_the_account_id_the_bonded_source():
+    app = Settings(digikey_client_id="app-id", digikey_client_secret="app-s3cret")
+    assert spec_named("DigiKey").configured(app)
+    assert not spec_named("DigiKey Bonded").configured(app)
+    bonded = Settings(digikey_client_id="app-id", digikey_client_secret="app-s3cret",
+                      digikey_account_id="1234567")
+    assert spec_named("DigiKey").configured(bonded) and spec_named("DigiKey Bonded").configured(bonded)
+    message = missing_credentials_message()
+    assert ("BOMCHECK_DIGIKEY_CLIENT_ID, BOMCHECK_DIGIKEY_CLIENT_SECRET for DigiKey "
+            "(+ BOMCHECK_DIGIKEY_ACCOUNT_ID for DigiKey Bonded)") in message
+    assert "BOMCHECK_MOUSER_API_KEY for Mouser" in message
+
+
+async def test_without_an_account_id_the_bonded_source_is_left_out_saying_which_setting_it_needs():
+    app = Settings(digikey_client_id="app-id", digikey_client_secret="app-s3cret")
+    async with open_sources(app) as (runs, unavailable):
+        assert [run.source.name for run in runs] == ["DigiKey"]
+        assert runs[0].column == "DigiKey Stock" and runs[0].numbers == ("digikey_pn",)
+        bonded = next(status for status in unavailable if status.name == "DigiKey Bonded")
+        assert "BOMCHECK_DIGIKEY_ACCOUNT_ID" in bonded.message
+
+
+def test_the_sandbox_points_all_four_sources_at_it_with_its_public_demo_credentials():
+    variables = dict(sandbox_environment("http://127.0.0.1:9"))
+    assert variables["BOMCHECK_MOUSER_URL"] == variables["BOMCHECK_DIGIKEY_URL"] == "http://127.0.0.1:9"
+    assert variables["BOMCHECK_MOUSER_API_KEY"] and variables["BOMCHECK_DIGIKEY_ACCOUNT_ID"]
+
+
+def test_cache_identities_follow_currency_and_account_and_hold_no_secret():
+    usd = Settings(digikey_client_id="app", digikey_client_secret="s3cret-value",
+                   mouser_api_key="mk-123456789")
+    eur = dataclasses.replace(usd, currency="EUR")
+    other_account = dataclasses.replace(usd, digikey_account_id="42")
+    ids = [cache_identities(settings)["DigiKey"] for settings in (usd, eur, other_account)]
+    assert len(set(ids)) == 3  # DigiKey prices follow the locale currency and the account's MyPricing
+    mouser = cache_identities(usd)["Mouser"]
+    assert "mk-123456789" not in mouser and "s3cret-value" not in " ".join(cache_identities(usd).values())
+    assert mouser != cache_identities(dataclasses.replace(usd, mouser_api_key="another-key"))["Mouser"]
+    assert mouser == cache_identities(eur)["Mouser"]  # Mouser prices in the account's currency, not ours
+    assert spec_named("DigiKey").on_disk(usd) and spec_named("Mouser").on_disk(usd)
+
+
+def test_the_example_config_file_reads_without_unknown_settings(caplog):
+    example = Path(__file__).parent.parent / "deploy" / "config.example.toml"
+    settings = load_settings(env={}, path=example)
+    assert not [r for r in caplog.records if "unknown settings" in r.getMessage()]
+    assert (settings.mouser_api_key, settings.digikey_client_id, settings.currency) == ("", "", "USD")
+    assert not any(spec.configured(settings) for spec in SOURCES)  # nothing switched on by the example

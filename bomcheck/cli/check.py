@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -25,8 +24,8 @@ from bomcheck.cli.common import (
     planning_options,
     planning_rules,
     reader_options,
+    run_stoppable,
     settings_for_run,
-    sigterm_as_interrupt,
     warn_unavailable,
 )
 from bomcheck.cli.progress import ProgressBar
@@ -98,9 +97,8 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
         faulty = None
         if sandbox_faults:
             faulty = SandboxConfig(faults=FaultConfig(fault_rates(sandbox_faults, {})))
-        with sigterm_as_interrupt():
-            outcome = asyncio.run(_run_check(bom, options, settings, cache, sandbox=sandbox, quiet=quiet,
-                                             sandbox_config=faulty))
+        outcome = run_stoppable(_run_check(bom, options, settings, cache, sandbox=sandbox, quiet=quiet,
+                                           sandbox_config=faulty))
     except KeyboardInterrupt as exc:
         terminated = isinstance(exc, Terminated)
         click.echo(f"bomcheck: {'stopped by SIGTERM' if terminated else 'interrupted'}; "

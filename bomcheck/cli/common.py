@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
 import re
 import signal
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -72,6 +73,49 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+T = TypeVar("T")
+
+
+def run_stoppable(work: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run, where SIGTERM and Ctrl+C cancel the run's main task and then raise Terminated
+    or KeyboardInterrupt, so every `finally` runs (temp outputs are removed).
+
+    An interrupt raised from a plain signal handler lands wherever the loop happens to be — inside
+    a lock's own bookkeeping, say — and can leave a lock held for good: the shutdown, which waits
+    for every cancelled task, then never ends. Cancelling the main task is what asyncio itself does
+    for Ctrl+C since Python 3.11.
+    """
+    caught: list[type[BaseException]] = []
+
+    async def main() -> T:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        watched: list[signal.Signals] = []
+
+        def stop(kind: type[BaseException]) -> None:
+            caught.append(kind)
+            if task is not None:
+                task.cancel()
+
+        for signum, kind in ((signal.SIGTERM, Terminated), (signal.SIGINT, KeyboardInterrupt)):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # Windows, threads
+                loop.add_signal_handler(signum, stop, kind)
+                watched.append(signum)
+        try:
+            return await work
+        finally:
+            for signum in watched:
+                loop.remove_signal_handler(signum)
+
+    with sigterm_as_interrupt():  # before and after the loop runs
+        try:
+            return asyncio.run(main())
+        except asyncio.CancelledError:
+            if caught:
+                raise caught[0]() from None
+            raise
 
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 
 INITIAL_LATENCY = 0.25  # seconds assumed until the first answer is measured
@@ -43,7 +43,7 @@ class InFlight:
         # holder (its task) -> when each of its slots' request was last sent (None: not yet sent;
         # a batch waiting for its turn at the rate limiter is not slow, however long it waits)
         self._held: dict[object, list[float | None]] = {}
-        self._condition: asyncio.Condition | None = None
+        self._waiters: deque[asyncio.Future[None]] = deque()  # tasks waiting for a slot, oldest first
 
     @property
     def active(self) -> int:
@@ -83,6 +83,7 @@ class InFlight:
         if seconds >= 0:
             self.latency += SMOOTHING * (seconds - self.latency)
             self.answered_latency += SMOOTHING * (seconds - self.answered_latency)
+            self._wake()  # a longer latency may mean more slots
 
     def timed_out(self, seconds: float) -> None:
         """A try that got no answer within `seconds`: its latency was at least that long (for the
@@ -90,11 +91,7 @@ class InFlight:
         self.timeouts += 1
         if seconds >= 0:
             self.latency += SMOOTHING * (seconds - self.latency)
-
-    def _cond(self) -> asyncio.Condition:
-        if self._condition is None:
-            self._condition = asyncio.Condition()
-        return self._condition
+            self._wake()
 
     def _free(self) -> bool:
         return self.active < self.cap and self.counted < self.size
@@ -108,23 +105,53 @@ class InFlight:
         return max(0.01, min(fresh) - since) if fresh else None
 
     async def __aenter__(self) -> None:
-        condition = self._cond()
-        async with condition:
-            while not self._free():
-                wake = self._next_slow()
-                with contextlib.suppress(asyncio.TimeoutError):  # a holder turned slow: look again
-                    await asyncio.wait_for(condition.wait(), wake)
-            self._held.setdefault(asyncio.current_task(), []).append(None)
+        # No lock: nothing awaits between the check and the take. (A Condition waited on through
+        # wait_for left its lock held for good when a cancelled run shut down, and the shutdown
+        # then never ended: a cancelled Condition.wait re-takes the lock for a task already gone.)
+        loop = asyncio.get_running_loop()
+        while not self._free():
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._waiters.append(waiter)
+            wake = self._next_slow()  # a holder turns slow then: look again
+            timer = loop.call_later(wake, _settle, waiter) if wake is not None else None
+            try:
+                await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake()  # woken, then cancelled: the wake-up goes to the next in line
+                raise
+            finally:
+                if timer is not None:
+                    timer.cancel()
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+        self._held.setdefault(asyncio.current_task(), []).append(None)
 
     async def __aexit__(self, *exc: object) -> None:
-        condition = self._cond()
-        async with condition:
-            task = asyncio.current_task()
-            taken = self._held.get(task)
-            if taken:
-                taken.pop()
-                if not taken:
-                    del self._held[task]
-            free = min(self.cap - self.active, self.size - self.counted)
-            if free > 0:
-                condition.notify(free)
+        task = asyncio.current_task()
+        taken = self._held.get(task)
+        if taken:
+            taken.pop()
+            if not taken:
+                del self._held[task]
+        self._wake()
+
+    def look_again(self) -> None:
+        """Wake every waiter to look again (each would at the next holder's turn to be slow)."""
+        for waiter in self._waiters:
+            _settle(waiter)
+
+    def _wake(self) -> None:
+        """Wake as many waiters, oldest first, as slots are free (each looks again)."""
+        free = min(self.cap - self.active, self.size - self.counted)
+        for waiter in list(self._waiters):
+            if free <= 0:
+                break
+            if not waiter.done():
+                waiter.set_result(None)
+                free -= 1
+
+
+def _settle(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)

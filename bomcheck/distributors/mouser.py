@@ -62,10 +62,15 @@ class MouserSource:
 
     name = SOURCE
 
-    def __init__(self, base_url: str, api_key: str, *, user_agent: str = USER_AGENT) -> None:
+    def __init__(self, base_url: str, api_key: str, *, user_agent: str = USER_AGENT,
+                 currency: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self.user_agent = user_agent
+        # The currency the run asked for: Mouser prices in the account's own (its locale, set in
+        # My Mouser), which no request can change; said once when they differ.
+        self.currency = (currency or "").strip().upper()
+        self._currency_said = False
 
     def __repr__(self) -> str:
         return f"MouserSource({self.base_url!r})"
@@ -118,6 +123,7 @@ class MouserSource:
                 log.debug("Mouser returned %d of %d results; asking %d numbers again", len(answer.parts),
                           answer.total, len(missing))
                 parts.extend((await self.search(transport, missing)).parts)
+        self._check_currency(parts)
         lookups: dict[Query, Lookup] = {}
         for query in batch:
             problem = term_problem(search_term(query))
@@ -126,6 +132,17 @@ class MouserSource:
             else:
                 lookups[query] = lookup_for(query, parts)
         return lookups
+
+    def _check_currency(self, parts: Sequence[MouserPart]) -> None:
+        """Say once when the account prices in another currency than the run asked for."""
+        if self._currency_said or not self.currency:
+            return
+        priced = next((part.offer.currency for part in parts if part.offer.breaks), "")
+        if priced and priced != self.currency:
+            self._currency_said = True
+            log.warning("Mouser prices in %s (the Mouser account's currency, set in My Mouser), not %s: "
+                        "its prices are labelled %s and never compared with %s prices", priced,
+                        self.currency, priced, self.currency)
 
     async def search(self, transport: Transport, terms: Sequence[str]) -> MouserAnswer:
         """One exact part-number search; SourceError / SourceUnavailable (redacted) when it fails."""

@@ -6,7 +6,15 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 from bomcheck.distributors.mouser_parse import SOURCE, MouserPart
-from bomcheck.model import Lifecycle, Lookup, LookupStatus, Query, maker_key, normalize_mpn
+from bomcheck.model import (
+    Lifecycle,
+    Lookup,
+    LookupStatus,
+    Query,
+    maker_key,
+    manufacturer_matches,
+    normalize_mpn,
+)
 
 MAX_TERM_LENGTH = 40  # Mouser's part-number search takes 3 to 40 characters per number
 MIN_TERM_LENGTH = 3
@@ -41,6 +49,17 @@ def _maker(name: str) -> str:
     return maker_key("".join(char for char in decomposed if not unicodedata.combining(char)))
 
 
+def _plain(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def _same_maker(wanted: str, maker: str) -> bool:
+    """The BOM's maker names Mouser's ('Samsung' ~ 'Samsung Electro-Mechanics', 'TI' ~ 'Texas
+    Instruments', 'Würth' ~ 'Wurth Elektronik'): the model's rule, accents aside."""
+    return _maker(wanted) == _maker(maker) or manufacturer_matches(_plain(wanted), _plain(maker))
+
+
 def lookup_for(query: Query, parts: Sequence[MouserPart]) -> Lookup:
     """The Lookup of one query among the parts of its batch's answer.
 
@@ -51,6 +70,8 @@ def lookup_for(query: Query, parts: Sequence[MouserPart]) -> Lookup:
     term = search_term(query)
     matched = parts_for(term, parts)
     if not matched:
+        if not (query.mpn or "").strip():
+            return Lookup(SOURCE, LookupStatus.NOT_FOUND, message=f"Mouser number {term} not found at Mouser")
         return Lookup(SOURCE, LookupStatus.NOT_FOUND, message="not found at Mouser")
     notes: list[str] = []
     wanted_pn = (query.mouser_pn or "").strip()
@@ -63,7 +84,7 @@ def lookup_for(query: Query, parts: Sequence[MouserPart]) -> Lookup:
                          f"{matched[0].mpn}")
     makers = {_maker(part.manufacturer): part.manufacturer for part in matched}
     if len(makers) > 1 and query.manufacturer:
-        chosen = [part for part in matched if _maker(part.manufacturer) == _maker(query.manufacturer)]
+        chosen = [part for part in matched if _same_maker(query.manufacturer, part.manufacturer)]
         if chosen:
             matched = chosen
             makers = {_maker(part.manufacturer): part.manufacturer for part in matched}
@@ -78,10 +99,13 @@ def lookup_for(query: Query, parts: Sequence[MouserPart]) -> Lookup:
         return Lookup(SOURCE, LookupStatus.AMBIGUOUS, offers=offers, message=message,
                       candidates=tuple(dict.fromkeys(candidates)))
     maker = next(iter(makers.values()))
-    if query.manufacturer and maker and _maker(maker) != _maker(query.manufacturer):
+    if query.manufacturer and maker and not _same_maker(query.manufacturer, maker):
         notes.append(f"Mouser's {number} is made by {maker}, not {query.manufacturer}")
     for part in matched:
         if part.suggested_replacement and part.offer.lifecycle in (
                 Lifecycle.OBSOLETE, Lifecycle.DISCONTINUED, Lifecycle.LAST_TIME_BUY, Lifecycle.NRND):
             notes.append(f"Mouser suggests {part.suggested_replacement} instead of {part.mouser_pn}")
+    if wanted_pn and not (query.mpn or "").strip():
+        notes.append(f"MPN {number} ({maker}) from Mouser number {wanted_pn}" if maker else
+                     f"MPN {number} from Mouser number {wanted_pn}")
     return Lookup(SOURCE, LookupStatus.FOUND, offers=offers, message="; ".join(notes))

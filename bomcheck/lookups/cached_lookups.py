@@ -56,9 +56,15 @@ class CachePolicy:
 
 
 def query_key(query: Query) -> str:
-    """Every part of a query a source's answer can depend on, normalised as the sources compare them."""
-    return json.dumps([query.mpn_key, maker_key(query.manufacturer), normalize_mpn(query.digikey_pn or ""),
-                       normalize_mpn(query.customer_pn or "")], ensure_ascii=False)
+    """Every part of a query a source's answer can depend on, normalised as the sources compare them.
+
+    The other sellers' numbers come last and only when the query has them, so the keys of queries
+    without any (the answers cached before they were asked) stay as they were."""
+    parts = [query.mpn_key, maker_key(query.manufacturer), normalize_mpn(query.digikey_pn or ""),
+             normalize_mpn(query.customer_pn or "")]
+    if query.mouser_pn and query.mouser_pn.strip():
+        parts.append(normalize_mpn(query.mouser_pn))
+    return json.dumps(parts, ensure_ascii=False)
 
 
 class CachedLookups:

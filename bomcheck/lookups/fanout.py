@@ -40,6 +40,7 @@ class SourceRun:
     column: str = ""  # the title of its stock column (SourceStatus.column)
     rank: int = 0  # its place in the registry (SourceStatus.rank)
     link_domains: tuple[str, ...] = ()  # SourceStatus.link_domains
+    numbers: tuple[str, ...] = ()  # the sellers' number roles it resolves (SourceSpec.numbers)
 
     def labelled(self, status: SourceStatus) -> SourceStatus:
         """`status` with this source's column title, rank and link domains, for the outputs."""

@@ -222,8 +222,12 @@ def _plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int, curren
     head_notes = (attrition_note,) if attrition_note else ()
     if not line.mpn and not line.digikey_pn:
         found_text = f"; the cell says {line.raw_mpn_text!r}" if line.raw_mpn_text else ""
-        return LineResult(line, need, LineStatus.NO_MPN, reason=f"no usable MPN{found_text}",
-                          need_base=base, notes=head_notes)
+        # A source asked by a seller's number of the line says what it found (or why it could not)
+        said = [_said_by(name, lookup.message) for name, lookup in lookups.items()
+                if lookup.message and (lookup.failed or lookup.status is not LookupStatus.NOT_CHECKED)]
+        return LineResult(line, need, LineStatus.NO_MPN, reason=_join([f"no usable MPN{found_text}", *said]),
+                          need_base=base, notes=head_notes, lookups=lookups,
+                          stock={name: _stock_of(lookup) for name, lookup in lookups.items()})
     stock = {name: _stock_of(lookup) for name, lookup in lookups.items()}
     # Offers of an ambiguous answer are never planned: picking one of several parts silently is a guess.
     offers = [offer for lookup in lookups.values() if lookup.status is not LookupStatus.AMBIGUOUS

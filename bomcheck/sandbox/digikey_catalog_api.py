@@ -190,6 +190,8 @@ class DigiKeyCatalogApi:
             body = json.loads(await request.read() or b"null")
         except ValueError:
             body = None
+        except ConnectionResetError:  # the client (or a played "reset" fault) dropped the connection
+            return web.Response(status=400)
         keywords = body.get("Keywords") if isinstance(body, dict) else None
         if not isinstance(keywords, str) or not keywords.strip() or len(keywords) > 250:
             return self.oauth.problem(request, 400, "Bad Request",

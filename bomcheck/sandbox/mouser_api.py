@@ -244,6 +244,8 @@ class MouserApi:
             body = await request.json()
         except ValueError:
             body = None
+        except ConnectionResetError:  # the client (or a played "reset" fault) dropped the connection
+            return web.Response(status=400)
         try:
             numbers, exact_only = parse_search(body)
         except MouserRequestError as exc:

@@ -12,7 +12,9 @@ Rules (deterministic: sha256 of the upper-cased MPN, never Python's `hash()`):
 - About one listing in three is answered in the 2021 shape: no `AvailabilityInStock`, no
   `AvailabilityOnOrder` (`legacy`).
 - Lifecycle mostly '' (Mouser says nothing), sometimes 'New Product', 'End of Life', 'Not
-  Recommended for New Designs' or 'Obsolete' (then `IsDiscontinued` and a suggested replacement).
+  Recommended for New Designs' or 'Obsolete' (then `IsDiscontinued` and a suggested replacement);
+  never one of those risks for a part the catalog calls Active, nor for the demo's stocked
+  alternate (`STOCKED_ALTERNATE_MPN`), so that the sources tell one story.
 - `ZERO_STOCK_MPN` has no stock at Mouser either; nothing says NCNR (Mouser has no such field).
 """
 
@@ -172,6 +174,9 @@ def listing(part: CatalogPart) -> MouserListing:
     if dice.chance(20) or part.part_num == catalog.ZERO_STOCK_MPN:
         stock = 0
     lifecycle = dice.pick(LIFECYCLES)
+    if lifecycle not in ("", "New Product") and (part.status == "Active"
+                                                 or part.part_num == catalog.STOCKED_ALTERNATE_MPN):
+        lifecycle = ""  # one story across the sandbox's sources: what Arrow sells as active is active here
     obsolete = lifecycle == "Obsolete"
     on_order: tuple[tuple[date, int], ...] = ()
     if dice.chance(25):

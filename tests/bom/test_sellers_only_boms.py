@@ -49,8 +49,13 @@ def test_check_runs_and_says_which_number_a_line_has(tmp_path):
     assert result.exit_code == 0, result.output
     lines = {line["row"]: line for line in json.loads(out.read_text(encoding="utf-8"))["lines"]}
     mouser = lines[2]
-    assert mouser["status"] == "NO MPN"  # until a source resolves Mouser numbers
+    # Mouser resolves its number; the line is planned as that part on every source, and still
+    # says the BOM named it only by a seller's number
+    assert (mouser["mpn"], mouser["mpn_from"]) == ("STM32F405RGT6", "Mouser")
+    assert mouser["status"] not in ("NO MPN", "ERROR") and mouser["stock"]["Arrow"] is not None
     assert "no MPN; its Mouser number is 511-STM32F405RGT6" in mouser["warnings"]
     assert lines[3]["status"] not in ("NO MPN", "ERROR")  # asked by its DigiKey number
+    assert lines[3]["distributor_pns"] == {"digikey_pn": "445-1324-1-ND"}
+    assert lines[4]["status"] == "NO MPN" and lines[4]["mpn_from"] is None  # no source owns Farnell numbers
     assert lines[5]["status"] == "DNP"
     assert bom.with_name("sellers.checked.xlsx").is_file()

@@ -269,6 +269,9 @@ def test_check_on_digikeys_sandbox_uses_the_sandbox_app_for_its_login_quota_and_
     assert runtime.quota_key_of(sandbox) == "digikey-sandbox/sbx-id"
     assert runtime.quota_key_of(production) == "production/prod-id"
     assert "|sbx-id|" in runtime.cache_identities(sandbox)["DigiKey Bonded"]
-    assert runtime.DIGIKEY_BONDED.configured(Settings(digikey_url="https://sandbox-api.digikey.com",
-                                                      digikey_sandbox_client_id="sbx-id",
-                                                      digikey_sandbox_client_secret="sbx-s3cret"))
+    sandbox_app = {"digikey_url": "https://sandbox-api.digikey.com", "digikey_sandbox_client_id": "sbx-id",
+                   "digikey_sandbox_client_secret": "sbx-s3cret"}
+    # the sandbox app switches on the catalog; bonded stock needs the account id too (issue 18)
+    assert runtime.DIGIKEY.configured(Settings(**sandbox_app))
+    assert not runtime.DIGIKEY_BONDED.configured(Settings(**sandbox_app))
+    assert runtime.DIGIKEY_BONDED.configured(Settings(**sandbox_app, digikey_account_id="1234"))

@@ -8,6 +8,7 @@ import shutil
 import urllib.request
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -17,9 +18,13 @@ from bomcheck.cli import main
 from bomcheck.sandbox import SANDBOX_ARROW_API_KEY, SANDBOX_ARROW_LOGIN, SANDBOX_DIGIKEY_ACCOUNT_ID, catalog
 from bomcheck.sandbox.server import STATS_PATH
 from tests.builders import RESULT_HEADERS
-from tests.conftest import DEMO_BOM
+from tests.conftest import DEMO_BOM, ThreadedSandbox
 
 HEADER_ROW = 5  # the demo BOM has a title block above its header
+# --sandbox runs every registered source: the stock columns of all four, in the registry's order
+_AFTER_BONDED = RESULT_HEADERS.index("DigiKey Bonded") + 1
+SANDBOX_HEADERS = (*RESULT_HEADERS[:_AFTER_BONDED], "DigiKey Stock", "Mouser Stock",
+                   *RESULT_HEADERS[_AFTER_BONDED:])
 
 
 @pytest.fixture
@@ -33,19 +38,19 @@ def run(*args: str, env: dict[str, str] | None = None):
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
-def rows_by_mpn(path: Path) -> dict[str, list[dict[str, object]]]:
+def rows_by_mpn(path: Path, expected: tuple[str, ...] = SANDBOX_HEADERS) -> dict[str, list[dict[str, Any]]]:
     sheet = openpyxl.load_workbook(path)["BOM"]
     headers = [cell.value for cell in sheet[HEADER_ROW]]
     mpn_col = headers.index("Manufacturer Part Number")
     first = headers.index("Status")
     # the demo has a Notes column of its own: ours is "bomcheck Notes"
-    ours = [header if header != "Notes" else "bomcheck Notes" for header in RESULT_HEADERS]
-    assert headers[first:first + len(RESULT_HEADERS)] == ours
-    found: dict[str, list[dict[str, object]]] = {}
+    ours = [header if header != "Notes" else "bomcheck Notes" for header in expected]
+    assert headers[first:first + len(expected)] == ours
+    found: dict[str, list[dict[str, Any]]] = {}
     for row in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True):
-        if row[first + len(RESULT_HEADERS) - 1] is None:
+        if row[first + len(expected) - 1] is None:
             continue  # not a BOM line (the footer)
-        values = dict(zip(RESULT_HEADERS, row[first:first + len(RESULT_HEADERS)], strict=True))
+        values = dict(zip(expected, row[first:first + len(expected)], strict=True))
         found.setdefault(str(row[mpn_col] or ""), []).append(values)
     return found
 
@@ -85,7 +90,9 @@ def test_status_of_the_special_lines(checked):
     assert rows[catalog.NOT_FOUND_MPN][0]["Status"].startswith("NOT FOUND")
     zero = rows[catalog.ZERO_STOCK_MPN][0]
     assert zero["Status"].startswith("SHORT") and zero["Arrow Stock"] == 0
-    assert rows[catalog.NCNR_MPN][0]["NCNR"] == "YES"
+    # NCNR at every Arrow offer; DigiKey's catalog says not NCNR, Mouser does not say: bought where
+    # it is cheapest, and never shown as "no" where the offer bought does not say
+    assert rows[catalog.NCNR_MPN][0]["NCNR"] in ("YES", "unknown")
     unlisted = rows[catalog.UNLISTED_MPN][0]  # bought as the second source its Alternate MPN column names
     assert unlisted["Status"] == "OK" and unlisted["Best Source"].startswith(catalog.STOCKED_ALTERNATE_MPN)
     assert f"buying alternate {catalog.STOCKED_ALTERNATE_MPN}" in unlisted["Notes"]
@@ -133,11 +140,30 @@ def cheapest_covering_cost(mpn: str, need: int) -> Decimal:
     return min(costs)
 
 
+@pytest.fixture(scope="module")
+def arrow_checked(tmp_path_factory):
+    """One run of the demo at 100 boards with Arrow alone configured (the sandbox's Arrow)."""
+    folder = tmp_path_factory.mktemp("arrow")
+    bom = folder / "demo.xlsx"
+    shutil.copyfile(DEMO_BOM, bom)
+    with ThreadedSandbox() as sandbox:
+        env = {"BOMCHECK_ARROW_URL": sandbox.url, "BOMCHECK_ARROW_LOGIN": SANDBOX_ARROW_LOGIN,
+               "BOMCHECK_ARROW_API_KEY": SANDBOX_ARROW_API_KEY}
+        result = CliRunner().invoke(main, ["-q", "check", str(bom), "--boards", "100"], env=env,
+                                    catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return rows_by_mpn(folder / "demo.checked.xlsx")
+
+
+def test_with_arrow_alone_an_ncnr_part_is_bought_ncnr(arrow_checked):
+    assert arrow_checked[catalog.NCNR_MPN][0]["NCNR"] == "YES"  # every Arrow offer of it is NCNR
+    assert arrow_checked[catalog.NCNR_MPN][0]["Mouser Stock"] == "not checked"
+
+
 @pytest.mark.parametrize("mpn", ["CL10A106KP8NNNC", "ERJ-3EKF1002V", "TPS62130RGTR",
                                  "MCP2551-I/SN", "SN74LVC1G14DBVR", "USB4105-GF-A"])
-def test_arrow_only_lines_buy_the_cheapest_covering_catalog_offer(checked, mpn):
-    _, _, _, folder = checked
-    line = rows_by_mpn(folder / "demo.checked.xlsx")[mpn][0]
+def test_arrow_only_lines_buy_the_cheapest_covering_catalog_offer(arrow_checked, mpn):
+    line = arrow_checked[mpn][0]
     # The sandbox draws a part's lifecycle: an obsolete part's remaining stock is still planned
     expected = "OBSOLETE" if catalog.lookup(mpn).status == "Obsolete" else "OK"
     assert line["Status"].startswith(expected)
@@ -195,7 +221,9 @@ def test_arrow_only_marks_bonded_not_checked_and_says_so_once(demo, threaded_san
            "BOMCHECK_ARROW_API_KEY": SANDBOX_ARROW_API_KEY}
     result = run("check", str(demo), "-o", str(demo.with_name("out.xlsx")), env=env)
     assert result.exit_code == 0, result.output  # bonded not configured is a choice, not a failure
-    assert result.output.count("no DigiKey credentials") == 2  # the warning, and the summary line
+    # the warning and the summary line, for DigiKey Bonded, DigiKey (the catalog) and Mouser
+    assert result.output.count("no DigiKey credentials") == 4
+    assert result.output.count("no Mouser credentials") == 2
     rows = rows_by_mpn(demo.with_name("out.xlsx"))
     assert rows["LM358DR"][0]["DigiKey Bonded"] == "not checked"
     assert isinstance(rows["LM358DR"][0]["Arrow Stock"], int)

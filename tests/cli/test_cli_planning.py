@@ -19,11 +19,19 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from bomcheck import runtime
 from bomcheck.cli import main
 from bomcheck.cli.common import Percent, planning_rules
 from bomcheck.config import load_settings
 from bomcheck.pricing.rules import DEFAULT_MAX_EXCESS
 from tests.conftest import DEMO_BOM
+
+
+@pytest.fixture(autouse=True)
+def arrow_and_bonded_only(monkeypatch):
+    """The rows' facts above are the sandbox's Arrow and bonded stock: its DigiKey catalog and Mouser,
+    which would offer other packagings and RoHS facts, are left out of the registry here."""
+    monkeypatch.setattr(runtime, "SOURCES", [runtime.ARROW, runtime.DIGIKEY_BONDED])
 
 
 @pytest.fixture

@@ -267,3 +267,43 @@ async def test_the_key_never_leaks(fault, told, caplog):
 
 def test_batch_size_is_ten():
     assert BATCH_SIZE == 10
+
+
+def euro_part(mpn: str) -> dict[str, Any]:
+    """A part as an account in a German locale sees it: prices in EUR, written the German way."""
+    return {**part(mpn), "PriceBreaks": [{"Quantity": 1, "Price": "6,85 €", "Currency": "EUR"},
+                                         {"Quantity": 10, "Price": "5,20 €", "Currency": "EUR"}]}
+
+
+async def test_prices_carry_the_accounts_currency_said_once_when_not_the_runs(transport, caplog):
+    source = MouserSource(BASE, API_KEY, currency="USD")
+    with aioresponses() as mocked:
+        mocked.post(SEARCH, payload=answer(euro_part("LM358DR")))
+        mocked.post(SEARCH, payload=answer(euro_part("NE555DR")))
+        with caplog.at_level(logging.WARNING):
+            first = await source.fetch(transport, [Query(mpn="LM358DR")])
+            await source.fetch(transport, [Query(mpn="NE555DR")])
+    (offer,) = first[Query(mpn="LM358DR")].offers
+    assert offer.currency == "EUR" and [str(b.unit_price) for b in offer.breaks] == ["6.85", "5.20"]
+    said = [r.getMessage() for r in caplog.records if "Mouser prices in EUR" in r.getMessage()]
+    assert len(said) == 1 and "not USD" in said[0]
+
+
+async def test_no_currency_remark_when_the_account_prices_in_the_runs_currency(transport, caplog):
+    source = MouserSource(BASE, API_KEY, currency="EUR")
+    with aioresponses() as mocked:
+        mocked.post(SEARCH, payload=answer(euro_part("LM358DR")))
+        with caplog.at_level(logging.WARNING):
+            await source.fetch(transport, [Query(mpn="LM358DR")])
+    assert not [r for r in caplog.records if "Mouser prices in" in r.getMessage()]
+
+
+async def test_a_mouser_number_only_line_names_the_mpn_it_resolved_to(transport):
+    source = MouserSource(BASE, API_KEY)
+    by_number, unknown = Query(mpn=None, mouser_pn="595-LM358DR"), Query(mpn=None, mouser_pn="595-NOPE1")
+    with aioresponses() as mocked:
+        mocked.post(SEARCH, payload=answer(part("LM358DR")))
+        lookups = await source.fetch(transport, [by_number, unknown])
+    assert lookups[by_number].message == "MPN LM358DR (Texas Instruments) from Mouser number 595-LM358DR"
+    assert lookups[unknown].status is LookupStatus.NOT_FOUND
+    assert lookups[unknown].message == "Mouser number 595-NOPE1 not found at Mouser"

@@ -466,3 +466,11 @@ def test_a_mouser_answer_survives_the_disk_cache_exactly():
     lookup = lookup_for(Query(mpn="696101000002"), parse_answer(answer_of(raw)).parts)
     kept = lookup_from_json(lookup_to_json(lookup))
     assert kept == lookup and kept.offers[0].ncnr is None and kept.offers[0].packaging_kind is Packaging.BULK
+
+
+def test_the_boms_maker_names_mousers_longer_name_without_a_remark():
+    parts = parse_answer(answer_of(part("CL10A106KP8NNNC", "Samsung Electro-Mechanics", "187-CL10A1")))
+    lookup = lookup_for(Query(mpn="CL10A106KP8NNNC", manufacturer="Samsung"), parts.parts)
+    assert lookup.status is LookupStatus.FOUND and "made by" not in lookup.message
+    other = lookup_for(Query(mpn="CL10A106KP8NNNC", manufacturer="Yageo"), parts.parts)
+    assert "made by Samsung Electro-Mechanics, not Yageo" in other.message

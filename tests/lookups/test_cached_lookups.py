@@ -22,7 +22,14 @@ from bomcheck.config import Settings
 from bomcheck.lookups.cache import CACHE_FILE, OffersCache
 from bomcheck.lookups.cached_lookups import CachedLookups, CachePolicy, parse_max_age
 from bomcheck.model import NOT_IN_CACHE, LookupStatus, Query, Report, normalize_mpn
-from bomcheck.runtime import ARROW_KEEP_HINT, cache_identities, open_lookups, open_sources, sandbox_settings
+from bomcheck.runtime import (
+    ARROW_KEEP_HINT,
+    SOURCES,
+    cache_identities,
+    open_lookups,
+    open_sources,
+    sandbox_settings,
+)
 from bomcheck.sandbox import SANDBOX_ARROW_API_KEY
 from bomcheck.sandbox.server import STATS_PATH, running_sandbox
 from tests.conftest import DEMO_BOM, WallClock
@@ -65,7 +72,7 @@ async def sandbox(tmp_path: Path, **settings: object) -> AsyncIterator[Sandbox]:
 
 def lookups_with(box: Sandbox, clock: Clock, policy: CachePolicy | None = None) -> CachedLookups:
     """Like session.open_lookups, with an injected clock."""
-    on_disk = {"DigiKey Bonded"} | ({"Arrow"} if box.settings.arrow_cache else set())
+    on_disk = {spec.name for spec in SOURCES if spec.on_disk(box.settings)}  # as the registry says
     cache = OffersCache(Path(box.settings.cache_dir) / CACHE_FILE, disk_sources=on_disk, clock=clock)
     return CachedLookups(cache, cache_identities(box.settings), policy or CachePolicy(), clock=clock,
                          keep_hints={"Arrow": ARROW_KEEP_HINT})
@@ -111,7 +118,8 @@ async def test_without_the_opt_in_arrow_is_asked_again_and_never_written_to_disk
     by_name = {source.name: source for source in second.sources}
     assert by_name["Arrow"].from_cache == 0 and by_name["DigiKey Bonded"].from_cache > 0
     db = sqlite3.connect(tmp_path / CACHE_FILE)
-    assert {row[0] for row in db.execute("SELECT DISTINCT source FROM lookups")} == {"DigiKey Bonded"}
+    stored = {row[0] for row in db.execute("SELECT DISTINCT source FROM lookups")}
+    assert stored == {"DigiKey Bonded", "DigiKey", "Mouser"}
     everything = "\n".join(row[0] for row in db.execute("SELECT body FROM lookups"))
     assert '"source":"Arrow"' not in everything and "Verical" not in everything
 
@@ -209,8 +217,9 @@ def test_offline_with_an_empty_cache_still_writes_the_workbook_and_says_how_many
     env = {"BOMCHECK_CACHE_DIR": str(tmp_path / "cache")}
     result = run_check(bom, "--offline", "--json", str(tmp_path / "out.json"), env=env)
     assert result.exit_code == 1, result.output  # written, but lines were not checked
-    assert "(Arrow: not in the cache (--offline); DigiKey Bonded: not in the cache (--offline))" \
-        in result.output
+    said = " ".join(result.output.split())
+    for name in ("DigiKey Bonded", "DigiKey", "Mouser"):  # kept on disk, but this cache is empty
+        assert f"{name} failed for 22 (not in the cache (--offline) ×22)" in said
     assert "Arrow not checked: its answers are not kept between runs unless BOMCHECK_ARROW_CACHE=1" \
         in " ".join(result.output.split())
     workbook = openpyxl.load_workbook(tmp_path / "demo.checked.xlsx")
@@ -227,10 +236,10 @@ def test_offline_with_an_empty_cache_still_writes_the_workbook_and_says_how_many
 def test_a_second_cli_run_states_the_age_of_the_cached_data(bom, tmp_path):
     env = {"BOMCHECK_CACHE_DIR": str(tmp_path / "cache"), "BOMCHECK_ARROW_CACHE": "1"}
     first = run_check(bom, env=env)
-    assert first.exit_code == 0 and first.output.count("data live") == 2
+    assert first.exit_code == 0 and first.output.count("data live") == 4  # the four sources
     second = run_check(bom, "--json", str(tmp_path / "second.json"), env=env)
     assert second.exit_code == 0
-    assert second.output.count("data cached, oldest 0 min (fetched ") == 2
+    assert second.output.count("data cached, oldest 0 min (fetched ") == 4
     workbook = openpyxl.load_workbook(tmp_path / "demo.checked.xlsx")
     summary = {row[0]: row[1] for row in workbook["Summary"].iter_rows(values_only=True)}
     assert summary["Data age"].startswith("Arrow: cached, oldest 0 min (fetched ")
@@ -258,8 +267,9 @@ def test_max_age_units(text, seconds):
 def test_open_lookups_keeps_arrow_off_the_disk_unless_asked(tmp_path):
     plain = open_lookups(Settings(cache_dir=str(tmp_path)), CachePolicy())
     opted = open_lookups(Settings(cache_dir=str(tmp_path), arrow_cache=True), CachePolicy())
-    assert plain.cache.disk_sources == {"DigiKey Bonded"}
-    assert opted.cache.disk_sources == {"DigiKey Bonded", "Arrow"}
+    # DigiKey's and Mouser's terms ask for attribution, not for keeping answers off the disk
+    assert plain.cache.disk_sources == {"DigiKey Bonded", "DigiKey", "Mouser"}
+    assert opted.cache.disk_sources == {"DigiKey Bonded", "DigiKey", "Mouser", "Arrow"}
     plain.cache.close()
     opted.cache.close()
 
@@ -297,7 +307,8 @@ async def test_only_the_missing_queries_are_asked_and_the_status_counts_both(tmp
         async with open_sources(box.settings) as (runs, _):
             await lookups.gather(runs, known)
             await box.counted()
-            assert lookups.planned_calls(runs, [*known, new]) == 2  # one Arrow search, one bonded list
+            # one Arrow search, one bonded list, one catalog keyword search, one Mouser batch
+            assert lookups.planned_calls(runs, [*known, new]) == 4
             mixed = await lookups.gather(runs, [*known, new])
         assert await box.counted() == {"arrow": 1, "digikey": 1}
     for status in mixed.sources:

@@ -54,13 +54,11 @@ async def test_slow_holders_stop_counting_against_the_size_up_to_half_the_cap() 
     assert gate.slow == 0 and len(admitted) == 4
     clock.now += 0.2  # the four hang: they no longer count, four more may go
     # (a waiter looks again when the next holder turns slow, on the loop's clock; nudge them now)
-    async with gate._cond():
-        gate._cond().notify_all()
+    gate.look_again()
     await settle()
     assert gate.slow == 4 and admitted == [0, 1, 2, 3, 4, 5, 6, 7]
     clock.now += 2  # all eight slow now, but only four are excused, and 8 is the cap
-    async with gate._cond():
-        gate._cond().notify_all()
+    gate.look_again()
     await settle()
     assert gate.active == 8 and gate.counted == 4 and len(admitted) == 8
     release.set()
@@ -76,8 +74,7 @@ async def test_a_batch_waiting_for_its_turn_is_not_slow_however_long_it_waits() 
     tasks = [asyncio.create_task(hold(gate, release, admitted, n, send=False)) for n in range(6)]
     await settle()
     clock.now += 60  # queued at the rate limiter, not sent: a stopped source would leave them unsent
-    async with gate._cond():
-        gate._cond().notify_all()
+    gate.look_again()
     await settle()
     assert gate.slow == 0 and admitted == [0, 1, 2, 3]
     release.set()

@@ -67,7 +67,7 @@ async def test_two_files_in_one_service_share_arrow_answers_without_writing_them
     assert after_first["arrow"] == len(mpns) and after_first["digikey"] == 1
     assert after_second["arrow"] == after_first["arrow"]  # zero Arrow requests for the second file
     assert after_second["digikey"] == after_first["digikey"]
-    assert lookups.cache.disk_sources == {"DigiKey Bonded"}
+    assert lookups.cache.disk_sources == {"DigiKey Bonded", "DigiKey", "Mouser"}  # Arrow's stay in memory
 
 
 async def test_offline_service_writes_the_output_but_does_not_remember_it_as_checked(tmp_path):
