@@ -286,8 +286,10 @@ DIGIKEY = SourceSpec(
     needs=("digikey_client_id", "digikey_client_secret"),
     open=_open_digikey_catalog,
     identity=_digikey_catalog_identity,
+    # the in-process sandbox answers at once and has no per-minute limit unless asked (as Mouser's)
     sandbox=lambda url: {"digikey_url": url, "digikey_client_id": SANDBOX_DIGIKEY_CLIENT_ID,
-                         "digikey_client_secret": SANDBOX_DIGIKEY_CLIENT_SECRET},
+                         "digikey_client_secret": SANDBOX_DIGIKEY_CLIENT_SECRET,
+                         "digikey_catalog_rate": 20.0},
     # DigiKey's terms ask for attribution, not for keeping answers off the disk (README: DigiKey):
     # on disk, used for hours (--max-age), every offer labelled DigiKey in the outputs.
     link_domains=("digikey.com",),

@@ -119,8 +119,10 @@ def due_date(delivery: PipelineDelivery) -> date | None:
 
 
 def pipeline_text(offers: Iterable[Offer], today: date | None, few: int = 3) -> str:
-    """'1200 due 18-JAN-2027, 500 was due 02-MAR-2026' in date order (unreadable dates last)."""
+    """'500 was due 2026-03-02, 1200 due 2027-01-18' in date order, every date read written one way
+    (sources write 18-JAN-2027 or 20270118); a date that cannot be read is quoted as written, last."""
     deliveries = {(due_date(d), d.date, d.quantity) for offer in offers for d in offer.pipeline}
-    ordered = sorted(deliveries, key=lambda d: (d[0] is None, d[0] or date.min, d[1], d[2]))
+    said = {(due.isoformat() if due else text, due, qty) for due, text, qty in deliveries}
+    ordered = sorted(said, key=lambda d: (d[1] is None, d[1] or date.min, d[0], d[2]))
     return ", ".join(f"{qty} {'was due' if today and due and due < today else 'due'} {text}"
-                     for due, text, qty in ordered[:few])
+                     for text, due, qty in ordered[:few])

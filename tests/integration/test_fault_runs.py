@@ -63,7 +63,7 @@ def point_at(sandbox: ThreadedSandbox, monkeypatch: pytest.MonkeyPatch, *, expir
               "digikey_client_id": SANDBOX_DIGIKEY_CLIENT_ID,
               "digikey_client_secret": SANDBOX_DIGIKEY_CLIENT_SECRET,
               "digikey_account_id": SANDBOX_DIGIKEY_ACCOUNT_ID, "digikey_redirect_uri": SANDBOX_REDIRECT_URI,
-              "arrow_rate": "100", "digikey_rate": "100", "timeout": "1"}
+              "arrow_rate": "100", "digikey_rate": "100", "digikey_catalog_rate": "100", "timeout": "1"}
     for key, value in values.items():
         monkeypatch.setenv(ENV_VARS[key], value)
     from bomcheck.config import load_settings

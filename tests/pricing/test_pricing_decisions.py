@@ -316,9 +316,9 @@ def test_pipeline_dates_are_read_sorted_and_past_ones_were_due():
                 PipelineDelivery("01-JUN-2026", 70, due=date(2026, 6, 1)))
     result = plan(10, offer(stock=0, pipeline=pipeline), rules=Rules(today=date(2026, 6, 1)))
     # by date, not as text; before today "was due"; today itself is still due; unreadable text last
-    assert ("on order: 500 was due 20250105, 300 was due 02-MAR-2026, 70 due 01-JUN-2026"
+    assert ("on order: 500 was due 2025-01-05, 300 was due 2026-03-02, 70 due 2026-06-01"
             in result.reason)
-    assert "1200 due 18-JAN-2027" not in result.reason  # the first three only
+    assert "1200 due 2027-01-18" not in result.reason  # the first three only
 
 
 # ------------------------------------------------------------------ honest totals, one action per line
