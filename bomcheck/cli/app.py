@@ -10,7 +10,7 @@ from bomcheck import __version__
 from bomcheck.cli.auth import auth
 from bomcheck.cli.check import check
 from bomcheck.cli.inspect import inspect_command
-from bomcheck.cli.logs import setup_logging
+from bomcheck.cli.logs import one_line, setup_logging
 from bomcheck.cli.sandbox import sandbox_command
 from bomcheck.cli.watch import watch
 from bomcheck.errors import BomcheckError
@@ -18,13 +18,15 @@ from bomcheck.errors import BomcheckError
 
 class BomcheckGroup(click.Group):
     """Every command runs inside this boundary: a BomcheckError (a user's mistake or a whole-run
-    failure) is printed as `bomcheck: error: <message>` and exits with its code; no traceback."""
+    failure) is printed as `bomcheck: error: <message>` on one line and exits with its code; no
+    traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except BomcheckError as exc:
-            click.echo(f"bomcheck: error: {exc}", err=True)
+            # one line whatever it quotes: a file named "a\nb.csv" must not split or forge it
+            click.echo(f"bomcheck: error: {one_line(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
 
 

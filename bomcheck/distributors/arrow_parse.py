@@ -49,17 +49,7 @@ class ArrowPage:
 # --------------------------------------------------------------------------- tolerant readers
 
 
-def _get(mapping: Any, key: str) -> Any:
-    """mapping[key], falling back to a case-insensitive key match; None when absent or no mapping."""
-    if not isinstance(mapping, Mapping):
-        return None
-    if key in mapping:
-        return mapping[key]
-    folded = key.casefold()
-    for name, value in mapping.items():
-        if isinstance(name, str) and name.casefold() == folded:
-            return value
-    return None
+_get = fields.get
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -222,7 +222,11 @@ class DigiKeyCatalogSource:
                     body: Any = None, account: bool = False) -> HttpResponse:
         headers = self._headers(token, account=account)
         try:
-            return await transport.request(method, url, headers=headers, json_body=body, expect_json=True)
+            # A daily 429 may carry Retry-After (digikey.md): told by its words, it stops the source
+            # at once instead of being waited out and asked again
+            return await transport.request(
+                method, url, headers=headers, json_body=body, expect_json=True,
+                final_429=lambda answer: is_daily_quota(answer, transport.retry.throttle_budget))
         except SourceError as exc:
             message = self._redact(transport, f"DigiKey: {exc}", token)
             error = type(exc)(message, retryable=exc.retryable)  # SourceUnavailable stays one

@@ -121,17 +121,7 @@ class CatalogAnswer:
 # --------------------------------------------------------------------------- tolerant readers
 
 
-def _get(mapping: Any, key: str) -> Any:
-    """mapping[key], else a case-insensitive match (PascalCase and camelCase read alike); else None."""
-    if not isinstance(mapping, Mapping):
-        return None
-    if key in mapping:
-        return mapping[key]
-    folded = key.casefold()
-    for name, value in mapping.items():
-        if isinstance(name, str) and name.casefold() == folded:
-            return value
-    return None
+_get = fields.get
 
 
 def _mappings(value: Any) -> Iterator[Mapping[str, Any]]:

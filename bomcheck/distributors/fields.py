@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 _UNIT_SUFFIX = re.compile(r"\s*(weeks?|wks?|pcs?|pieces?)\s*$", re.IGNORECASE)
+
+
+def get(mapping: Any, key: str) -> Any:
+    """mapping[key], else a case-insensitive match (PascalCase and camelCase read alike); None when
+    absent or when `mapping` is no mapping."""
+    if not isinstance(mapping, Mapping):
+        return None
+    if key in mapping:
+        return mapping[key]
+    folded = key.casefold()
+    for name, value in mapping.items():
+        if isinstance(name, str) and name.casefold() == folded:
+            return value
+    return None
 
 
 def text(value: Any) -> str:

@@ -4,8 +4,9 @@ As digikey-catalog.md describes the real service:
 - every call wants `X-DIGIKEY-Client-Id` (401 "Invalid Client-Id") and a live bearer token from
   the token endpoint, 2-legged (`grant_type=client_credentials`, 599 s, no refresh token) or
   3-legged (401 "Bearer token is invalid" / "Bearer token is expired", ApiErrorResponse shape);
-- its own daily quota, separate from Supply Chain's (429 "Daily ratelimit exceeded" without
-  Retry-After), reported in X-RateLimit-Limit / -Remaining;
+- its own daily quota, separate from Supply Chain's (429 "Daily ratelimit exceeded" with
+  Retry-After: the seconds to midnight US Central, as Supply Chain's), reported in
+  X-RateLimit-Limit / -Remaining;
 - locale: `X-DIGIKEY-Locale-Site` (default US), `-Language` (default en), `-Currency` (a currency
   the site does not sell in falls back silently to the site's own); `SearchLocaleUsed` says what
   was used, its Site in lower case (as in 2025 answers);
@@ -27,6 +28,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import unquote
@@ -34,7 +36,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from bomcheck.sandbox import SANDBOX_DIGIKEY_CLIENT_ID, catalog
-from bomcheck.sandbox.digikey_api import Burst, DigiKeyApi
+from bomcheck.sandbox.digikey_api import Burst, DigiKeyApi, seconds_to_quota_reset
 from bomcheck.sandbox.digikey_products import (
     Product,
     Variation,
@@ -173,8 +175,10 @@ class DigiKeyCatalogApi:
             return self.oauth.api_error(request, 401, "Bearer token is expired",
                                         "Request a new access token and try again", headers=challenge)
         if self.quota_used >= self.daily_quota:
+            wait = str(seconds_to_quota_reset(datetime.now(timezone.utc)))
             return self.oauth.api_error(request, 429, "Daily ratelimit exceeded",
-                                        f"The daily quota of {self.daily_quota} requests is used up")
+                                        f"The daily quota of {self.daily_quota} requests is used up",
+                                        headers={"Retry-After": wait})
         self.quota_used += 1
         return None
 

@@ -34,3 +34,15 @@ def test_an_error_of_the_reader_goes_through_the_same_boundary(tmp_path):
 
 def test_every_bomcheck_error_has_the_documented_fatal_exit_code():
     assert BomError("x").exit_code == OutputError("x").exit_code == EXIT_FATAL
+
+
+def test_an_error_naming_a_file_with_a_newline_stays_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from bomcheck.cli import main
+
+    missing = tmp_path / "a\nbomcheck: error: forged.xlsx"
+    result = CliRunner().invoke(main, ["inspect", str(missing)])
+    assert result.exit_code != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("bomcheck: error:")]
+    assert len(errors) == 1 and "a\\nbomcheck: error: forged.xlsx" in errors[0], result.stderr

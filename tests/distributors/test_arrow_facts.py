@@ -173,3 +173,14 @@ def test_source_currency_can_is_cad() -> None:
         for source in site["sources"]:
             source["currency"] = "CAN"
     assert {offer.currency for offer in offers_of(body).values()} == {"CAD"}
+
+
+def test_a_field_is_read_whatever_its_case_and_a_non_mapping_has_none():
+    from bomcheck.distributors import fields
+
+    answer = {"PartNumber": "LM358DR", "quantityAvailable": 5}
+    assert fields.get(answer, "PartNumber") == "LM358DR"
+    assert fields.get(answer, "partNumber") == "LM358DR"  # camelCase and PascalCase alike
+    assert fields.get(answer, "QuantityAvailable") == 5
+    assert fields.get(answer, "Missing") is None
+    assert fields.get(["PartNumber"], "PartNumber") is None and fields.get(None, "x") is None

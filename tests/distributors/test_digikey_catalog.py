@@ -328,6 +328,19 @@ async def test_the_spent_daily_quota_stops_the_source(transport: Transport, cloc
     assert "daily quota" in str(caught.value)
 
 
+async def test_a_daily_429_with_a_short_retry_after_is_not_waited_out(transport: Transport, clock: Clock):
+    source = make_source(clock)
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_reply())
+        mocked.post(KEYWORD_URL, status=429, payload={"ErrorMessage": "Daily ratelimit exceeded"},
+                    headers={"Retry-After": "1"}, repeat=True)
+        with pytest.raises(SourceUnavailable) as caught:
+            await source.fetch(transport, [Query(mpn="LM358")])
+        searches = [key for key in mocked.requests if str(key[1]).startswith(KEYWORD_URL)]
+        assert len(mocked.requests[searches[0]]) == 1  # one call: the day's quota is spent, no retry
+    assert "daily quota" in str(caught.value)
+
+
 async def test_a_server_error_after_the_retries_is_a_retryable_failure(transport: Transport, clock: Clock):
     source = make_source(clock)
     with aioresponses() as mocked:
