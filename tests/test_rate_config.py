@@ -22,8 +22,9 @@ async def test_each_transport_gets_its_sources_rate_and_the_concurrency_cap(tmp_
                              path=tmp_path / "none.toml")
     async with open_sources(sandbox_settings(settings, "http://127.0.0.1:9")) as (runs, _):
         limits = {run.source.name: (run.transport.limiter.rate, run.transport.in_flight.cap) for run in runs}
-    # the sandbox's Mouser has no per-minute limit unless asked: its entry lets the client go at 20/s
-    assert limits == {"Arrow": (7.5, 12), "DigiKey Bonded": (1.5, 12), "DigiKey": (1.25, 12),
+    # the sandbox's catalog and Mouser have no per-minute limit unless asked: their entries let the
+    # client go at 20/s there (a rate set for the real services is theirs, not the sandbox's)
+    assert limits == {"Arrow": (7.5, 12), "DigiKey Bonded": (1.5, 12), "DigiKey": (20.0, 12),
                       "Mouser": (20.0, 12)}
 
 
@@ -31,6 +32,16 @@ async def test_mouser_defaults_to_its_thirty_calls_a_minute(tmp_path):
     settings = load_settings(env={"BOMCHECK_MOUSER_API_KEY": "k3y-for-mouser"}, path=tmp_path / "none.toml")
     async with open_sources(settings) as (runs, _):
         assert [(run.source.name, run.transport.limiter.rate) for run in runs] == [("Mouser", 0.5)]
+
+
+async def test_the_catalog_takes_its_own_rate_setting(tmp_path):
+    env = {"BOMCHECK_DIGIKEY_CLIENT_ID": "app-id", "BOMCHECK_DIGIKEY_CLIENT_SECRET": "app-s3cret",
+           "BOMCHECK_DIGIKEY_CATALOG_RATE": "1.25"}
+    async with open_sources(load_settings(env=env, path=tmp_path / "none.toml")) as (runs, _):
+        assert [(run.source.name, run.transport.limiter.rate) for run in runs] == [("DigiKey", 1.25)]
+    async with open_sources(load_settings(env={k: v for k, v in env.items() if "RATE" not in k},
+                                          path=tmp_path / "none.toml")) as (runs, _):
+        assert [(run.source.name, run.transport.limiter.rate) for run in runs] == [("DigiKey", 2.0)]
 
 
 @pytest.mark.parametrize("value", ["0", "-2", "nan", "inf", "fast"])
