@@ -6,7 +6,7 @@ import contextlib
 import dataclasses
 import hashlib
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -60,7 +60,7 @@ from bomcheck.errors import AuthError, ConfigError, SourceError
 from bomcheck.lookups.cache import CACHE_FILE, OffersCache
 from bomcheck.lookups.cached_lookups import CachedLookups, CachePolicy
 from bomcheck.lookups.fanout import SourceRun
-from bomcheck.model import SourceStatus
+from bomcheck.model import Query, SourceStatus, other_maker
 from bomcheck.sandbox import (
     SANDBOX_ARROW_API_KEY,
     SANDBOX_ARROW_LOGIN,
@@ -70,6 +70,7 @@ from bomcheck.sandbox import (
     SANDBOX_MOUSER_API_KEY,
     SANDBOX_REDIRECT_URI,
 )
+from bomcheck.sandbox.catalog import listed_maker, part_key
 
 SANDBOX_ENVIRONMENT = "bomcheck-sandbox"
 
@@ -215,9 +216,7 @@ def _open_digikey_bonded(settings: Settings, session: aiohttp.ClientSession) -> 
                                  currency=settings.digikey_currency.upper(),
                                  location_currencies=_location_currencies(settings))
     transport = _transport(session, settings, settings.digikey_rate, DIGIKEY_HEADERS)
-    store, key = QuotaStore(cache_dir(settings) / STATE_FILE), quota_key_of(settings)
-    transport.quota = store.load(key)
-    return OpenedSource(SourceRun(source, transport), close=lambda: _save_quota(store, key, transport))
+    return _with_daily_quota(SourceRun(source, transport), settings, quota_key_of(settings))
 
 
 def _digikey_identity(settings: Settings) -> str:
@@ -266,9 +265,7 @@ def _open_digikey_catalog(settings: Settings, session: aiohttp.ClientSession) ->
     source = DigiKeyCatalogSource(settings.digikey_url, client_id, tokens,
                                   currency=settings.currency, account_id=settings.digikey_account_id)
     transport = _transport(session, settings, settings.digikey_catalog_rate, DIGIKEY_HEADERS)
-    store, key = QuotaStore(cache_dir(settings) / STATE_FILE), catalog_quota_key(settings)
-    transport.quota = store.load(key)
-    return OpenedSource(SourceRun(source, transport), close=lambda: _save_quota(store, key, transport))
+    return _with_daily_quota(SourceRun(source, transport), settings, catalog_quota_key(settings))
 
 
 def _digikey_catalog_identity(settings: Settings) -> str:
@@ -463,14 +460,31 @@ def cache_identities(settings: Settings) -> dict[str, str]:
     return {spec.name: spec.identity(settings) for spec in SOURCES}
 
 
-def open_lookups(settings: Settings, policy: CachePolicy, *, uncached: bool = False) -> CachedLookups:
+def open_lookups(settings: Settings, policy: CachePolicy, *, uncached: bool = False,
+                 named_makers: MutableMapping[str, str] | None = None) -> CachedLookups:
     """The offers cache for a run or a watch service, each source's answers on disk or in memory as
     its registry entry says; close `.cache` when done.
-    `uncached`: every source is asked and nothing is stored (a run under sandbox faults)."""
+    `uncached`: every source is asked and nothing is stored (a run under sandbox faults).
+    `named_makers`: an in-process sandbox's SandboxConfig.named_makers, filled as the BOMs are asked."""
     on_disk = {spec.name for spec in SOURCES if spec.on_disk(settings)}
     cache = OffersCache(cache_dir(settings) / CACHE_FILE, disk_sources=on_disk)
     return CachedLookups(cache, {} if uncached else cache_identities(settings), policy,
-                         keep_hints={spec.name: spec.keep_hint for spec in SOURCES if spec.keep_hint})
+                         keep_hints={spec.name: spec.keep_hint for spec in SOURCES if spec.keep_hint},
+                         on_ask=None if named_makers is None else naming_makers(named_makers))
+
+
+def naming_makers(named_makers: MutableMapping[str, str]) -> Callable[[Sequence[Query]], None]:
+    """Tell the sandbox the maker each query names where its catalog would list another.
+
+    The synthetic catalog cannot know who makes a part it has never heard of; a real distributor
+    does, and on a correct BOM that is the maker the BOM names. Without this a real BOM checked
+    on the sandbox came out half OTHER MAKER, a verdict about the sandbox and not about the BOM."""
+    def name(queries: Sequence[Query]) -> None:
+        for query in queries:
+            if query.mpn and query.manufacturer and other_maker(query.manufacturer,
+                                                                listed_maker(query.mpn)):
+                named_makers[part_key(query.mpn)] = query.manufacturer.strip()
+    return name
 
 
 # DigiKey: X-BurstLimit-* is the per-minute burst, X-RateLimit-* the daily quota.
@@ -487,6 +501,13 @@ def quota_key_of(settings: Settings) -> str:
     if environment == SANDBOX_ENVIRONMENT:
         environment += "-" + re.sub(r"[^A-Za-z0-9]+", "-", urlsplit(settings.digikey_url).netloc).strip("-")
     return f"{environment}/{digikey_app(settings)[0]}"
+
+
+def _with_daily_quota(run: SourceRun, settings: Settings, key: str) -> OpenedSource:
+    """The run, its transport starting from the quota the last run saw under `key`, saved on close."""
+    store = QuotaStore(cache_dir(settings) / STATE_FILE)
+    run.transport.quota = store.load(key)
+    return OpenedSource(run, close=lambda: _save_quota(store, key, run.transport))
 
 
 def _save_quota(store: QuotaStore, key: str, transport: Transport) -> None:

@@ -1,8 +1,12 @@
-"""Values many tests share: the default sources' statuses and the result headers (one place, no copies)."""
+"""What many tests share (one place, no copies): the default sources' statuses, the result headers,
+and the one way tests build an offer and a source's answer."""
 
 from __future__ import annotations
 
-from bomcheck.model import SourceStatus
+from decimal import Decimal
+from typing import Any
+
+from bomcheck.model import Lookup, LookupStatus, Offer, PriceBreak, SourceStatus
 
 # The statuses of a run that asked both default sources, as runtime.open_sources labels them.
 ARROW_STATUS = SourceStatus("Arrow", True, column="Arrow Stock", rank=0,
@@ -14,3 +18,21 @@ DEFAULT_SOURCES = (ARROW_STATUS, BONDED_STATUS)
 RESULT_HEADERS = ("Status", "Action", "Need", "Buy Qty", "Unit Price", "Ext. Price", "Excess", "Excess Value",
                   "Best Source", "Maker Bought", "Arrow Stock", "DigiKey Bonded", "MOQ", "NCNR", "Lifecycle",
                   "RoHS", "Lead Time (wk)", "Notes")
+
+
+def make_offer(mpn: str = "X", *, source: str = "Arrow", seller: str = "Arrow Americas (ACNA)",
+               maker: str = "Maker", stock: int = 1000, price: str | None = "1.00", **fields: Any) -> Offer:
+    """An offer of `mpn`: one price break at 1 piece for `price` (None: no list price) unless
+    `breaks` is given; its SKU is "<seller>-<mpn>" unless `sku` is. Other Offer fields as given."""
+    if "breaks" not in fields:
+        fields["breaks"] = (PriceBreak(1, Decimal(price)),) if price is not None else ()
+    fields.setdefault("sku", f"{seller}-{mpn}")
+    return Offer(source=source, seller=seller, mpn=mpn, manufacturer=maker, stock=stock, **fields)
+
+
+def found(*offers: Offer) -> dict[str, Lookup]:
+    """The FOUND answer of each source these offers come from, as a line's lookups."""
+    by_source: dict[str, list[Offer]] = {}
+    for offer in offers:
+        by_source.setdefault(offer.source, []).append(offer)
+    return {name: Lookup(name, LookupStatus.FOUND, offers=tuple(group)) for name, group in by_source.items()}

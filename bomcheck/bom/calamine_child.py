@@ -18,7 +18,10 @@ log = logging.getLogger(__name__)
 CHILD_MEMORY_BYTES = 2 * 1024**3  # address space of the child; ample for any real BOM
 CHILD_TIMEOUT_S = 60.0
 
-_CHILD_CODE = "import sys; from bomcheck.bom.calamine_child import main; sys.exit(main(sys.argv))"
+# `python -c` puts the working directory first on sys.path: a user's inspect.py or json.py there
+# would shadow the standard library (or a bomcheck/ folder this package), so the child drops it.
+_CHILD_CODE = ("import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+               "from bomcheck.bom.calamine_child import main; sys.exit(main(sys.argv))")
 # (sheet name, rows, merged ranges as ((row, col), (last row, last col)) 0-based)
 ChildSheet = tuple[str, list[list[Any]], list[tuple[tuple[int, int], tuple[int, int]]]]
 

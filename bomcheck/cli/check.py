@@ -114,13 +114,14 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
 
 async def _run_check(bom: Path, options: CheckOptions, settings: Settings, cache: CachePolicy, *,
                      sandbox: bool, quiet: bool, sandbox_config: SandboxConfig | None = None) -> CheckOutcome:
+    sandbox_config = sandbox_config or SandboxConfig()
     async with (maybe_sandbox(settings, sandbox, sandbox_config) as effective,
                 open_sources(effective) as (runs, unavailable)):
         warn_unavailable(unavailable)
         # Faults are played on requests: an answer from the cache would hide them, and a faulty
         # run's answers are not kept for the next run.
-        lookups = open_lookups(effective, cache,
-                               uncached=sandbox_config is not None and sandbox_config.faults.active)
+        lookups = open_lookups(effective, cache, uncached=sandbox_config.faults.active,
+                               named_makers=sandbox_config.named_makers if sandbox else None)
         try:
             return await check_bom(bom, options, runs, unavailable,
                                    progress=None if quiet else ProgressBar(), lookups=lookups)

@@ -152,7 +152,8 @@ async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Set
                 log.warning("DigiKey Bonded: %s (until then, files are checked without it)",
                             NOT_LOGGED_IN)
             asked = effective.environment or f"{effective.arrow_url} {effective.digikey_url}"
-            lookups = open_lookups(effective, cache)  # one cache for every file of the service
+            lookups = open_lookups(effective, cache,  # one cache for every file of the service
+                                   named_makers=sandbox_config.named_makers if sandbox else None)
             job = InboxJob(folders, options, runs, unavailable, reprocess=reprocess,
                            # an output older than --max-age holds answers older than it
                            ledger=Ledger(folders.ledger, min(timedelta(hours=cache_hours), cache.max_age)),

@@ -9,12 +9,12 @@ from typing import Any
 from urllib.parse import quote
 
 from bomcheck.distributors.digikey_auth import TokenProvider
+from bomcheck.distributors.digikey_calls import DigiKeyCalls
 from bomcheck.distributors.digikey_errors import (
     error_message,
     is_daily_quota,
     quota_resets_at,
     request_id,
-    says_expired,
 )
 from bomcheck.distributors.digikey_parse import (
     QUANTITY_FIELDS,
@@ -27,7 +27,7 @@ from bomcheck.distributors.digikey_parse import (
 )
 from bomcheck.distributors.http import HttpResponse, Transport
 from bomcheck.distributors.quota import QuotaSeen
-from bomcheck.errors import AuthError, SourceError, SourceUnavailable
+from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query, normalize_mpn
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def _comes_back(response: HttpResponse) -> str:
 # --------------------------------------------------------------------------- source
 
 
-class DigiKeyBondedSource:
+class DigiKeyBondedSource(DigiKeyCalls):
     """The DigiKey bonded-inventory Source.
 
     Endpoint choice, per BOM: when every asked line has a DigiKey part number and there are at
@@ -108,6 +108,7 @@ class DigiKeyBondedSource:
     """
 
     name = "DigiKey Bonded"
+    not_checked = "bonded stock not checked"
     PER_PART_LIMIT = 3
 
     def __init__(
@@ -233,26 +234,7 @@ class DigiKeyBondedSource:
         return parse_locations(self._json(transport, response)) if response is not None else []
 
     def _json(self, transport: Transport, response: HttpResponse) -> Any:
-        if not response.body.strip():
-            return []
-        try:
-            return response.json()
-        except SourceError as exc:
-            error = SourceError(self._redact(transport, f"DigiKey: {exc}"), retryable=exc.retryable)
-        raise error  # raised outside the except block: nothing unredacted is chained
-
-    async def _token(self, transport: Transport, *, refresh: bool = False) -> str:
-        try:
-            if refresh:
-                return await self.tokens.refresh(transport)
-            return await self.tokens.access_token(transport)
-        except AuthError as exc:
-            error = SourceUnavailable(self._redact(transport, f"{exc} — bonded stock not checked"))
-        raise error
-
-    def _redact(self, transport: Transport, text: str, *tokens: str) -> str:
-        """`text` without the transport's secrets nor any token the provider has held."""
-        return transport.redact(text, (*tokens, *getattr(self.tokens, "secrets", ())))
+        return super()._json(transport, response) if response.body.strip() else []
 
     async def _send(self, transport: Transport, url: str, token: str) -> HttpResponse:
         headers = {
@@ -260,29 +242,14 @@ class DigiKeyBondedSource:
             "X-DIGIKEY-Client-Id": self.client_id,
             "Accept": "application/json",
         }
-        try:
-            # A daily 429 carries Retry-After too (digikey.md): without final_429 the transport would
-            # wait it out and ask again, up to four times, instead of stopping the source at once.
-            return await transport.request(
-                "GET", url, headers=headers, expect_json=True,
-                final_429=lambda answer: is_daily_quota(answer, transport.retry.throttle_budget))
-        except SourceError as exc:
-            message = self._redact(transport, f"DigiKey: {exc}", token)
-            error = type(exc)(message, retryable=exc.retryable)  # SourceUnavailable stays one
-        raise error
+        return await self._request(transport, "GET", url, headers, token)
 
     async def _get(self, transport: Transport, path: str, *, not_found_ok: bool = False
                    ) -> HttpResponse | None:
         """GET a Supply Chain path: bearer token, one refresh + retry on an expired token,
         every other failure mapped to SourceError / SourceUnavailable."""
         url = f"{self.base_url}{SUPPLY_CHAIN_PATH}{path}"
-        token = await self._token(transport)
-        response = await self._send(transport, url, token)
-        if response.status == 401 and says_expired(response):
-            log.info("DigiKey says the access token expired (request id %s); refreshing once",
-                     request_id(response) or "-")
-            token = await self._token(transport, refresh=True)
-            response = await self._send(transport, url, token)
+        response, token = await self._with_token(transport, lambda token: self._send(transport, url, token))
         status = response.status
         if 200 <= status < 300:
             return response

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
+from bomcheck.distributors.digikey_auth import TokenProvider
+from bomcheck.distributors.digikey_calls import DigiKeyCalls
 from bomcheck.distributors.digikey_catalog_parse import (
     SOURCE_NAME,
     CatalogAnswer,
@@ -15,9 +17,9 @@ from bomcheck.distributors.digikey_catalog_parse import (
     parse_details,
     parse_keyword,
 )
-from bomcheck.distributors.digikey_errors import error_message, is_daily_quota, request_id, says_expired
+from bomcheck.distributors.digikey_errors import error_message, is_daily_quota, request_id
 from bomcheck.distributors.http import HttpResponse, Transport
-from bomcheck.errors import AuthError, SourceError, SourceUnavailable
+from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query, normalize_mpn
 
 log = logging.getLogger(__name__)
@@ -40,14 +42,6 @@ DAILY_QUOTA = (
     "remaining lines; the quota resets at midnight US Central time"
 )
 _DIGIKEY_NUMBER = re.compile(r"(?i).+-ND$")
-
-
-class AppTokenProvider(Protocol):
-    """What the catalog source needs: a usable app token, and a new one after a 401 "expired"."""
-
-    async def access_token(self, transport: Transport) -> str: ...
-
-    async def refresh(self, transport: Transport) -> str: ...
 
 
 def looks_like_digikey_number(text: str | None) -> bool:
@@ -79,7 +73,7 @@ def locale_headers(currency: str | None, language: str = "en") -> dict[str, str]
     }
 
 
-class DigiKeyCatalogSource:
+class DigiKeyCatalogSource(DigiKeyCalls):
     """The DigiKey catalog Source: one call per distinct part.
 
     An MPN: POST /search/keyword with it as Keywords, answered by ExactMatches (the BOM's maker,
@@ -89,8 +83,9 @@ class DigiKeyCatalogSource:
     """
 
     name = SOURCE_NAME
+    token_kind = "app token"
 
-    def __init__(self, base_url: str, client_id: str, tokens: AppTokenProvider, *,
+    def __init__(self, base_url: str, client_id: str, tokens: TokenProvider, *,
                  currency: str | None = "USD", account_id: str | int | None = None,
                  language: str = "en") -> None:
         self.base_url = base_url.rstrip("/")
@@ -196,53 +191,17 @@ class DigiKeyCatalogSource:
             headers["X-DIGIKEY-Account-Id"] = self.account_id
         return headers
 
-    def _redact(self, transport: Transport, text: str, *tokens: str) -> str:
-        for secret in (*tokens, *getattr(self.tokens, "secrets", ())):
-            if secret:
-                text = text.replace(secret, "***")
-        return transport.redact(text)
-
-    def _json(self, transport: Transport, response: HttpResponse) -> Any:
-        try:
-            return response.json()
-        except SourceError as exc:
-            error = SourceError(self._redact(transport, f"DigiKey: {exc}"), retryable=exc.retryable)
-        raise error  # raised outside the except block: nothing unredacted is chained
-
-    async def _token(self, transport: Transport, *, refresh: bool = False) -> str:
-        try:
-            if refresh:
-                return await self.tokens.refresh(transport)
-            return await self.tokens.access_token(transport)
-        except AuthError as exc:
-            error = SourceUnavailable(self._redact(transport, f"{exc} — DigiKey not checked"))
-        raise error
-
     async def _send(self, transport: Transport, method: str, url: str, token: str, *,
                     body: Any = None, account: bool = False) -> HttpResponse:
-        headers = self._headers(token, account=account)
-        try:
-            # A daily 429 may carry Retry-After (digikey.md): told by its words, it stops the source
-            # at once instead of being waited out and asked again
-            return await transport.request(
-                method, url, headers=headers, json_body=body, expect_json=True,
-                final_429=lambda answer: is_daily_quota(answer, transport.retry.throttle_budget))
-        except SourceError as exc:
-            message = self._redact(transport, f"DigiKey: {exc}", token)
-            error = type(exc)(message, retryable=exc.retryable)  # SourceUnavailable stays one
-        raise error
+        return await self._request(transport, method, url, self._headers(token, account=account), token,
+                                   body=body)
 
     async def _call(self, transport: Transport, method: str, url: str, *, body: Any = None,
                     account: bool = False) -> HttpResponse | None:
         """One catalog call: app token, one renewal + retry on an expired token, 404 = None,
         every other failure mapped to SourceError / SourceUnavailable."""
-        token = await self._token(transport)
-        response = await self._send(transport, method, url, token, body=body, account=account)
-        if response.status == 401 and says_expired(response):
-            log.info("DigiKey says the app token expired (request id %s); renewing once",
-                     request_id(response) or "-")
-            token = await self._token(transport, refresh=True)
-            response = await self._send(transport, method, url, token, body=body, account=account)
+        response, token = await self._with_token(
+            transport, lambda token: self._send(transport, method, url, token, body=body, account=account))
         status = response.status
         if 200 <= status < 300:
             return response

@@ -14,9 +14,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from bomcheck.lookups.fanout import FanoutResult, Progress, ProgressReporter, SourceRun, planned_calls
+from bomcheck.lookups.fanout import (
+    FanoutResult,
+    Progress,
+    ProgressReporter,
+    SourceRun,
+    merged_statuses,
+    planned_calls,
+)
 from bomcheck.model import Alternate, BomLine, Lookup, Query, SourceStatus, maker_key, normalize_mpn
 from bomcheck.pricing import DEFAULT_RULES, WANTS_ALTERNATE, Attrition, Rules, plan_lines
 
@@ -132,7 +139,7 @@ async def second_round(
                     progress.finish()
             for query, lookups in result.lookups.items():
                 later.setdefault(query, {}).update(lookups)
-            statuses = _statuses(statuses, result.sources)
+            statuses = merged_statuses(statuses, result.sources, "alternates")
             asked.extend(queries)
         for line in wanting:
             for alt in _distinct(line):
@@ -186,18 +193,3 @@ def _merge(runs: Sequence[SourceRun], results: Sequence[FanoutResult]) -> Fanout
     in_order = {query: {name: answers[name] for name in names if name in answers}
                 for query, answers in lookups.items()}  # each line's reasons in the sources' order
     return FanoutResult(in_order, ordered)
-
-
-def _statuses(first: Sequence[SourceStatus], second: Sequence[SourceStatus]) -> tuple[SourceStatus, ...]:
-    """Round one's status per source, with what went wrong in round two added to it."""
-    later = {status.name: status for status in second}
-    merged = []
-    for status in first:
-        other = later.get(status.name)
-        if other is None or (other.checked and not other.message):
-            merged.append(status)
-            continue
-        said = f"alternates {other.describe()}"
-        message = f"{status.message}; {said}" if status.message else said
-        merged.append(replace(status, message=message))
-    return tuple(merged)

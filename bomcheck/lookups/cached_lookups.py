@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -73,13 +73,16 @@ class CachedLookups:
     `identities` maps a source name to what its answers depend on besides the query (API
     address, login or account, currency); a source without one is always asked and never stored.
     `keep_hints` say, per source kept in memory only, how it could be kept on disk (its opt-in),
-    for --offline's message.
+    for --offline's message. `on_ask` is shown the queries of each gather before any is asked
+    (the in-process sandbox learns the makers the BOM names).
     """
 
     def __init__(self, cache: OffersCache, identities: Mapping[str, str],
                  policy: CachePolicy | None = None, clock: Clock = utc_now,
-                 keep_hints: Mapping[str, str] | None = None) -> None:
+                 keep_hints: Mapping[str, str] | None = None,
+                 on_ask: Callable[[Sequence[Query]], None] | None = None) -> None:
         self.cache = cache
+        self.on_ask = on_ask
         self.keep_hints = dict(keep_hints or {})
         self.identities = dict(identities)
         self.policy = policy or CachePolicy()
@@ -97,6 +100,8 @@ class CachedLookups:
                      progress: Progress | None = None) -> FanoutResult:
         """Like gather_lookups: a Lookup per distinct query and source, and each source's status."""
         distinct = list(dict.fromkeys(queries))
+        if self.on_ask is not None:
+            self.on_ask(distinct)
         splits = [self._split(run, distinct) for run in runs]
         if self.policy.offline:
             fetched = [self._offline(run, misses, len(hits))

@@ -223,3 +223,20 @@ def _failed(
     this run, it is said once like a source that is not configured."""
     failure = Failure.said(message, kind) if status is LookupStatus.ERROR else None
     return {query: Lookup(source, status, message=message, failure=failure) for query in batch}
+
+
+def merged_statuses(first: Sequence[SourceStatus], second: Sequence[SourceStatus], what: str, *,
+                    checked_if_later: bool = False) -> tuple[SourceStatus, ...]:
+    """Round one's status per source, with what went wrong in a later round (asking about `what`)
+    added to it; `checked_if_later`: a source the later round reached counts as checked."""
+    later = {status.name: status for status in second}
+    merged = []
+    for status in first:
+        other = later.get(status.name)
+        if other is None or (other.checked and not other.message):
+            merged.append(status)
+            continue
+        said = f"{what} {other.describe()}"
+        merged.append(replace(status, message=f"{status.message}; {said}" if status.message else said,
+                              checked=status.checked or (checked_if_later and other.checked)))
+    return tuple(merged)

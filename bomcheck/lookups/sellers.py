@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bomcheck.lookups.alternates import Gather, PartKey, part_key
-from bomcheck.lookups.fanout import FanoutResult, ProgressReporter, SourceRun, planned_calls
-from bomcheck.model import BomLine, Lookup, LookupStatus, Query, SourceStatus, maker_key, normalize_mpn
+from bomcheck.lookups.fanout import FanoutResult, ProgressReporter, SourceRun, merged_statuses, planned_calls
+from bomcheck.model import BomLine, Lookup, LookupStatus, Query, maker_key, normalize_mpn
 
 log = logging.getLogger(__name__)
 
@@ -131,19 +131,5 @@ def _merged(fanned: FanoutResult, owned_by: Mapping[Query, tuple[Query, set[str]
         names = list(dict.fromkeys([*by_number, *by_mpn]))  # the sources' order
         lookups[new] = {name: by_number[name] if name in owners or name not in by_mpn else by_mpn[name]
                         for name in names}
-    return FanoutResult(lookups, _statuses(fanned.sources, [s for r in results for s in r.sources]))
-
-
-def _statuses(first: Sequence[SourceStatus], second: Sequence[SourceStatus]) -> tuple[SourceStatus, ...]:
-    """Round one's status per source, with what went wrong in this round added to it."""
-    later = {status.name: status for status in second}
-    merged = []
-    for status in first:
-        other = later.get(status.name)
-        if other is None or (other.checked and not other.message):
-            merged.append(status)
-            continue
-        said = f"parts named by sellers' numbers {other.describe()}"
-        merged.append(replace(status, message=f"{status.message}; {said}" if status.message else said,
-                              checked=status.checked or other.checked))
-    return tuple(merged)
+    return FanoutResult(lookups, merged_statuses(fanned.sources, [s for r in results for s in r.sources],
+                                               "parts named by sellers' numbers", checked_if_later=True))

@@ -23,6 +23,11 @@ Rules (all deterministic: sha256 of the upper-cased MPN, never Python's `hash()`
   `BONDED_DEMO_MPNS`; `ReserveQuantity` is what we treat as the quantity available to release.
   It has two locations: its own (USD) and `SECOND_LOCATION_ID` (EUR), where the lines of
   `SECOND_LOCATION_MPNS` are kept and priced.
+- A part's maker comes from its MPN's prefix (`_FAMILIES`), else from a hash among a few makers.
+  A real distributor knows the true maker, which on a correct BOM is the one the BOM names: the
+  makers in `NAMED_MAKERS` (set per request from `SandboxConfig.named_makers`, which
+  `check --sandbox` and `watch --sandbox` fill from the BOM) win over both, except for the
+  multi-source generics of `SECOND_SOURCES`. A part so named draws its other values anew.
 """
 
 from __future__ import annotations
@@ -30,10 +35,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from bomcheck.sandbox import SANDBOX_DIGIKEY_ACCOUNT_ID
@@ -260,7 +267,7 @@ _AVAILABILITY_MESSAGES = {
 # --------------------------------------------------------------------------- stable randomness
 
 
-class _Dice:
+class Dice:
     """An endless stream of numbers drawn from sha256("<salt>:<key>:<n>"), identical in every process."""
 
     def __init__(self, key: str, salt: str = "") -> None:
@@ -287,8 +294,15 @@ class _Dice:
         return _DECIMAL.multiply(low, _DECIMAL.power(high / low, fraction))
 
 
-def _key(mpn: str) -> str:
+def part_key(mpn: str) -> str:
+    """The catalog's key of an MPN: stripped and upper-cased."""
     return mpn.strip().upper()
+
+
+_key = part_key
+
+# Part key -> the maker a BOM names for it, where the catalog would list another (see the docstring).
+NAMED_MAKERS: ContextVar[Mapping[str, str]] = ContextVar("NAMED_MAKERS", default=MappingProxyType({}))
 
 
 # --------------------------------------------------------------------------- families
@@ -329,7 +343,7 @@ _FAMILIES: tuple[_Family, ...] = (
     _Family(("C0", "C1"), "KEMET", "KEMET", _MLCC[0],
             "Cap Ceramic X7R 10% Pad SMD 0805 125°C T/R", "0.02", "0.20",
             (4000, 10000), "", _MLCC[1], ("MX", "CN")),
-    _Family(("RC0", "RC1", "RT0"), "YAGEO", "Yageo", _RES[0],
+    _Family(("RC0", "RC1", "RT0", "CC0", "AC0"), "YAGEO", "Yageo", _RES[0],
             "Res Thick Film 0603 1% 0.1W(1/10W) ±100ppm/°C Pad SMD T/R", "0.01", "0.10",
             (5000, 10000), "", _RES[1], ("TW", "CN")),
     _Family(("ERJ",), "PANASONIC", "Panasonic", _RES[0],
@@ -394,7 +408,10 @@ _FAMILIES: tuple[_Family, ...] = (
     _Family(("B2B", "S2B", "B3B", "B4B", "SM0"), "JST", "JST", "Headers & Wire Housings",
             "Conn Shrouded Header HDR 2 POS 2.5mm Solder ST Thru-Hole XH Bag", "0.05", "0.60",
             (1000,), "Bulk", _CONN, ("JP", "CN", "MY")),
-    _Family(("101", "1050", "2N7", "BSS"), "AMPHENOL", "Amphenol ICC", "Connectors",
+    _Family(("2N7", "BSS", "MMBT", "NTR", "FDN", "FDV", "BC8"), "ONSEMI", "onsemi", "MOSFETs",
+            "Trans MOSFET N-CH 60V 0.115A 3-Pin SOT-23 T/R", "0.02", "0.35",
+            (3000, 10000), "", "8541.21.00.95", ("CN", "MY", "PH")),
+    _Family(("101", "1050"), "AMPHENOL", "Amphenol ICC", "Connectors",
             "Conn Micro USB 2.0 Type B RCP 5 POS 0.65mm Solder RA SMD T/R", "0.20", "1.80",
             (1800,), "", _CONN, ("CN", "MX")),
 )
@@ -419,7 +436,7 @@ def _family(part_num: str) -> _Family:
                 best, best_length = family, len(prefix)
     if best is not None:
         return best
-    code, name, category = _Dice(part_num, "maker").pick(_FALLBACK_MAKERS)
+    code, name, category = Dice(part_num, "maker").pick(_FALLBACK_MAKERS)
     return _Family((), code, name, category, f"{category}, {name}", "0.05", "5.00", (1000, 2500), "", _IC)
 
 
@@ -431,13 +448,13 @@ def is_found(mpn: str) -> bool:
     key = _key(mpn)
     if not key or "NOTFOUND" in key or "OBSOLETE" in key or key == UNLISTED_MPN:
         return False
-    return _Dice(key, "found").below(12) != 0
+    return Dice(key, "found").below(12) != 0
 
 
 # --------------------------------------------------------------------------- building a part
 
 
-def _ladder_single(dice: _Dice, moq: int) -> list[int]:
+def _ladder_single(dice: Dice, moq: int) -> list[int]:
     tiers = [1, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000]
     start = moq
     if moq >= 1000 and dice.chance(50):  # Arrow's oddity: the first tier below the MOQ
@@ -449,7 +466,7 @@ def _ladder_bulk(moq: int) -> list[int]:
     return [moq * factor for factor in (1, 2, 4, 10, 20, 40)]
 
 
-def _price_ladder(dice: _Dice, quantities: list[int], first_price: Decimal) -> tuple[CatalogBreak, ...]:
+def _price_ladder(dice: Dice, quantities: list[int], first_price: Decimal) -> tuple[CatalogBreak, ...]:
     count = min(len(quantities), dice.between(1, 6))
     quantities = quantities[:count]
     prices: list[Decimal] = []
@@ -465,7 +482,7 @@ def _price_ladder(dice: _Dice, quantities: list[int], first_price: Decimal) -> t
     )
 
 
-def _stock(dice: _Dice, pack: int) -> int:
+def _stock(dice: Dice, pack: int) -> int:
     """0 (about one offer in five), else 1..50000 spread on a log scale; whole packs for bulk."""
     if dice.chance(20):
         return 0
@@ -485,7 +502,7 @@ def _availability(source_cd: str, pack: int, stock: int, quote: bool) -> str:
     return "INSTK"
 
 
-def _pipeline(dice: _Dice, pack: int) -> tuple[tuple[str, int], ...]:
+def _pipeline(dice: Dice, pack: int) -> tuple[tuple[str, int], ...]:
     if not dice.chance(20):
         return ()
     deliveries = []
@@ -498,7 +515,7 @@ def _pipeline(dice: _Dice, pack: int) -> tuple[tuple[str, int], ...]:
     return tuple((f"{d.day:02d}-{_MONTHS[d.month - 1]}-{d.year}", q) for d, q in deliveries)
 
 
-def _sku(dice: _Dice, source_cd: str, item_id: int, index: int) -> str:
+def _sku(dice: Dice, source_cd: str, item_id: int, index: int) -> str:
     serial = f"{item_id % 100000000:08d}"
     if source_cd == "ACNA":
         return f"{('V72:2272', 'V36:1790', 'V39:1801')[index]}_{serial}"
@@ -509,7 +526,7 @@ def _sku(dice: _Dice, source_cd: str, item_id: int, index: int) -> str:
     return str(10000000 + dice.below(89999999))
 
 
-def _source_part(dice: _Dice, family: _Family, source_cd: str, item_id: int, index: int,
+def _source_part(dice: Dice, family: _Family, source_cd: str, item_id: int, index: int,
                  bulk: bool, unit_price: Decimal, lead_weeks: int) -> CatalogSourcePart:
     if bulk:
         pack = dice.pick(family.bulk_packs)
@@ -544,7 +561,7 @@ def _source_part(dice: _Dice, family: _Family, source_cd: str, item_id: int, ind
     )
 
 
-def _source(dice: _Dice, family: _Family, source_cd: str, item_id: int, unit_price: Decimal,
+def _source(dice: Dice, family: _Family, source_cd: str, item_id: int, unit_price: Decimal,
             lead_weeks: int) -> CatalogSource:
     kinds = [False, True] if dice.chance(45) else [dice.chance(50)]
     parts = tuple(
@@ -572,10 +589,12 @@ def _build(key: str, maker: tuple[str, str] | None = None) -> CatalogPart:
 
 
 def _build_in_context(key: str, maker: tuple[str, str] | None = None) -> CatalogPart:
-    dice = _Dice(key if maker is None else f"{key}|{maker[0]}", "part")
+    dice = Dice(key if maker is None else f"{key}|{maker[0]}", "part")
     family = _family(key)
     if maker is not None:
         family = dataclasses.replace(family, mfr_cd=maker[0], mfr_name=maker[1])
+        if not family.prefixes:  # the hash-chosen maker's description names it
+            family = dataclasses.replace(family, description=f"{family.category}, {maker[1]}")
     item_id = 1_000_000 + dice.below(49_000_000)
     unit_price = dice.log_between(Decimal(family.price_low), Decimal(family.price_high))
     lead_weeks = dice.between(0, 26)
@@ -655,11 +674,29 @@ def _in_currency(part: CatalogPart, currency: str | None) -> CatalogPart:
 # --------------------------------------------------------------------------- lookups
 
 
+def listed_maker(mpn: str) -> str:
+    """The maker the catalog lists for `mpn` when no BOM names one (its family's, or hash-chosen)."""
+    return _family(_key(mpn)).mfr_name
+
+
+def maker_code(name: str) -> str:
+    """An Arrow-style manufacturer code for a maker's name ("Nexperia B.V." -> "NEXPERIABV")."""
+    return "".join(ch for ch in name.upper() if ch.isalnum())[:16] or "UNKNOWN"
+
+
+def _named_maker(key: str) -> tuple[str, str] | None:
+    name = NAMED_MAKERS.get().get(key, "").strip()
+    if not name or key in SECOND_SOURCES:
+        return None
+    return maker_code(name), name
+
+
 def lookup(mpn: str, currency: str | None = None) -> CatalogPart | None:
     """The part with exactly this number (case-insensitive), or None when the catalog lacks it."""
     if not is_found(mpn):
         return None
-    return _in_currency(_build(_key(mpn)), currency)
+    key = _key(mpn)
+    return _in_currency(_build(key, _named_maker(key)), currency)
 
 
 _VARIANT_SUFFIXES = ("-TR", "-T", "R", "G", "/T3", "-Q1", "A", "+T", "#PBF", "-REEL", "-1")
@@ -681,7 +718,7 @@ def family_variants(token: str) -> tuple[str, ...]:
     key = _key(token)
     if not key:
         return ()
-    dice = _Dice(key, "family")
+    dice = Dice(key, "family")
     suffixes = _MAKER_SUFFIXES.get(_family(key).mfr_cd, _VARIANT_SUFFIXES)
     wanted = dice.pick((0, 0, 1, 1, 2, 2, 3, 4, 5))
     variants: list[str] = []
@@ -722,7 +759,7 @@ _DIGIKEY_PREFIXES = {"TI": "296", "STMICRO": "497", "MURATA": "490", "YAGEO": "3
 def digikey_pn(mpn: str) -> str:
     """A DigiKey-style part number for an MPN, e.g. "296-14541-1-ND" (always ends in "-ND")."""
     key = _key(mpn)
-    dice = _Dice(key, "digikey")
+    dice = Dice(key, "digikey")
     family = _family(key)
     prefix = _DIGIKEY_PREFIXES.get(family.mfr_cd) or str(dice.between(100, 999))
     serial = dice.between(1000, 49999)
@@ -820,7 +857,7 @@ def _bonded_record(terms: _BondedTerms) -> BondedRecord:
     return BondedRecord(
         digikey_part_number=digikey_pn(terms.mpn),
         manufacturer_part_number=part.part_num,
-        customer_part_number=f"BC-{_Dice(part.part_num, 'customer').between(10000, 99999)}",
+        customer_part_number=f"BC-{Dice(part.part_num, 'customer').between(10000, 99999)}",
         product_description=part.description,
         manufacturer=part.mfr_name,
         unit_price=Decimal(terms.unit_price),
@@ -879,7 +916,7 @@ def _crowded_search() -> tuple[CatalogPart, ...]:
 def _with_part_facts(part: CatalogPart) -> CatalogPart:
     """Arrow's part status and EU RoHS (drawn on their own dice: the rest of the part is unchanged),
     and now and then mfrLeadTime 99 beside tariffFlag true on an Arrow pool's offer."""
-    dice = _Dice(f"{part.part_num}|{part.mfr_cd}", "facts")
+    dice = Dice(f"{part.part_num}|{part.mfr_cd}", "facts")
     status = dice.pick(("Active",) * 20 + ("NRND", "NRND", "Obsolete", ""))
     rohs = dice.pick(("Compliant",) * 20 + ("Non Compliant", "Unknown", None))
     sources = tuple(

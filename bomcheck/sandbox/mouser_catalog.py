@@ -20,17 +20,12 @@ Rules (deterministic: sha256 of the upper-cased MPN, never Python's `hash()`):
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TypeVar
 
 from bomcheck.sandbox import catalog
-from bomcheck.sandbox.catalog import CatalogPart
-
-T = TypeVar("T")
+from bomcheck.sandbox.catalog import CatalogPart, Dice
 
 # Mouser's own prefixes for the catalog's makers (as Mouser really numbers them).
 PREFIXES: dict[str, str] = {
@@ -67,26 +62,9 @@ class MouserListing:
     legacy: bool  # answered in the 2021 shape: no AvailabilityInStock, no AvailabilityOnOrder
 
 
-class _Dice:
+def _dice(key: str) -> Dice:
     """Numbers drawn from sha256("mouser:<key>:<n>"), the same in every process."""
-
-    def __init__(self, key: str) -> None:
-        self._key = key
-        self._count = 0
-
-    def below(self, n: int) -> int:
-        digest = hashlib.sha256(f"mouser:{self._key}:{self._count}".encode()).digest()
-        self._count += 1
-        return int.from_bytes(digest[:8], "big") % n
-
-    def between(self, low: int, high: int) -> int:
-        return low + self.below(high - low + 1)
-
-    def chance(self, percent: int) -> bool:
-        return self.below(100) < percent
-
-    def pick(self, items: Sequence[T]) -> T:
-        return items[self.below(len(items))]
+    return Dice(key, "mouser")
 
 
 def _key(text: str) -> str:
@@ -95,7 +73,7 @@ def _key(text: str) -> str:
 
 def mouser_pn(part: CatalogPart) -> str:
     """Mouser's number for a catalog part: its maker's prefix, '-', the MPN."""
-    prefix = PREFIXES.get(part.mfr_cd) or str(_Dice(f"prefix|{part.mfr_cd}").between(100, 999))
+    prefix = PREFIXES.get(part.mfr_cd) or str(_dice(f"prefix|{part.mfr_cd}").between(100, 999))
     return f"{prefix}-{part.part_num}"
 
 
@@ -141,7 +119,7 @@ def _first_price(part: CatalogPart) -> Decimal | None:
     return min(prices) if prices else None
 
 
-def _ladder(dice: _Dice, base: Decimal, moq: int, multiple: int, pack: int
+def _ladder(dice: Dice, base: Decimal, moq: int, multiple: int, pack: int
             ) -> tuple[tuple[int, Decimal], ...]:
     quantities = [moq] + [q for q in (10, 25, 100, 250, 500, 1000, 2500, pack)
                           if q > moq and q % multiple == 0]
@@ -158,7 +136,7 @@ def _ladder(dice: _Dice, base: Decimal, moq: int, multiple: int, pack: int
 def listing(part: CatalogPart) -> MouserListing:
     """Mouser's listing of one catalog part (see the module's rules)."""
     number = mouser_pn(part)
-    dice = _Dice(number)
+    dice = _dice(number)
     packagings, pack = _packaging(part)
     terms = dice.below(20)
     if terms < 15 or pack == 1:

@@ -33,6 +33,7 @@ from aiohttp import web
 from bomcheck.errors import ConfigError
 from bomcheck.sandbox import (
     arrow_api,
+    catalog,
     digikey_api,
     mouser_api,
 )
@@ -68,6 +69,9 @@ class SandboxConfig:
     mouser_locale: str = "en-US"  # the account's locale: prices and words (mouser_api.LOCALES)
     mouser_per_minute: int | None = None  # Mouser calls per minute (Mouser's own limit is 30)
     mouser_daily: int = 1000  # Mouser calls per "day" (the server's lifetime)
+    # part key (catalog.part_key) -> the maker a BOM names for it: the catalog lists the part so
+    # (catalog.NAMED_MAKERS). The in-process sandbox of check/watch fills it as the BOMs are asked.
+    named_makers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -181,7 +185,11 @@ def _middleware(state: _Sandbox) -> Any:  # an aiohttp middleware (its type is p
             instead = await state.faults.before(fault, request)
             if instead is not None:
                 return instead
-        response = await _answer(state, api, request, handler)
+        named = catalog.NAMED_MAKERS.set(state.config.named_makers)
+        try:
+            response = await _answer(state, api, request, handler)
+        finally:
+            catalog.NAMED_MAKERS.reset(named)
         if response.status == 429:
             state.stats.throttled += 1
         if api == "digikey_catalog":

@@ -294,6 +294,20 @@ def test_a_good_xls_still_reads_through_the_child(tmp_path):
     assert len(json.loads(result.stdout)["lines"]) > 10
 
 
+def test_the_child_ignores_modules_in_the_working_directory(tmp_path, monkeypatch):
+    """A folder holding an inspect.py or json.py of the user's (or a bomcheck/ folder) is where
+    people run bomcheck from; `python -c` would import those before the standard library."""
+    if not make_bad.REAL_XLS.exists():
+        pytest.skip("sample_boms/real is not here")
+    for name in ("inspect.py", "json.py", "subprocess.py"):
+        (tmp_path / name).write_text("raise SystemExit('shadowed the standard library')\n")
+    (tmp_path / "bomcheck").mkdir()
+    (tmp_path / "bomcheck" / "__init__.py").write_text("raise SystemExit('shadowed bomcheck')\n")
+    monkeypatch.chdir(tmp_path)
+    names, sheets = calamine_child.read_in_child(make_bad.REAL_XLS, None, "Excel 97-2003 workbook")
+    assert names and sheets and any(len(rows) > 10 for _, rows, _ in sheets)
+
+
 # ---------------------------------------------------------------- output paths
 
 

@@ -27,7 +27,6 @@ from bomcheck.model import (
     Lookup,
     LookupStatus,
     Offer,
-    PriceBreak,
     Report,
     Scenario,
 )
@@ -41,7 +40,7 @@ from bomcheck.pricing import plan_lines
 from bomcheck.runtime import open_sources, sandbox_settings
 from bomcheck.sandbox import catalog
 from bomcheck.sandbox.server import STATS_PATH, running_sandbox
-from tests.builders import DEFAULT_SOURCES, RESULT_HEADERS
+from tests.builders import DEFAULT_SOURCES, RESULT_HEADERS, found, make_offer
 
 D = Decimal
 
@@ -117,13 +116,8 @@ def test_an_alternate_of_another_maker_than_a_line_s_own_part_is_asked_with_its_
 
 def offer(mpn: str, stock: int, price: str = "1.00", *, ncnr: bool = False, maker: str = "") -> Offer:
     """An Arrow offer; it names no maker unless given one (a maker it names is compared with the BOM's)."""
-    return Offer(source="Arrow", seller="Arrow Americas (ACNA)", mpn=mpn, manufacturer=maker,
-                 sku=f"{mpn}-sku", stock=stock, breaks=(PriceBreak(1, D(price)),), ncnr=ncnr,
-                 lead_time_weeks=8)
-
-
-def found(*offers: Offer) -> dict[str, Lookup]:
-    return {"Arrow": Lookup("Arrow", LookupStatus.FOUND, offers=offers)}
+    return make_offer(mpn, maker=maker, sku=f"{mpn}-sku", stock=stock, price=price, ncnr=ncnr,
+                      lead_time_weeks=8)
 
 
 NOT_FOUND = {"Arrow": Lookup("Arrow", LookupStatus.NOT_FOUND)}

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 
 import aiohttp
 
 from bomcheck.distributors.http import Transport, make_limiter
 from bomcheck.lookups.fanout import SourceRun, gather_lookups
 from bomcheck.lookups.sellers import resolve_seller_numbers
-from bomcheck.model import BomLine, Lookup, LookupStatus, Offer, PriceBreak, Query
+from bomcheck.model import BomLine, Lookup, LookupStatus, Offer, Query
+from tests.builders import make_offer
 
 
 def offer(source: str, mpn: str, maker: str) -> Offer:
-    return Offer(source=source, seller=source, mpn=mpn, manufacturer=maker, sku=f"{source}-{mpn}", stock=50,
-                 breaks=(PriceBreak(1, Decimal("1.00")),))
+    return make_offer(mpn, source=source, seller=source, maker=maker, stock=50)
 
 
 class Owner:

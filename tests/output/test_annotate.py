@@ -25,7 +25,7 @@ from bomcheck.model import (
     Report,
 )
 from bomcheck.output.workbook import default_output_path, write_report
-from tests.builders import ARROW_STATUS, BONDED_STATUS, DEFAULT_SOURCES, RESULT_HEADERS
+from tests.builders import ARROW_STATUS, BONDED_STATUS, DEFAULT_SOURCES, RESULT_HEADERS, make_offer
 
 CHECKED_AT = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
 OUR_SHEETS = ["Summary", "Scenarios", "Offers", "RFQ"]  # one build quantity: no Quantities sheet
@@ -57,8 +57,7 @@ def make_user_workbook(path: Path, *, summary_sheet: bool = False) -> Path:
 
 
 def offer(source: str, seller: str, sku: str, currency: str = "USD") -> Offer:
-    return Offer(source=source, seller=seller, mpn="X", manufacturer="M", sku=sku, stock=1000,
-                 currency=currency)
+    return make_offer(source=source, seller=seller, maker="M", sku=sku, price=None, currency=currency)
 
 
 def purchase(an_offer: Offer, qty: int, unit: str | None) -> Purchase:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -19,7 +20,6 @@ from bomcheck.model import (
     Lookup,
     LookupStatus,
     Offer,
-    PriceBreak,
     Report,
     Scenario,
     SourceStatus,
@@ -27,22 +27,16 @@ from bomcheck.model import (
 from bomcheck.output.sheets.cells import AMBER, CHOSEN, GREEN, RED
 from bomcheck.output.workbook import write_report
 from bomcheck.pricing import Attrition, plan_lines
-from tests.builders import RESULT_HEADERS
+from tests.builders import RESULT_HEADERS, found, make_offer
 
 D = Decimal
 CHECKED_AT = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
 MPNS = ["OKPART-01", "SHORTPART-01", "NCNRPART-01", "GONE-01", "EUROPART-01", "DNPPART-01", "MAYBE-01"]
 
 
-def offer(seller: str, stock: int, price: str, *, moq: int = 1, currency: str = "USD", ncnr: bool = False,
-          mpn: str = "X") -> Offer:
-    return Offer(source="Arrow", seller=seller, mpn=mpn, manufacturer="M", sku=f"{seller}-1", stock=stock,
-                 moq=moq, breaks=(PriceBreak(1, D(price)),), currency=currency, ncnr=ncnr,
-                 lead_time_weeks=6)
-
-
-def found(*offers: Offer) -> dict[str, Lookup]:
-    return {"Arrow": Lookup("Arrow", LookupStatus.FOUND, offers=offers)}
+def offer(seller: str, stock: int, price: str, *, mpn: str = "X", **fields: Any) -> Offer:
+    return make_offer(mpn, seller=seller, stock=stock, price=price, maker="M", sku=f"{seller}-1",
+                      lead_time_weeks=6, **fields)
 
 
 LOOKUPS = {

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from bomcheck.bom import read_bom
 from bomcheck.model import (
@@ -27,16 +28,17 @@ from bomcheck.model import (
 from bomcheck.output.json_report import write_json
 from bomcheck.pricing import Attrition, plan_lines
 from bomcheck.pricing.rules import DEFAULT_RULES, Rules
+from tests.builders import make_offer
 
 D = Decimal
 BOARDS = (11, 102, 1000)
 CHECKED_AT = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
 
-def _offer(mpn: str, seller: str, stock: int, price: str, maker: str = "Maker", **kw) -> Offer:
-    kw.setdefault("breaks", (PriceBreak(kw.get("moq", 1), D(price)),))
+def _offer(mpn: str, seller: str, stock: int, price: str, maker: str = "Maker", **kw: Any) -> Offer:
+    kw.setdefault("breaks", (PriceBreak(kw.get("moq", 1), D(price)),))  # the first break at the MOQ
     kw.setdefault("marketplace", False)
-    return Offer("Arrow", seller, mpn, maker, f"{seller}-{mpn}", stock=stock, **kw)
+    return make_offer(mpn, seller=seller, stock=stock, maker=maker, **kw)
 
 
 REEL = _offer("XTAL-1", "ACNA", 5000, "1.994", moq=2500, multiple=2500, packaging="Tape & Reel",

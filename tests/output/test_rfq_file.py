@@ -24,7 +24,6 @@ from bomcheck.model import (
     Lookup,
     LookupStatus,
     Offer,
-    PriceBreak,
     Report,
     Scenario,
 )
@@ -41,7 +40,7 @@ from bomcheck.output.rfq_lines import rfq_lines
 from bomcheck.output.workbook import write_report
 from bomcheck.pricing import plan_lines
 from bomcheck.pricing.rules import Rules
-from tests.builders import ARROW_STATUS, BONDED_STATUS
+from tests.builders import ARROW_STATUS, BONDED_STATUS, found, make_offer
 
 D = Decimal
 TODAY = date(2026, 3, 2)
@@ -52,20 +51,13 @@ BONDED_STOCK = 77731  # distinctive: searched for in the RFQ's XML
 def offer(mpn: str, stock: int, price: str | None, *, seller: str = "Arrow Zentraleuropa (ZEU)",
           sku: str = "", maker: str = "Yageo", moq: int = 1, ncnr: bool = False, bonded: bool = False,
           lifecycle: Lifecycle = Lifecycle.ACTIVE, rohs: Compliance = Compliance.COMPLIANT) -> Offer:
-    source = "DigiKey Bonded" if bonded else "Arrow"
-    return Offer(source=source, seller=seller if not bonded else "DigiKey bonded inventory", mpn=mpn,
-                 manufacturer=maker, sku=sku or f"SKU-{mpn}-Q7", stock=stock, moq=moq,
-                 breaks=(PriceBreak(1, D(price)),) if price else (), ncnr=ncnr, bonded=bonded,
-                 lead_time_weeks=11, description=f"Seller text for {mpn} zq", packaging="Cut Tape (CT) zq",
-                 date_code="2417zq", lifecycle=lifecycle, lifecycle_text=lifecycle.value, rohs=rohs,
-                 links=(("datasheet", f"https://www.arrow.com/ds/{mpn}.pdf"),))
-
-
-def found(*offers: Offer) -> dict[str, Lookup]:
-    by_source: dict[str, list[Offer]] = {}
-    for an_offer in offers:
-        by_source.setdefault(an_offer.source, []).append(an_offer)
-    return {name: Lookup(name, LookupStatus.FOUND, offers=tuple(group)) for name, group in by_source.items()}
+    return make_offer(mpn, source="DigiKey Bonded" if bonded else "Arrow",
+                      seller=seller if not bonded else "DigiKey bonded inventory", maker=maker,
+                      sku=sku or f"SKU-{mpn}-Q7", stock=stock, moq=moq, price=price or None, ncnr=ncnr,
+                      bonded=bonded, lead_time_weeks=11, description=f"Seller text for {mpn} zq",
+                      packaging="Cut Tape (CT) zq", date_code="2417zq", lifecycle=lifecycle,
+                      lifecycle_text=lifecycle.value, rohs=rohs,
+                      links=(("datasheet", f"https://www.arrow.com/ds/{mpn}.pdf"),))
 
 
 def line(row: int, mpn: str | None, maker: str | None = "Yageo", qty: int = 2, **more: object) -> BomLine:

@@ -17,16 +17,14 @@ from bomcheck.pricing import (
     round_up,
     unit_price_at,
 )
+from tests.builders import make_offer
 
 D = Decimal
 
 
 def offer(stock=10_000, moq=1, multiple=1, breaks=((1, "1.00"),), seller="S", **kw) -> Offer:
-    return Offer(
-        source=kw.pop("source", "Arrow"), seller=seller, mpn="X", manufacturer="M", sku=seller,
-        stock=stock, moq=moq, multiple=multiple,
-        breaks=tuple(PriceBreak(q, D(p)) for q, p in breaks), **kw,
-    )
+    return make_offer(seller=seller, maker="M", sku=seller, stock=stock, moq=moq, multiple=multiple,
+                      breaks=tuple(PriceBreak(q, D(p)) for q, p in breaks), **kw)
 
 
 LADDER = ((1, "0.50"), (10, "0.40"), (100, "0.25"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -26,20 +27,15 @@ from bomcheck.model import (
 )
 from bomcheck.pricing import plan_line, plan_lines
 from bomcheck.pricing.rules import DEFAULT_RULES, Rules
+from tests.builders import found, make_offer
 
 D = Decimal
 
 
-def offer(seller: str = "ACNA", stock: int = 1000, price: str = "1.00", **kw) -> Offer:
+def offer(seller: str = "ACNA", stock: int = 1000, price: str = "1.00", *, mpn: str = "X",
+          manufacturer: str = "Maker", **kw: Any) -> Offer:
     """An Arrow offer of part X by Maker, one price break at 1 unless `breaks` says otherwise."""
-    kw.setdefault("breaks", (PriceBreak(1, D(price)),))
-    kw.setdefault("manufacturer", "Maker")
-    kw.setdefault("mpn", "X")
-    return Offer(source="Arrow", seller=seller, sku=f"{seller}-{kw['mpn']}", stock=stock, **kw)
-
-
-def found(*offers: Offer) -> dict[str, Lookup]:
-    return {"Arrow": Lookup("Arrow", LookupStatus.FOUND, offers=offers)}
+    return make_offer(mpn, seller=seller, stock=stock, price=price, maker=manufacturer, **kw)
 
 
 def plan(need: int, *offers: Offer, rules: Rules = DEFAULT_RULES, maker: str | None = "Maker", **line):

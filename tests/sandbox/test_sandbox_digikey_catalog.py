@@ -112,10 +112,28 @@ async def test_an_mpn_with_a_slash_by_its_digikey_number(client: TestClient):
 
 async def test_unknown_numbers_are_404_problem_details(client: TestClient):
     token = await app_token(client)
-    response = await client.get(details_path("999-NOPE-ND"), headers=headers(token))
+    response = await client.get(details_path("999-NOTFOUND-ND"), headers=headers(token))
     assert response.status == 404
     body = await response.json()
     assert body["title"] == "Not Found" and body["status"] == 404 and "correlationId" in body
+
+
+async def test_a_real_digikey_number_from_a_users_cart_is_answered_under_a_made_up_mpn(client: TestClient):
+    """The sandbox cannot know what a real number (1572-1715-ND) is; DigiKey would answer it, so the
+    sandbox does too, under an MPN that says it is made up, the number on one of its packagings."""
+    token = await app_token(client)
+    answered = {}
+    for serial in range(1700, 1712):
+        number = f"1572-{serial}-ND"
+        response = await client.get(details_path(number), headers=headers(token))
+        if response.status == 200:
+            answered[number] = (await response.json())["Product"]
+    assert 8 <= len(answered) <= 12  # found as often as any MPN (the unlucky twelfth are 404)
+    number, product = next(iter(answered.items()))
+    assert product["ManufacturerProductNumber"] == "SANDBOX-" + number.removesuffix("-ND")
+    assert number in [v["DigiKeyProductNumber"] for v in product["ProductVariations"]]
+    again = await client.get(details_path(number), headers=headers(token))
+    assert (await again.json())["Product"] == product  # the same answer every time
 
 
 async def test_the_traps(client: TestClient):
@@ -227,7 +245,7 @@ async def test_the_client_on_the_sandbox_one_call_per_distinct_part():
             Query(mpn=MARKETPLACE_ONLY_MPN), Query(mpn=OBSOLETE_MPN),
             Query(mpn=MULTI_MAKER_MPN), Query(mpn=MULTI_MAKER_MPN, manufacturer="Vishay"),
             Query(mpn=None, digikey_pn=ncnr_number), Query(mpn=None, digikey_pn=ncnr_number.lower()),
-            Query(mpn=catalog.NOT_FOUND_MPN), Query(mpn=None, digikey_pn="999-NOPE-ND"),
+            Query(mpn=catalog.NOT_FOUND_MPN), Query(mpn=None, digikey_pn="999-NOTFOUND-ND"),
         ]
         lookups = {}
         for batch in source.batches(queries):

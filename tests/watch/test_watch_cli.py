@@ -166,3 +166,24 @@ def test_build_quantities_and_attrition_from_the_command_line_reach_every_file(t
     # a row per quantity and currency: the sandbox's bonded parts kept at its EUR location are EUR
     rows = [(row[0], row[1]) for row in scenarios.iter_rows(min_row=2, values_only=True)]
     assert rows == [(10, "EUR"), (10, "USD"), (100, "EUR"), (100, "USD")]
+
+
+def test_the_service_sandbox_lists_each_part_under_the_maker_its_bom_names(tmp_path, watchers):
+    """A real BOM checked on the sandbox is not half OTHER MAKER: the service's sandbox learns each
+    dropped BOM's makers (tests/sandbox/test_sandbox_named_makers.py has the rule itself)."""
+    import openpyxl
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    watcher = watchers(0.0)
+    watcher.wait_for_log("watching ")
+    draft = tmp_path / "bom.csv"  # a BOM no family of the catalog knows, and a TDK part it lists as KEMET's
+    draft.write_text("Designator,Qty,Manufacturer,MPN\nD1,1,Nexperia,PESD1XYZ\nC1,1,TDK,C1608X5R1A106K080AC\n",
+                     encoding="utf-8")
+    os.replace(draft, inbox / "bom.csv")
+    wait_for(lambda: visible(inbox / "processed") == ["bom.csv"])
+    assert watcher.stop() == 0
+    sheet = openpyxl.load_workbook(inbox / "out" / "bom.checked.xlsx")["BOM"]
+    rows = list(sheet.iter_rows(values_only=True))
+    status = rows[0].index("Status")
+    assert [row[status] for row in rows[1:3]] == ["OK", "OK"]
