@@ -73,7 +73,7 @@ def _quantity_table(report: Report) -> list[str]:
                         f"{over_text:>24}  "
                         + (f"{scenario.coverage:>8.0%}  {scenario.shortages:>5}  {scenario.ncnr_lines:>4}"
                            if first else ""))
-    return rows
+    return [row.rstrip() for row in rows]
 
 
 def _unpriced(scenarios: Sequence[Scenario]) -> list[str]:
