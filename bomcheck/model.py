@@ -250,7 +250,8 @@ class Availability(enum.Enum):
     IN_STOCK = "in stock"
     IN_STOCK_EU = "in stock (EU)"
     CUT_STRIPS = "cut strips"
-    NO_STOCK = "no stock"
+    NO_STOCK = "no stock"  # none to sell and no list price to plan with (Arrow's NOSTK)
+    BACKORDER = "backorder"  # none in stock, orderable at its list price for the lead time
     QUOTE = "quote"  # price on request: never planned at a list price
     OTHER = "other"
     UNKNOWN = "unknown"

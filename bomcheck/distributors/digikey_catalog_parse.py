@@ -270,6 +270,7 @@ class _ProductFacts:
     hts: str
     compliance: tuple[tuple[str, str], ...]
     links: tuple[tuple[str, str], ...]
+    backorder_allowed: bool = True  # BackOrderNotAllowed false or absent
 
 
 def _facts(product: Mapping[str, Any]) -> _ProductFacts:
@@ -300,6 +301,7 @@ def _facts(product: Mapping[str, Any]) -> _ProductFacts:
         compliance=tuple((label, value) for label, value in (
             ("RoHS", rohs_text), ("REACH", reach_text), ("MSL", " ".join(msl.split()))) if value),
         links=links,
+        backorder_allowed=_bool_or_none(_get(product, "BackOrderNotAllowed")) is not True,
     )
 
 
@@ -340,7 +342,10 @@ def variation_offer(facts: _ProductFacts, variation: Mapping[str, Any], currency
     if not orderable:
         availability, availability_kind = NOT_ORDERABLE, Availability.OTHER
     else:
-        availability, availability_kind = "", (Availability.IN_STOCK if stock else Availability.NO_STOCK)
+        # DigiKey takes orders beyond its stock for the lead time unless the product says it does not
+        availability, availability_kind = "", (
+            Availability.IN_STOCK if stock else
+            Availability.BACKORDER if facts.backorder_allowed else Availability.NO_STOCK)
     return Offer(
         source=SOURCE_NAME,
         seller=f"{supplier or 'a seller'} (Marketplace)" if marketplace else SELLER,

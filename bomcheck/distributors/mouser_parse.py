@@ -476,7 +476,9 @@ def mouser_offer(raw: Mapping[str, Any], decimal_mark: str | None = None) -> Off
         lifecycle_text=lifecycle_text,
         rohs=rohs_of(raw.get("ROHSStatus")),
         marketplace=False,
-        availability_kind=Availability.IN_STOCK if stock > 0 else Availability.NO_STOCK,
+        # none in stock but a price and a lead time: Mouser takes the order (none said otherwise)
+        availability_kind=(Availability.IN_STOCK if stock > 0 else
+                           Availability.BACKORDER if breaks else Availability.NO_STOCK),
         packaging_kind=packaging_kind,
         spq=spq,
     )

@@ -39,6 +39,7 @@ from bomcheck.model import (
     Query,
 )
 from bomcheck.pricing import plan_lines
+from bomcheck.pricing.facts import quote_only
 from bomcheck.pricing.offers import distinct_stock
 
 DATA = Path(__file__).parent.parent / "data" / "digikey_catalog"
@@ -120,11 +121,31 @@ def test_lm4040_is_active_and_ncnr_with_an_empty_reel():
     assert all(offer.ncnr is True for offer in product.offers)
     assert all(offer.lifecycle is Lifecycle.ACTIVE for offer in product.offers)
     assert (reel.stock, reel.moq, reel.multiple) == (0, 2500, 2500)
-    assert reel.availability_kind is Availability.NO_STOCK
+    # none on the reel, but BackOrderNotAllowed is false: a priced backorder for its 10 weeks
+    assert reel.availability_kind is Availability.BACKORDER and reel.breaks and not quote_only(reel)
     assert (cut.stock, digi.stock, product.own_stock) == (915, 915, 915)
     assert digi.fees == D("7.0") and reel.lead_time_weeks == 10
     assert distinct_stock(product.offers) == 915
     assert product.manufacturer == "Analog Devices Inc./Maxim Integrated"
+
+
+def test_an_empty_packaging_of_a_part_digikey_takes_no_backorder_for_has_no_price_to_plan():
+    body = load(LM4040)
+    body["Product"]["BackOrderNotAllowed"] = True
+    reel = parse_details(body).exact[0].offers[0]
+    assert reel.stock == 0 and reel.availability_kind is Availability.NO_STOCK and quote_only(reel)
+
+
+def test_a_part_out_of_stock_everywhere_is_priced_as_a_digikey_backorder():
+    """Only the empty reel: 2,500 are priced at its 2,500 break for its 10 weeks, not left unpriced."""
+    reel = product_of(LM4040).offers[0]
+    line = BomLine(row=2, mpn="LM4040DIX3-5.0+T", manufacturer="Analog Devices", qty=1)
+    lookup = Lookup("DigiKey", LookupStatus.FOUND, offers=(reel,))
+    result = plan_lines([(line, {"DigiKey": lookup})], boards=2500, currency="USD")[0]
+    assert result.status is LineStatus.SHORT and result.priced
+    (purchase,) = result.purchases
+    assert purchase.backorder and purchase.buy_qty == 2500 and purchase.unit_price == D("0.52655")
+    assert result.lead_time_weeks == 10
 
 
 def test_wurth_cut_tape_and_tape_and_box_are_separate_stocks():

@@ -280,9 +280,12 @@ def test_pipeline_and_factory_stock():
                AvailabilityOnOrder=[{"Quantity": 2500, "Date": "2027-01-18T00:00:00"},
                                     {"Quantity": 0, "Date": "2027-02-01T00:00:00"}])
     offer = mouser_offer(raw)
-    assert offer.stock == 0 and offer.availability_kind is Availability.NO_STOCK
+    # none in stock, but priced with a lead time: Mouser takes it as a backorder
+    assert offer.stock == 0 and offer.breaks and offer.availability_kind is Availability.BACKORDER
     assert [(d.quantity, d.due) for d in offer.pipeline] == [(2500, date(2027, 1, 18))]
     assert offer.availability == "None; factory stock 12000"
+    unpriced = mouser_offer(part("X", "Y", "1-X", AvailabilityInStock="0", PriceBreaks=[]))
+    assert unpriced.availability_kind is Availability.NO_STOCK
 
 
 @pytest.mark.parametrize(("status", "discontinued", "lifecycle"), [
