@@ -144,3 +144,13 @@ def test_only_the_registry_distributors_and_sandbox_name_a_vendor_in_code(path):
               if isinstance(node, ast.Name) and VENDOR_WORDS.search(node.id)
               and not SELLER_NUMBER_ROLE.match(node.id)]
     assert not named, f"{module_name(path)} names a vendor: {named[:5]}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=module_name)
+def test_nothing_but_the_error_boundary_decides_the_exit(path):
+    """Commands raise; cli/app.py's group turns errors and interrupts into exit codes."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Attribute) and node.func.attr in ("exit", "_exit")
+             and isinstance(node.func.value, ast.Name) and node.func.value.id in ("sys", "os")]
+    assert not calls, f"{path.name} calls sys.exit/os._exit at line {calls[0].lineno}"

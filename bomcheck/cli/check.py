@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,13 +11,10 @@ from bomcheck.bom import ReaderOptions, check_bom_file
 from bomcheck.check import CheckOptions, CheckOutcome, check_bom
 from bomcheck.cli.common import (
     EXIT_CODES_HELP,
-    EXIT_INTERRUPTED,
     EXIT_OK,
-    EXIT_TERMINATED,
     EXIT_UNCHECKED,
     BoardsList,
     Percent,
-    Terminated,
     cache_options,
     maybe_sandbox,
     planning_options,
@@ -85,25 +81,19 @@ def check(ctx: click.Context, bom: Path, boards: tuple[int, ...], attrition: Dec
         raise click.UsageError("--sandbox-faults needs --sandbox")
     if sandbox_faults and cache.offline:
         raise click.UsageError("--sandbox-faults fails requests and --offline sends none; give one")
-    try:  # a BomcheckError goes on to the error boundary (cli/app.py)
-        check_bom_file(bom)  # a wrong path is said before missing credentials
-        settings = settings_for_run(currency, sandbox=sandbox, planning=planning)
-        options = CheckOptions(boards=boards, attrition=Attrition(attrition, extra), reader=reader,
-                               output=output,
-                               json_output=json_output, currency=settings.currency,
-                               rules=planning_rules(settings),
-                               rfq=rfq_request(settings, target_price=rfq_target_price)
-                               if rfq or rfq_target_price else None)
-        faulty = None
-        if sandbox_faults:
-            faulty = SandboxConfig(faults=FaultConfig(fault_rates(sandbox_faults, {})))
-        outcome = run_stoppable(_run_check(bom, options, settings, cache, sandbox=sandbox, quiet=quiet,
-                                           sandbox_config=faulty))
-    except KeyboardInterrupt as exc:
-        terminated = isinstance(exc, Terminated)
-        click.echo(f"bomcheck: {'stopped by SIGTERM' if terminated else 'interrupted'}; "
-                   "no partial output was left behind", err=True)
-        sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
+    check_bom_file(bom)  # a wrong path is said before missing credentials
+    settings = settings_for_run(currency, sandbox=sandbox, planning=planning)
+    options = CheckOptions(boards=boards, attrition=Attrition(attrition, extra), reader=reader,
+                           output=output,
+                           json_output=json_output, currency=settings.currency,
+                           rules=planning_rules(settings),
+                           rfq=rfq_request(settings, target_price=rfq_target_price)
+                           if rfq or rfq_target_price else None)
+    faulty = None
+    if sandbox_faults:
+        faulty = SandboxConfig(faults=FaultConfig(fault_rates(sandbox_faults, {})))
+    outcome = run_stoppable(_run_check(bom, options, settings, cache, sandbox=sandbox, quiet=quiet,
+                                       sandbox_config=faulty))
     written = [outcome.output, *([outcome.json_output] if outcome.json_output else []),
                *([outcome.rfq_output] if outcome.rfq_output else [])]
     click.echo("\n".join(summary_lines(outcome.report, written)))

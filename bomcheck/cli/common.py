@@ -22,7 +22,7 @@ from bomcheck.bom.layouts import load_layouts
 from bomcheck.cli.logs import redact_in_logs
 from bomcheck.config import Settings, config_dir, load_settings
 from bomcheck.errors import ConfigError
-from bomcheck.lookups.cached_lookups import CachePolicy, parse_max_age
+from bomcheck.lookups.cached_lookups import DEFAULT_MAX_AGE, CachePolicy, parse_max_age
 from bomcheck.model import SourceStatus
 from bomcheck.pricing import DEFAULT_RULES, Rules, parse_max_excess, parse_percent
 from bomcheck.runtime import any_source_configured, missing_credentials_message, sandbox_settings
@@ -210,7 +210,8 @@ def cache_options(command: Callable[..., Any]) -> Callable[..., Any]:
                                   "runs unless BOMCHECK_ARROW_CACHE=1.")(wrapper)
     decorated = click.option("--refresh", is_flag=True,
                              help="Ignore cached answers and ask again (new answers are cached).")(decorated)
-    return click.option("--max-age", type=MaxAge(), default="12h", show_default=True,
+    return click.option("--max-age", type=MaxAge(), default=f"{DEFAULT_MAX_AGE.total_seconds() / 3600:g}h",
+                        show_default=True,
                         help="Use cached answers up to this old (90s, 30m, 12h, 2d). Arrow answers "
                              "stay in memory only, unless BOMCHECK_ARROW_CACHE=1 (README: Cache).")(decorated)
 

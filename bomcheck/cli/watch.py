@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import logging
 import math
-import sys
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +15,6 @@ import click
 from bomcheck.bom import ReaderOptions
 from bomcheck.check import CheckOptions
 from bomcheck.cli.common import (
-    EXIT_INTERRUPTED,
     BoardsList,
     Percent,
     cache_options,
@@ -30,7 +28,7 @@ from bomcheck.cli.logs import add_log_file
 from bomcheck.config import Settings, rfq_config
 from bomcheck.distributors.digikey_auth import NOT_LOGGED_IN
 from bomcheck.errors import ConfigError
-from bomcheck.lookups.cached_lookups import LONGEST_AGE_DAYS, CachePolicy
+from bomcheck.lookups.cached_lookups import DEFAULT_MAX_AGE, LONGEST_AGE_DAYS, CachePolicy
 from bomcheck.output.rfq_file import RfqRequest
 from bomcheck.runtime import DIGIKEY_BONDED, digikey_logged_in, open_lookups, open_sources
 from bomcheck.sandbox.server import SandboxConfig
@@ -83,7 +81,8 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float) -> float
 @reader_options
 @click.option("--currency", help="Currency to ask Arrow for [default: the inbox's bomcheck.toml, "
                                  "else the config, else USD].")
-@click.option("--cache-age", type=click.FloatRange(min=0, max=LONGEST_AGE_DAYS * 24), default=12.0,
+@click.option("--cache-age", type=click.FloatRange(min=0, max=LONGEST_AGE_DAYS * 24),
+              default=DEFAULT_MAX_AGE.total_seconds() / 3600,
               show_default=True, callback=_a_number, metavar="HOURS",
               help="A file whose content was checked this recently is not asked about again: its "
                    "earlier output is reused.")
@@ -113,32 +112,29 @@ def watch(ctx: click.Context, inbox: Path, out: Path | None, processed: Path | N
     Files dropped within 10 minutes of each other share Arrow's answers (in memory); --refresh
     ignores answers cached before the service started, and checks every file afresh.
     """
-    try:
-        if log_file:
-            try:
-                add_log_file(log_file)
-            except OSError as exc:
-                raise ConfigError(f"cannot write the log file {log_file}: {exc.strerror or exc}") from None
-        if not ctx.obj["quiet"]:
-            # one line per file even without -v
-            for name in ("bomcheck.watch.folder", "bomcheck.watch.inbox"):
-                logging.getLogger(name).setLevel(min(logging.getLogger().level, logging.INFO))
-        folders = InboxFolders.for_inbox(inbox, out=out, processed=processed, failed=failed, state=state)
-        folders.create()
-        local = read_inbox_config(folders.inbox)
-        settings = settings_for_run(local.get("currency") or currency, sandbox=sandbox)
-        options = inbox_options(local, boards=boards, attrition=attrition, extra=extra, reader=reader,
-                                currency=settings.currency, rules=planning_rules(settings),
-                                rfq_header=RfqRequest(**rfq_config(settings)), rfq=rfq,
-                                rfq_target_price=rfq_target_price)
-        if "max_age" in local:
-            cache = dataclasses.replace(cache, max_age=local["max_age"])
-        asyncio.run(_run_watch(folders, options, settings, poll=poll, settle=settle,
-                               cache_hours=cache_age, reprocess=reprocess or cache.refresh, cache=cache,
-                               sandbox=sandbox,
-                               sandbox_config=SandboxConfig(latency=sandbox_latency)))
-    except KeyboardInterrupt:  # before the service took over the signals
-        sys.exit(EXIT_INTERRUPTED)
+    if log_file:
+        try:
+            add_log_file(log_file)
+        except OSError as exc:
+            raise ConfigError(f"cannot write the log file {log_file}: {exc.strerror or exc}") from None
+    if not ctx.obj["quiet"]:
+        # one line per file even without -v
+        for name in ("bomcheck.watch.folder", "bomcheck.watch.inbox"):
+            logging.getLogger(name).setLevel(min(logging.getLogger().level, logging.INFO))
+    folders = InboxFolders.for_inbox(inbox, out=out, processed=processed, failed=failed, state=state)
+    folders.create()
+    local = read_inbox_config(folders.inbox)
+    settings = settings_for_run(local.get("currency") or currency, sandbox=sandbox)
+    options = inbox_options(local, boards=boards, attrition=attrition, extra=extra, reader=reader,
+                            currency=settings.currency, rules=planning_rules(settings),
+                            rfq_header=RfqRequest(**rfq_config(settings)), rfq=rfq,
+                            rfq_target_price=rfq_target_price)
+    if "max_age" in local:
+        cache = dataclasses.replace(cache, max_age=local["max_age"])
+    asyncio.run(_run_watch(folders, options, settings, poll=poll, settle=settle,
+                           cache_hours=cache_age, reprocess=reprocess or cache.refresh, cache=cache,
+                           sandbox=sandbox,
+                           sandbox_config=SandboxConfig(latency=sandbox_latency)))
 
 
 async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Settings, *, poll: float | None,

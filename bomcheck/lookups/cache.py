@@ -261,7 +261,9 @@ def _open(path: Path, disk_sources: frozenset[str]) -> sqlite3.Connection | None
 
 def _create_private(path: Path) -> None:
     """The folder (0700 when we create it) and an empty file 0600: it holds the account's stock and
-    prices. SQLite gives the -wal and -shm files the mode of the database file."""
+    prices. SQLite gives the -wal and -shm files the mode of the database file. Unlike
+    files.private_folder, a folder that exists is left as it is: `cache_dir` may name one of the
+    user's own folders, whose mode is theirs."""
     if not path.parent.is_dir():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with contextlib.suppress(OSError):
