@@ -584,9 +584,15 @@ class LineResult:
     lifecycle_text: str = ""  # the source's own words for it
     last_buy_date: dt.date | None = None
     rohs: Compliance = Compliance.UNKNOWN
+    rohs_text: str = ""  # sources disagreeing on RoHS ("not compliant at …; compliant at …")
     reach: Compliance = Compliance.UNKNOWN
     overbuy: Overbuy | None = None  # set when the covering plan's excess needs approval
-    to_quote: int = 0  # parts of the need the plan leaves to a quote (quote-only stock, no overbuy)
+    # Parts of the need the plan asks a supplier to quote: every part it puts no price on (no list
+    # price, quote-only stock, a refused overbuy, another maker's or a non-compliant part not
+    # bought, a shortfall no backorder prices). `shortage` is another count: the parts no stock
+    # supplies now, some of which a backorder may price.
+    to_quote: int = 0
+    spare_offers: tuple[Offer, ...] = ()  # offers of the spare parts other lines bought that this one uses
 
     def __post_init__(self) -> None:
         if self.purchases and self.purchase is None:
@@ -599,17 +605,37 @@ class LineResult:
             object.__setattr__(self, "action", STATUS_ACTIONS[self.status])
 
     @property
-    def bought_mpn(self) -> str | None:
-        """The MPN the plan buys: the alternate's when the line is planned on one, else the line's."""
+    def planned_mpn(self) -> str | None:
+        """The part the line is planned on, bought or not: the alternate's MPN when on one, else its own."""
         return self.alternate.mpn if self.alternate else self.line.mpn
 
     @property
-    def bought_manufacturer(self) -> str | None:
-        """The maker of what is bought (the offer's, when it names one), else of the part asked for."""
-        makers = [p.offer.manufacturer for p in self.purchases if p.offer.manufacturer]
-        if makers:
-            return makers[0]
+    def planned_manufacturer(self) -> str | None:
+        """The maker the BOM names for the part the line is planned on (the alternate's, when on one)."""
         return self.alternate.manufacturer if self.alternate else self.line.manufacturer
+
+    @property
+    def bought(self) -> bool:
+        """Some of the need is bought: a purchase, or parts other lines bought over their need."""
+        return bool(self.purchases) or self.from_spare > 0
+
+    @property
+    def bought_mpn(self) -> str | None:
+        """The MPN the plan buys (the alternate's when on one); None when nothing is bought."""
+        return self.planned_mpn if self.bought else None
+
+    @property
+    def bought_manufacturer(self) -> str | None:
+        """The maker of what is bought, as the offer bought names it; None when nothing is bought.
+
+        A line covered by other lines' spare parts names the maker of the offers those came from;
+        an offer naming no maker leaves the BOM's.
+        """
+        if not self.bought:
+            return None
+        bought = [p.offer for p in self.purchases] or list(self.spare_offers)
+        makers = [offer.manufacturer for offer in bought if offer.manufacturer]
+        return makers[0] if makers else self.planned_manufacturer
 
     @property
     def excess_qty(self) -> int:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from bomcheck.distributors import fields
+from bomcheck.distributors.digikey_catalog_parse import packaging_kind
 from bomcheck.model import Offer, PriceBreak
 
 log = logging.getLogger(__name__)
@@ -200,6 +201,7 @@ def bonded_offer(item: BondedItem, currency: str = "USD") -> Offer:
         description=item.description,
         bonded=True,
         packaging=item.pack_type,
+        packaging_kind=packaging_kind({"Name": item.pack_type}),  # the catalog's words: "Tape & Reel (TR)"
         country_of_origin=item.country_of_origin,
     )
 

@@ -33,7 +33,9 @@ def _decisions(result: LineResult, rules: Rules) -> list[tuple[Action, str]]:
     if result.lifecycle in LIFECYCLE_RISKS and result.purchases:
         last_buy = f", last buy {result.last_buy_date:%Y-%m-%d}" if result.last_buy_date else ""
         found.append((Action.REVIEW_LIFECYCLE, f"review lifecycle: {result.lifecycle.value}{last_buy}"))
-    if result.purchases and result.rohs is Compliance.NOT_COMPLIANT:
+    if result.purchases and result.rohs_text:
+        found.append((Action.REVIEW_COMPLIANCE, f"review RoHS: sources disagree ({result.rohs_text})"))
+    elif result.purchases and result.rohs is Compliance.NOT_COMPLIANT:
         found.append((Action.REVIEW_COMPLIANCE, "review RoHS: not compliant"))
     elif result.purchases and rules.require_rohs and result.rohs is Compliance.UNKNOWN:
         found.append((Action.REVIEW_COMPLIANCE, "review RoHS: unknown, and RoHS is required"))

@@ -97,12 +97,27 @@ def compliance_of(values: Sequence[Compliance]) -> Compliance:
 
 def line_compliance(offers: Sequence[Offer], purchases: Sequence[Purchase],
                     kind: str = "rohs") -> Compliance:
-    """The offers bought say it; where they do not know, the part's other offers do."""
-    bought = [getattr(purchase.offer, kind) for purchase in purchases]
-    known = [value for value in bought if value is not Compliance.UNKNOWN]
-    if known and len(known) == len(bought):
-        return compliance_of(known)
-    return compliance_of([*known, *(getattr(offer, kind) for offer in offers)])
+    """The worst any source says of the part, as for the lifecycle: one seller's "compliant" never
+    hides another's "not compliant" (the offers bought and every other offer of the part count)."""
+    return compliance_of([*(getattr(purchase.offer, kind) for purchase in purchases),
+                          *(getattr(offer, kind) for offer in offers)])
+
+
+def compliance_disagreement(offers: Sequence[Offer], kind: str = "rohs", few: int = 3) -> str:
+    """'not compliant at Arrow: b; compliant at Arrow: a' when sources disagree on the part (some
+    call it not compliant, others compliant or exempt); "" when they do not."""
+    said: dict[Compliance, list[str]] = {}
+    for offer in offers:
+        value = getattr(offer, kind)
+        if value is not Compliance.UNKNOWN and offer.where not in said.setdefault(value, []):
+            said[value].append(offer.where)
+    if not said.get(Compliance.NOT_COMPLIANT) or not (said.get(Compliance.COMPLIANT)
+                                                      or said.get(Compliance.EXEMPT)):
+        return ""
+    return "; ".join(f"{value.value.lower()} at {', '.join(said[value][:few])}"
+                     + (", …" if len(said[value]) > few else "")
+                     for value in (Compliance.NOT_COMPLIANT, Compliance.EXEMPT, Compliance.COMPLIANT)
+                     if said.get(value))
 
 
 def due_date(delivery: PipelineDelivery) -> date | None:

@@ -18,6 +18,7 @@ from bomcheck.model import (
     Offer,
     PartAnswers,
     Purchase,
+    maker_key,
     other_maker,
 )
 from bomcheck.pricing.actions import decide
@@ -26,6 +27,7 @@ from bomcheck.pricing.excess import excess_cause
 from bomcheck.pricing.facts import (
     LIFECYCLE_RISKS,
     best_known_lead,
+    compliance_disagreement,
     for_planning,
     known_lead,
     last_buy_date,
@@ -85,6 +87,11 @@ class StockLedger:
         keys = {self._lot(offer) for offer in offers}
         entries = [entry for key in keys for entry in self._spare.get(key, []) if entry[1] > 0]
         return sum(entry[1] for entry in entries), sorted({entry[0] for entry in entries})
+
+    def spare_offers(self, offers: Iterable[Offer]) -> list[Offer]:
+        """The offers among these whose lots hold parts earlier lines bought over their need."""
+        return [offer for offer in offers
+                if any(entry[1] > 0 for entry in self._spare.get(self._lot(offer), []))]
 
     def take(self, row: int, result: LineResult) -> None:
         """Record what a planned line bought and what it used of earlier lines' spare parts."""
@@ -234,14 +241,19 @@ def _plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int, curren
               for offer in lookup.offers]
     ambiguous = [f"{name} lists several parts: {_first_few(lookup.candidates)}"
                  for name, lookup in lookups.items() if lookup.status is LookupStatus.AMBIGUOUS]
+    other_makers = _listed_by_other_makers(line, lookups)
+    if other_makers:  # not a choice among the BOM's maker's parts: only other makers list the MPN
+        offers, ambiguous = [*offers, *other_makers], []
     # A source that was not asked at all is reported once for the run, not on every line.
     failures = [_said_by(name, lookup.message) for name, lookup in lookups.items() if lookup.failed]
     remarks = [_said_by(name, lookup.message) for name, lookup in lookups.items()
                if lookup.status is LookupStatus.FOUND and lookup.message]
 
     def unplanned(status: LineStatus, reason: str) -> LineResult:
+        # A part nobody lists is quoted as it is; the others need the BOM fixed or a new check first.
         return LineResult(line, need, status, reason=reason, need_base=base, notes=head_notes,
-                          lookups=lookups, stock=stock, shortage=need)
+                          lookups=lookups, stock=stock, shortage=need,
+                          to_quote=need if status is LineStatus.NOT_FOUND else 0)
 
     if not offers and ambiguous:
         why = _join([*ambiguous, "name the manufacturer to choose", *failures])
@@ -253,11 +265,12 @@ def _plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int, curren
                      if lookup.status is LookupStatus.NOT_FOUND and lookup.candidates]
             return unplanned(LineStatus.NOT_FOUND, _join(["no source lists this part", *hints]))
         return unplanned(LineStatus.ERROR, _join(failures) or "no source could be asked about this line")
-    offers, maker_note, other_maker_only = _of_the_maker(line, offers, rules)
-    if other_maker_only and not rules.allow_other_maker:
-        why = _join([maker_note, *remarks, *failures])
+    offers, maker_note, other_maker_only, may_buy = _of_the_maker(line, offers, rules)
+    if not may_buy:
+        why = _join([maker_note, *ambiguous, *remarks, *failures])
         return _not_bought(unplanned(LineStatus.OTHER_MAKER, why), offers)
     candidates = offers
+    rohs_words = compliance_disagreement(candidates)
     offers, rohs_note = _compliant(offers, rules)
     if not offers:
         why = _join([rohs_note, *remarks, *failures])
@@ -266,6 +279,7 @@ def _plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int, curren
     available = [ledger.left(offer) for offer in planning] if ledger else planning
     spare, spare_rows = ledger.spare(planning) if ledger else (0, [])
     from_spare = min(need, spare)
+    spare_offers = tuple(ledger.spare_offers(planning)) if ledger and from_spare else ()
     # Parts in stock without a list price: a quote buys them, a backorder is not the answer.
     quotable = quote_stock(available)
     plan = plan_need(need - from_spare, available, currency, rules, price_shortfall=not quotable)
@@ -279,6 +293,12 @@ def _plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int, curren
         status = LineStatus.QUOTE
         reason = [f"{in_stock:,} in stock at {_first_few([o.where for o in quotable])} without a list price: "
                   f"get a quote for {to_quote:,}" + (f"; {shortage:,} short even then" if shortage else "")]
+    non_compliant = [offer for offer in candidates if offer not in offers and offer.stock > 0]
+    if status is LineStatus.SHORT and non_compliant:  # RoHS is why stock that is there is not bought
+        status = LineStatus.NOT_ROHS
+        reason.insert(0, f"{distinct_stock(non_compliant):,} in stock at "
+                         f"{_first_few(list(dict.fromkeys(o.where for o in non_compliant)))} not RoHS "
+                         "compliant: not bought (RoHS required); quote a compliant part")
     lifecycle_offer = part_lifecycle(offers, purchases)
     lifecycle = lifecycle_offer.lifecycle if lifecycle_offer else Lifecycle.UNKNOWN
     if lifecycle is Lifecycle.OBSOLETE:
@@ -292,7 +312,9 @@ def _plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int, curren
     if other_maker_only:
         status = LineStatus.OTHER_MAKER if status is LineStatus.OK else status
         reason.insert(0, maker_note)
-    own_notes = [note for note in (maker_note if not other_maker_only else "", rohs_note) if note]
+    rohs_disagree = f"sources disagree on RoHS: {rohs_words}" if rohs_words else ""
+    own_notes = [note for note in (maker_note if not other_maker_only else "", rohs_note, rohs_disagree)
+                 if note]
     notes = [*head_notes, *own_notes, *plan.notes, *_purchase_notes(purchases)]
     if from_spare:
         notes.append(f"{from_spare} of the need come from parts bought over need for row"
@@ -322,31 +344,60 @@ def _plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int, curren
         lifecycle=lifecycle,
         lifecycle_text=lifecycle_offer.lifecycle_text if lifecycle_offer else "",
         last_buy_date=last_buy_date(offers),
-        rohs=line_compliance(offers, purchases, "rohs"),
-        reach=line_compliance(offers, purchases, "reach"),
+        rohs=line_compliance(candidates, purchases, "rohs"),
+        rohs_text=rohs_words,
+        reach=line_compliance(candidates, purchases, "reach"),
         overbuy=plan.overbuy,
-        to_quote=to_quote,
+        to_quote=_to_quote(need, from_spare, purchases),
+        spare_offers=spare_offers,
     )
 
 
-def _of_the_maker(line: BomLine, offers: list[Offer], rules: Rules) -> tuple[list[Offer], str, bool]:
-    """(offers to plan, note, only another maker's): the BOM's maker's offers when it names one.
+def _to_quote(need: int, from_spare: int, purchases: Sequence[Purchase]) -> int:
+    """Parts of the need the plan puts no price on, for a supplier to quote: a shortfall no
+    backorder prices, quote-only stock, what a refused overbuy leaves. Bonded stock is yours already."""
+    covered = sum(p.allocated or p.buy_qty for p in purchases if p.ext_price is not None or p.offer.bonded)
+    return max(0, need - from_spare - covered)
+
+
+def _listed_by_other_makers(line: BomLine, lookups: Mapping[str, Lookup]) -> list[Offer]:
+    """The offers of ambiguous answers when the BOM names a maker and every one of them is another
+    maker's: the line is then another maker's, not a guess among its own maker's parts."""
+    listed = [offer for lookup in lookups.values() if lookup.status is LookupStatus.AMBIGUOUS
+              for offer in lookup.offers]
+    if not line.manufacturer or not all(other_maker(line.manufacturer, o.manufacturer) for o in listed):
+        return []
+    return listed
+
+
+def _of_the_maker(line: BomLine, offers: list[Offer], rules: Rules) -> tuple[list[Offer], str, bool, bool]:
+    """(offers to plan, note, only another maker's, may be bought): the BOM's maker's offers when it
+    names one.
 
     Makers are compared through the one alias table (TI = Texas Instruments): a naming
-    difference is never another maker. Offers that name no maker count as the BOM's.
+    difference is never another maker. Offers that name no maker count as the BOM's. Another
+    maker's part is bought only with `allow_other_maker`, and only when one other maker lists the
+    MPN: among several (TI, onsemi, ST) choosing is a person's decision.
     """
     others = [offer for offer in offers if other_maker(line.manufacturer, offer.manufacturer)]
     if not others:
-        return offers, "", False
-    makers = _first_few(list(dict.fromkeys(offer.manufacturer for offer in others)))
+        return offers, "", False, True
+    named: dict[str, str] = {}
+    for offer in others:
+        named.setdefault(maker_key(offer.manufacturer), offer.manufacturer)
+    makers = _first_few(list(named.values()))
     own = [offer for offer in offers if offer not in others]
     if own:
-        return own, f"also listed under {makers}: not planned (not {line.manufacturer})", False
+        return own, f"also listed under {makers}: not planned (not {line.manufacturer})", False, True
     made = f"{line.mpn} is listed only as made by {makers}, not {line.manufacturer}"
-    if rules.allow_other_maker:
-        return offers, f"{made}: planned as a proposal (another maker allowed)", True
-    return offers, (f"{made}: not bought; allow another maker (--allow-other-maker) or quote "
-                    f"{line.manufacturer}'s part"), True
+    if not rules.allow_other_maker:
+        return offers, (f"{made}: not bought; allow another maker (--allow-other-maker) or quote "
+                        f"{line.manufacturer}'s part"), True, False
+    if len(named) > 1:
+        return offers, (f"{made}: not bought, although another maker is allowed: {len(named)} makers "
+                        "list it, name the one to buy (as the line's maker or an alternate) or quote "
+                        f"{line.manufacturer}'s part"), True, False
+    return offers, f"{made}: planned as a proposal (another maker allowed)", True, True
 
 
 def _compliant(offers: list[Offer], rules: Rules) -> tuple[list[Offer], str]:
@@ -371,7 +422,7 @@ def _not_bought(result: LineResult, offers: Sequence[Offer]) -> LineResult:
                    lifecycle=lifecycle_offer.lifecycle if lifecycle_offer else Lifecycle.UNKNOWN,
                    lifecycle_text=lifecycle_offer.lifecycle_text if lifecycle_offer else "",
                    last_buy_date=last_buy_date(offers), rohs=line_compliance(offers, ()),
-                   reach=line_compliance(offers, (), "reach"))
+                   rohs_text=compliance_disagreement(offers), reach=line_compliance(offers, (), "reach"))
 
 
 def _lifecycle_words(offer: Offer | None) -> str:

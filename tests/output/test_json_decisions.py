@@ -149,6 +149,42 @@ def test_bought_manufacturer_is_the_maker_of_what_is_bought(tmp_path: Path):
     allowed = _by_mpn(_reopened(tmp_path, replace(DEFAULT_RULES, allow_other_maker=True))["lines"])["CAP-1"]
     assert (allowed["status"], allowed["buy_qty"]) == ("OTHER MAKER", 11)
     assert (allowed["manufacturer"], allowed["bought_manufacturer"]) == ("Maker", "Other Corp")
+    assert allowed["bought_mpn"] == "CAP-1"
+
+
+def test_nothing_bought_is_no_maker_and_no_part_bought(tmp_path: Path):
+    lines = _by_mpn(_reopened(tmp_path)["lines"])
+    # Other Corp's CAP-1 not bought (another maker not allowed), GONE-1 listed by nobody: null, not
+    # the BOM's "Maker" as if it were bought; the BOM's own words stay in mpn and manufacturer.
+    for mpn in ("CAP-1", "GONE-1"):
+        line = lines[mpn]
+        assert line["buy_qty"] == 0
+        assert (line["bought_mpn"], line["bought_manufacturer"]) == (None, None)
+        assert (line["mpn"], line["manufacturer"]) == (mpn, "Maker")
+    # nobody lists GONE-1: 11 short and 11 to quote
+    assert (lines["GONE-1"]["shortage"], lines["GONE-1"]["to_quote"]) == (11, 11)
+
+
+def test_a_bonded_reel_s_packaging_reaches_the_json(tmp_path: Path):
+    # DigiKey bonded writes its PackType "Tape & Reel (TR)": the line's part is a reel, not unknown.
+    from bomcheck.distributors.digikey_parse import bonded_item_from_json, bonded_offer
+    from bomcheck.pricing import plan_line
+
+    item = bonded_item_from_json({"DigiKeyPartNumber": "311-1-ND", "ManufacturerPartNumber": "RES-1",
+                                  "Manufacturer": "Maker", "PackType": "Tape & Reel (TR)",
+                                  "QuantityAvailable": 5000, "UnitPrice": 0.01,
+                                  "MinimumReleaseQuantityOverride": True})
+    bom_file = tmp_path / "bom.csv"
+    bom_file.write_text("Ref,MPN,Manufacturer,Qty\nR1,RES-1,Maker,1\n", encoding="utf-8")
+    bom = read_bom(bom_file)
+    answer = {"DigiKey Bonded": Lookup("DigiKey Bonded", LookupStatus.FOUND, offers=(bonded_offer(item),))}
+    result = plan_line(bom.lines[0], answer, 100, "USD")
+    target = tmp_path / "out.json"
+    write_json(Report(bom=bom, boards=100, results=(result,), sources=(), checked_at=CHECKED_AT), target)
+    (line,) = json.loads(target.read_text(encoding="utf-8"))["lines"]
+    assert line["buy_qty"] == 100
+    assert (line["part"]["packaging"], line["part"]["packaging_words"]) == ("reel", "Tape & Reel (TR)")
+    assert line["purchases"][0]["facts"]["packaging"] == "reel"
 
 
 def test_a_real_arrow_answer_s_facts_reach_the_json(tmp_path: Path):

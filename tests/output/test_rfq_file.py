@@ -166,6 +166,24 @@ def test_a_line_partly_covered_by_bonded_stock_quotes_the_rest(tmp_path: Path) -
     assert item.quantities == (20,)
 
 
+def test_rohs_required_is_the_request_when_it_is_why_stock_is_not_bought(tmp_path: Path) -> None:
+    # 900 in stock, not compliant; the compliant offer has none (a backorder of 20 at 0.50): with
+    # RoHS required the line is NOT ROHS, and the supplier is asked for a compliant part.
+    part = "LEADSTOCK-01"
+    lines = [(line(2, part), found(offer(part, 900, "0.40", rohs=Compliance.NOT_COMPLIANT),
+                                   offer(part, 0, "0.50", seller="Arrow Americas (ACNA)")))]
+    results = plan_lines(lines, 10, "USD", rules=RULES)
+    assert results[0].status is LineStatus.NOT_ROHS
+    report = make_report(tmp_path)
+    report = Report(bom=report.bom, boards=10, results=results, sources=report.sources,
+                    checked_at=report.checked_at, scenarios=(Scenario(10, results),))
+    (item,) = rfq_lines(report)
+    assert (item.ask, item.quantities) == ("RoHS compliant part only", (20,))
+    path = write_rfq(report, tmp_path / "board.rfq.xlsx", FULL, today=TODAY)
+    _, rows = table(rfq_sheet(path)[1])[1:]
+    assert [(row["MPN"], row["Request"]) for row in rows] == [(part, "RoHS compliant part only")]
+
+
 def rfq_sheet(path: Path):
     workbook = openpyxl.load_workbook(path)
     return workbook, workbook["RFQ"]

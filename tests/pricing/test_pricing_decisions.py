@@ -138,8 +138,11 @@ def test_rohs_required_buys_the_dearer_compliant_offer():
     assert plan(10, *offers).purchase.offer.seller == "cheap"
     required = plan(10, *offers, rules=Rules(require_rohs=True))
     assert required.purchase.offer.seller == "dear" and required.ext_price == D("8.00")
-    assert (required.action, required.rohs) == (Action.BUY, Compliance.COMPLIANT)
     assert "1 offer not RoHS compliant left out (RoHS required)" in required.notes
+    # One part, two sources' words: the worst is shown and the disagreement is a decision (issue 15).
+    assert (required.action, required.rohs) == (Action.REVIEW_COMPLIANCE, Compliance.NOT_COMPLIANT)
+    assert required.decisions == ("review RoHS: sources disagree (not compliant at Arrow: cheap; "
+                                  "compliant at Arrow: dear)",)
 
 
 # ------------------------------------------------------------------ excess: the reel against the stock
@@ -289,10 +292,11 @@ QUOTE = {
                                                    LineStatus.QUOTE, 100, 0),
     "Arrow's raw QUOTE code, not yet read into availability_kind": (dict(stock=2500, availability="QUOTE"),
                                                                     LineStatus.QUOTE, 100, 0),
+    # nothing in stock and no list price: all 100 short, and all 100 to quote ("get a quote for 100")
     "QUOTE with a ladder and no stock: never a backorder at the list price": (
-        dict(stock=0, availability="QUOTE"), LineStatus.SHORT, 0, 100),
+        dict(stock=0, availability="QUOTE"), LineStatus.SHORT, 100, 100),
     "NOSTK with a ladder: never planned at it": (dict(stock=0, availability_kind=Availability.NO_STOCK),
-                                                 LineStatus.SHORT, 0, 100),
+                                                 LineStatus.SHORT, 100, 100),
     "stock below the need, no price: quote what is there, the rest short": (dict(stock=60, breaks=()),
                                                                             LineStatus.QUOTE, 100, 40),
 }

@@ -38,14 +38,12 @@ def other_parts(result: LineResult) -> list[str]:
     unlisted = {normalize_mpn(part.mpn) for part in result.other_parts if part.lookups
                 and all(lookup.status is LookupStatus.NOT_FOUND for lookup in part.lookups.values())}
     return [f"{name} (not found)" if normalize_mpn(name) in unlisted else name
-            for name in dict.fromkeys(names) if name != result.bought_mpn]
+            for name in dict.fromkeys(names) if name != result.planned_mpn]
 
 
 def quoted_manufacturer(result: LineResult) -> str:
-    """The maker of the part quoted: the BOM's, else for a line bought as an alternate the offer's."""
-    if result.bought_manufacturer or not (result.alternate and result.purchases):
-        return result.bought_manufacturer or ""
-    return result.purchases[0].offer.manufacturer or ""
+    """The maker of the part quoted: of what is bought, else the one the BOM names for it."""
+    return result.bought_manufacturer or result.planned_manufacturer or ""
 
 
 def add_rfq(workbook: Workbook, report: Report) -> Worksheet:
@@ -63,7 +61,7 @@ def add_rfq(workbook: Workbook, report: Report) -> Worksheet:
         listed = next(r for r, why in zip(per_scenario, reasons, strict=True) if why)
         details = "; ".join(part for part in (listed.reason, *listed.notes) if part)
         rows.append([
-            (line.row, None), (", ".join(line.refdes), None), (listed.bought_mpn or "", None),
+            (line.row, None), (", ".join(line.refdes), None), (listed.planned_mpn or "", None),
             (quoted_manufacturer(listed), None), (", ".join(other_parts(listed)), None),
             (line.description or "", None), (line.customer_pn or "", None),
             (", ".join(dict.fromkeys(why for why in reasons if why)), None), (details, None),
