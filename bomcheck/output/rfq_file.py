@@ -237,10 +237,14 @@ def _alternates(item: RfqLine) -> str:
 
 
 def _description(item: RfqLine) -> str | None:
-    """The BOM's description; a line without an MPN says so, to be quoted to it."""
+    """The BOM's description; a line without an MPN says what else the BOM names it by (its MPN
+    cell's words, the sellers' numbers in the BOM's own columns), to be quoted to it."""
     text = item.line.description or ""
-    if not item.line.mpn and item.line.raw_mpn_text and item.line.raw_mpn_text not in text:
-        text = f"{text} ({item.line.raw_mpn_text})".strip()
+    if not item.line.mpn:
+        said = [item.line.raw_mpn_text or "",
+                *(f"seller's part no. {number}" for _, number in item.line.distributor_pns)]
+        for words in dict.fromkeys(word for word in said if word and word not in text):
+            text = f"{text} ({words})".strip()
     return text or None
 
 

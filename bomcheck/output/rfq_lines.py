@@ -46,7 +46,9 @@ class RfqLine:
 def _ask(reason: str, line: BomLine) -> str:
     if reason == LineStatus.AMBIGUOUS.value and not line.manufacturer:
         return "MPN shared by several parts: name the maker"
-    return _ASK[reason]
+    if reason == LineStatus.NOT_FOUND.value and not line.mpn:  # known only by a seller's number
+        return "no MPN: quote to the seller's part no. and the description"
+    return _ASK.get(reason, "")  # "": a plain quote is all
 
 
 def own_stock_covers(result: LineResult) -> int:
@@ -111,7 +113,7 @@ def rfq_lines(report: Report, currency: str | None = None) -> tuple[RfqLine, ...
         chosen.append(RfqLine(
             line=first.line,
             why=why,
-            ask="; ".join(_ask(reason, first.line) for reason in why if reason in _ASK),
+            ask="; ".join(filter(None, (_ask(reason, first.line) for reason in why))),
             quantities=tuple(quote_quantity(result) for result in per_quantity),
             target_prices=tuple(target_price(result, currency) for result in per_quantity),
         ))

@@ -184,6 +184,23 @@ def test_rohs_required_is_the_request_when_it_is_why_stock_is_not_bought(tmp_pat
     assert [(row["MPN"], row["Request"]) for row in rows] == [(part, "RoHS compliant part only")]
 
 
+def test_a_line_known_only_by_a_sellers_number_is_quoted_to_it(tmp_path: Path) -> None:
+    """A line whose only identity is the BOM's own seller column (nobody found the number): the
+    supplier gets that number and a request to quote to it, not a row that names no part."""
+    known = BomLine(row=2, mpn=None, qty=1, refdes=("J5",), digikey_pn="1572-1715-ND",
+                    distributor_pns=(("digikey_pn", "1572-1715-ND"),))
+    results = plan_lines([(known, {"Arrow": Lookup("Arrow", LookupStatus.NOT_FOUND)})], 10, "USD")
+    assert results[0].status is LineStatus.NOT_FOUND
+    report = make_report(tmp_path)
+    report = Report(bom=report.bom, boards=10, results=results, sources=report.sources,
+                    checked_at=report.checked_at, scenarios=(Scenario(10, results),))
+    path = write_rfq(report, tmp_path / "board.rfq.xlsx", FULL, today=TODAY)
+    _, rows = table(rfq_sheet(path)[1])[1:]
+    said = [(row["MPN"], row["Description"], row["Request"], row["Qty for 10 boards"]) for row in rows]
+    assert said == [("—", "(seller's part no. 1572-1715-ND)",
+                     "no MPN: quote to the seller's part no. and the description", 10)]
+
+
 def rfq_sheet(path: Path):
     workbook = openpyxl.load_workbook(path)
     return workbook, workbook["RFQ"]
