@@ -20,6 +20,7 @@ from bomcheck.output.json_report import write_json
 from bomcheck.output.rfq_file import RfqRequest, check_rfq_path, rfq_path, write_rfq
 from bomcheck.output.workbook import check_output_path, default_output_path, write_report
 from bomcheck.pricing import DEFAULT_RULES, Attrition, Rules, plan_lines
+from bomcheck.redact import holds_credentials
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ async def check_bom(
     check_bom_file(path)  # a missing or empty file is said as the reader says it
     read_state = _state_of(path)
     bom = read_bom(path, options.reader)
+    _refuse_credentials(bom)
     output = options.output or default_output_path(path)
     check_output_path(output, path)
     if options.json_output:
@@ -98,6 +100,18 @@ async def check_bom(
         if options.rfq is not None and rfq_target is not None:
             write_rfq(report, rfq_target, options.rfq)
     return CheckOutcome(report, output, options.json_output, rfq_target)
+
+
+def _refuse_credentials(bom: Bom) -> None:
+    """A config, .env or token file dropped or named by mistake is read like any table: its lines
+    would be sent to the sources as part numbers and written to the outputs. Refused, unquoted."""
+    texts = (text for line in bom.lines for text in (
+        line.mpn, line.manufacturer, line.description, line.raw_mpn_text, line.customer_pn,
+        *(number for _, number in line.distributor_pns), *line.refdes) if text)
+    if holds_credentials(texts):
+        raise BomError(f"{bom.path.name} holds credentials (an API key, secret or token, as a "
+                       "settings or token file does), not a BOM: refused, nothing was sent or "
+                       "written. Check the file you meant")
 
 
 def _state_of(path: Path) -> FileState:

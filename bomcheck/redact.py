@@ -62,3 +62,19 @@ def forget_secrets() -> None:
 
 def _forms(value: str) -> set[str]:
     return {value, quote(value, safe=""), quote_plus(value)}
+
+
+# A credential written as a setting (`client_secret = "…"`, `api_key: …`, `"access_token": "…"`):
+# what a config, .env or token file holds, and no BOM does.
+_CREDENTIAL_SETTING = re.compile(
+    r"""(?i)(?:^|[\s"'{,])(?:apikey|api_key|client_secret|access_token|refresh_token|id_token|password)"""
+    r"""["']?\s*[=:]\s*\S"""
+)
+
+
+def holds_credentials(texts: Iterable[str]) -> bool:
+    """Whether any text holds a registered secret or a credential written as a setting."""
+    with _lock:
+        known = set(_known)
+    return any(_CREDENTIAL_SETTING.search(text) or any(secret in text for secret in known)
+               for text in texts)

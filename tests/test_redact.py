@@ -30,3 +30,16 @@ def test_credential_query_parameters_are_masked_whatever_their_value():
     text = "GET /search?apiKey=SEEKRIT&client_secret=c5&refresh_token=r-1&code=zz&q=LM358"
     shown = redact_query_secrets(text)
     assert shown == "GET /search?apiKey=***&client_secret=***&refresh_token=***&code=***&q=LM358"
+
+
+def test_a_settings_or_token_file_holds_credentials_and_a_bom_does_not():
+    from bomcheck.redact import holds_credentials
+
+    assert holds_credentials(['client_secret = "CS_SECRET_777777"'])
+    assert holds_credentials(["API_KEY=abcdef123"])  # a .env line
+    assert holds_credentials(['{"access_token": "eyJ0", "expires_in": 1800}'])
+    register_secret("registered-key-0042")
+    assert holds_credentials(["LM358 registered-key-0042"])
+    bom_texts = ["GRM188R71C104KA01D", "Cap 100n 0603 X7R", "password-protected", "Keypad: 4x4",
+                 "API key button", "R1, R2", "Texas Instruments", "token ring connector"]
+    assert not holds_credentials(bom_texts)

@@ -90,7 +90,19 @@ class InboxJob:
                  f.processed, f.failed)
         self.clean_leftovers()
         self.finish_interrupted_moves()
+        self.remove_stray_rfqs()
         self.ledger.keep_handovers(lambda name: bool(name) and (f.inbox / name).is_file())
+
+    def remove_stray_rfqs(self) -> None:
+        """An RFQ file placed in out/ whose workbook never followed (a kill came between the two)
+        was never announced: removed, unless someone changed it since, so no buyer sends two RFQs
+        for one BOM once the file is checked again."""
+        for rfq, digest in self.ledger.stray_companions():
+            with contextlib.suppress(OSError):
+                if rfq.is_file() and sha256_of(rfq) == digest:
+                    rfq.unlink()
+                    log.info("removed %s: its workbook was never placed (the service was stopped "
+                             "in between); the BOM is checked again", rfq.name)
 
     def clean_leftovers(self) -> None:
         """Remove work copies and our half-written temp and probe files in out/, failed/ and processed/."""
@@ -233,17 +245,25 @@ class InboxJob:
             # the RFQ file goes beside its workbook under the same number: both names must be free
             if os.path.lexists(target) or (staged_rfq is not None and os.path.lexists(rfq_path(target))):
                 continue
+            rfq = staged_rfq if staged_rfq is not None and staged_rfq.is_file() else None
             self.ledger.handing_over(content_hash, path.name, target, digest, reuse_key=reuse_key,
-                                     oldest=oldest)
-            if staged_rfq is not None and staged_rfq.is_file():
+                                     oldest=oldest,
+                                     companion=(rfq_path(target), sha256_of(rfq)) if rfq else None)
+            if rfq is not None:  # the RFQ first: once the workbook has its name, the file is done
                 try:
-                    place(staged_rfq, rfq_path(target))
+                    place(rfq, rfq_path(target))
                 except FileExistsError:
                     continue
             try:
                 place(staged, target)
             except FileExistsError:
+                if rfq is not None:
+                    _remove(rfq_path(target))
                 continue
+            except OSError:  # a full disk: no RFQ without its workbook
+                if rfq is not None:
+                    _remove(rfq_path(target))
+                raise
             return target
         raise AssertionError("unreachable")
 
@@ -303,6 +323,9 @@ class InboxJob:
     def _keep(self, path: Path, exc: Exception) -> FileResult:
         """A problem on our side (out/ or the state folder): the file waits in the inbox."""
         reason = str(exc) if isinstance(exc, BomcheckError) else getattr(exc, "strerror", None) or str(exc)
+        where = getattr(exc, "filename", None)
+        if where and not isinstance(exc, BomcheckError):  # which folder is full or unwritable
+            reason = f"{reason} ({Path(where).parent})"
         return FileResult(path.name, "kept", message=f"{self._redact(reason)}; the file stays in the "
                                                      "inbox and is taken again at the next start")
 
@@ -335,7 +358,8 @@ class InboxJob:
                 atomic_write_text(note, text)
             except BomcheckError as exc:
                 log.error("cannot write %s: %s", note, exc)
-            log.warning("%s: FAILED: %s -> %s (%.1f s)", path.name, reason, target,
+            # said before the move: a kill just after it must not leave a moved file unexplained
+            log.warning("%s: FAILED: %s; moving it to %s (%.1f s)", path.name, reason, target,
                         time.monotonic() - started)
             try:
                 place(path, target)
@@ -344,8 +368,8 @@ class InboxJob:
                 continue
             except OSError as exc:
                 _remove(note)
-                log.error("%s: cannot move it to %s (%s); it stays in the inbox",
-                          path.name, self.folders.failed, exc.strerror or exc)
+                log.error("%s: cannot move it to %s (%s): it stays in the inbox", path.name,
+                          self.folders.failed, exc.strerror or exc)
                 return FileResult(path.name, "failed", message=reason)
             return FileResult(path.name, "failed", moved_to=target, message=reason)
         raise AssertionError("unreachable")

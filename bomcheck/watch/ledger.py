@@ -86,16 +86,29 @@ class Ledger:
         self._save()
 
     def handing_over(self, handover: str, input_name: str, output: Path, output_sha256: str, *,
-                     reuse_key: str | None = None, oldest: datetime | None = None) -> None:
+                     reuse_key: str | None = None, oldest: datetime | None = None,
+                     companion: tuple[Path, str] | None = None) -> None:
         """Note, before it takes its name, that `output` (of this hash) answers the inbox file
-        `input_name` of content `handover`; with a `reuse_key` it is also remembered for reuse."""
+        `input_name` of content `handover`; with a `reuse_key` it is also remembered for reuse.
+        `companion`: the file placed beside it first (the RFQ file) and its hash."""
         now = self._now()
         self._entries = {k: v for k, v in self._entries.items() if _young(v, now, self.max_age)}
         entry = self._entry(output, output_sha256, oldest)
         if reuse_key is not None:
             self._entries[reuse_key] = entry
-        self._handovers[handover] = {**entry, "input": input_name}
+        extra = {"companion": str(companion[0]), "companion_sha256": companion[1]} if companion else {}
+        self._handovers[handover] = {**entry, "input": input_name, **extra}
         self._save()
+
+    def stray_companions(self) -> list[tuple[Path, str]]:
+        """Companions (RFQ files) of hand-overs whose output never took its name: a kill came between
+        the two. Each with the hash it was placed with, for the caller to remove if unchanged."""
+        stray = []
+        for raw in self._handovers.values():
+            companion, digest = raw.get("companion"), raw.get("companion_sha256")
+            if companion and digest and not Path(str(raw.get("output", ""))).exists():
+                stray.append((Path(companion), str(digest)))
+        return stray
 
     def handed_over(self, handover: str, input_name: str) -> LedgerEntry | None:
         """The output already handed over for this inbox file, if it is still there unchanged."""

@@ -428,3 +428,21 @@ def test_a_wrong_path_is_said_before_missing_credentials(tmp_path):
     result = run("check", str(tmp_path / "nope.xlsx"))  # no credentials in the test environment
     assert result.exit_code == 3
     assert "BOM file not found" in result.output and "credentials" not in result.output
+
+
+def test_a_credentials_file_named_as_the_bom_is_refused_before_anything_is_sent(tmp_path, threaded_sandbox):
+    """A config file checked by mistake: nothing of it goes to a source, the terminal or a file."""
+    secret = "CS_SECRET_777777"
+    config = tmp_path / "config.toml"
+    config.write_text(f'[digikey]\nclient_id = "app"\nclient_secret = "{secret}"\n', encoding="utf-8")
+    bom = tmp_path / "cfg.csv"
+    bom.write_text(f'[arrow]\napi_key = "AK_0123456789"\n[digikey]\nclient_secret = "{secret}"\n',
+                   encoding="utf-8")
+    env = {"BOMCHECK_ARROW_URL": threaded_sandbox.url, "BOMCHECK_ARROW_LOGIN": SANDBOX_ARROW_LOGIN,
+           "BOMCHECK_ARROW_API_KEY": SANDBOX_ARROW_API_KEY, "BOMCHECK_CONFIG": str(config)}
+    result = run("check", str(bom), "--json", str(tmp_path / "out.json"), env=env)
+    assert result.exit_code == 3
+    assert "holds credentials" in result.output and secret not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cfg.csv", "config.toml"]
+    with urllib.request.urlopen(threaded_sandbox.url + STATS_PATH) as answer:
+        assert json.load(answer)["arrow"] == 0

@@ -84,3 +84,54 @@ def test_leftover_rfq_temp_files_are_removed_at_start(tmp_path: Path) -> None:
     leftover.write_bytes(b"half")
     InboxJob(folders, CheckOptions(rfq=HEADER), runs=()).clean_leftovers()
     assert not leftover.exists()
+
+
+def _staged_pair(folders: InboxFolders) -> Path:
+    staged = folders.work / "demo.checked.xlsx"
+    staged.write_bytes(b"the workbook")
+    rfq_path(staged).write_bytes(b"the rfq")
+    return staged
+
+
+def test_a_workbook_that_cannot_be_placed_takes_its_rfq_back(tmp_path: Path, monkeypatch) -> None:
+    """A full disk between the two: no RFQ is left in out/ without its workbook."""
+    import errno
+
+    from bomcheck.watch import inbox as inbox_module
+
+    folders = InboxFolders.for_inbox(tmp_path / "inbox", state=tmp_path / "state")
+    folders.create()
+    job = InboxJob(folders, CheckOptions(rfq=HEADER), runs=())
+    staged = _staged_pair(folders)
+    real_place = inbox_module.place
+
+    def full_for_workbooks(source: Path, target: Path) -> None:
+        if target.name.endswith(".checked.xlsx"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_place(source, target)
+
+    monkeypatch.setattr(inbox_module, "place", full_for_workbooks)
+    with pytest.raises(OSError):
+        job._deliver(Path("demo.xlsx"), "hash-of-demo", staged)
+    assert names(folders.out) == []
+
+
+def test_an_rfq_whose_workbook_a_kill_kept_from_out_is_removed_at_start(tmp_path: Path) -> None:
+    """Killed after the RFQ took its name and before the workbook did: at the next start that RFQ
+    (never announced) goes, so checking the BOM again leaves one pair, not an orphan and a (2) pair."""
+    folders = InboxFolders.for_inbox(tmp_path / "inbox", state=tmp_path / "state")
+    folders.create()
+    (folders.inbox / "demo.xlsx").write_bytes(b"the bom")
+    job = InboxJob(folders, CheckOptions(rfq=HEADER), runs=())
+    staged = _staged_pair(folders)
+    target = folders.out / "demo.checked.xlsx"
+    from bomcheck.watch.ledger import sha256_of
+    job.ledger.handing_over("hash-of-demo", "demo.xlsx", target, sha256_of(staged),
+                            companion=(rfq_path(target), sha256_of(rfq_path(staged))))
+    shutil.copyfile(rfq_path(staged), rfq_path(target))  # the RFQ placed; then the kill
+    edited = folders.out / "other.rfq.xlsx"  # an RFQ the buyer edited since: never removed
+    job.ledger.handing_over("hash-of-other", "demo.xlsx", folders.out / "other.checked.xlsx", "x",
+                            companion=(edited, "hash-before-the-edit"))
+    edited.write_bytes(b"filled in by hand")
+    InboxJob(folders, CheckOptions(rfq=HEADER), runs=()).start()
+    assert names(folders.out) == ["other.rfq.xlsx"]
