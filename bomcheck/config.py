@@ -53,6 +53,9 @@ _GENERIC_ENV: Mapping[str, str] = {
     "allow_other_maker": "BOMCHECK_ALLOW_OTHER_MAKER",
     "max_excess": "BOMCHECK_MAX_EXCESS",
 }
+# Spellings of a currency that are not its ISO 4217 code: a distributor's documentation spells the
+# Canadian dollar "CAN" (issue 17: one currency). Read as the ISO code where settings are loaded.
+CURRENCY_ALIASES: Mapping[str, str] = {"CAN": "CAD"}
 _DECLARED: dict[str, Setting] = {}
 _CHECKS: list[Callable[[Settings], None]] = []
 
@@ -234,8 +237,10 @@ def _build(values: Mapping[str, Any], source_hint: str) -> Settings:
         if name not in values:
             continue
         converted[name] = _convert(name, values[name], type(default), source_hint)
-    if "currency" in converted:
-        converted["currency"] = converted["currency"].upper()
+    for name in converted:
+        if name == "currency" or name.endswith("_currency"):
+            code = str(converted[name]).strip().upper()
+            converted[name] = CURRENCY_ALIASES.get(code, code)  # once here: every stage sees one code
     for name, value in converted.items():
         setting = _DECLARED.get(name)
         problem = setting.check(value) if setting and setting.check else None

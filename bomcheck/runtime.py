@@ -8,7 +8,6 @@ import hashlib
 import re
 from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,7 +44,7 @@ from bomcheck.distributors.digikey_catalog import DigiKeyCatalogSource
 from bomcheck.distributors.digikey_parse import BondedLocation, location_currencies
 from bomcheck.distributors.http import RateHeaders, Transport, make_limiter
 from bomcheck.distributors.mouser import MOUSER_PRODUCTION_URL, MouserSource
-from bomcheck.distributors.quota import STATE_FILE, QuotaSeen, QuotaStore
+from bomcheck.distributors.quota import STATE_FILE, QuotaStore
 from bomcheck.distributors.redirect_listener import CERTIFICATE_NOTE, catch_redirect, listener_address
 from bomcheck.distributors.token_store import (
     FileTokenStore,
@@ -208,8 +207,9 @@ def _digikey_configured(settings: Settings) -> bool:
 
 def _open_digikey_bonded(settings: Settings, session: aiohttp.ClientSession) -> OpenedSource:
     client_id, client_secret = digikey_app(settings)
-    tokens: TokenProvider = OAuthTokenProvider(settings.digikey_url, client_id, client_secret,
-                                               _token_store(settings))
+    provider = OAuthTokenProvider(settings.digikey_url, client_id, client_secret, _token_store(settings))
+    provider.warn_if_login_ends_soon()  # issue 17: on every `check`, even one answered from the cache
+    tokens: TokenProvider = provider
     if settings.environment == SANDBOX_ENVIRONMENT:
         tokens = SandboxLogin(tokens, settings)  # type: ignore[arg-type]
     source = DigiKeyBondedSource(settings.digikey_url, client_id, settings.digikey_account_id, tokens,
@@ -327,18 +327,11 @@ def _open_mouser(settings: Settings, session: aiohttp.ClientSession) -> OpenedSo
     # one seen is not taken for a short-term limit; its own 30 a minute and 429/503 retries hold.
     transport = _transport(session, settings, settings.mouser_rate, NO_RATE_HEADERS)
     transport.secrets = (*transport.secrets, *source.secrets)
-    store, key = QuotaStore(cache_dir(settings) / STATE_FILE), mouser_quota_key(settings)
-    seen = store.load(key)
-    transport.quota = seen
-    left = seen.remaining_on(datetime.now(timezone.utc)) if seen else None
-
-    def close() -> None:
-        spent = transport.requests_sent
-        if spent:
-            remaining = max(0, (MOUSER_DAILY_CALLS if left is None else left) - spent)
-            store.save(key, QuotaSeen(remaining, MOUSER_DAILY_CALLS, datetime.now(timezone.utc)))
-
-    return OpenedSource(SourceRun(source, transport), close=close)
+    # Mouser sends no count of its 1,000 calls a day: the transport counts each call it sends, from
+    # the count the last run saved (or the whole day), so the fan-out's pre-check and a watch service
+    # see it fall during the run; a daily refusal sets it to 0. Saved on close for the next run.
+    transport.own_daily_limit = MOUSER_DAILY_CALLS
+    return _with_daily_quota(SourceRun(source, transport), settings, mouser_quota_key(settings))
 
 
 def _mouser_identity(settings: Settings) -> str:

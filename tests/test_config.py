@@ -81,3 +81,17 @@ def test_no_float_setting_takes_nan_or_infinity_from_the_environment_or_the_file
     text = f"{section}{name.split('_')[-1]} = {toml_value}\n"
     with pytest.raises(ConfigError, match=name):
         load_settings(env={}, path=write_config(tmp_path, text))
+
+
+def test_can_is_read_as_cad_once_for_every_stage(tmp_path):
+    """Arrow's documented "CAN" is the Canadian dollar: the run, DigiKey's locale and its bonded
+    currency all see CAD, so no stage labels or asks for a currency named CAN."""
+    from bomcheck.distributors.digikey_catalog import DigiKeyCatalogSource, locale_headers
+
+    settings = load_settings({"currency": "can"}, env={"BOMCHECK_DIGIKEY_CURRENCY": " Can "},
+                             path=tmp_path / "none.toml")
+    assert (settings.currency, settings.digikey_currency) == ("CAD", "CAD")
+    source = DigiKeyCatalogSource("https://api.example", "id", tokens=None, currency=settings.currency)  # type: ignore[arg-type]
+    assert locale_headers(source.currency)["X-DIGIKEY-Locale-Currency"] == "CAD"
+    assert locale_headers(source.currency)["X-DIGIKEY-Locale-Site"] == "CA"
+    assert load_settings(env={"BOMCHECK_CURRENCY": "cad"}, path=tmp_path / "none.toml").currency == "CAD"

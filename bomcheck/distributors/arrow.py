@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ from bomcheck.distributors.arrow_parse import (
     parse_response,
     return_message,
 )
-from bomcheck.distributors.http import HttpResponse, Transport
+from bomcheck.distributors.http import HttpResponse, Transport, page_says
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query
 
@@ -293,10 +292,6 @@ class ArrowSource:
                           sorted({part.part_num for part in search.parts})))
 
 
-_TITLE = re.compile(r"(?is)<title[^>]*>(.*?)</title>")
-_MARKUP = re.compile(r"(?s)<[^>]*>")
-
-
 def body_says(response: HttpResponse, limit: int = 100) -> str:
     """What an error answer's body says, in one short line: Arrow's `returnMsg`, a JSON message,
     an HTML page's <title> (else its text without markup), or the start of any other text."""
@@ -312,12 +307,8 @@ def body_says(response: HttpResponse, limit: int = 100) -> str:
         for key in ("message", "error_description", "error", "title", "detail"):
             if fields.text(body.get(key)):
                 return fields.text(body.get(key))[:limit]
-    title = _TITLE.search(text)
-    if title and title.group(1).strip():
-        return " ".join(title.group(1).split())[:limit]
-    if re.match(r"(?is)\s*(<!doctype html|<html)", text):
-        text = _MARKUP.sub(" ", text)
-    return " ".join(text.split())[:limit]
+    page = page_says(text, limit)
+    return page if page is not None else " ".join(text.split())[:limit]
 
 
 @dataclass(frozen=True)

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
 from bomcheck.distributors.digikey_auth import TokenProvider
 from bomcheck.distributors.digikey_calls import DigiKeyCalls
-from bomcheck.distributors.digikey_errors import (
-    error_message,
-    is_daily_quota,
-    quota_resets_at,
-    request_id,
-)
+from bomcheck.distributors.digikey_errors import error_message, request_id
 from bomcheck.distributors.digikey_parse import (
     QUANTITY_FIELDS,
     BondedItem,
@@ -26,7 +20,6 @@ from bomcheck.distributors.digikey_parse import (
     product_keys,
 )
 from bomcheck.distributors.http import HttpResponse, Transport
-from bomcheck.distributors.quota import QuotaSeen
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query, normalize_mpn
 
@@ -74,23 +67,6 @@ def _has(value: str | None) -> bool:
     return bool(value and value.strip())
 
 
-def _limit_of(response: HttpResponse) -> int | None:
-    """The daily quota's size as the answer's X-RateLimit-Limit says, if it does."""
-    try:
-        return int(float(response.header("X-RateLimit-Limit") or ""))
-    except ValueError:
-        return None
-
-
-def _comes_back(response: HttpResponse) -> str:
-    """When a spent daily quota comes back, in words, from the answer's headers if they say it."""
-    resets = quota_resets_at(response)
-    if resets is None:
-        return "the quota resets at midnight US Central time (as reported; DigiKey's answer did not say)"
-    left = max(0, int((resets - datetime.now(timezone.utc)).total_seconds() // 60))
-    return f"the quota comes back at {resets:%Y-%m-%d %H:%M} UTC (in {left // 60} h {left % 60} min)"
-
-
 # --------------------------------------------------------------------------- source
 
 
@@ -136,6 +112,13 @@ class DigiKeyBondedSource(DigiKeyCalls):
         if self._per_part(asked):
             return [[query] for query in asked]
         return [asked]
+
+    def calls_at_most(self, batch: Sequence[Query]) -> int:
+        """One call, or in per-part mode one per line plus one list call for a stale DigiKey number
+        whose line can be matched by MPN or customer part number (see `fetch`)."""
+        if not self._per_part(batch):
+            return 1
+        return len(batch) + any(_has(query.mpn) or _has(query.customer_pn) for query in batch)
 
     def _per_part(self, batch: Sequence[Query]) -> bool:
         return (bool(self.account_id) and len(batch) <= self.PER_PART_LIMIT
@@ -258,7 +241,7 @@ class DigiKeyBondedSource(DigiKeyCalls):
         message = self._redact(transport, error_message(response), token)
         # error_message() carries the request id. Refusals that stop DigiKey for the run (401,
         # 403, spent quota) are said once by the fan-out; here they are only logged at INFO.
-        daily = status == 429 and is_daily_quota(response, transport.retry.throttle_budget)
+        daily = self._is_daily(transport, response)
         stops_run = status in (401, 403) or daily
         log.log(logging.INFO if stops_run else logging.WARNING, "DigiKey %s%s failed: %s",
                 SUPPLY_CHAIN_PATH, path, message)
@@ -271,11 +254,7 @@ class DigiKeyBondedSource(DigiKeyCalls):
         if status == 403:
             raise SourceUnavailable(NO_AGREEMENT.format(said=message), account_wide=True)
         if daily:
-            # Kept for the next runs (quota.json): nothing left until DigiKey's own reset time, when
-            # the answer says it; QuotaSeen falls back to midnight US Central otherwise.
-            transport.quota = QuotaSeen(0, _limit_of(response), datetime.now(timezone.utc),
-                                        resets_at=quota_resets_at(response))
-            raise SourceUnavailable(f"{DAILY_QUOTA}; {_comes_back(response)}")
+            raise self._quota_spent(transport, response, DAILY_QUOTA)
         if status == 429 or status >= 500:  # retried by the transport already; the body was logged
             rid = request_id(response)
             raise SourceError(f"DigiKey: {response.failed_after_attempts()}"

@@ -351,9 +351,15 @@ class OAuthTokenProvider:
         self._warn_if_login_ends_soon()
         return token
 
-    def _warn_if_login_ends_soon(self) -> None:
+    def warn_if_login_ends_soon(self) -> None:
+        """The warning below from the stored login, without asking DigiKey: said when the source is
+        opened, since a run answered from the cache never fetches a token (once per provider)."""
+        if not self._warned:
+            self._warn_if_login_ends_soon(self._tokens or self.store.load())
+
+    def _warn_if_login_ends_soon(self, tokens: Tokens | None = None) -> None:
         """Once: a warning when the refresh token (hence the login) has less than a week left."""
-        tokens = self._tokens
+        tokens = tokens or self._tokens
         if self._warned or tokens is None or tokens.refresh_expires_at is None:
             return
         left = tokens.refresh_expires_at - self._now()

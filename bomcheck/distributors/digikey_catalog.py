@@ -17,7 +17,7 @@ from bomcheck.distributors.digikey_catalog_parse import (
     parse_details,
     parse_keyword,
 )
-from bomcheck.distributors.digikey_errors import error_message, is_daily_quota, request_id
+from bomcheck.distributors.digikey_errors import error_message, request_id
 from bomcheck.distributors.http import HttpResponse, Transport
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query, normalize_mpn
@@ -39,7 +39,7 @@ CURRENCY_SITES: dict[str, str] = {
 
 DAILY_QUOTA = (
     "DigiKey: daily quota of the catalog API exhausted (HTTP 429) — DigiKey not checked for the "
-    "remaining lines; the quota resets at midnight US Central time"
+    "remaining lines"
 )
 _DIGIKEY_NUMBER = re.compile(r"(?i).+-ND$")
 
@@ -107,6 +107,13 @@ class DigiKeyCatalogSource(DigiKeyCalls):
             if key is not None:
                 groups.setdefault(key, []).append(query)
         return list(groups.values())
+
+    def calls_at_most(self, batch: Sequence[Query]) -> int:
+        """One call, plus one per distinct DigiKey number of a line asked by MPN: an MPN DigiKey
+        does not know exactly is asked again by the line's DigiKey number (see `fetch`)."""
+        numbers = {normalize_mpn(query.digikey_pn or "") for query in batch
+                   if (part_key(query) or ("", ""))[0] == "mpn" and (query.digikey_pn or "").strip()}
+        return 1 + len(numbers)
 
     async def fetch(self, transport: Transport, batch: Sequence[Query]) -> dict[Query, Lookup]:
         lookups: dict[Query, Lookup] = {}
@@ -208,7 +215,8 @@ class DigiKeyCatalogSource(DigiKeyCalls):
         if status == 404:
             return None
         message = self._redact(transport, error_message(response), token)
-        stops_run = status in (401, 403) or (status == 429 and is_daily_quota(response))
+        daily = self._is_daily(transport, response)
+        stops_run = status in (401, 403) or daily
         path = url[len(self.base_url):].split("?")[0]
         log.log(logging.INFO if stops_run else logging.WARNING, "DigiKey %s %s failed: %s", method,
                 self._redact(transport, path), message)
@@ -222,8 +230,8 @@ class DigiKeyCatalogSource(DigiKeyCalls):
                 "is subscribed to ProductInformation V4 — DigiKey not checked")
         if status == 403:
             raise SourceUnavailable(f"DigiKey refused the request ({message}) — DigiKey not checked")
-        if status == 429 and is_daily_quota(response):
-            raise SourceUnavailable(DAILY_QUOTA)
+        if daily:
+            raise self._quota_spent(transport, response, DAILY_QUOTA)
         if status == 429 or status >= 500:  # retried by the transport already; the body was logged
             rid = request_id(response)
             raise SourceError(f"DigiKey: {response.failed_after_attempts()}"

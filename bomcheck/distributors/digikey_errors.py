@@ -10,7 +10,7 @@ from typing import Any
 
 from bomcheck.distributors import fields
 from bomcheck.distributors.digikey_parse import folded_keys
-from bomcheck.distributors.http import HttpResponse, parse_retry_after
+from bomcheck.distributors.http import HttpResponse, page_says, parse_retry_after
 
 REQUEST_ID_HEADER = "X-DIGIKEY-REQUEST-ID"
 
@@ -64,11 +64,8 @@ def error_message(response: HttpResponse) -> str:
                 if text:
                     pieces.append(f"{field_name}: {text}")
     elif response.body.strip() and body is None:
-        title = re.search(r"(?is)<title[^>]*>(.*?)</title>", response.text[:4000])
-        if title or re.match(r"(?is)\s*(<!doctype html|<html)", response.text):
-            # a proxy or maintenance page: its title says it, its markup does not
-            shown = title.group(1) if title else re.sub(r"(?s)<[^>]*>", " ", response.text[:4000])
-            said = " ".join(shown.split())[:80]
+        said = page_says(response.text)  # a proxy or maintenance page: its title says it, its markup does not
+        if said is not None:
             pieces.append(f"an HTML page ({said})" if said else "an HTML page")
         else:
             snippet = " ".join(response.text[:120].split())

@@ -8,6 +8,7 @@ import errno
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,8 +72,31 @@ class HttpResponse:
             json.loads(self.body)
         except (ValueError, UnicodeDecodeError):
             html = self.body.lstrip()[:1] == b"<" or "html" in (self.header("Content-Type") or "")
-            return f"HTML page instead of JSON (HTTP {self.status})" if html else "invalid JSON"
+            if not html:
+                return "invalid JSON"
+            said = page_says(self.text)
+            # what the page says goes inside the parentheses: failure counts go by the words before them
+            return f"HTML page instead of JSON (HTTP {self.status}{': ' + said if said else ''})"
         return None
+
+
+_TITLE = re.compile(r"(?is)<title[^>]*>(.*?)</title>")
+_MARKUP = re.compile(r"(?s)<[^>]*>")
+_HTML_START = re.compile(r"(?is)\s*(<!doctype html|<html)")
+
+
+def page_says(text: str, limit: int = 80) -> str | None:
+    """What an HTML page says, in one short line: its <title>, else its text without markup
+    ("" when it says nothing); None when `text` is not an HTML page. The one reading every source
+    uses for a proxy's, CDN's or maintenance page."""
+    text = text[:4000]
+    title = _TITLE.search(text)
+    if not (title or _HTML_START.match(text)):
+        return None
+    said = " ".join((title.group(1) if title and title.group(1).strip() else _MARKUP.sub(" ", text)).split())
+    if len(said) > limit:  # whole words only: a secret the page echoes is shown whole (and redacted) or not
+        said = said[:limit + 1].rsplit(" ", 1)[0] if " " in said[:limit + 1] else ""
+    return said
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -170,6 +194,10 @@ class Transport:
     rate_headers: RateHeaders = field(default_factory=RateHeaders)
     # the daily quota as last reported (by the server this run, or kept from an earlier run)
     quota: QuotaSeen | None = None
+    # A daily limit the server sends no count of (Mouser's 1,000 calls): the transport counts itself,
+    # each try sent lowering `quota` by one, starting from the count kept from an earlier run today
+    # or from this full limit, so a long run or a watch service sees its own calls. None: not counted.
+    own_daily_limit: int | None = None
     requests_sent: int = field(default=0, init=False)
     throttled: int = field(default=0, init=False)  # 429 answers received
     answers_timed: int = field(default=0, init=False)  # answers whose latency the estimate learnt
@@ -208,7 +236,8 @@ class Transport:
         allow_redirects: bool = True,
         attempts: int | None = None,
         expect_json: bool = False,
-        final_429: Callable[[HttpResponse], bool] | None = None,
+        final: Callable[[HttpResponse], bool] | None = None,
+        throttled: Callable[[HttpResponse], bool] | None = None,
     ) -> HttpResponse:
         """Send with retries (see RetryPolicy); return the last answer, or SourceError with the reason.
 
@@ -217,8 +246,10 @@ class Transport:
         ids); `answer.attempts` says how many tries it took. `expect_json`: a 2xx whose body is
         not JSON counts as a failed try. `attempts=1` is for calls that must not be repeated,
         such as a token refresh. `json_body` is sent as JSON (Content-Type: application/json).
-        `final_429`: tells a 429 that waiting will not cure although it carries Retry-After (DigiKey's
-        spent daily quota): returned at once, like one without Retry-After.
+        `final`: tells a 429 or 5xx that waiting will not cure although it may carry Retry-After (a
+        spent daily quota: DigiKey's 429, Mouser's 503): returned at once, like a 429 without Retry-After.
+        `throttled`: tells a 2xx answer that is a per-minute throttle (Mouser's Errors inside HTTP 200):
+        waited out once like a 429 (its Retry-After, else `retry.max_delay`), then returned as it is.
         SourceUnavailable once the source is taken as down.
         """
         self._stop_if_down()
@@ -232,6 +263,7 @@ class Transport:
         reason = ""
         attempts = attempts or self.retry.attempts
         attempt = bad_bodies = 0
+        throttle_retried = False
         failures: list[str] = []  # each failed try's reason
         throttle_waited = 0.0
         started = self._now()
@@ -249,6 +281,7 @@ class Transport:
                     # after the wait for a turn, which counts
                     limit = self._attempt_timeout(started, last=attempt >= attempts)
                     self.requests_sent += 1
+                    self._count_own_send()
                     self.in_flight.mark_sent()
                     async with self.session.request(
                         method, url, params=params, data=data, json=json_body, headers=headers,
@@ -270,23 +303,39 @@ class Transport:
             else:
                 wait = parse_retry_after(answer.header("Retry-After"))
                 bad = answer.bad_body() if expect_json else None
+                if bad is not None:  # what the page says may echo the request, key included
+                    bad = self.redact(bad, carried)
                 if answer.status == 429:
                     self.throttled += 1
-                    if wait is None or (final_429 is not None and final_429(answer)):
-                        # a spent quota: waiting will not help
-                        return self._answered(answer)
+                if answer.status in RETRYABLE_STATUSES and final is not None and final(answer):
+                    return self._answered(answer)  # a spent quota: waiting will not help
+                if answer.status == 429:
+                    if wait is None:
+                        return self._answered(answer)  # a spent quota: waiting will not help
                     if (throttle_waited + wait <= self.retry.throttle_budget
                             and self._within_budget(started, wait)):
                         throttle_waited += wait
                         attempt -= 1  # being asked to wait is not a failed attempt
                         self._slow_down(wait, shown_url)
                         continue
+                elif (bad is None and 200 <= answer.status < 300 and throttled is not None
+                      and not throttle_retried and throttled(answer)):
+                    self.throttled += 1
+                    pause = self.retry.max_delay if wait is None else wait
+                    if throttle_waited + pause > self.retry.throttle_budget or not self._within_budget(
+                            started, pause):
+                        return self._answered(answer)
+                    throttle_retried = True  # once: a throttle that stays is the source's to report
+                    throttle_waited += pause
+                    attempt -= 1
+                    self._slow_down(pause, shown_url)
+                    continue
                 if bad is not None:
                     bad_bodies += 1
                     reason = bad
                     failures.append(reason)
                     self._failed_try()
-                    log.debug("%s %s answered %s, attempt %d", method, shown_url, bad, attempt)
+                    log.debug("%s %s answered %s, attempt %d", method, shown_url, bad.split(" (")[0], attempt)
                     if bad_bodies >= self.retry.bad_body_attempts:
                         break  # a maintenance page: not worth more tries than that
                 elif answer.status not in RETRYABLE_STATUSES:
@@ -439,6 +488,18 @@ class Transport:
             return
         self.quota = QuotaSeen(max(0, remaining), _int_header(answer, prefix + "Limit"),
                                datetime.now(timezone.utc))
+
+    def _count_own_send(self) -> None:
+        """One try sent against a daily limit the server keeps no visible count of (`own_daily_limit`)."""
+        if self.own_daily_limit is None:
+            return
+        now = datetime.now(timezone.utc)
+        left = self.quota.remaining_on(now) if self.quota is not None else None
+        if left is None or self.quota is None:  # no count today yet: the whole day's limit
+            self.quota = QuotaSeen(self.own_daily_limit - 1, self.own_daily_limit, now)
+        else:
+            self.quota = QuotaSeen(max(0, left - 1), self.quota.limit or self.own_daily_limit, now,
+                                   resets_at=self.quota.resets_at)
 
     @property
     def quota_remaining(self) -> int | None:

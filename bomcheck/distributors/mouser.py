@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from importlib import metadata
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from bomcheck.distributors.http import HttpResponse, Transport
+from bomcheck.distributors.http import HttpResponse, Transport, page_says
 from bomcheck.distributors.mouser_match import lookup_for, parts_for, search_term, term_problem
 from bomcheck.distributors.mouser_parse import (
     BAD_KEY_ADVICE,
     SOURCE,
     MouserAnswer,
+    MouserError,
     MouserPart,
     parse_answer,
     parse_errors,
     raise_for_errors,
+    says_daily_limit,
+    says_throttled,
 )
+from bomcheck.distributors.quota import QuotaSeen
 from bomcheck.errors import SourceError, SourceUnavailable
 from bomcheck.model import Lookup, LookupStatus, Query, normalize_mpn
 
@@ -107,6 +111,10 @@ class MouserSource:
                 batches.append(unaskable)
         return batches
 
+    def calls_at_most(self, batch: Sequence[Query]) -> int:
+        """Two: a cut-short answer (more results than the 50 returned) asks its unmatched numbers again."""
+        return 2
+
     async def fetch(self, transport: Transport, batch: Sequence[Query]) -> dict[Query, Lookup]:
         """One search for the batch's distinct numbers (a second only for a cut-short answer)."""
         terms: dict[str, str] = {}
@@ -149,8 +157,17 @@ class MouserSource:
         url, params, body = build_request(self.base_url, self._api_key, terms)
         headers = {"Accept": "application/json", "User-Agent": self.user_agent}
         try:
-            response = await transport.request("POST", url, params=params, json_body=body, headers=headers,
-                                               expect_json=True)
+            # A spent daily limit stops at once, whatever status carries it (the sandbox's 503, like
+            # Binner's reading of Mouser's throttling, mouser.md); a per-minute throttle inside an
+            # HTTP 200 is waited out once by the transport, as a 429 would be.
+            response = await transport.request(
+                "POST", url, params=params, json_body=body, headers=headers, expect_json=True,
+                final=lambda answer: says_daily_limit(_errors_of(answer)),
+                throttled=lambda answer: says_throttled(_errors_of(answer)))
+            if says_daily_limit(_errors_of(response)):
+                # none left today: kept (quota.json) so that the next run does not ask before the reset
+                limit = transport.own_daily_limit or (transport.quota.limit if transport.quota else None)
+                transport.quota = QuotaSeen(0, limit, datetime.now(timezone.utc))
             return self._read(response)
         except SourceError as exc:
             message = str(exc) if str(exc).startswith(f"{self.name}") else f"{self.name}: {exc}"
@@ -192,6 +209,10 @@ class MouserSource:
         return transport.redact(text)
 
 
+def _errors_of(response: HttpResponse) -> tuple[MouserError, ...]:
+    return parse_errors(_json_or_none(response))
+
+
 def _json_or_none(response: HttpResponse) -> Any:
     try:
         return response.json() if response.body.strip() else None
@@ -201,10 +222,7 @@ def _json_or_none(response: HttpResponse) -> Any:
 
 def _html_title(response: HttpResponse) -> str:
     """'an HTML page (Access Denied)' for a CDN or maintenance page, else ''."""
-    text = response.text[:4000]
-    title = re.search(r"(?is)<title[^>]*>(.*?)</title>", text)
-    if not (title or re.match(r"(?is)\s*(<!doctype html|<html)", text)):
+    said = page_says(response.text)
+    if said is None:
         return ""
-    said = " ".join((title.group(1) if title else re.sub(r"(?s)<[^>]*>", " ", text)).split())[:80]
     return f"an HTML page ({said})" if said else "an HTML page"
-

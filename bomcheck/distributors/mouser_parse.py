@@ -555,11 +555,20 @@ def raise_for_errors(errors: Sequence[MouserError]) -> None:
     if any(error.resource_key == "InvalidIdentifier"
            or _BAD_KEY.search(f"{error.message} {error.property_name}") for error in errors):
         raise SourceUnavailable(f"Mouser rejected the API key ({said}); {BAD_KEY_ADVICE}")
-    if any(_DAILY.search(error.message) for error in errors):
+    if says_daily_limit(errors):
         raise SourceUnavailable(f"Mouser: daily limit of calls reached ({said}) — Mouser not checked "
                                 "for the remaining lines")
-    throttled = any(_THROTTLED.search(error.message) for error in errors)
-    raise SourceError(f"Mouser: {said}", retryable=throttled)
+    raise SourceError(f"Mouser: {said}", retryable=says_throttled(errors))
+
+
+def says_daily_limit(errors: Sequence[MouserError]) -> bool:
+    """Whether Mouser's errors say its 1,000 calls a day are spent (waiting today will not help)."""
+    return any(_DAILY.search(error.message) for error in errors)
+
+
+def says_throttled(errors: Sequence[MouserError]) -> bool:
+    """Whether Mouser's errors say its per-minute limit (30 calls) was hit, not the daily one."""
+    return not says_daily_limit(errors) and any(_THROTTLED.search(error.message) for error in errors)
 
 
 def parse_answer(body: Any) -> MouserAnswer:

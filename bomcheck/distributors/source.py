@@ -18,6 +18,9 @@ class Source(Protocol):
     MPN; DigiKey bonded: one call for the whole account), `fetch` performs that call and
     returns a Lookup for every query of the batch. A failure of the call raises SourceError;
     the fan-out turns it into an ERROR Lookup for each query of the batch.
+
+    Optional: `calls_at_most(batch) -> int`, the most calls a batch may cost (a source whose batch
+    may take a second call says so, and the fan-out's daily-quota check counts that); else one.
     """
 
     name: str

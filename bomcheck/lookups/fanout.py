@@ -89,8 +89,9 @@ async def _run_source(
     # Batches wait here, not inside the transport, so that once the source is stopped the
     # batches still waiting are not sent at all; as many go ahead as cover the latency.
     slots = run.transport.in_flight
-    quota_note = _quota_message(source.name, run.transport.quota_remaining or 0, len(batches))
-    batches, over_quota = _within_quota(source.name, batches, run.transport.quota_remaining)
+    costs = [calls_at_most(source, batch) for batch in batches]
+    quota_note = _quota_message(source.name, run.transport.quota_remaining or 0, sum(costs))
+    batches, over_quota = _within_quota(source.name, batches, costs, run.transport.quota_remaining)
     for batch in over_quota:  # a failure of this run (exit 1, counted), not an account-wide refusal
         answers.update(_failed(source.name, batch, LookupStatus.ERROR, quota_note, ""))
 
@@ -203,13 +204,33 @@ def planned_calls(runs: Sequence[SourceRun], queries: Sequence[Query]) -> int:
     return sum(len(run.source.batches(distinct)) for run in runs)
 
 
-def _within_quota(name: str, batches: list[list[Query]], remaining: int | None
+def calls_at_most(source: Source, batch: Sequence[Query]) -> int:
+    """The most calls one batch may cost: the source's own worst case (`calls_at_most`, e.g. a
+    DigiKey catalog MPN that misses and is asked again by its DigiKey number; a cut-short Mouser
+    answer asked again), else one."""
+    worst = getattr(source, "calls_at_most", None)
+    return max(1, worst(batch)) if callable(worst) else 1
+
+
+def _within_quota(name: str, batches: list[list[Query]], costs: Sequence[int], remaining: int | None
                   ) -> tuple[list[list[Query]], list[list[Query]]]:
-    """The batches the source's remaining daily quota allows, and those beyond it (not sent)."""
-    if remaining is None or len(batches) <= remaining:
+    """The batches the source's remaining daily quota allows, and those beyond it (not sent).
+
+    Conservative: each batch is counted at its worst case (`costs`), so a run that passes this check
+    cannot spend the quota half-way and lose lines to the refusal; near the end of a day's quota a
+    few lines may be left unasked that their cheaper case would have allowed, and they say so.
+    """
+    if remaining is None or sum(costs) <= remaining:
         return batches, []
-    log.warning("%s; the lines beyond it are not checked", _quota_message(name, remaining, len(batches)))
-    return batches[:remaining], batches[remaining:]
+    log.warning("%s; the lines beyond it are not checked", _quota_message(name, remaining, sum(costs)))
+    allowed: list[list[Query]] = []
+    spent = 0
+    for index, (batch, cost) in enumerate(zip(batches, costs, strict=True)):
+        if spent + cost > remaining:
+            return allowed, batches[index:]
+        allowed.append(batch)
+        spent += cost
+    return allowed, []
 
 
 def _quota_message(name: str, remaining: int, needed: int) -> str:

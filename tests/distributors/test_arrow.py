@@ -476,8 +476,8 @@ async def test_http_html_body_is_source_error(transport: Transport) -> None:
     with aioresponses() as mocked:
         mocked.get(SEARCH_URL, status=200, body="<html><body>Maintenance</body></html>",
                    content_type="text/html", repeat=True)
-        with pytest.raises(SourceError, match=r"Arrow: HTML page instead of JSON \(HTTP 200\) after 2 "
-                                              "attempts") as info:
+        with pytest.raises(SourceError, match=r"Arrow: HTML page instead of JSON \(HTTP 200: Maintenance\) "
+                                              "after 2 attempts") as info:
             await source.fetch(transport, [Query("LM358")])
         assert len(sent_requests(mocked)) == 2  # a maintenance page is worth one more try, not more
     assert not isinstance(info.value, SourceUnavailable)

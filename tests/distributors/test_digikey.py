@@ -420,7 +420,7 @@ async def test_server_error_and_html(source: DigiKeyBondedSource, transport: Tra
     assert info.value.retryable
     with aioresponses() as mocked:
         mocked.get(PRODUCTS_URL, status=200, body="<html>oops</html>", content_type="text/html", repeat=True)
-        with pytest.raises(SourceError, match=r"DigiKey: HTML page instead of JSON \(HTTP 200\)"):
+        with pytest.raises(SourceError, match=r"DigiKey: HTML page instead of JSON \(HTTP 200: oops\)"):
             await source.fetch(transport, [Query("LM358P")])
 
 

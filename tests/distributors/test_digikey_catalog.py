@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -361,3 +362,53 @@ async def test_an_html_page_instead_of_json_is_a_failure_not_a_traceback(transpo
                     content_type="text/html")
         with pytest.raises(SourceError):
             await source.fetch(transport, [Query(mpn="LM358")])
+
+
+async def test_the_catalogs_daily_429_is_kept_until_digikeys_reset_and_says_when(transport: Transport,
+                                                                                 clock: Clock):
+    # 9 hours to DigiKey's reset (Retry-After), as the bonded source reads it: kept on the transport
+    # (saved to quota.json on close), and the message says when the quota comes back.
+    source = make_source(clock)
+    before = datetime.now(timezone.utc)
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_reply())
+        mocked.post(KEYWORD_URL, status=429, payload={"ErrorMessage": "Daily ratelimit exceeded"},
+                    headers={"Retry-After": "32400", "X-RateLimit-Limit": "1000",
+                             "X-RateLimit-Remaining": "0"})
+        with pytest.raises(SourceUnavailable) as caught:
+            await source.fetch(transport, [Query(mpn="LM358")])
+    quota = transport.quota
+    assert quota is not None and (quota.remaining, quota.limit) == (0, 1000)
+    assert quota.resets_at is not None
+    assert before + timedelta(hours=9) <= quota.resets_at <= datetime.now(timezone.utc) + timedelta(hours=9)
+    assert transport.quota_remaining == 0
+    assert re.search(r"the quota comes back at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in (8 h 59|9 h 0) min\)$",
+                     str(caught.value))
+    assert "midnight" not in str(caught.value)
+
+
+async def test_the_catalog_tells_the_daily_429_by_the_transports_throttle_budget(clock: Clock):
+    # No words, Retry-After 60 s; this transport waits at most 10 s on 429s. The transport returns the
+    # answer at once as a spent quota (beyond its budget): the source must read it the same way.
+    async with aiohttp.ClientSession() as session:
+        transport = quick_transport(session, attempts=2)
+        transport.retry.throttle_budget = 10.0
+        source = make_source(clock)
+        with aioresponses() as mocked:
+            mocked.post(TOKEN_URL, payload=token_reply())
+            mocked.post(KEYWORD_URL, status=429, headers={"Retry-After": "60"}, repeat=True)
+            with pytest.raises(SourceUnavailable, match="daily quota of the catalog API exhausted"):
+                await source.fetch(transport, [Query(mpn="LM358")])
+            searches = [key for key in mocked.requests if str(key[1]).startswith(KEYWORD_URL)]
+            assert len(mocked.requests[searches[0]]) == 1
+    assert transport.quota_remaining == 0
+
+
+def test_a_line_asked_by_mpn_with_a_digikey_number_may_cost_two_calls(clock: Clock):
+    source = make_source(clock)
+    assert source.calls_at_most([Query(mpn="LM358")]) == 1
+    assert source.calls_at_most([Query(mpn=None, digikey_pn="296-1395-1-ND")]) == 1  # by number only
+    # an MPN DigiKey does not know exactly is asked again by the line's DigiKey number
+    assert source.calls_at_most([Query(mpn="LM358", digikey_pn="296-1395-1-ND")]) == 2
+    assert source.calls_at_most([Query(mpn="LM358", digikey_pn="296-1395-1-ND"),
+                                 Query(mpn="lm358", digikey_pn="296-1395-1-nd")]) == 2

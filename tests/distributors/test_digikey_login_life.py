@@ -135,3 +135,31 @@ async def test_a_refresh_that_renews_the_90_days_says_nothing(transport: Transpo
         assert await provider.access_token(transport) == "AT-2"
     assert store.tokens is not None and store.tokens.refresh_expires_at == NOW + 7775999
     assert not [r for r in caplog.records if r.levelno == logging.WARNING]
+
+
+async def test_opening_the_bonded_source_warns_from_the_stored_login_without_a_request(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # A `check` answered from the cache fetches no token: the warning comes when the source is
+    # opened, from the stored refresh expiry (3 days left), once for the run, with no request sent.
+    import time
+
+    from bomcheck.config import config_dir, load_settings
+    from bomcheck.distributors.token_store import token_store_path
+    from bomcheck.runtime import DIGIKEY_BONDED, open_sources, token_environment
+
+    env = {"BOMCHECK_DIGIKEY_CLIENT_ID": CLIENT_ID, "BOMCHECK_DIGIKEY_CLIENT_SECRET": CLIENT_SECRET,
+           "BOMCHECK_DIGIKEY_ACCOUNT_ID": "123456", "BOMCHECK_DIGIKEY_URL": BASE}
+    settings = load_settings(env=env)
+    now = time.time()
+    FileTokenStore(token_store_path(config_dir(), token_environment(settings))).save(
+        Tokens("AT-1", REFRESH, now + 1800, refresh_expires_at=now + 3.5 * DAY))
+    with aioresponses() as mocked, caplog.at_level(logging.WARNING, logger="bomcheck"):
+        async with open_sources(settings) as (runs, _):
+            (bonded,) = [run for run in runs if run.source.name == DIGIKEY_BONDED.name]
+            assert [r.getMessage() for r in caplog.records if "DigiKey login ends" in r.getMessage()]
+            # the first token of the run says it no more
+            assert await bonded.source.tokens.access_token(bonded.transport) == "AT-1"  # type: ignore[attr-defined]
+        assert mocked.requests == {}
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    (warning,) = [w for w in warnings if "DigiKey login" in w]
+    assert "the DigiKey login ends in 3 days" in warning and "run `bomcheck auth digikey`" in warning

@@ -184,7 +184,9 @@ async def test_an_html_page_is_an_error_not_an_answer(transport):
     page = "<html><head><title>Access Denied</title></head><body>Reference #18</body></html>"
     with aioresponses() as mocked:
         mocked.post(SEARCH, status=200, body=page, content_type="text/html", repeat=True)
-        with pytest.raises(SourceError, match=r"^Mouser: HTML page instead of JSON \(HTTP 200\)"):
+        with pytest.raises(SourceError,
+                           match=r"^Mouser: HTML page instead of JSON \(HTTP 200: Access Denied\) after 2 "
+                                 r"attempts$"):
             await source.fetch(transport, [Query(mpn="LM358DR")])
     with aioresponses() as mocked:
         mocked.post(SEARCH, status=403, body=page, content_type="text/html")

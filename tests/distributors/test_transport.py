@@ -108,3 +108,35 @@ def test_credential_query_parameters_are_blanked():
     assert redact_query_secrets(text) == (
         "GET https://x/y?login=me&apikey=***&search_token=LM358&client_secret=***"
     )
+
+
+@pytest.mark.parametrize(("page", "said"), [
+    # the <title> says it
+    (b"<!DOCTYPE html><html><head><title>Scheduled  maintenance</title></head><body><h1>Back soon</h1>"
+     b"</body></html>", "HTML page instead of JSON (HTTP 200: Scheduled maintenance)"),
+    # no title: the text without its markup
+    (b"<html><body><h1>Service</h1><p>temporarily unavailable</p></body></html>",
+     "HTML page instead of JSON (HTTP 200: Service temporarily unavailable)"),
+    # a page that says nothing
+    (b"<html><body></body></html>", "HTML page instead of JSON (HTTP 200)"),
+])
+async def test_an_html_page_says_what_it_says_after_its_tries(session, page, said):
+    http = transport(session, [])
+    with aioresponses() as mocked:
+        mocked.get(URL, status=200, body=page, content_type="text/html", repeat=True)
+        with pytest.raises(SourceError) as info:
+            await http.request("GET", URL, expect_json=True)
+    assert str(info.value) == f"{said} after 2 attempts"
+
+
+async def test_a_page_that_echoes_the_key_shows_whole_words_only_and_no_key(session):
+    # 'k3y-s3cret' (the transport's secret) echoed by a proxy, and a long word cut by the limit:
+    # a secret is either shown whole (then redacted) or not at all, never its first letters.
+    echo = b"<html><head><title>Denied for key k3y-s3cret from " + b"x" * 20 + b" " + b"y" * 60 + b"</title>"
+    http = transport(session, [])
+    with aioresponses() as mocked:
+        mocked.get(URL, status=200, body=echo, content_type="text/html", repeat=True)
+        with pytest.raises(SourceError) as info:
+            await http.request("GET", URL, expect_json=True)
+    assert str(info.value) == (f"HTML page instead of JSON (HTTP 200: Denied for key *** from {'x' * 20}) "
+                               "after 2 attempts")

@@ -154,12 +154,15 @@ async def test_mouser_calls_are_counted_per_key_and_a_spent_day_sends_none():
         assert (await stats(url))["mouser"] == 2
         assert store.remaining(key) == 1000 - 2  # Mouser says no count: bomcheck keeps its own
         assert settings.mouser_api_key not in (cache_dir() / STATE_FILE).read_text(encoding="utf-8")
-        store.save(key, QuotaSeen(1, 1000, datetime.now(timezone.utc)))  # one call left today
+        # two calls left today; each batch is counted at its worst case, two calls (a cut-short
+        # answer is asked again): 2 + 2 needed, so the batch of ten goes and the batch of two does not
+        store.save(key, QuotaSeen(2, 1000, datetime.now(timezone.utc)))
         report, _ = await check(url, bom, arrow_rate=100.0)
         assert (await stats(url))["mouser"] == 2 + 1
+        assert store.remaining(key) == 1  # the one call this run sent, counted as it went
     unchecked = [r for r in report.results if r.lookups["Mouser"].status is LookupStatus.ERROR]
     assert len(unchecked) == 2  # the batch of ten went, the last two parts did not
-    assert unchecked[0].lookups["Mouser"].message == "Mouser daily quota: 1 call left, 2 needed"
+    assert unchecked[0].lookups["Mouser"].message == "Mouser daily quota: 2 calls left, 4 needed"
 
 
 def test_a_wrong_mouser_key_stops_mouser_with_one_clear_line_and_hides_the_key(threaded_sandbox, tmp_path):

@@ -148,7 +148,8 @@ async def test_arrow_pages_until_the_exact_part_appears() -> None:
 
 @pytest.mark.parametrize(("config", "expected"), [
     (SandboxConfig(arrow_error=("503", "Service is busy, try later")), "Arrow: Service is busy, try later"),
-    (SandboxConfig(arrow_html=True), "Arrow: HTML page instead of JSON (HTTP 200) after 2 attempts"),
+    (SandboxConfig(arrow_html=True),
+     "Arrow: HTML page instead of JSON (HTTP 200: Service temporarily unavailable) after 2 attempts"),
 ])
 async def test_arrow_faults_are_readable_errors_without_the_key(config: SandboxConfig, expected: str) -> None:
     async with sandbox_session(config) as (url, transport):

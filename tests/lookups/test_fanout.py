@@ -124,3 +124,26 @@ async def test_a_failed_call_is_logged_naming_its_source_once(caplog, name, mess
     with caplog.at_level(logging.INFO, logger="bomcheck.lookups.fanout"):
         await gather_lookups([run_for(source)], [Query("BAD")])
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.INFO] == [logged]
+
+
+class CostlySource(FakeSource):
+    """Says a batch may cost two calls when its line has a DigiKey number (asked again by it)."""
+
+    def calls_at_most(self, batch: Sequence[Query]) -> int:
+        return 2 if any(query.digikey_pn for query in batch) else 1
+
+
+async def test_the_quota_check_counts_each_batch_at_its_worst_case():
+    from datetime import datetime, timezone
+
+    from bomcheck.distributors.quota import QuotaSeen
+
+    source = CostlySource("A")
+    run = run_for(source)
+    run.transport.quota = QuotaSeen(3, 1000, datetime.now(timezone.utc))
+    # by hand: 2 (A1, which may be asked again by its number) + 1 (B2) = 3 <= 3 left; C3's 2 more do not fit
+    queries = [Query("A1", digikey_pn="1-ND"), Query("B2"), Query("C3", digikey_pn="3-ND")]
+    result = await gather_lookups([run], queries)
+    assert source.calls == [["A1"], ["B2"]]
+    skipped = result.lookups[queries[2]]["A"]
+    assert skipped.status is LookupStatus.ERROR and skipped.message == "A daily quota: 3 calls left, 5 needed"

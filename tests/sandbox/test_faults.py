@@ -256,7 +256,8 @@ async def test_an_html_page_with_200_is_tried_once_more_then_succeeds() -> None:
 
 async def test_html_pages_that_stay_are_tried_twice_only() -> None:
     lookup, transport, _ = await ask_arrow(faulty("html"))
-    assert lookup.message == "Arrow: HTML page instead of JSON (HTTP 200) after 2 attempts"
+    assert lookup.message == ("Arrow: HTML page instead of JSON (HTTP 200: Scheduled maintenance) "
+                              "after 2 attempts")
     assert transport.requests_sent == 2
 
 
@@ -272,8 +273,8 @@ async def test_tries_that_failed_in_different_ways_are_all_named_next_to_the_cou
             mocked.get(URL, exception=aiohttp.ServerDisconnectedError())
             mocked.get(URL, status=503, repeat=True)
             answer = await transport.request("GET", URL)
-    assert str(info.value) == ("HTML page instead of JSON (HTTP 200) (3 attempts: connection closed without "
-                               "an answer, HTML page instead of JSON ×2)")
+    assert str(info.value) == ("HTML page instead of JSON (HTTP 200: maintenance) (3 attempts: connection "
+                               "closed without an answer, HTML page instead of JSON ×2)")
     assert Failure.said(f"Arrow: {info.value}").kind == "HTML page instead of JSON"
     message = answer.failed_after_attempts()
     assert message == "HTTP 503 (4 attempts: connection closed without an answer, HTTP 503 ×3)"
