@@ -82,10 +82,7 @@ class AppTokens:
             return self._token
 
     def _redact(self, transport: Transport, text: str) -> str:
-        for secret in self._seen:
-            if secret:
-                text = text.replace(secret, "***")
-        return transport.redact(text)
+        return transport.redact(text, tuple(self._seen))
 
     async def _renew(self, transport: Transport) -> None:
         form = {"client_id": self.client_id, "client_secret": self._client_secret,

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from importlib import metadata
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 from bomcheck.distributors.http import HttpResponse, Transport, page_says
 from bomcheck.distributors.mouser_match import lookup_for, parts_for, search_term, term_problem
@@ -202,11 +201,7 @@ class MouserSource:
         raise SourceError(f"Mouser: unexpected answer (HTTP {status}): {snippet}")
 
     def _redact(self, transport: Transport, text: str) -> str:
-        for secret in self.secrets:
-            if secret:
-                for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
-                    text = text.replace(form, "***")
-        return transport.redact(text)
+        return transport.redact(text, self.secrets)
 
 
 def _errors_of(response: HttpResponse) -> tuple[MouserError, ...]:
