@@ -8,6 +8,7 @@ import hashlib
 import re
 from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -107,6 +108,7 @@ class SourceSpec:
     sandbox: Callable[[str], dict[str, Any]]
     on_disk: Callable[[Settings], bool] = lambda settings: True
     keep_hint: str = ""
+    max_age: timedelta | None = None  # the oldest cached answer its terms allow, whatever --max-age says
     check: Callable[[Settings], None] | None = None
     link_domains: tuple[str, ...] = ()  # where its offers' links may point (live links in the workbook)
     # The BOM columns of sellers' numbers this source looks parts up by (BomLine.distributor_pns
@@ -283,6 +285,8 @@ DIGIKEY = SourceSpec(
     needs=("digikey_client_id", "digikey_client_secret"),
     open=_open_digikey_catalog,
     identity=_digikey_catalog_identity,
+    # digikey-catalog.md: no cache period found in DigiKey's terms: "cache for hours, not weeks"
+    max_age=timedelta(hours=24),
     # the in-process sandbox answers at once and has no per-minute limit unless asked (as Mouser's)
     sandbox=lambda url: {"digikey_url": url, "digikey_client_id": SANDBOX_DIGIKEY_CLIENT_ID,
                          "digikey_client_secret": SANDBOX_DIGIKEY_CLIENT_SECRET,
@@ -349,6 +353,7 @@ MOUSER = SourceSpec(
     needs=("mouser_api_key",),
     open=_open_mouser,
     identity=_mouser_identity,
+    max_age=timedelta(hours=24),  # mouser.md: its terms could not be read: "treat as unknown; short TTL"
     # The sandbox's Mouser keeps no per-minute limit unless asked (`SandboxConfig.mouser_per_minute`):
     # a demo need not wait two seconds a call.
     sandbox=lambda url: {"mouser_url": url, "mouser_api_key": SANDBOX_MOUSER_API_KEY, "mouser_rate": 20.0},
@@ -463,6 +468,7 @@ def open_lookups(settings: Settings, policy: CachePolicy, *, uncached: bool = Fa
     cache = OffersCache(cache_dir(settings) / CACHE_FILE, disk_sources=on_disk)
     return CachedLookups(cache, {} if uncached else cache_identities(settings), policy,
                          keep_hints={spec.name: spec.keep_hint for spec in SOURCES if spec.keep_hint},
+                         age_caps={spec.name: spec.max_age for spec in SOURCES if spec.max_age is not None},
                          on_ask=None if named_makers is None else naming_makers(named_makers))
 
 

@@ -152,7 +152,8 @@ async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Set
                                    named_makers=sandbox_config.named_makers if sandbox else None)
             job = InboxJob(folders, options, runs, unavailable, reprocess=reprocess,
                            # an output older than --max-age holds answers older than it
-                           ledger=Ledger(folders.ledger, min(timedelta(hours=cache_hours), cache.max_age)),
+                           ledger=Ledger(folders.ledger,
+                                         min(timedelta(hours=cache_hours), lookups.shortest_age)),
                            secrets=settings.secrets, ledger_tag=asked + (" offline" if cache.offline else ""),
                            lookups=lookups)
             job.start()

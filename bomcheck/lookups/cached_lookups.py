@@ -74,14 +74,17 @@ class CachedLookups:
     address, login or account, currency); a source without one is always asked and never stored.
     `keep_hints` say, per source kept in memory only, how it could be kept on disk (its opt-in),
     for --offline's message. `on_ask` is shown the queries of each gather before any is asked
-    (the in-process sandbox learns the makers the BOM names).
+    (the in-process sandbox learns the makers the BOM names). `age_caps`: per source, the oldest
+    answer its terms allow using, whatever --max-age says.
     """
 
     def __init__(self, cache: OffersCache, identities: Mapping[str, str],
                  policy: CachePolicy | None = None, clock: Clock = utc_now,
                  keep_hints: Mapping[str, str] | None = None,
-                 on_ask: Callable[[Sequence[Query]], None] | None = None) -> None:
+                 on_ask: Callable[[Sequence[Query]], None] | None = None,
+                 age_caps: Mapping[str, timedelta] | None = None) -> None:
         self.cache = cache
+        self.age_caps = dict(age_caps or {})
         self.on_ask = on_ask
         self.keep_hints = dict(keep_hints or {})
         self.identities = dict(identities)
@@ -131,18 +134,29 @@ class CachedLookups:
         if identity is None:
             return {}, list(distinct)
         now = self.clock()
+        max_age = self.max_age_for(run.source.name)
         hits: dict[Query, CachedLookup] = {}
         misses: list[Query] = []
         for query in distinct:
             held = self.cache.get(CacheKey.of(run.source.name, identity, query_key(query)))
-            if held is not None and self._usable(held, now):
+            if held is not None and self._usable(held, now, max_age):
                 hits[query] = held
             else:
                 misses.append(query)
         return hits, misses
 
-    def _usable(self, held: CachedLookup, now: datetime) -> bool:
-        if held.lookup.status not in CACHEABLE or now - held.fetched_at > self.policy.max_age:
+    def max_age_for(self, name: str) -> timedelta:
+        """How old an answer of this source may be: --max-age, or less where its terms say so."""
+        cap = self.age_caps.get(name)
+        return self.policy.max_age if cap is None else min(self.policy.max_age, cap)
+
+    @property
+    def shortest_age(self) -> timedelta:
+        """The age no answer of any source may pass (what a reused watch output may be)."""
+        return min([self.policy.max_age, *self.age_caps.values()])
+
+    def _usable(self, held: CachedLookup, now: datetime, max_age: timedelta) -> bool:
+        if held.lookup.status not in CACHEABLE or now - held.fetched_at > max_age:
             return False
         return self.not_before is None or held.fetched_at >= self.not_before
 

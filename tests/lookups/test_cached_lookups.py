@@ -70,12 +70,14 @@ async def sandbox(tmp_path: Path, **settings: object) -> AsyncIterator[Sandbox]:
         yield Sandbox(url, sandbox_settings(client, url))
 
 
-def lookups_with(box: Sandbox, clock: Clock, policy: CachePolicy | None = None) -> CachedLookups:
-    """Like session.open_lookups, with an injected clock."""
+def lookups_with(box: Sandbox, clock: Clock, policy: CachePolicy | None = None, *,
+                 capped: bool = False) -> CachedLookups:
+    """Like runtime.open_lookups, with an injected clock (and the registry's age caps if `capped`)."""
     on_disk = {spec.name for spec in SOURCES if spec.on_disk(box.settings)}  # as the registry says
     cache = OffersCache(Path(box.settings.cache_dir) / CACHE_FILE, disk_sources=on_disk, clock=clock)
+    caps = {spec.name: spec.max_age for spec in SOURCES if spec.max_age is not None} if capped else {}
     return CachedLookups(cache, cache_identities(box.settings), policy or CachePolicy(), clock=clock,
-                         keep_hints={"Arrow": ARROW_KEEP_HINT})
+                         keep_hints={"Arrow": ARROW_KEEP_HINT}, age_caps=caps)
 
 
 def distinct_mpns() -> int:
@@ -334,3 +336,29 @@ def test_the_offline_help_says_arrow_answers_are_not_kept():
 
 def test_the_longest_max_age_is_accepted():
     assert parse_max_age("3650d") == timedelta(days=3650)
+
+
+async def test_a_source_whose_terms_want_a_short_life_is_asked_again_whatever_max_age_says(tmp_path):
+    """--max-age 2d: after 30 h the bonded answers (the account's own) are still used; the DigiKey
+    catalog's and Mouser's (their terms: hours, not weeks) are asked again."""
+    clock = Clock()
+    policy = CachePolicy(max_age=parse_max_age("2d"))
+
+    async def calls() -> dict[str, int]:
+        async with aiohttp.ClientSession() as session, session.get(box.url + STATS_PATH) as response:
+            return {name: count for name, count in (await response.json()).items()
+                    if name in ("digikey", "digikey_catalog", "mouser")}
+
+    async with sandbox(tmp_path) as box:
+        lookups = open_lookups(box.settings, policy)
+        assert lookups.max_age_for("DigiKey Bonded") == timedelta(days=2)
+        assert lookups.max_age_for("DigiKey") == lookups.max_age_for("Mouser") == timedelta(hours=24)
+        assert lookups.shortest_age == timedelta(hours=24)
+        lookups.cache.close()
+        await box.check(lookups_with(box, clock, policy, capped=True))
+        first = await calls()
+        clock.now += timedelta(hours=30)
+        await box.check(lookups_with(box, clock, policy, capped=True))
+        second = await calls()
+    assert second["digikey"] == first["digikey"]  # bonded: from the cache
+    assert second["digikey_catalog"] > first["digikey_catalog"] and second["mouser"] > first["mouser"]
