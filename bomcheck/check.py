@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from bomcheck.bom import ReaderOptions, check_bom_file, read_bom
+from bomcheck.bom import ReaderOptions, check_bom_file, read_bom, resolved_by_seller
 from bomcheck.errors import BomError, OutputError
 from bomcheck.files import FileState, check_writable, file_state, outputs_together, unchanged_since
 from bomcheck.lookups.alternates import alternate_queries, first_round, second_round
@@ -162,7 +162,7 @@ async def build_report(
     fanned = named.fanned
     not_asked = {status.name: Lookup(status.name, LookupStatus.NOT_CHECKED, message=status.message)
                  for status in unavailable}
-    answered = [(line, {**fanned.lookups.get(query, {}), **not_asked} if query else {})
+    answered = [(resolved_by_seller(line), {**fanned.lookups.get(query, {}), **not_asked} if query else {})
                 for line, query in named.lines]
     checked_at = datetime.now(timezone.utc)
     rules = options.rules if options.rules.today else replace(options.rules, today=checked_at.date())

@@ -185,7 +185,15 @@ class BomLine:
     mpn_from: str | None = None  # the source that resolved the MPN of a line listing only a seller's number
 
     def distributor_pn(self, role: str) -> str | None:
-        return dict(self.distributor_pns).get(role)
+        """The line's first number of that seller (the one of its main column)."""
+        return self.distributor_pn_map().get(role)
+
+    def distributor_pn_map(self) -> dict[str, str]:
+        """role -> the first number of each seller the line has (a role may repeat in distributor_pns)."""
+        first: dict[str, str] = {}
+        for role, number in self.distributor_pns:
+            first.setdefault(role, number)
+        return first
 
 
 @dataclass(frozen=True)
@@ -205,6 +213,9 @@ class Bom:
     # Merged ranges (min_row, min_col, max_row, max_col) of .xls/.ods inputs: `grid` repeats their
     # value in every cell for the reader; the output merges them again.
     merged: tuple[tuple[int, int, int, int], ...] = ()
+    # (role, header) of every column of sellers' numbers, the main one of each role first: `columns`
+    # names one per role, a BOM may have two ('Order Number' and 'Artikelnummer', both other_pn).
+    seller_columns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,11 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "Menge", "Stückzahl", "Anzahl", "Stück", "Cantidad", "Cant.", "Quantità", "Q.tà", "Qtà",
         "Ilość", "Ilosc", "Szt.", "Кол.", "Кол-во", "Количество",
         "数量", "用量", "数", "個数", "数量(個)", "개수", "수량",
+        # abbreviations and other languages: German, French, English, Portuguese, Dutch, Nordic, Turkish,
+        # Czech, Hungarian, Russian
+        "Anz.", "Anz", "Stk.", "Stk", "Stck.", "Nb", "Nb.", "Nbre", "Usage", "Amount", "Pcs", "Pieces",
+        "Qtd", "Qtde", "Quantidade", "Aantal", "Antal", "Antall", "Kpl", "Määrä", "Adet", "Miktar", "Počet",
+        "Mennyiség", "Darab", "Кол-во шт", "Шт.",
     ),
     "refdes": (
         "Designator", "Designators", "Reference", "References", "Reference(s)",

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bomcheck.bom.aliases import COLUMN_ALIASES, NOTES_DNP_HEADERS, POSITIVE_DNP_HEADERS, VALUE_HEADERS
-from bomcheck.bom.cells import CellValue, cell, text
+from bomcheck.bom.cells import CellValue, cell, text, whole_number
 from bomcheck.bom.content import Profile, profile
 from bomcheck.bom.names import header_key, header_role, is_alias
 from bomcheck.bom.options import column_option
@@ -55,6 +55,8 @@ class ColumnMap:
     sellers: dict[int, str | None] = field(default_factory=dict)
     shape_only: set[int] = field(default_factory=set)  # seller columns found by content: shaped cells only
     seller_names: int | None = None  # the column naming each row's seller ('MOUSER', 'Reichelt')
+    listed_as: dict[int, str] = field(default_factory=dict)  # column of several sellers' numbers -> main role
+    seller_headers: dict[int, str] = field(default_factory=dict)  # column of sellers' numbers -> its header
 
     @property
     def dnp_kind(self) -> str:
@@ -81,9 +83,15 @@ class ColumnMap:
             if not number or len(number.strip("-–?. 0")) < 2 or number.lower().startswith("http"):
                 continue
             role = self.number_role(col, number, row_seller)
-            if role and role not in dict(found):
+            if role and (role, number) not in found:  # 'Order Number' and 'Artikelnummer' (one role): both
                 found.append((role, number))
         return found
+
+    def seller_columns(self) -> list[tuple[str, str]]:
+        """(role, header) of every column of sellers' numbers, the main column of each role first."""
+        main = [col for role, col in self.index.items() if role in SELLER_ROLES and col in self.sellers]
+        return [(self.sellers[col] or self.listed_as.get(col, "other_pn"), self.seller_headers[col])
+                for col in [*main, *(col for col in self.sellers if col not in main)]]
 
     def number_role(self, col: int, number: str, row_seller: str | None) -> str | None:
         declared = self.sellers.get(col)
@@ -164,6 +172,7 @@ class _Mapper:
 
     def add_seller(self, col: int, role: str | None, reason: str, *, shape_only: bool = False) -> None:
         self.result.sellers[col] = role
+        self.result.seller_headers[col] = self.name(col)
         if shape_only:
             self.result.shape_only.add(col)
         self.taken.add(col)
@@ -276,6 +285,13 @@ def _alias_candidates(mapper: _Mapper) -> dict[str, list[tuple[Order, int]]]:
             continue
         if role in _SELLER_ALIAS_ROLES:
             mapper.add_seller(col, None if role == "seller_pn" else role, f"alias {header!r}")
+            continue
+        if role == "mpn" and mapper.profile(col).mostly_mouser():  # 'Part Number' holding '595-LM358DR'
+            share = round(mapper.profile(col).mouser * 100)
+            mapper.add_seller(col, "mouser_pn", f"content: {share}% Mouser numbers under {header!r} "
+                                                "(a seller's number is never the MPN)")
+            continue
+        if role == "qty" and mapper.profile(col).count >= 3 and mapper.profile(col).fraction >= 0.5:  # money
             continue
         mpn_share = -mapper.profile(col).mpn if role == "mpn" else 0.0
         order = (rank, _trailing_number(header), mpn_share, col)  # "MPN1" before "MPN2"
@@ -433,6 +449,26 @@ def _content_roles(mapper: _Mapper) -> None:
     pick("manufacturer", lambda p: p.manufacturer, 0.5, generic)
     pick("qty", lambda p: p.whole if p.sizes < 0.5 else 0.0, 0.95, generic)
     pick("description", lambda p: p.prose, 0.6, generic)
+    _unused_counts(mapper, open_cols)
+
+
+def _unused_counts(mapper: _Mapper, open_cols: list[int]) -> None:
+    """With no quantity column, a column of whole numbers left unread is said (it may be the quantity
+    under a name nobody listed): never a silent guess either way. Row numbers (1, 2, 3...) are not."""
+    result = mapper.result
+    if "qty" in result.index:
+        return
+    for col in open_cols:
+        prof = mapper.profile(col)
+        if col in mapper.taken or prof.count < 2 or prof.whole < 0.95 or prof.sizes >= 0.5:
+            continue
+        numbers = [number for row in mapper.rows if (number := whole_number(cell(row, col))) is not None]
+        if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+            continue  # a row number ('Pos.', '#')
+        counted = "the designator count" if "refdes" in result.index else "1 per line"
+        result.warnings.append(f"column {mapper.name(col)!r} holds whole numbers but is not read as the "
+                               f"quantity (quantities are {counted}); if it is the quantity per board, pass "
+                               f"--qty-column {mapper.name(col)!r}")
 
 
 def _confidence(value: float, prof: Profile) -> float:
@@ -473,6 +509,7 @@ def _per_number_sellers(mapper: _Mapper) -> None:
         how = f" and the sellers named in {mapper.name(names_col)!r}" if names_col else ""
         reason = f"alias {mapper.name(col)!r}: sellers' numbers ({shares or 'none yet'}), by their shape{how}"
         result.reasons.pop(f"column {col}", None)
+        result.listed_as[col] = main
         if main not in result.index:
             mapper.choose(main, col, reason)
         else:

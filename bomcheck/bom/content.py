@@ -33,6 +33,7 @@ class Profile:
     digikey: float = 0.0
     lcsc: float = 0.0
     mouser: float = 0.0
+    mouser_lettered: float = 0.0  # Mouser-shaped with a letter: '595-LM358DR', not '22-27-2031' (a Molex MPN)
     manufacturer: float = 0.0
     seller: float = 0.0  # cells naming a seller ('MOUSER', 'JLCPCB')
     dnp: float = 0.0
@@ -44,6 +45,12 @@ class Profile:
             if share >= 0.8:
                 return role, share
         return None
+
+    def mostly_mouser(self) -> bool:
+        """Cells that are Mouser's numbers ('595-LM358DR'): its 2-3 digit prefix, a dash, the maker's
+        number, on nearly every cell; a column of MPNs with dashes ('RC0603FR-0710KL', '1N4148W-7-F')
+        has no such prefix, and one of Molex numbers ('22-27-2031') no letters."""
+        return self.count >= 2 and self.mouser >= 0.8 and self.mouser_lettered >= 0.5 * self.mouser
 
 
 def profile(values: Sequence[CellValue]) -> Profile:
@@ -68,6 +75,7 @@ def profile(values: Sequence[CellValue]) -> Profile:
         digikey=ratio(lambda t: seller_number_shape(t) == "digikey_pn"),
         lcsc=ratio(lambda t: seller_number_shape(t) == "lcsc_pn"),
         mouser=ratio(mouser_shaped),
+        mouser_lettered=ratio(lambda t: mouser_shaped(t) and any(ch.isalpha() for ch in t)),
         manufacturer=ratio(manufacturer_like),
         seller=ratio(lambda t: seller_named(t) is not None and len(t) <= 30),
         dnp=ratio(lambda t: t.upper() in _DNP_CELLS),

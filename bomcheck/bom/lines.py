@@ -138,7 +138,8 @@ def build_line(number: int, cells: Sequence[CellValue], table: Table) -> BomLine
     reading = read_mpn(mpn_text, notes, bare_number=bare_number(cells, index))
     mpn, second_choice = split_second_choice(reading.mpn)
     makers = _makers(maker_text, 1 + len(reading.alternates)) if reading.alternates else []
-    manufacturer = makers[0] if makers else maker_text
+    # A maker named in the MPN cell's parentheses ('B3F-1000(OMRON)') is the maker when no column says one.
+    manufacturer = makers[0] if makers else maker_text or reading.maker
     sellers = columns.seller_numbers(cells)
     mpn, sellers = _seller_number_as_mpn(mpn, sellers, notes)
     customer_pn = optional(text(cell(cells, index.get("customer_pn"))))
@@ -168,8 +169,7 @@ def build_line(number: int, cells: Sequence[CellValue], table: Table) -> BomLine
     if manufacturer and is_dnp_mark(manufacturer):
         manufacturer = None
     if mpn is None and sellers:
-        role, seller_number = sellers[0]
-        notes.append(f"no MPN; its {label(role)} number is {seller_number}")
+        notes.append(seller_only_note(*sellers[0]))
     alt_makers = makers[1:] if len(makers) == len(reading.alternates) + 1 else []
     alternates = [Alternate(alt, alt_makers[position] if alt_makers else None)
                   for position, alt in enumerate(reading.alternates)]
@@ -180,7 +180,7 @@ def build_line(number: int, cells: Sequence[CellValue], table: Table) -> BomLine
         qty=qty,
         refdes=refdes,
         dnp=dnp,
-        digikey_pn=dict(sellers).get("digikey_pn"),
+        digikey_pn=next((number for role, number in sellers if role == "digikey_pn"), None),
         description=description,
         warnings=tuple(notes),
         raw_mpn_text=mpn_text if mpn is None else None,
@@ -189,6 +189,20 @@ def build_line(number: int, cells: Sequence[CellValue], table: Table) -> BomLine
         attrition=optional(text(cell(cells, index.get("attrition")))),
         distributor_pns=tuple(sellers),
     )
+
+
+def seller_only_note(role: str, number: str) -> str:
+    """The warning of a line the BOM names only by a seller's number."""
+    return f"no MPN; its {label(role)} number is {number}"
+
+
+def resolved_by_seller(line: BomLine) -> BomLine:
+    """A line named only by a seller's number, once a source named its part (`mpn_from`): its "no MPN"
+    warning asks for no fix any more (the line's notes say where its MPN came from), so it goes."""
+    said = {seller_only_note(role, number) for role, number in line.distributor_pns}
+    if line.mpn_from is None or not said & set(line.warnings):
+        return line
+    return replace(line, warnings=tuple(warning for warning in line.warnings if warning not in said))
 
 
 def _makers(maker_text: str | None, count: int) -> list[str]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from bomcheck.bom.cells import optional
 from bomcheck.bom.dnp import is_dnp_mark
-from bomcheck.bom.shapes import footprint_like, mpn_like, value_like
+from bomcheck.bom.shapes import footprint_like, manufacturer_like, mpn_like, value_like
 
 _CJK_RE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uff60]")
 _NOT_FITTED_PREFIX_RE = re.compile(r"^(NA|NS|DNP|DNI|DNF)/", re.IGNORECASE)
@@ -24,6 +24,12 @@ _PLACEHOLDER_NUMBER_RE = re.compile(r"^(\d)\1{3,}$")  # '2222', '0000'
 # Characters no part number ends with, glued to one: mojibake of a double-encoded file ('…-LFÙÙÙÙ').
 _GARBAGE_TAIL_RE = re.compile(r"^([\x21-\x7e]{4,}?)([^\x00-\x7f\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]+)$")
 _SEVERAL_RE = re.compile(r"\s*[;\n]\s*")
+# An ordering code in parentheses, part of the orderable MPN: Toshiba's taping and packing codes
+# ('TC7SZ08FU(TE85L,F)', 'TPC8107(TE12L,Q)', '(T5L)'), or a short code ('(LF)', '(31)').
+_TOSHIBA_TAPING_RE = re.compile(r"^T[EPL]?\d{1,2}[LRF]\d{0,2}$", re.IGNORECASE)
+_SHORT_CODE_RE = re.compile(r"^[A-Za-z0-9]{1,4}$")
+# A word that is no code: letters only (a maker's name, a colour), at least 5 of them ('(LF)' is a code).
+_PLAIN_WORD_RE = re.compile(r"^[^\W\d_]{5,}([ .&-]+[^\W\d_]+)*\.?$")
 MAX_SHORT_NUMBER_DIGITS = 6  # a number-typed cell this short, with no maker named, is a value or a code
 
 
@@ -35,6 +41,7 @@ class MpnReading:
     mpn: str | None
     dnp: bool = False
     alternates: list[str] = field(default_factory=list)
+    maker: str | None = None  # a maker's name the cell gives in parentheses ('TPS62130RGTR (TI)')
 
 
 def read_mpn(raw: str | None, notes: list[str], *, bare_number: bool = False) -> MpnReading:
@@ -78,38 +85,59 @@ def _one(raw: str, notes: list[str], *, bare_number: bool = False) -> MpnReading
     wrapped = _WRAPPED_DNP_RE.match(candidate)
     if wrapped:
         reading.dnp, candidate = True, wrapped.group(2).strip()
-    candidate, alternates = _parenthesis(candidate, notes)
+    candidate, alternates, reading.maker = _parenthesis(candidate, notes)
     reading.alternates.extend(alternates)
     reading.mpn = _checked(candidate, notes, bare_number=bare_number)
     if reading.mpn is None:
         reading.alternates.clear()
+        reading.maker = None
     if _NOT_FITTED_PREFIX_RE.match(candidate):  # Olimex 'NA/R0402': not assembled
         reading.dnp = True
     return reading
 
 
-def _parenthesis(candidate: str, notes: list[str]) -> tuple[str, list[str]]:
+def _parenthesis(candidate: str, notes: list[str]) -> tuple[str, list[str], str | None]:
     """What a closing parenthesis holds decides: a package or value note ('(SOT23-3)', '(47u)', a remark)
-    is dropped; a second part number becomes an alternate; an ordering code ('(LF)(SN)', '(31)') stays.
-    In doubt the whole text stays the MPN and the text before the parenthesis is an alternate."""
+    is dropped; a maker's name ('(TI)', '(OMRON)') or another plain word is dropped, the maker kept as a
+    hint; a second part number becomes an alternate; an ordering code ('(LF)(SN)', '(31)', '(TE85L,F)')
+    stays. In doubt the whole text stays the MPN and the text before the parenthesis is an alternate."""
     inner = re.match(r"^(.*?)(\s*)\(([^()]*)\)$", candidate)
     if not inner:
-        return candidate, []
+        return candidate, [], None
     outer, space, inside = inner.group(1).strip(), inner.group(2), inner.group(3).strip()
-    if outer and not value_like(outer) and (_PACKAGE_RE.search(inside) or _note(inside)):
-        return outer, []
+    if outer and not _value(outer) and (_PACKAGE_RE.search(inside) or _note(inside)):
+        return outer, [], None
+    if part_number_like(outer) and not value_like(outer):
+        if manufacturer_like(inside) and not any(ch.isdigit() for ch in inside.replace("3M", "")):
+            return outer, [], inside
+        if _PLAIN_WORD_RE.match(inside) and not ordering_code(inside):
+            notes.append(f"MPN {candidate!r} read as {outer!r} ({inside!r} is no part of a part number)")
+            return outer, [], None
     if paired_part_like(outer) and paired_part_like(inside) and not note_like(inside):
         if space:  # 'ESP32-WROVER-B (M213DH6464PC3Q0)': a seller's way to write one part
-            return candidate, [outer]
-        return candidate, []  # 'RJP-003TC1(LPJ4112CNL)': split_second_choice makes the inside an alternate
+            return candidate, [outer], None
+        return candidate, [], None  # 'RJP-003TC1(LPJ4112CNL)': split_second_choice makes the inside an alt
     if paired_part_like(inside) and (not outer or value_like(outer) or "/" in outer):
-        return inside, []
+        return inside, [], None
     if paired_part_like(inside) and not any(ch.isdigit() for ch in outer):
         notes.append(f"MPN {candidate!r} read as {inside!r} ({outer!r} is no part number)")
-        return inside, []
-    if outer and space and mpn_like(outer) and not re.fullmatch(r"[A-Za-z0-9]{1,4}", inside):
-        return candidate, [outer]
-    return candidate, []
+        return inside, [], None
+    if outer and space and mpn_like(outer) and not ordering_code(inside):
+        return candidate, [outer], None
+    return candidate, [], None
+
+
+def ordering_code(inside: str) -> bool:
+    """Parenthesised text that belongs to the orderable MPN: a packing or taping code ('TE85L,F', 'LF',
+    '31', 'T5L'), never a second part number ('TJA1050T', 'LPJ4112CNL')."""
+    inside = inside.strip()
+    return "," in inside or bool(_SHORT_CODE_RE.match(inside) or _TOSHIBA_TAPING_RE.match(inside))
+
+
+def _value(text: str) -> bool:
+    """A component value, not a part number; a number of 4 or more digits alone is a part (Keystone
+    5010, Würth 744031220), written bare or beside a note ('744031220 (22uH)')."""
+    return value_like(text) and not re.fullmatch(r"\d{4,}", text)
 
 
 def _note(inside: str) -> bool:
@@ -129,7 +157,7 @@ def _checked(candidate: str, notes: list[str], *, bare_number: bool) -> str | No
         return None
     if not any(ch.isdigit() for ch in candidate) or ", " in candidate or candidate.count(" ") > 2:
         return None  # a word ('LED', 'Fiducial') or prose ('Header, 16-Pin, Dual row')
-    if value_like(candidate) and not re.fullmatch(r"\d{4,}", candidate):  # 5010 is a Keystone part
+    if _value(candidate):
         return None
     if (_PLACEHOLDER_NUMBER_RE.match(candidate) or _DIMENSIONS_RE.match(candidate)
             or _PIN_COUNT_RE.search(candidate)
@@ -153,7 +181,8 @@ def _checked(candidate: str, notes: list[str], *, bare_number: bool) -> str | No
 def split_second_choice(mpn: str | None) -> tuple[str | None, tuple[str, ...]]:
     """'RJP-003TC1(LPJ4112CNL)': two part numbers, the one in parentheses an alternate."""
     both = re.fullmatch(r"([^()\s][^()]*?[^()\s])\(([^()]+)\)", mpn or "")
-    if not both or not paired_part_like(both.group(1)) or note_like(both.group(2)):
+    if not both or not paired_part_like(both.group(1)) or note_like(both.group(2)) or ordering_code(
+            both.group(2)):
         return mpn, ()
     return both.group(1), (both.group(2),)
 

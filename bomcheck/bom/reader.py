@@ -7,6 +7,7 @@ from typing import Any
 
 from bomcheck.bom.cells import CellValue, Grid, Sheet, is_empty, row_has_content
 from bomcheck.bom.columns import ROLES, header_role
+from bomcheck.bom.dnp import dnp_word, is_dnp_mark
 from bomcheck.bom.grids import CALAMINE_SUFFIXES, OPENPYXL_SUFFIXES, workbook_sheets
 from bomcheck.bom.header import HEADER_SEARCH_ROWS, Header, find_header, plausible_header, row_score
 from bomcheck.bom.lines import Table, build_lines
@@ -14,7 +15,7 @@ from bomcheck.bom.options import ReaderOptions, column_option
 from bomcheck.bom.sellers import SELLER_ROLES
 from bomcheck.bom.text import TEXT_SUFFIXES, text_sheet
 from bomcheck.errors import BomError
-from bomcheck.model import Bom
+from bomcheck.model import Bom, BomLine
 
 LATE_HEADER_ROWS = 500  # how far past the header search a better header is looked for
 SUPPORTED_SUFFIXES = OPENPYXL_SUFFIXES + CALAMINE_SUFFIXES + TEXT_SUFFIXES
@@ -32,7 +33,7 @@ def read_bom(path: Path, options: ReaderOptions | None = None) -> Bom:
         sheets = [text_sheet(path)]
     else:
         sheets = list(workbook_sheets(path, options.sheet))
-    sheet, header = _choose_table(path, sheets, options)
+    sheet, header, seen = _choose_table(path, sheets, options)
     file_warnings.extend(sheet.notes)
     later = _later_header(sheet.rows, header) if options.header_row is None else None
     if later is not None:
@@ -48,6 +49,7 @@ def read_bom(path: Path, options: ReaderOptions | None = None) -> Bom:
         where = f"sheet {sheet.name!r}, " if sheet.name else ""
         raise BomError(f"{path.name}: no BOM lines below the header ({where}row {header.row}); "
                        "if the table is further down, pass --header-row")
+    line_warnings.extend(_unfitted_sheets(seen, sheet, lines))
     return Bom(
         path=path,
         sheet=sheet.name,
@@ -61,6 +63,7 @@ def read_bom(path: Path, options: ReaderOptions | None = None) -> Bom:
         warnings=tuple(file_warnings + columns.warnings + line_warnings),
         column_reasons=dict(columns.reasons),
         merged=tuple(sheet.merged),
+        seller_columns=tuple(columns.seller_columns()),
     )
 
 
@@ -104,8 +107,39 @@ def check_bom_file(path: Path) -> str:
     return suffix
 
 
-def _choose_table(path: Path, sheets: list[Sheet], options: ReaderOptions) -> tuple[Sheet, Header]:
-    """The sheet and header naming parts (MPNs or sellers' numbers) with the best score; else a BomError."""
+def unfitted_sheet(name: str | None) -> bool:
+    """A sheet named as a list of parts not fitted ('NO-MOUNT', 'DNP', 'Not fitted', '不贴')."""
+    return bool(name) and (dnp_word(name or "") or is_dnp_mark(name))
+
+
+def _unfitted_sheets(seen: list[tuple[Sheet, Header | None]], chosen: Sheet,
+                     lines: list[BomLine]) -> list[str]:
+    """A warning per other sheet named as not fitted: it is not read as BOM lines (its rows belong to
+    another sheet than the one annotated), so what it lists is said, with designators it shares with
+    fitted lines of the BOM sheet."""
+    fitted = {ref for line in lines if not line.dnp for ref in line.refdes}
+    said = []
+    for sheet, header in seen:
+        if sheet is chosen or not unfitted_sheet(sheet.name):
+            continue
+        listed, _ = (build_lines(sheet.rows, Table(header.row, header.columns)) if header is not None
+                     and header.columns.identified else ([], []))
+        what = (f"{len(listed)} {'line' if len(listed) == 1 else 'lines'} of not-fitted parts" if listed
+                else "not-fitted parts")
+        both = sorted({ref for line in listed for ref in line.refdes} & fitted)
+        refs = ", ".join(both[:8]) + (" and more" if len(both) > 8 else "")
+        clash = (f"; {refs} {'is' if len(both) == 1 else 'are'} listed there and fitted on {chosen.name!r}: "
+                 "check which is right") if both else ""
+        said.append(f"sheet {sheet.name!r} lists {what}: not read as BOM lines (nothing on it is bought or "
+                    f"planned){clash}")
+    return said
+
+
+def _choose_table(path: Path, sheets: list[Sheet],
+                  options: ReaderOptions) -> tuple[Sheet, Header, list[tuple[Sheet, Header | None]]]:
+    """The sheet and header naming parts (MPNs or sellers' numbers) with the best score, and every
+    sheet's header; else a BomError. A sheet named as not fitted ('NO-MOUNT') is the BOM only when
+    no other sheet names parts."""
     overrides = options.column_overrides()
     if options.header_row is not None and options.header_row < 1:
         raise BomError(f"--header-row must be 1 or more, not {options.header_row}")
@@ -117,7 +151,9 @@ def _choose_table(path: Path, sheets: list[Sheet], options: ReaderOptions) -> tu
         if header is not None and header.columns.identified and _covers(header, overrides):
             found.append((sheet, header))
     if found:
-        return max(found, key=lambda item: item[1].score)  # max keeps the first of equals
+        fitted = [item for item in found if not unfitted_sheet(item[0].name)] or found
+        sheet, header = max(fitted, key=lambda item: item[1].score)  # max keeps the first of equals
+        return sheet, header, seen
     _refuse(path, seen, options, overrides)
     raise AssertionError("unreachable")
 

@@ -7,10 +7,13 @@ from typing import Any
 from bomcheck.model import Bom
 
 
-def distributor_columns(bom: Bom) -> dict[str, str]:
-    """role -> header of each column of sellers' own numbers the reader recognised (DigiKey, Mouser...)."""
-    return {role: header for role, header in bom.columns.items()
-            if header and role.endswith("_pn") and role != "customer_pn"}
+def distributor_columns(bom: Bom) -> dict[str, list[str]]:
+    """role -> headers of every column of sellers' own numbers the reader recognised (DigiKey, Mouser...),
+    the main one of each role first."""
+    listed: dict[str, list[str]] = {}
+    for role, header in bom.seller_columns:
+        listed.setdefault(role, []).append(header)
+    return listed
 
 
 def inspect_json(bom: Bom) -> dict[str, Any]:
@@ -27,7 +30,8 @@ def inspect_json(bom: Bom) -> dict[str, Any]:
              "refdes": list(line.refdes), "dnp": line.dnp,
              "alternates": [{"mpn": alt.mpn, "manufacturer": alt.manufacturer} for alt in line.alternates],
              "warnings": list(line.warnings), "description": line.description,
-             "digikey_pn": line.digikey_pn, "distributor_pns": dict(line.distributor_pns),
+             "digikey_pn": line.digikey_pn, "distributor_pns": line.distributor_pn_map(),
+             "seller_numbers": [list(pair) for pair in line.distributor_pns],
              "customer_pn": line.customer_pn,
              "attrition": line.attrition, "raw_mpn_text": line.raw_mpn_text}
             for line in bom.lines

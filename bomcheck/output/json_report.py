@@ -111,7 +111,7 @@ def _line(result: LineResult) -> dict[str, Any]:
         "manufacturer": line.manufacturer,
         # the source that named the MPN of a line the BOM lists only by a seller's number, else null
         "mpn_from": line.mpn_from,
-        "distributor_pns": dict(line.distributor_pns),
+        "distributor_pns": line.distributor_pn_map(),
         "refdes": list(line.refdes),
         "qty_per_board": line.qty,
         "need": result.need,

@@ -140,7 +140,13 @@ def _alternates(scenarios: Sequence[Scenario]) -> list[str]:
 
 
 def _name(result: LineResult) -> str:
-    return result.line.mpn or ", ".join(result.line.refdes) or "(no MPN)"
+    """The MPN; else the seller's number the BOM names it by ('(LCSC C14663)'); else its designators."""
+    line = result.line
+    if not line.mpn and line.distributor_pns:
+        role, number = line.distributor_pns[0]
+        seller = "seller" if role == "other_pn" else role.removesuffix("_pn").upper()
+        return f"({seller} {number})"
+    return line.mpn or ", ".join(line.refdes) or "(no MPN)"
 
 
 def _why(result: LineResult) -> str:

@@ -27,7 +27,7 @@ def test_inspect_json_lists_each_lines_distributor_numbers_and_the_columns(tmp_p
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["columns"]["mpn"] is None
-    assert data["distributor_columns"] == {"mouser_pn": "Order Number"}
+    assert data["distributor_columns"] == {"mouser_pn": ["Order Number"]}
     assert "Distributor" in data["column_reasons"]["mouser_pn"]
     pns = [line["distributor_pns"] for line in data["lines"]]
     assert pns == [{"mouser_pn": "511-STM32F405RGT6"}, {"digikey_pn": "445-1324-1-ND"},
@@ -49,11 +49,14 @@ def test_check_runs_and_says_which_number_a_line_has(tmp_path):
     assert result.exit_code == 0, result.output
     lines = {line["row"]: line for line in json.loads(out.read_text(encoding="utf-8"))["lines"]}
     mouser = lines[2]
-    # Mouser resolves its number; the line is planned as that part on every source, and still
-    # says the BOM named it only by a seller's number
+    # Mouser resolves its number; the line is planned as that part on every source, says where its
+    # MPN came from, and no longer asks for a BOM fix (the reader's "no MPN" warning is answered)
     assert (mouser["mpn"], mouser["mpn_from"]) == ("STM32F405RGT6", "Mouser")
     assert mouser["status"] not in ("NO MPN", "ERROR") and mouser["stock"]["Arrow"] is not None
-    assert "no MPN; its Mouser number is 511-STM32F405RGT6" in mouser["warnings"]
+    assert "no MPN; its Mouser number is 511-STM32F405RGT6" not in mouser["warnings"]
+    assert "from Mouser number 511-STM32F405RGT6" in mouser["reason"]
+    assert mouser["action"] != "Fix BOM" and not any("BOM" in why for why in mouser["decisions"])
+    assert "no MPN; its Farnell number is 9491864" in lines[4]["warnings"]  # unresolved: still said
     assert lines[3]["status"] not in ("NO MPN", "ERROR")  # asked by its DigiKey number
     assert lines[3]["distributor_pns"] == {"digikey_pn": "445-1324-1-ND"}
     assert lines[4]["status"] == "NO MPN" and lines[4]["mpn_from"] is None  # no source owns Farnell numbers
