@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 from bomcheck.bom import ReaderOptions, check_bom_file, read_bom, resolved_by_seller
 from bomcheck.errors import BomError, OutputError
@@ -147,7 +146,7 @@ async def build_report(
     count_calls = lookups.planned_calls if lookups else planned_calls
     if progress:
         asked = [run.source.name for run in runs if count_calls([run], queries)]
-        _phase(progress, " + ".join(asked) or "parts")  # the calls to them, counted together
+        progress.phase(" + ".join(asked) or "parts")  # the calls to them, counted together
         progress.start(count_calls(runs, queries))
     try:
         fanned = await first_round(runs, queries, spare, lookups.gather if lookups else gather_lookups,
@@ -157,7 +156,7 @@ async def build_report(
             progress.finish()
     gather = lookups.gather if lookups else gather_lookups
     if progress:
-        _phase(progress, "parts named by sellers' numbers")  # shown only if that round asks anything
+        progress.phase("parts named by sellers' numbers")  # shown only if that round asks anything
     named = await resolve_seller_numbers(runs, line_queries, fanned, gather, progress=progress)
     fanned = named.fanned
     not_asked = {status.name: Lookup(status.name, LookupStatus.NOT_CHECKED, message=status.message)
@@ -167,7 +166,7 @@ async def build_report(
     checked_at = datetime.now(timezone.utc)
     rules = options.rules if options.rules.today else replace(options.rules, today=checked_at.date())
     if progress:
-        _phase(progress, "alternates")
+        progress.phase("alternates")
     extra = await second_round(runs, answered, fanned, spare, lookups.gather if lookups else gather_lookups,
                                boards=options.board_counts, currency=options.currency,
                                attrition=options.attrition, not_asked=not_asked, progress=progress,
@@ -188,14 +187,3 @@ async def build_report(
         attrition=str(options.attrition),
     )
 
-
-@runtime_checkable
-class _Phased(Protocol):
-    """A progress reporter that can say what its next bar counts (the CLI's ProgressBar)."""
-
-    def phase(self, label: str) -> None: ...
-
-
-def _phase(progress: ProgressReporter, label: str) -> None:
-    if isinstance(progress, _Phased):
-        progress.phase(label)

@@ -22,7 +22,10 @@ Progress = Callable[[int], None]  # called with the number of batches (calls) ju
 
 
 class ProgressReporter(Protocol):
-    """Shows how far the distributor calls have got (a progress bar in the CLI)."""
+    """Shows how far the distributor calls have got (a progress bar in the CLI): one bar per
+    round, named by `phase` before it starts."""
+
+    def phase(self, label: str) -> None: ...
 
     def start(self, total: int) -> None: ...
 
