@@ -22,7 +22,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bomcheck.model import LineResult, LineStatus
+from bomcheck.model import LineResult, LineStatus, Report
 
 AnyCell = Cell | MergedCell  # what openpyxl's sheet.cell() is typed to return
 
@@ -222,6 +222,14 @@ def needs_decision(result: LineResult) -> bool:
     if result.status is LineStatus.DNP:
         return False
     return result.status.blocks or result.action is None or result.action.is_decision
+
+
+def first_quantity(header: str, report: Report) -> str:
+    """`header` naming the first build quantity ("Need (10 boards)") when the run has several, else
+    `header`: the BOM sheet's and Offers' numbers are the first quantity's plan."""
+    if len(report.scenarios) < 2:
+        return header
+    return f"{header} ({report.scenarios[0].boards:,} boards)"
 
 
 def style_header(cell: AnyCell) -> None:
