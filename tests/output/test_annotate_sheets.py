@@ -528,3 +528,39 @@ def test_a_bom_with_wide_columns_after_the_mpn_opens_scrolled_to_the_decision(tm
     assert (pane.xSplit, pane.ySplit, pane.state) == (2, 1, "frozen")
     # C, D and E (8 + 40 + 30 wide) would push Status off screen: the right pane opens at Status (F)
     assert pane.topLeftCell == "F2" and sheet["F1"].value == "Status"
+
+
+def test_with_several_quantities_the_bom_sheets_numbers_say_they_are_the_first_ones(tmp_path):
+    source = make_bom_file(tmp_path / "bom.xlsx")
+    several = openpyxl.load_workbook(write_report(make_report(source, boards=(1000, 10, 100)),
+                                                  tmp_path / "several.xlsx"))["BOM"]
+    assert [cell.value for cell in several[1]][3:13] == [
+        "Status", "Action", "Need (1,000 boards)", "Buy Qty (1,000 boards)", "Short (1,000 boards)",
+        "Unit Price (1,000 boards)", "Ext. Price (1,000 boards)", "Excess (1,000 boards)",
+        "Excess Value (1,000 boards)", "Best Source"]
+    # OKPART-01: 2 a board + 2 % attrition at 1000 boards
+    assert several.cell(row_of("OKPART-01"), 6).value == 2040
+    one = openpyxl.load_workbook(write_report(make_report(source, boards=(10,)), tmp_path / "one.xlsx"))
+    # one quantity: the headers as they always were
+    assert [cell.value for cell in one["BOM"][1]][5:12] == [
+        "Need", "Buy Qty", "Short", "Unit Price", "Ext. Price", "Excess", "Excess Value"]
+    assert "Chosen" in [cell.value for cell in one["Offers"][1]]
+
+
+def test_on_order_quantities_read_with_iso_dates_as_in_the_notes(tmp_path):
+    from bomcheck.model import PipelineDelivery
+
+    path = tmp_path / "bom.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["Ref", "MPN", "Qty"])
+    book.active.append(["U1", "OKPART-01", 2])
+    book.save(path)
+    bom = read_bom(path)
+    # as Arrow writes them: YYYYMMDD and DD-MON-YYYY; the run is on 2024-05-06
+    pipeline = (PipelineDelivery("20270206", 20_000), PipelineDelivery("05-JAN-2024", 500))
+    lookups = found(offer("ACNA", 10_000, "0.10", mpn="OKPART-01", pipeline=pipeline))
+    scenario = Scenario(10, plan_lines([(bom.lines[0], lookups)], 10, "USD"))
+    report = Report(bom=bom, boards=10, results=scenario.results, sources=(SourceStatus("Arrow", True),),
+                    checked_at=CHECKED_AT, currency="USD", scenarios=(scenario,))
+    (row,) = table(openpyxl.load_workbook(write_report(report, tmp_path / "out.xlsx"))["Offers"])
+    assert row["On Order"] == "500 was due 2024-01-05, 20000 due 2027-02-06"

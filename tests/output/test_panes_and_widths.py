@@ -82,7 +82,7 @@ def test_a_grid_of_narrow_columns_keeps_the_mpn_in_view(tmp_path):
 
 def test_a_merged_note_across_a_grid_does_not_widen_the_columns_it_spans(tmp_path):
     path = tmp_path / "bom.csv"
-    note = "Please note: " + "resistors are 1% 0805 unless the description says otherwise. " * 4
+    note = "Please note: " + " ".join(["resistors are 1% 0805 unless the description says otherwise."] * 4)
     rows = [["Ref", "MPN", "Qty", "Description"],
             ["R1", "RC0603FR-0710KL", "2", "10k"],
             ["", "", "", ""],
