@@ -309,11 +309,14 @@ def write_table(sheet: Worksheet, headers: Sequence[str],
 LINE_HEIGHT = 15.0  # points per line of 11 pt text
 
 
-def lines_needed(text: object, width: float) -> int:
-    """How many lines `text` wraps to, word by word, in a column `width` wide (a character a unit)."""
+def lines_needed(text: object, width: float, narrower: float = 1.15) -> int:
+    """How many lines `text` wraps to, word by word, in a column `width` wide (a character a unit).
+
+    Text is `narrower` than the '0' a width unit measures; 1.0 for text full of capitals and part
+    numbers (the Summary's reasons), which would otherwise be cut off at the bottom of its row."""
     if text is None:
         return 1
-    room = max(1, int((width - 1) * 1.15))  # text is narrower than the '0' a width unit measures
+    room = max(1, int((width - 1) * narrower))
     lines = 0
     for paragraph in str(text).split("\n"):
         lines += 1

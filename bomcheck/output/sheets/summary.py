@@ -289,7 +289,7 @@ def _write_summary(sheet: Worksheet, report: Report, sheet_title: str, link_colu
             if col < len(cells):
                 widths[col - 1] = max(widths[col - 1], display_width(value, None))
         sheet.cell(row=row, column=1).font = BOLD
-        fit_height(sheet, row, lines_needed(item.why, WHY_WIDTH))
+        fit_height(sheet, row, lines_needed(item.why, WHY_WIDTH, narrower=1.0))
         row_link(sheet.cell(row=row, column=2), sheet_title, result.line.row, link_column)
         fill = fill_for(result, report.currency)
         if fill is not None:
