@@ -39,8 +39,8 @@ PICTURES = {"BOM": "bom-sheet.png", "Summary": "summary.png", "Quantities": "qua
             "Offers": "offers.png"}
 # Offers is 31 columns wide and a row per offer: its picture shows the comparison a buyer makes
 # (its first OFFER_ROWS rows; the part's facts, price ladder and links left out)
-OFFERS_HIDDEN = ("Offer Part", "Maker", "Seller Part", "Packaging", "Multiple", "RoHS", "Origin", "ECCN", "HTS",
-                 "Bonded", "Price Breaks", "Other Rows", "Answer", "Date Code", "Datasheet", "Page")
+OFFERS_HIDDEN = ("Offer Part", "Maker", "Seller Part", "Packaging", "Multiple", "RoHS", "Origin", "ECCN",
+                 "HTS", "Bonded", "Price Breaks", "Other Rows", "Answer", "Date Code", "Datasheet", "Page")
 OFFER_ROWS = 17
 
 
