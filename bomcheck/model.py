@@ -383,7 +383,7 @@ class SourceStatus:
         age = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
         cached = f"cached, oldest {age} (fetched {self.oldest:%Y-%m-%d %H:%M} UTC)"
         if self.live:
-            return f"{self.from_cache} answers {cached}; {self.live} live"
+            return f"{self.from_cache} answer{'s' if self.from_cache != 1 else ''} {cached}; {self.live} live"
         return cached
 
 

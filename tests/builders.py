@@ -15,9 +15,9 @@ BONDED_STATUS = SourceStatus("DigiKey Bonded", True, column="DigiKey Bonded", ra
                              link_domains=("digikey.com",))
 DEFAULT_SOURCES = (ARROW_STATUS, BONDED_STATUS)
 # The result headers of a report on those two sources, as the README's output section lists them.
-RESULT_HEADERS = ("Status", "Action", "Need", "Buy Qty", "Unit Price", "Ext. Price", "Excess", "Excess Value",
-                  "Best Source", "Maker Bought", "Arrow Stock", "DigiKey Bonded", "MOQ", "NCNR", "Lifecycle",
-                  "RoHS", "Lead Time (wk)", "Notes")
+RESULT_HEADERS = ("Status", "Action", "Need", "Buy Qty", "Short", "Unit Price", "Ext. Price", "Excess",
+                  "Excess Value", "Best Source", "Maker Bought", "Arrow Stock", "DigiKey Bonded", "MOQ",
+                  "NCNR", "Lifecycle", "RoHS", "Lead Time (wk)", "Notes")
 
 
 def make_offer(mpn: str = "X", *, source: str = "Arrow", seller: str = "Arrow Americas (ACNA)",

@@ -10,7 +10,8 @@ Calc and poppler-utils (`apt-get install -y libreoffice-calc-nogui poppler-utils
 
 With --pictures, also writes the README's pictures there: one PNG per sheet named in PICTURES,
 each from a copy of the workbook holding that sheet alone on one page (for the BOM sheet, the
-user's columns between the MPN and Status hidden, as the frozen panes show it on screen).
+user's columns between the MPN and Status hidden, as the frozen panes show it on screen; for
+Offers, its first rows and the columns a buyer compares offers by).
 """
 
 from __future__ import annotations
@@ -33,8 +34,14 @@ def run(command: list[str], cwd: Path) -> None:
     subprocess.run(command, cwd=cwd, check=True)
 
 
-# The sheets the README shows (Offers, 31 columns wide, does not read at a picture's size)
-PICTURES = {"BOM": "bom-sheet.png", "Summary": "summary.png", "Quantities": "quantities.png"}
+# The sheets the README shows
+PICTURES = {"BOM": "bom-sheet.png", "Summary": "summary.png", "Quantities": "quantities.png",
+            "Offers": "offers.png"}
+# Offers is 31 columns wide and a row per offer: its picture shows the comparison a buyer makes
+# (its first OFFER_ROWS rows; the part's facts, price ladder and links left out)
+OFFERS_HIDDEN = ("Offer Part", "Maker", "Seller Part", "Packaging", "Multiple", "RoHS", "Origin", "ECCN",
+                 "HTS", "Bonded", "Price Breaks", "Other Rows", "Answer", "Date Code", "Datasheet", "Page")
+OFFER_ROWS = 17
 
 
 def picture(checked: Path, title: str, target: Path, out: Path, profile: str) -> None:
@@ -49,6 +56,13 @@ def picture(checked: Path, title: str, target: Path, out: Path, profile: str) ->
         mpn = headers.index("Manufacturer Part Number") + 1
         for col in range(mpn + 1, status):
             sheet.column_dimensions[get_column_letter(col)].hidden = True
+    if title == "Offers":
+        headers = [cell.value for cell in sheet[1]]
+        for col, header in enumerate(headers, start=1):
+            if header in OFFERS_HIDDEN:
+                sheet.column_dimensions[get_column_letter(col)].hidden = True
+        sheet.delete_rows(OFFER_ROWS + 2, sheet.max_row)
+        sheet.auto_filter.ref = None
     sheet.print_title_cols = None
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
@@ -27,6 +28,7 @@ from bomcheck.output.sheets.cells import (
     Value,
     display_width,
     fill_for,
+    first_quantity,
     fit_header_height,
     fit_height,
     grid_value,
@@ -124,6 +126,12 @@ def _buy_qty(result: LineResult) -> Value:
     return result.buy_qty if result.purchases or result.from_spare else None
 
 
+def _short(result: LineResult) -> Value:
+    """Parts of the need no offer supplies now (the JSON's `shortage`), 0 when covered; none for a
+    line nobody was asked about (DNP, no MPN)."""
+    return result.shortage if _decided(result) else None
+
+
 def _excess(result: LineResult) -> Value:
     return result.excess_qty if result.purchases else None
 
@@ -157,6 +165,7 @@ _BEFORE_STOCK: tuple[Column, ...] = (
     ("Action", lambda r: r.action.value if r.action else None, _none),
     ("Need", lambda r: r.need, _none),
     ("Buy Qty", _buy_qty, _none),
+    ("Short", _short, _none),
     ("Unit Price", lambda r: _money_of(r.unit_price), _unit),
     ("Ext. Price", lambda r: _money_of(r.ext_price), _money),
     ("Excess", _excess, _none),
@@ -172,6 +181,8 @@ _AFTER_STOCK: tuple[Column, ...] = (
     ("Lead Time (wk)", _lead_time, _none),
     ("Notes", notes, _none),
 )
+# The columns holding the first build quantity's numbers: with several, their headers say which
+PER_QUANTITY = frozenset({"Need", "Buy Qty", "Short", "Unit Price", "Ext. Price", "Excess", "Excess Value"})
 # The columns of outputs written before the Status-first layout, recognised to be replaced.
 _LEGACY_AFTER_STOCK = ("MOQ", "NCNR", "Lead Time (wk)", "Buy Qty", "Unit Price", "Ext. Price", "Best Source",
                        "Status", "Notes")
@@ -183,8 +194,11 @@ def _stock_column(status: SourceStatus) -> Column:
 
 
 def result_columns(report: Report) -> tuple[Column, ...]:
-    """The columns appended for this report: its sources' stock columns in registry order."""
-    return (*_BEFORE_STOCK, *(_stock_column(status) for status in report.sources), *_AFTER_STOCK)
+    """The columns appended for this report: its sources' stock columns in registry order, and
+    with several build quantities the numbers' headers naming the first ("Need (10 boards)")."""
+    columns = (*_BEFORE_STOCK, *(_stock_column(status) for status in report.sources), *_AFTER_STOCK)
+    return tuple((first_quantity(header, report) if header in PER_QUANTITY else header, value_of, format_of)
+                 for header, value_of, format_of in columns)
 
 
 def result_headers(report: Report, taken: Iterable[Any] = ()) -> tuple[str, ...]:
@@ -194,8 +208,11 @@ def result_headers(report: Report, taken: Iterable[Any] = ()) -> tuple[str, ...]
                  for header, _, _ in result_columns(report))
 
 
+_FOR_BOARDS = re.compile(r" \([\d,]+ boards\)$")  # what first_quantity adds to a header
+
+
 def _ours(header: Any, name: str) -> bool:
-    return header in (name, OWN_PREFIX + name)
+    return isinstance(header, str) and _FOR_BOARDS.sub("", header.removeprefix(OWN_PREFIX)) == name
 
 
 def is_result_header_row(headers: Sequence[Any], start: int) -> int:
@@ -366,10 +383,16 @@ def stream_grid_sheet(workbook: Workbook, title: str, report: Report) -> int:
         width, cleared = 0, range(0)
     headers = result_headers(report, [header[col - 1] if col <= len(header) else None
                                       for col in range(1, first)])
+    spanned: dict[int, list[tuple[int, int]]] = {}  # row -> columns a merged cell spans
+    for min_row, min_col, max_row, max_col in bom.merged:
+        if max_col > min_col:
+            for row in range(min_row, max_row + 1):
+                spanned.setdefault(row, []).append((min_col, max_col))
     grid_widths: list[int] = []
-    for cells in grid[header_row - 1:]:
+    for row, cells in enumerate(grid[header_row - 1:], start=header_row):
         for col, value in enumerate(cells, start=1):
-            if _filled(value):
+            # a merged cell's text (a note across the table) has the merge's width: it sizes no column
+            if _filled(value) and not any(low <= col <= high for low, high in spanned.get(row, ())):
                 grid_widths.extend([0] * (col - len(grid_widths)))
                 grid_widths[col - 1] = max(grid_widths[col - 1], display_width(grid_value(value), None))
     widths = [header_width(header) for header in headers]
@@ -389,7 +412,7 @@ def stream_grid_sheet(workbook: Workbook, title: str, report: Report) -> int:
     fit_header_height(sheet, header_row, first, headers)
     _freeze(sheet, header_row, bom.column_index.get("mpn"), first)
     sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(first + len(headers) - 1)}{last_row}"
-    page_setup(sheet, (header_row, header_row), bom.column_index.get("mpn") or 0)
+    page_setup(sheet, (header_row, header_row), frozen_columns(sheet, bom.column_index.get("mpn")))
     covered: dict[int, list[tuple[int, int]]] = {}  # row -> column spans whose value a merge hides
     for min_row, min_col, max_row, max_col in bom.merged:
         if max_col <= bom.last_column and (min_row, min_col) != (max_row, max_col):
@@ -504,7 +527,7 @@ def append_results(sheet: Worksheet, report: Report) -> int:
     if not sheet.auto_filter.ref:
         last_column = get_column_letter(first + len(headers) - 1)
         sheet.auto_filter.ref = f"A{header_row}:{last_column}{last_row}"
-    page_setup(sheet, (header_row, header_row), report.bom.column_index.get("mpn") or 0)
+    page_setup(sheet, (header_row, header_row), frozen_columns(sheet, report.bom.column_index.get("mpn")))
     return first
 
 
@@ -522,24 +545,40 @@ def _fit_heights(sheet: Worksheet, report: Report, first: int, headers: Sequence
 
 
 SCROLL_PAST = 60  # width units of the user's columns between the MPN and Status that hide the decision
+# The widest the frozen columns may be (about 750 px, half a laptop screen): wider, they leave no
+# room to scroll bomcheck's columns into view, and the sheet is frozen below the header only.
+FROZEN_MAX = 100
+
+
+def _width(sheet: Worksheet, columns: range) -> float:
+    return sum(sheet.column_dimensions[get_column_letter(col)].width or 8.43 for col in columns)
+
+
+def frozen_columns(sheet: Worksheet, mpn_column: int | None) -> int:
+    """How many columns stay in view (and are repeated on each printed page across): those up to
+    the MPN's, or none when they are wider than FROZEN_MAX together."""
+    if not mpn_column or _width(sheet, range(1, mpn_column + 1)) > FROZEN_MAX:
+        return 0
+    return mpn_column
 
 
 def _freeze(sheet: Worksheet, header_row: int, mpn_column: int | None,
             status_column: int) -> None:
     """Freeze below the header and right of the MPN column, so the part and the decision stay in
-    view; a sheet whose user froze columns of their own keeps their panes.
+    view; below the header only when the columns up to the MPN are too wide to keep (FROZEN_MAX);
+    a sheet whose user froze columns of their own keeps their panes.
 
     When the user's columns between the MPN and Status are wider than SCROLL_PAST, the sheet
     opens scrolled to Status (the decision visible without scrolling; scroll left for them).
     """
     if sheet.freeze_panes is not None and not sheet.freeze_panes.startswith("A"):
         return
-    first_free = (mpn_column or 0) + 1
+    frozen = frozen_columns(sheet, mpn_column)
+    first_free = frozen + 1
     sheet.freeze_panes = f"{get_column_letter(first_free)}{header_row + 1}"
-    between = sum(sheet.column_dimensions[get_column_letter(col)].width or 8.43
-                  for col in range(first_free, status_column))
+    between = _width(sheet, range(first_free, status_column))
     pane = sheet.sheet_view.pane
-    if mpn_column and between > SCROLL_PAST and pane is not None:
+    if frozen and between > SCROLL_PAST and pane is not None:
         status = f"{get_column_letter(status_column)}{header_row + 1}"
         pane.topLeftCell = status
         for selection in sheet.sheet_view.selection:  # the cursor where the eye goes, not out of view

@@ -38,13 +38,22 @@ def run(*args: str, env: dict[str, str] | None = None):
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
-def rows_by_mpn(path: Path, expected: tuple[str, ...] = SANDBOX_HEADERS) -> dict[str, list[dict[str, Any]]]:
+# with several build quantities, these headers name the first ("Need (10 boards)")
+FIRST_QUANTITY_HEADERS = ("Need", "Buy Qty", "Short", "Unit Price", "Ext. Price", "Excess", "Excess Value")
+
+
+def rows_by_mpn(path: Path, expected: tuple[str, ...] = SANDBOX_HEADERS,
+                first_of: int | None = None) -> dict[str, list[dict[str, Any]]]:
+    """BOM rows by MPN, keyed by our plain headers; `first_of`: the first of several quantities."""
     sheet = openpyxl.load_workbook(path)["BOM"]
     headers = [cell.value for cell in sheet[HEADER_ROW]]
     mpn_col = headers.index("Manufacturer Part Number")
     first = headers.index("Status")
     # the demo has a Notes column of its own: ours is "bomcheck Notes"
     ours = [header if header != "Notes" else "bomcheck Notes" for header in expected]
+    if first_of is not None:
+        ours = [f"{header} ({first_of:,} boards)" if header in FIRST_QUANTITY_HEADERS else header
+                for header in ours]
     assert headers[first:first + len(expected)] == ours
     found: dict[str, list[dict[str, Any]]] = {}
     for row in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True):
@@ -299,7 +308,7 @@ def test_several_build_quantities_one_fan_out(demo):
     scenarios = list(workbook["Scenarios"].iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in scenarios if row[1] == "USD"] == [10, 100, 1000]
     # the BOM sheet shows the first quantity: 1 per board x 10 = 10, + 2% (0.2 -> 1) + 1 extra = 12
-    lm358 = rows_by_mpn(out)["LM358DR"][0]
+    lm358 = rows_by_mpn(out, first_of=10)["LM358DR"][0]
     assert lm358["Need"] == 12 and lm358["Notes"].startswith("need 12 = 10 + 2 attrition")
     data = json.loads(demo.with_name("s.json").read_text(encoding="utf-8"))
     assert [s["boards"] for s in data["scenarios"]] == [10, 100, 1000]

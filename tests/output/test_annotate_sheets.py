@@ -212,7 +212,10 @@ def test_summary(workbook):
     assert per_quantity["Excess value (USD)"] == pytest.approx((9.79, 7.96))
     assert per_quantity["NCNR value (USD)"] == pytest.approx((10.00, 10.00))
     assert per_quantity["NCNR at risk (excess) (USD)"] == pytest.approx((9.79, 7.96))
-    assert per_quantity["Excess share of total"] == (None, None)  # two currencies: no one share
+    # two currencies: a share each, as the terminal shows (USD 9.79 of 54.10, 7.96 of 438.40; EUR none over)
+    assert per_quantity["Excess share of total (USD)"] == pytest.approx((9.79 / 54.10, 7.96 / 438.40))
+    assert per_quantity["Excess share of total (EUR)"] == (0, 0)
+    assert "Excess share of total" not in per_quantity
     # every offer says 6 weeks: the first line to buy with it is named
     assert per_quantity["Longest lead time (wk)"] == (6, 6)
     assert per_quantity["Longest lead time part"][0] == "OKPART-01 (row 2)"
@@ -257,7 +260,12 @@ def test_scenarios(workbook):
 
 
 def test_offers_lists_every_offer_and_the_chosen_ones(workbook):
-    rows = table(workbook["Offers"])
+    # the fixture checks 10 and 100 boards: the numbers at a quantity say it is the first
+    rows = [{key.replace(" (10 boards)", ""): value for key, value in row.items()}
+            for row in table(workbook["Offers"])]
+    headers = [cell.value for cell in workbook["Offers"][1]]
+    assert [header for header in headers if "boards" in header] == [
+        "Qty Priced (10 boards)", "Unit Price (10 boards)", "Ext. Price (10 boards)", "Chosen (10 boards)"]
     assert len(rows) == 5  # one offer each for OK, SHORT, NCNR, EURO, ambiguous; none for GONE-01/DNP
     by_mpn = {row["Part Asked"]: row for row in rows}
     ok = by_mpn["OKPART-01"]
@@ -274,7 +282,7 @@ def test_offers_lists_every_offer_and_the_chosen_ones(workbook):
     assert ncnr["NCNR"] == "YES" and ncnr["Qty Priced"] == 1000 and ncnr["Ext. Price"] == pytest.approx(10.0)
     sheet = workbook["Offers"]
     assert sheet.freeze_panes == "C2"
-    unit = list(sheet[1]).index(next(c for c in sheet[1] if c.value == "Unit Price"))
+    unit = list(sheet[1]).index(next(c for c in sheet[1] if c.value == "Unit Price (10 boards)"))
     assert sheet.cell(2, unit + 1).number_format == '#,##0.0000 "USD"'
 
 
@@ -354,7 +362,9 @@ def test_writing_twice_replaces_our_sheets_and_keeps_a_users_rfq(tmp_path: Path)
     second = openpyxl.load_workbook(write_report(make_report(first), tmp_path / "second.xlsx"))
     assert second.sheetnames == ["BOM", "RFQ", "Summary", "Quantities", "Scenarios", "Offers", "bomcheck RFQ"]
     headers = [cell.value for cell in second["BOM"][1]]
-    assert headers.count("Status") == 1 and headers[3:6] == ["Status", "Action", "Need"]
+    # our columns of the first run (their numbers' headers naming 10 boards) replaced, not repeated
+    assert headers.count("Status") == 1 and headers[3:6] == ["Status", "Action", "Need (10 boards)"]
+    assert len(headers) == 3 + len(RESULT_HEADERS)
     assert second["RFQ"]["A1"].value == "the user's own RFQ"
 
 
@@ -423,6 +433,11 @@ def test_three_quantities_read_across_the_quantities_sheet_as_in_the_json(tmp_pa
     ok = row_of("OKPART-01")
     assert [table[(ok, n)]["Ext. Price"] for n in (10, 100, 1000)] == pytest.approx([2.10, 20.40, 204.00])
     assert [table[(ok, n)]["Buy Qty"] for n in (10, 100, 1000)] == [21, 204, 2040]
+    assert [table[(ok, n)]["Short"] for n in (10, 100, 1000)] == [0, 0, 0]
+    # 15 in stock against a need of 21, 204, 2040: the rest is short (bought as a backorder)
+    assert [table[(row_of("SHORTPART-01"), n)]["Short"] for n in (10, 100, 1000)] == [6, 189, 2025]
+    assert table[(row_of("GONE-01"), 100)]["Short"] == 204  # nobody lists it: all of the need
+    assert table[(row_of("DNPPART-01"), 100)]["Short"] is None  # nobody was asked about it
     # the NCNR reel of 1000 covers 10 and 100 boards; at 1000 boards the need is 2040: 2000 (two reels)
     ncnr = row_of("NCNRPART-01")
     assert table[(ncnr, 10)]["Buy Qty"] == 1000 and table[(ncnr, 100)]["Buy Qty"] == 1000
@@ -445,7 +460,7 @@ def test_three_quantities_read_across_the_quantities_sheet_as_in_the_json(tmp_pa
                 assert cells["Ext. Price"] is None
     totals = {row[1]: row for row in sheet.iter_rows(values_only=True) if row[1] == "Total (USD)"}
     first_total = Decimal(exported["scenarios"][0]["totals"]["USD"])
-    assert totals["Total (USD)"][3 + 2] == pytest.approx(float(first_total))  # under 10 boards' Ext. Price
+    assert totals["Total (USD)"][3 + 3] == pytest.approx(float(first_total))  # under 10 boards' Ext. Price
 
 
 def test_one_quantity_has_no_quantities_sheet(tmp_path):
@@ -513,3 +528,39 @@ def test_a_bom_with_wide_columns_after_the_mpn_opens_scrolled_to_the_decision(tm
     assert (pane.xSplit, pane.ySplit, pane.state) == (2, 1, "frozen")
     # C, D and E (8 + 40 + 30 wide) would push Status off screen: the right pane opens at Status (F)
     assert pane.topLeftCell == "F2" and sheet["F1"].value == "Status"
+
+
+def test_with_several_quantities_the_bom_sheets_numbers_say_they_are_the_first_ones(tmp_path):
+    source = make_bom_file(tmp_path / "bom.xlsx")
+    several = openpyxl.load_workbook(write_report(make_report(source, boards=(1000, 10, 100)),
+                                                  tmp_path / "several.xlsx"))["BOM"]
+    assert [cell.value for cell in several[1]][3:13] == [
+        "Status", "Action", "Need (1,000 boards)", "Buy Qty (1,000 boards)", "Short (1,000 boards)",
+        "Unit Price (1,000 boards)", "Ext. Price (1,000 boards)", "Excess (1,000 boards)",
+        "Excess Value (1,000 boards)", "Best Source"]
+    # OKPART-01: 2 a board + 2 % attrition at 1000 boards
+    assert several.cell(row_of("OKPART-01"), 6).value == 2040
+    one = openpyxl.load_workbook(write_report(make_report(source, boards=(10,)), tmp_path / "one.xlsx"))
+    # one quantity: the headers as they always were
+    assert [cell.value for cell in one["BOM"][1]][5:12] == [
+        "Need", "Buy Qty", "Short", "Unit Price", "Ext. Price", "Excess", "Excess Value"]
+    assert "Chosen" in [cell.value for cell in one["Offers"][1]]
+
+
+def test_on_order_quantities_read_with_iso_dates_as_in_the_notes(tmp_path):
+    from bomcheck.model import PipelineDelivery
+
+    path = tmp_path / "bom.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["Ref", "MPN", "Qty"])
+    book.active.append(["U1", "OKPART-01", 2])
+    book.save(path)
+    bom = read_bom(path)
+    # as Arrow writes them: YYYYMMDD and DD-MON-YYYY; the run is on 2024-05-06
+    pipeline = (PipelineDelivery("20270206", 20_000), PipelineDelivery("05-JAN-2024", 500))
+    lookups = found(offer("ACNA", 10_000, "0.10", mpn="OKPART-01", pipeline=pipeline))
+    scenario = Scenario(10, plan_lines([(bom.lines[0], lookups)], 10, "USD"))
+    report = Report(bom=bom, boards=10, results=scenario.results, sources=(SourceStatus("Arrow", True),),
+                    checked_at=CHECKED_AT, currency="USD", scenarios=(scenario,))
+    (row,) = table(openpyxl.load_workbook(write_report(report, tmp_path / "out.xlsx"))["Offers"])
+    assert row["On Order"] == "500 was due 2024-01-05, 20000 due 2027-02-06"

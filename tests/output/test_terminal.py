@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
+from bomcheck.model import SourceStatus
+from bomcheck.output.sheets.summary import summary_rows
 from bomcheck.output.terminal import plural, summary_lines
-from tests.output.test_json_decisions import _report
+from tests.output.test_json_decisions import CHECKED_AT, _report
 
 
 def test_each_quantity_says_what_it_prices_and_buys_over_need(tmp_path: Path):
@@ -33,3 +37,17 @@ def test_each_quantity_says_what_it_prices_and_buys_over_need(tmp_path: Path):
 def test_plurals():
     assert [plural(0, "line"), plural(1, "line"), plural(2, "line"), plural(1200, "answer")] == [
         "0 lines", "1 line", "2 lines", "1,200 answers"]
+
+
+def test_one_cached_answer_is_one_answer_on_the_terminal_and_the_summary(tmp_path: Path):
+    fetched = CHECKED_AT - timedelta(hours=2, minutes=5)
+    sources = (SourceStatus("Arrow", True, from_cache=1, live=3, oldest=fetched),
+               SourceStatus("Mouser", True, from_cache=2, live=1, oldest=fetched))
+    report = replace(_report(tmp_path), sources=sources)
+    one = "1 answer cached, oldest 2 h 5 min (fetched 2026-12-01 06:55 UTC); 3 live"
+    two = "2 answers cached, oldest 2 h 5 min (fetched 2026-12-01 06:55 UTC); 1 live"
+    said = summary_lines(report, [tmp_path / "out.xlsx"])
+    assert any(line.startswith("  Arrow") and line.endswith(f"; data {one}") for line in said)
+    assert any(line.startswith("  Mouser") and line.endswith(f"; data {two}") for line in said)
+    rows = {label: value for label, value, _ in summary_rows(report, "BOM")}
+    assert rows["Data age"] == f"Arrow: {one}; Mouser: {two}"

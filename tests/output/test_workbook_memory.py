@@ -40,7 +40,7 @@ def report_on(path: Path) -> Report:
     results = (
         LineResult(line=line[2], need=20, status=LineStatus.OK, purchase=bought,
                    stock={"Arrow": 5000, "DigiKey Bonded": 0}, moq=100, ncnr=False, lead_time_weeks=12),
-        LineResult(line=line[3], need=10, status=LineStatus.SHORT, reason="4 in stock, need 10",
+        LineResult(line=line[3], need=10, status=LineStatus.SHORT, reason="4 in stock, need 10", shortage=6,
                    stock={"Arrow": 4, "DigiKey Bonded": 0}),
         LineResult(line=replace(line[4], dnp=True), need=0, status=LineStatus.DNP),
     )
@@ -57,7 +57,7 @@ def test_a_csv_output_is_the_same_workbook_as_before(tmp_path: Path) -> None:
     workbook = openpyxl.load_workbook(write_report(report_on(source), tmp_path / "bom.checked.xlsx"))
     assert workbook.sheetnames == ["BOM", "Summary", "Scenarios", "Offers", "RFQ"]
     sheet = workbook["BOM"]
-    assert (sheet.max_row, sheet.max_column) == (4, 4 + len(RESULT_HEADERS))  # A..V
+    assert (sheet.max_row, sheet.max_column) == (4, 4 + len(RESULT_HEADERS))  # A..W
     # the user's grid, cell for cell: numbers as numbers, a formula-looking text kept as text
     assert [[sheet.cell(row=r, column=c).value for c in range(1, 5)] for r in range(1, 5)] == [
         ["Ref", "Qty", "MPN", "Description"], ["R1", 2, "RC0603FR-0710KL", "10k 1%"],
@@ -65,39 +65,43 @@ def test_a_csv_output_is_the_same_workbook_as_before(tmp_path: Path) -> None:
     assert sheet["D3"].data_type == "s" and sheet["D3"].quotePrefix
     assert sheet["A1"].fill.fill_type is None and not sheet["A1"].font.bold  # the user's header as it was
     # our headers: white bold on dark blue, from column E
-    assert tuple(sheet.cell(row=1, column=c).value for c in range(5, 23)) == RESULT_HEADERS
-    for col in range(5, 23):
+    ours = range(5, 5 + len(RESULT_HEADERS))
+    assert tuple(sheet.cell(row=1, column=c).value for c in ours) == RESULT_HEADERS
+    for col in ours:
         header = sheet.cell(row=1, column=col)
         assert header.fill.fgColor.rgb == HEADER_BLUE
         assert header.font.bold and header.font.color.rgb == "FFFFFFFF"
-    # the results: Status, Action, Need, Buy Qty, Unit Price, Ext. Price, Excess, Excess Value, Best Source,
-    # Maker Bought, Arrow Stock, DigiKey Bonded, MOQ, NCNR, Lifecycle, RoHS, Lead Time (wk), Notes
-    row2 = [sheet.cell(row=2, column=c).value for c in range(5, 23)]
-    assert row2[:12] == ["OK", "Buy", 20, 100, 0.0125, 1.25, 80, 1.0, "Arrow Americas A-1", "Yageo", 5000, 0]
-    assert row2[12:14] == [100, "no"] and row2[16] == 12
-    assert sheet["I2"].number_format == '#,##0.0000 "USD"' and sheet["J2"].number_format == '#,##0.00 "USD"'
-    assert sheet["L2"].number_format == '#,##0.00 "USD"'  # Excess Value: 80 x 0.0125
-    assert [sheet.cell(row=3, column=c).value for c in (5, 6, 7, 15, 16)] == ["SHORT", "Get quote", 10, 4, 0]
-    assert sheet["V3"].value == "4 in stock, need 10"
+    # the results: Status, Action, Need, Buy Qty, Short, Unit Price, Ext. Price, Excess, Excess Value,
+    # Best Source, Maker Bought, Arrow Stock, DigiKey Bonded, MOQ, NCNR, Lifecycle, RoHS, Lead Time, Notes
+    row2 = [sheet.cell(row=2, column=c).value for c in range(5, 24)]
+    assert row2[:13] == ["OK", "Buy", 20, 100, 0, 0.0125, 1.25, 80, 1.0, "Arrow Americas A-1", "Yageo", 5000,
+                         0]
+    assert row2[13:15] == [100, "no"] and row2[17] == 12
+    assert sheet["J2"].number_format == '#,##0.0000 "USD"' and sheet["K2"].number_format == '#,##0.00 "USD"'
+    assert sheet["M2"].number_format == '#,##0.00 "USD"'  # Excess Value: 80 x 0.0125
+    # short: 10 needed, 4 in stock: 6 no offer supplies, a number to add up
+    short = [sheet.cell(row=3, column=c).value for c in (5, 6, 7, 9, 16, 17)]
+    assert short == ["SHORT", "Get quote", 10, 6, 4, 0]
+    assert sheet["W3"].value == "4 in stock, need 10"
     # a DNP line: nobody is asked about it, and no cell is left blank
-    dnp = [sheet.cell(row=4, column=c).value for c in (5, 6, 8, 9, 15)]
+    dnp = [sheet.cell(row=4, column=c).value for c in (5, 6, 8, 9, 16)]
     assert dnp == ["DNP", "Nothing (DNP)", "—", "—", "—"]
     # the colours: a whole row of results in its line's colour, none for DNP, never on the user's cells
-    assert {sheet.cell(row=2, column=c).fill.fgColor.rgb for c in range(5, 23)} == {GREEN}
-    assert {sheet.cell(row=3, column=c).fill.fgColor.rgb for c in range(5, 23)} == {RED}
-    assert {sheet.cell(row=4, column=c).fill.fill_type for c in range(5, 23)} == {None}
+    assert {sheet.cell(row=2, column=c).fill.fgColor.rgb for c in range(5, 24)} == {GREEN}
+    assert {sheet.cell(row=3, column=c).fill.fgColor.rgb for c in range(5, 24)} == {RED}
+    assert {sheet.cell(row=4, column=c).fill.fill_type for c in range(5, 24)} == {None}
     assert sheet["D2"].fill.fill_type is None
-    assert sheet["M2"].alignment.wrap_text and sheet["V2"].alignment.wrap_text  # Best Source, Notes wrap
+    assert sheet["N2"].alignment.wrap_text and sheet["W2"].alignment.wrap_text  # Best Source, Notes wrap
     # panes below the header and right of the MPN; a filter over the table; printed in landscape
     assert sheet.freeze_panes == "D2"
-    assert sheet.auto_filter.ref == "A1:V4"
+    assert sheet.auto_filter.ref == "A1:W4"
     assert sheet.print_title_rows == "$1:$1"
     assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
     # widths: the longest value + 2, at least 8 ("RC0603FR-0710KL" 15, "=dual op amp" 12)
-    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCDEIM"}
-    # E: "Status" header wraps at 7, SHORT is 5 -> 9; I: 0.0125 "USD" = 10 characters -> 12;
-    # M: Best Source "Arrow Americas A-1" (18) -> 20
-    assert widths == {"A": 8, "B": 8, "C": 17, "D": 14, "E": 9, "I": 12, "M": 20}
+    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCDEJN"}
+    # E: "Status" header wraps at 7, SHORT is 5 -> 9; J: 0.0125 "USD" = 10 characters -> 12;
+    # N: Best Source "Arrow Americas A-1" (18) -> 20
+    assert widths == {"A": 8, "B": 8, "C": 17, "D": 14, "E": 9, "J": 12, "N": 20}
 
 
 def write_big_csv(path: Path, lines: int) -> None:

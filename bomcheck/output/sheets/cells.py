@@ -22,7 +22,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bomcheck.model import LineResult, LineStatus
+from bomcheck.model import LineResult, LineStatus, Report
 
 AnyCell = Cell | MergedCell  # what openpyxl's sheet.cell() is typed to return
 
@@ -224,6 +224,14 @@ def needs_decision(result: LineResult) -> bool:
     return result.status.blocks or result.action is None or result.action.is_decision
 
 
+def first_quantity(header: str, report: Report) -> str:
+    """`header` naming the first build quantity ("Need (10 boards)") when the run has several, else
+    `header`: the BOM sheet's and Offers' numbers are the first quantity's plan."""
+    if len(report.scenarios) < 2:
+        return header
+    return f"{header} ({report.scenarios[0].boards:,} boards)"
+
+
 def style_header(cell: AnyCell) -> None:
     """A header bomcheck wrote: white bold text on dark blue."""
     cell.font = HEADER_FONT
@@ -301,11 +309,14 @@ def write_table(sheet: Worksheet, headers: Sequence[str],
 LINE_HEIGHT = 15.0  # points per line of 11 pt text
 
 
-def lines_needed(text: object, width: float) -> int:
-    """How many lines `text` wraps to, word by word, in a column `width` wide (a character a unit)."""
+def lines_needed(text: object, width: float, narrower: float = 1.15) -> int:
+    """How many lines `text` wraps to, word by word, in a column `width` wide (a character a unit).
+
+    Text is `narrower` than the '0' a width unit measures; 1.0 for text full of capitals and part
+    numbers (the Summary's reasons), which would otherwise be cut off at the bottom of its row."""
     if text is None:
         return 1
-    room = max(1, int((width - 1) * 1.15))  # text is narrower than the '0' a width unit measures
+    room = max(1, int((width - 1) * narrower))
     lines = 0
     for paragraph in str(text).split("\n"):
         lines += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from openpyxl.workbook.workbook import Workbook
@@ -18,6 +19,7 @@ from bomcheck.output.sheets.cells import (
     CHOSEN,
     Link,
     Value,
+    first_quantity,
     money,
     money_format,
     new_sheet,
@@ -26,12 +28,14 @@ from bomcheck.output.sheets.cells import (
     unit_format,
     write_table,
 )
+from bomcheck.pricing.facts import pipeline_text
 
 TITLE = "Offers"
 HEADERS = ("BOM Row", "Part Asked", "Offer Part", "Source", "Seller", "Authorized", "Maker", "Seller Part",
            "Packaging", "Stock", "MOQ", "Multiple", "Lead Time (wk)", "Lifecycle", "RoHS", "Origin", "ECCN",
            "HTS", "NCNR", "Bonded", "Qty Priced", "Unit Price", "Ext. Price", "Price Breaks", "Chosen",
            "Other Rows", "Answer", "Date Code", "On Order", "Datasheet", "Page")
+PER_QUANTITY = ("Qty Priced", "Unit Price", "Ext. Price", "Chosen")  # the first build quantity's numbers
 EARLIER_FIRST_HEADERS = ("BOM Rows", "BOM Row")  # what A1 held in earlier layouts (the same word now)
 UNKNOWN = "unknown"
 
@@ -81,11 +85,13 @@ class _Row:
     chosen: int | None = None
 
 
-def offer_rows(results: Sequence[LineResult]) -> Iterator[tuple[bool, list[tuple[Value, str | None]]]]:
+def offer_rows(results: Sequence[LineResult],
+               today: date | None = None) -> Iterator[tuple[bool, list[tuple[Value, str | None]]]]:
     """(chosen?, cells) per offer per distinct (BOM MPN, Part Asked) part, ordered by first BOM row.
 
     Lines that ask about the same part share its rows: `BOM Row` is the first of them and `Other
     Rows` the rest; `Chosen` is the sum of what they buy from the offer (chosen? when any does).
+    On-order dates before `today` are "was due".
     """
     parts: dict[tuple[str, str], dict[tuple[str, Offer], _Row]] = {}
     for result in results:
@@ -94,7 +100,7 @@ def offer_rows(results: Sequence[LineResult]) -> Iterator[tuple[bool, list[tuple
             _gather(offers, result, asked, lookups)
     for offers in parts.values():
         for row in offers.values():
-            yield row.chosen is not None, _cells(row)
+            yield row.chosen is not None, _cells(row, today)
 
 
 def _gather(offers: dict[tuple[str, Offer], _Row], result: LineResult, asked: str,
@@ -124,7 +130,7 @@ def _authorized(offer: Offer) -> str:
     return "marketplace" if offer.marketplace else "authorized"
 
 
-def _cells(row: _Row) -> list[tuple[Value, str | None]]:
+def _cells(row: _Row, today: date | None) -> list[tuple[Value, str | None]]:
     offer = row.offer
     asked_mpn = row.asked.split(" (")[0]
     offer_part = offer.mpn if normalize_mpn(offer.mpn) != normalize_mpn(asked_mpn) else None
@@ -133,7 +139,7 @@ def _cells(row: _Row) -> list[tuple[Value, str | None]]:
     ext = unit * quantity if unit is not None else None
     currency = offer.currency
     ncnr = UNKNOWN if offer.ncnr is None else ("YES" if offer.ncnr else "no")
-    pipeline = "; ".join(f"{d.quantity:,} due {d.date}" for d in offer.pipeline)
+    pipeline = pipeline_text((offer,), today, few=len(offer.pipeline))  # as the Notes write it
     lead = offer.lead_time_weeks if offer.lead_time_weeks is not None else UNKNOWN
     values: list[Value] = [
         row.rows[0], row.asked, offer_part, offer.source, offer.seller, _authorized(offer),
@@ -171,8 +177,9 @@ def chosen_from(offer: Offer, result: LineResult) -> Purchase | None:
 
 def add_offers(workbook: Workbook, report: Report) -> Worksheet:
     sheet = new_sheet(workbook, TITLE, HEADERS[0], *EARLIER_FIRST_HEADERS)
-    rows = list(offer_rows(report.results))
-    write_table(sheet, HEADERS, (cells for _, cells in rows))
+    rows = list(offer_rows(report.results, report.checked_at.date()))
+    headers = [first_quantity(header, report) if header in PER_QUANTITY else header for header in HEADERS]
+    write_table(sheet, headers, (cells for _, cells in rows))
     for number, (chosen, _) in enumerate(rows, start=2):
         if chosen:
             for col in range(1, len(HEADERS) + 1):

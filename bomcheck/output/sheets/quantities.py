@@ -6,7 +6,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bomcheck.model import LineResult, Report
+from bomcheck.model import LineResult, LineStatus, Report
 from bomcheck.output.sheets.cells import (
     BOLD,
     Value,
@@ -27,15 +27,17 @@ from bomcheck.output.sheets.links import row_link
 TITLE = "Quantities"
 FIRST_HEADER = "Build quantity"  # A1: how an earlier Quantities sheet of ours is recognised
 LINE_HEADERS = ("BOM Row", "MPN", "Qty/Board")
-PER_QUANTITY = ("Buy Qty", "Unit Price", "Ext. Price", "Status", "Action")
+PER_QUANTITY = ("Buy Qty", "Short", "Unit Price", "Ext. Price", "Status", "Action")
 HEADER_ROWS = 2  # row 1: the build quantity over its columns; row 2: the column names
 
 
 def _cells(result: LineResult) -> list[tuple[Value, str | None]]:
-    """Buy qty, unit and extended price, status and action of one line at one quantity."""
+    """Buy qty, short qty, unit and extended price, status and action of one line at one quantity."""
     bought = bool(result.purchases or result.from_spare)
+    asked = result.status not in (LineStatus.DNP, LineStatus.NO_MPN)  # as the BOM sheet's Short
     return [
         (result.buy_qty if bought else None, None),
+        (result.shortage if asked else None, None),
         (money(result.unit_price), unit_format(result.currency)),
         (money(result.ext_price), money_format(result.currency)),
         (result.status.value, None),
@@ -44,7 +46,7 @@ def _cells(result: LineResult) -> list[tuple[Value, str | None]]:
 
 
 def add_quantities(workbook: Workbook, report: Report, bom_title: str, link_column: str = "A") -> Worksheet:
-    """One row per BOM line; per build quantity its buy quantity, unit and extended price, status
+    """One row per BOM line; per build quantity its buy and short quantity, unit and extended price, status
     and action (the status and action cells coloured as on the BOM sheet); totals below."""
     sheet = new_sheet(workbook, TITLE, FIRST_HEADER)
     scenarios = report.scenarios

@@ -147,10 +147,15 @@ def quantity_rows(report: Report) -> list[QuantityRow]:
         unknown = [r for r in s.to_buy if r.lead_time_weeks is None and (r.purchases or r.status.blocks)]
         return (len(unknown), None)
 
-    def excess_share(s: Scenario) -> tuple[Value, str | None]:
-        shares = s.excess_share
-        return (float(shares[currencies[0]]) if len(currencies) == 1 and currencies[0] in shares else None,
-                PERCENT_FORMAT)
+    def excess_share(currency: str) -> Callable[[Scenario], tuple[Value, str | None]]:
+        def share(s: Scenario) -> tuple[Value, str | None]:
+            value = s.excess_share.get(currency, Decimal(0) if s.totals.get(currency) else None)
+            return (None if value is None else float(value), PERCENT_FORMAT)
+        return share
+
+    # one share per currency, as the terminal's table shows it: no total adds two currencies
+    shares = ([row("Excess share of total", excess_share(currencies[0]))] if len(currencies) == 1 else
+              [row(f"Excess share of total ({currency})", excess_share(currency)) for currency in currencies])
 
     rows = [*each_currency("Total", lambda s: s.totals),
             *each_currency("Cost per board", lambda s: s.per_board),
@@ -158,7 +163,7 @@ def quantity_rows(report: Report) -> list[QuantityRow]:
             row("Not priced (rows)", lambda s: (", ".join(str(r.line.row) for r in s.unpriced) or "none",
                                                 None)),
             *each_currency("Excess value", lambda s: s.excess),
-            row("Excess share of total", excess_share),
+            *shares,
             *each_currency("NCNR value", ncnr_value),
             *each_currency("NCNR at risk (excess)", ncnr_at_risk),
             row("Longest lead time (wk)", lambda s: _lead(longest_lead(s))),
@@ -284,7 +289,7 @@ def _write_summary(sheet: Worksheet, report: Report, sheet_title: str, link_colu
             if col < len(cells):
                 widths[col - 1] = max(widths[col - 1], display_width(value, None))
         sheet.cell(row=row, column=1).font = BOLD
-        fit_height(sheet, row, lines_needed(item.why, WHY_WIDTH))
+        fit_height(sheet, row, lines_needed(item.why, WHY_WIDTH, narrower=1.0))
         row_link(sheet.cell(row=row, column=2), sheet_title, result.line.row, link_column)
         fill = fill_for(result, report.currency)
         if fill is not None:
