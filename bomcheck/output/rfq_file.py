@@ -28,6 +28,7 @@ from bomcheck.files import atomic_output, check_writable
 from bomcheck.model import Report
 from bomcheck.output.rfq_lines import RfqLine, rfq_lines
 from bomcheck.output.sheets.cells import money_format, put
+from bomcheck.output.sheets.streamed import save_workbook
 from bomcheck.output.workbook import OUTPUT_MARK, OUTPUT_SUFFIXES
 
 RFQ_MARK = ".rfq"  # the RFQ file is <stem>.rfq.xlsx beside the output: a watched folder never takes one
@@ -119,7 +120,7 @@ def write_rfq(report: Report, target: Path, request: RfqRequest, *, today: date 
     """Write the RFQ file for `report` to `target`, atomically; the BOM file is never written."""
     target = Path(target)
     with atomic_output(target, protect=report.bom.path) as temp:
-        build_rfq(report, request, today=today).save(temp)
+        save_workbook(build_rfq(report, request, today=today), temp)
     return target
 
 

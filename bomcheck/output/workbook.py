@@ -48,7 +48,7 @@ from bomcheck.output.sheets.offers import add_offers
 from bomcheck.output.sheets.quantities import add_quantities
 from bomcheck.output.sheets.rfq import add_rfq
 from bomcheck.output.sheets.scenarios import add_scenarios
-from bomcheck.output.sheets.streamed import StreamedSheet, StreamingWorkbook
+from bomcheck.output.sheets.streamed import StreamedSheet, StreamingWorkbook, save_workbook
 from bomcheck.output.sheets.summary import add_summary, summary_rows
 
 log = logging.getLogger(__name__)
@@ -257,7 +257,7 @@ def write_report(report: Report, output: Path) -> Path:
     try:
         with atomic_output(output, protect=report.bom.path) as temp:
             workbook = build_workbook(report, output)
-            workbook.save(temp)
+            save_workbook(workbook, temp)
     finally:
         if isinstance(workbook, StreamingWorkbook):
             workbook.discard()  # a streamed sheet's temporary file, if the save did not take it

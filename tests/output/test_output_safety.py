@@ -207,3 +207,57 @@ def test_control_characters_in_the_bom_never_reach_the_terminal_or_the_workbook(
     assert [sheet["B2"].value, sheet["C2"].value, sheet["C3"].value] == ["LM358[31mDR", "2J cleared", "evil"]
     inspected = CliRunner().invoke(main, ["inspect", str(bom)], catch_exceptions=False)
     assert inspected.exit_code == 0 and not re.search("[\x1b\x07\x9b\u202e]", inspected.output)
+
+
+class _FullDisk:
+    """A file that takes up to 2,000 bytes, then fails every write as a full disk does."""
+
+    def __init__(self) -> None:
+        self.written = 0
+        self.full = False
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        if self.full or self.written + len(data) > 2000:
+            import errno
+            self.full = True  # and stays full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.written += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.written
+
+    def seekable(self) -> bool:
+        return False
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_a_save_that_fills_the_disk_leaves_no_zip_to_fail_again_later(streaming):
+    """Without care, the half-written zip finishes itself when collected, fails again, and Python
+    prints "Exception ignored in ZipFile.__del__" and a traceback under bomcheck's error line."""
+    import gc
+    import sys
+
+    from bomcheck.output.sheets.streamed import StreamingWorkbook, save_workbook
+
+    workbook = StreamingWorkbook() if streaming else openpyxl.Workbook()
+    sheet = workbook.active
+    for row in range(1, 400):
+        sheet.append([f"row {row} text that takes room {row * 7919}", row])
+    reported: list[object] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = reported.append
+    try:
+        with pytest.raises(OSError, match="No space left"):
+            save_workbook(workbook, _FullDisk())
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    assert reported == []

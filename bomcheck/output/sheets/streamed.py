@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from pathlib import Path
 from typing import Any
@@ -60,13 +61,29 @@ class _MixedWriter(ExcelWriter):
         writer.cleanup()
 
 
+def save_workbook(workbook: Workbook, filename: Any) -> None:
+    """openpyxl's save_workbook, except that a save that fails (a full disk) abandons its zip file:
+    left to the garbage collector, the zip would try to finish itself, fail again and print
+    "Exception ignored in ZipFile.__del__" with a traceback under bomcheck's one error line."""
+    archive = ZipFile(filename, "w", ZIP_DEFLATED, allowZip64=True)
+    workbook.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)
+    writer = (_MixedWriter(workbook, archive) if isinstance(workbook, StreamingWorkbook)
+              else ExcelWriter(workbook, archive))
+    try:
+        writer.save()
+    except BaseException:
+        handle, archive.fp = archive.fp, None  # close() then has nothing left to finish
+        if handle is not None:
+            with contextlib.suppress(OSError, ValueError):
+                handle.close()
+        raise
+
+
 class StreamingWorkbook(Workbook):
     """An ordinary workbook that may also hold `StreamedSheet`s, saved by a writer that takes both."""
 
     def save(self, filename: Any) -> None:
-        archive = ZipFile(filename, "w", ZIP_DEFLATED, allowZip64=True)
-        self.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)
-        _MixedWriter(self, archive).save()
+        save_workbook(self, filename)
 
     def discard(self) -> None:
         """Remove the temporary files of streamed sheets not saved (a long-running service keeps
