@@ -458,6 +458,13 @@ def cache_identities(settings: Settings) -> dict[str, str]:
     return {spec.name: spec.identity(settings) for spec in SOURCES}
 
 
+def answers_from(settings: Settings) -> str:
+    """Where and as whom every source is asked, in one line (no secret): what a watch output's
+    reuse depends on besides the file and the options. Another address or account of any
+    source is another run."""
+    return " ".join(f"{name}={identity}" for name, identity in sorted(cache_identities(settings).items()))
+
+
 def open_lookups(settings: Settings, policy: CachePolicy, *, uncached: bool = False,
                  named_makers: MutableMapping[str, str] | None = None) -> CachedLookups:
     """The offers cache for a run or a watch service, each source's answers on disk or in memory as

@@ -189,3 +189,16 @@ def test_the_example_config_file_reads_without_unknown_settings(caplog):
     assert not [r for r in caplog.records if "unknown settings" in r.getMessage()]
     assert (settings.mouser_api_key, settings.digikey_client_id, settings.currency) == ("", "", "USD")
     assert not any(spec.configured(settings) for spec in SOURCES)  # nothing switched on by the example
+
+
+def test_a_watch_output_is_reused_only_from_the_same_addresses_and_accounts_of_every_source():
+    from bomcheck.runtime import answers_from
+
+    base = dataclasses.replace(Settings(), mouser_api_key="key-one-123456", arrow_login="me")
+    assert answers_from(base) == answers_from(dataclasses.replace(base))
+    others = [dataclasses.replace(base, mouser_url="https://mouser.example/api"),
+              dataclasses.replace(base, mouser_api_key="key-two-654321"),
+              dataclasses.replace(base, digikey_account_id="4242"),
+              dataclasses.replace(base, arrow_login="someone else")]
+    assert len({answers_from(settings) for settings in [base, *others]}) == 5
+    assert "key-one-123456" not in answers_from(base)

@@ -30,7 +30,7 @@ from bomcheck.distributors.digikey_auth import NOT_LOGGED_IN
 from bomcheck.errors import ConfigError
 from bomcheck.lookups.cached_lookups import DEFAULT_MAX_AGE, LONGEST_AGE_DAYS, CachePolicy
 from bomcheck.output.rfq_file import RfqRequest
-from bomcheck.runtime import DIGIKEY_BONDED, digikey_logged_in, open_lookups, open_sources
+from bomcheck.runtime import DIGIKEY_BONDED, answers_from, digikey_logged_in, open_lookups, open_sources
 from bomcheck.sandbox.server import SandboxConfig
 from bomcheck.watch.folder import WatchConfig, serve
 from bomcheck.watch.folders import InboxFolders, exclusive_inbox, exclusive_state, is_own_output
@@ -147,7 +147,7 @@ async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Set
             if not sandbox and DIGIKEY_BONDED.configured(settings) and not digikey_logged_in(settings):
                 log.warning("DigiKey Bonded: %s (until then, files are checked without it)",
                             NOT_LOGGED_IN)
-            asked = effective.environment or f"{effective.arrow_url} {effective.digikey_url}"
+            asked = answers_from(effective)
             lookups = open_lookups(effective, cache,  # one cache for every file of the service
                                    named_makers=sandbox_config.named_makers if sandbox else None)
             job = InboxJob(folders, options, runs, unavailable, reprocess=reprocess,
