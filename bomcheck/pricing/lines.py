@@ -232,6 +232,10 @@ def _plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int, curren
         # A source asked by a seller's number of the line says what it found (or why it could not)
         said = [_said_by(name, lookup.message) for name, lookup in lookups.items()
                 if lookup.message and (lookup.failed or lookup.status is not LookupStatus.NOT_CHECKED)]
+        if not said and line.distributor_pns:  # numbers of sellers no source here looks parts up by
+            numbers = ", ".join(f"{role.removesuffix('_pn').upper()} {number}"
+                                for role, number in line.distributor_pns)
+            said = [f"only sellers' numbers ({numbers}), which no source checked looks up: add the MPN"]
         return LineResult(line, need, LineStatus.NO_MPN, reason=_join([f"no usable MPN{found_text}", *said]),
                           need_base=base, notes=head_notes, lookups=lookups,
                           stock={name: _stock_of(lookup) for name, lookup in lookups.items()})

@@ -24,3 +24,13 @@ def test_a_line_without_any_number_says_only_that_it_has_no_mpn():
     line = BomLine(row=5, mpn=None, refdes=("TP1",), raw_mpn_text="n/a")
     result = plan_line(line, {}, boards=1)
     assert result.status is LineStatus.NO_MPN and result.reason == "no usable MPN; the cell says 'n/a'"
+
+
+def test_a_line_known_only_by_numbers_no_source_looks_up_names_them_and_what_to_do():
+    line = BomLine(row=6, mpn=None, refdes=("C1",), distributor_pns=(("lcsc_pn", "C14663"),
+                                                                     ("farnell_pn", "1759265")))
+    unasked = {"Arrow": Lookup("Arrow", LookupStatus.NOT_CHECKED, message="not asked")}
+    result = plan_line(line, unasked, boards=1)
+    assert result.status is LineStatus.NO_MPN
+    assert result.reason == ("no usable MPN; only sellers' numbers (LCSC C14663, FARNELL 1759265), which no "
+                             "source checked looks up: add the MPN")
