@@ -195,8 +195,7 @@ class InboxJob:
         try:
             work.mkdir(parents=True, exist_ok=True)
             copy = work / path.name
-            shutil.copyfile(path, copy)
-            if sha256_of(copy) != content_hash:
+            if sha256_of(path, copy_to=copy) != content_hash:
                 return FileResult(path.name, "changed", message="it changed while being read; "
                                                                  "it will be taken again")
             output_target = free_name(self.folders.out, _stem(path), output_tail(path))

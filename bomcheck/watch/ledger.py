@@ -7,9 +7,13 @@ start, a file whose output is already there and does not check it again.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import logging
+import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -161,9 +165,18 @@ def _young(raw: Mapping[str, str], now: datetime, max_age: timedelta) -> bool:
         return False
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: Path, *, copy_to: Path | None = None) -> str:
+    """The file's SHA-256 (and, with `copy_to`, a copy of exactly the bytes hashed), read through one
+    descriptor opened without following a symbolic link: a link swapped in after the inbox looked
+    (one to a token file) is refused here (OSError), not read."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    with open(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        with open(copy_to, "wb") if copy_to is not None else contextlib.nullcontext() as copy:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+                if copy is not None:
+                    copy.write(block)
     return digest.hexdigest()

@@ -78,3 +78,22 @@ async def test_a_copy_of_a_loaded_token_file_fails_without_its_tokens_in_the_err
         (service.folders.failed / "tokens.csv").read_text(), "")  # the moved file itself is the user's
     assert ACCESS not in written and REFRESH not in written
     assert "tokens.csv" in service_log.read_text(encoding="utf-8")
+
+
+async def test_a_link_swapped_in_after_the_inbox_looked_is_not_read(tmp_path):
+    """The look (is it a link?) and the read are two steps: a link put there in between is refused
+    by the read itself, which never follows one."""
+    from bomcheck.check import CheckOptions
+    from bomcheck.watch.folders import InboxFolders
+    from bomcheck.watch.inbox import InboxJob
+
+    secret_file = token_file(tmp_path)
+    folders = InboxFolders.for_inbox(tmp_path / "inbox", state=tmp_path / "state")
+    folders.create()
+    job = InboxJob(folders, CheckOptions(), runs=())
+    swapped = folders.inbox / "bom.csv"
+    os.symlink(secret_file, swapped)  # as if it had been a plain file when the service looked
+    result = await job._process(swapped, 0.0)
+    assert result.status == "changed" and result.output is None
+    assert ACCESS not in everything_written(tmp_path, skip=secret_file)
+    assert swapped.is_symlink() and names(folders.failed) == [] and names(folders.processed) == []
