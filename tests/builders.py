@@ -3,7 +3,11 @@ and the one way tests build an offer and a source's answer."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from bomcheck.model import Lookup, LookupStatus, Offer, PriceBreak, SourceStatus
@@ -36,3 +40,35 @@ def found(*offers: Offer) -> dict[str, Lookup]:
     for offer in offers:
         by_source.setdefault(offer.source, []).append(offer)
     return {name: Lookup(name, LookupStatus.FOUND, offers=tuple(group)) for name, group in by_source.items()}
+
+
+# ---------------------------------------------------------------- waiting on folders (watch tests)
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Poll `condition` until it holds; fail the test at the deadline."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """wait_until for code outside an event loop (a service run as a process)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
+
+
+def names(folder: Path) -> list[str]:
+    """The names in a folder, sorted; none when it does not exist."""
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def csv_bom(*mpns: str) -> str:
+    """A minimal CSV BOM: one line per MPN, quantities 1, 2, 3..."""
+    return "MPN,Qty\n" + "".join(f"{mpn},{n + 1}\n" for n, mpn in enumerate(mpns))

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
+import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 import bomcheck.runtime  # noqa: F401  (declares every source's settings)
-from bomcheck.config import ENV_VARS
+from bomcheck.check import CheckOptions
+from bomcheck.config import ENV_VARS, Settings
 from bomcheck.distributors.http import Transport, make_limiter
 from bomcheck.distributors.retry import RetryPolicy
-from bomcheck.sandbox.server import SandboxConfig, running_sandbox
+from bomcheck.runtime import open_sources, sandbox_settings
+from bomcheck.sandbox.server import STATS_PATH, SandboxConfig, running_sandbox
+from bomcheck.watch.folder import WatchConfig, serve
+from bomcheck.watch.folders import InboxFolders, is_own_output
+from bomcheck.watch.inbox import InboxJob
+from tests.builders import names
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_BOM = ROOT / "sample_boms" / "demo.xlsx"
@@ -114,3 +124,72 @@ class WallClock:
     def __call__(self) -> datetime:
         return self.now
 
+
+# ---------------------------------------------------------------- the watch service, in-process
+
+INBOX_SETTLE = 0.2
+
+
+class Recorder:
+    """A process() callback: notes the name and content it was given, then moves the file to done/."""
+
+    def __init__(self, done: Path, hold: asyncio.Event | None = None) -> None:
+        self.done = done
+        self.hold = hold
+        self.taken: list[tuple[str, bytes]] = []
+        self.finished: list[str] = []
+
+    async def __call__(self, path: Path) -> None:
+        self.taken.append((path.name, path.read_bytes()))
+        if self.hold is not None:
+            await self.hold.wait()
+        shutil.move(path, self.done / path.name)
+        self.finished.append(path.name)
+
+
+@contextlib.asynccontextmanager
+async def running(config: WatchConfig, process) -> AsyncIterator[asyncio.Event]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(config, process, stop=stop, handle_signals=False))
+    await asyncio.sleep(0.1)  # let it scan and start the observer (not an assertion)
+    try:
+        yield stop
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+@dataclasses.dataclass
+class Service:
+    folders: InboxFolders
+    job: InboxJob
+    url: str
+
+    async def stats(self) -> dict[str, int]:
+        async with aiohttp.ClientSession() as session, session.get(self.url + STATS_PATH) as response:
+            return await response.json()
+
+    def outputs(self) -> list[str]:
+        return names(self.folders.out)
+
+
+@contextlib.asynccontextmanager
+async def inbox_service(tmp_path: Path, *, options: CheckOptions | None = None, reprocess: bool = False,
+                        server_rate: float | None = None, client_rate: float = 200.0,
+                        ) -> AsyncIterator[Service]:
+    folders = InboxFolders.for_inbox(tmp_path / "inbox", state=tmp_path / "state")
+    folders.create()
+    client = dataclasses.replace(Settings(), arrow_rate=client_rate, digikey_rate=client_rate)
+    server = SandboxConfig(arrow_rate=server_rate, digikey_rate=server_rate)
+    async with running_sandbox(server) as url, \
+            open_sources(sandbox_settings(client, url)) as (runs, unavailable):
+        job = InboxJob(folders, options or CheckOptions(), runs, unavailable, reprocess=reprocess)
+        job.start()
+        stop = asyncio.Event()
+        config = WatchConfig(folders.inbox, job.suffixes, settle=INBOX_SETTLE, ignore=is_own_output)
+        task = asyncio.create_task(serve(config, job.process, stop=stop, handle_signals=False))
+        try:
+            yield Service(folders, job, url)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 20)

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from bomcheck.cli.logs import add_log_file, setup_logging
-from tests.watch.test_watch import wait_until
-from tests.watch.test_watch_inbox import inbox_service, names
+from tests.builders import names, wait_until
+from tests.conftest import inbox_service
 
 FORGED = "evil.csv\n2026-12-07 12:00:00,000 INFO good.csv: 3 lines (3 OK) -> good.checked.xlsx\r.csv"
 STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ ")

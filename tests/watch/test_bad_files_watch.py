@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.bom.test_bad_files import make_bad
-from tests.watch.test_watch import wait_until
-from tests.watch.test_watch_inbox import csv_bom, inbox_service, names
+from tests.builders import csv_bom, names, wait_until
+from tests.conftest import inbox_service
 
 DROPPED = ["zip_bomb.xlsx", "entity_bomb_sheet.xlsx", "crashing.xls", "password_protected.xlsx",
            "garbage.csv"]

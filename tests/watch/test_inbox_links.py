@@ -12,8 +12,8 @@ import pytest
 
 from bomcheck.cli.logs import add_log_file
 from bomcheck.distributors.token_store import FileTokenStore, token_store_path
-from tests.watch.test_watch import wait_until
-from tests.watch.test_watch_inbox import csv_bom, inbox_service, names
+from tests.builders import csv_bom, names, wait_until
+from tests.conftest import inbox_service
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="symbolic links")
 

@@ -3,59 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-import shutil
 import signal
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
 from bomcheck.watch.folder import FolderWatcher, WatchConfig, is_candidate, serve
+from tests.builders import wait_until
+from tests.conftest import Recorder, running
 
 SUFFIXES = frozenset({".xlsx", ".csv"})
 SETTLE = 0.3
-
-
-async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Poll `condition` until it holds; fail the test at the deadline."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
-
-
-class Recorder:
-    """A process() callback: notes the name and content it was given, then moves the file to done/."""
-
-    def __init__(self, done: Path, hold: asyncio.Event | None = None) -> None:
-        self.done = done
-        self.hold = hold
-        self.taken: list[tuple[str, bytes]] = []
-        self.finished: list[str] = []
-
-    async def __call__(self, path: Path) -> None:
-        self.taken.append((path.name, path.read_bytes()))
-        if self.hold is not None:
-            await self.hold.wait()
-        shutil.move(path, self.done / path.name)
-        self.finished.append(path.name)
-
-
-@contextlib.asynccontextmanager
-async def running(config: WatchConfig, process) -> AsyncIterator[asyncio.Event]:
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(config, process, stop=stop, handle_signals=False))
-    await asyncio.sleep(0.1)  # let it scan and start the observer (not an assertion)
-    try:
-        yield stop
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 10)
 
 
 @pytest.fixture

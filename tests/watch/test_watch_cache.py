@@ -20,7 +20,7 @@ from bomcheck.sandbox import catalog
 from bomcheck.sandbox.server import STATS_PATH, running_sandbox
 from bomcheck.watch.folders import InboxFolders
 from bomcheck.watch.inbox import InboxJob
-from tests.watch.test_watch_inbox import csv_bom
+from tests.builders import csv_bom
 
 
 async def counted(url: str) -> dict[str, int]:

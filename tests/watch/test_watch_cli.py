@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,21 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from bomcheck.cli import main
+from tests.builders import names, wait_for
 from tests.conftest import DEMO_BOM, ROOT
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
-
-
-def visible(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
 class Watcher:
@@ -83,16 +71,16 @@ def test_killed_hard_mid_file_and_restarted_loses_nothing_and_leaves_no_partial_
     first.wait_for_log("checking demo.xlsx")
     first.process.send_signal(signal.SIGKILL)
     first.process.wait(10)
-    assert visible(inbox / "out") == []
+    assert names(inbox / "out") == []
     assert (inbox / "demo.xlsx").read_bytes() == DEMO_BOM.read_bytes()  # still in the inbox
-    assert visible(inbox / "processed") == []
+    assert names(inbox / "processed") == []
 
     second = watchers(0.0)
-    wait_for(lambda: visible(inbox / "processed") == ["demo.xlsx"])
+    wait_for(lambda: names(inbox / "processed") == ["demo.xlsx"])
     assert second.stop() == 0
-    assert visible(inbox / "out") == ["demo.checked.xlsx"]  # one output, no temp file left
+    assert names(inbox / "out") == ["demo.checked.xlsx"]  # one output, no temp file left
     assert "demo.xlsx: 24 lines" in second.text()
-    assert visible(tmp_path / "state" / "work") == []
+    assert names(tmp_path / "state" / "work") == []
 
 
 def test_sigterm_finishes_the_current_file_then_exits_0(tmp_path, watchers):
@@ -104,8 +92,8 @@ def test_sigterm_finishes_the_current_file_then_exits_0(tmp_path, watchers):
     shutil.copyfile(DEMO_BOM, inbox / "next.xlsx")
     watcher.process.send_signal(signal.SIGTERM)
     assert watcher.process.wait(30) == 0
-    assert visible(inbox / "out") == ["demo.checked.xlsx"]
-    assert visible(inbox / "processed") == ["demo.xlsx"]
+    assert names(inbox / "out") == ["demo.checked.xlsx"]
+    assert names(inbox / "processed") == ["demo.xlsx"]
     assert (inbox / "next.xlsx").exists()  # not started: it waits for the next start
     log = watcher.text()
     assert "stopping after demo.xlsx" in log
@@ -157,7 +145,7 @@ def test_build_quantities_and_attrition_from_the_command_line_reach_every_file(t
     watcher = watchers(0.0, "--boards", "10,100", "--attrition", "2%")
     watcher.wait_for_log("watching ")
     shutil.copyfile(DEMO_BOM, inbox / "demo.xlsx")
-    wait_for(lambda: visible(inbox / "processed") == ["demo.xlsx"])
+    wait_for(lambda: names(inbox / "processed") == ["demo.xlsx"])
     assert watcher.stop() == 0
     log = watcher.text()
     assert "10, 100 boards, attrition 10%" in log
@@ -181,7 +169,7 @@ def test_the_service_sandbox_lists_each_part_under_the_maker_its_bom_names(tmp_p
     draft.write_text("Designator,Qty,Manufacturer,MPN\nD1,1,Nexperia,PESD1XYZ\nC1,1,TDK,C1608X5R1A106K080AC\n",
                      encoding="utf-8")
     os.replace(draft, inbox / "bom.csv")
-    wait_for(lambda: visible(inbox / "processed") == ["bom.csv"])
+    wait_for(lambda: names(inbox / "processed") == ["bom.csv"])
     assert watcher.stop() == 0
     sheet = openpyxl.load_workbook(inbox / "out" / "bom.checked.xlsx")["BOM"]
     rows = list(sheet.iter_rows(values_only=True))

@@ -22,8 +22,8 @@ from bomcheck.watch.folders import InboxFolders, exclusive_inbox
 from bomcheck.watch.inbox import InboxJob
 from bomcheck.watch.ledger import Ledger
 from bomcheck.watch.moves import move_without_overwrite
-from tests.watch.test_watch import Recorder, running, wait_until
-from tests.watch.test_watch_inbox import csv_bom, inbox_service, names
+from tests.builders import csv_bom, names, wait_until
+from tests.conftest import Recorder, inbox_service, running
 
 SUFFIXES = frozenset({".csv"})
 

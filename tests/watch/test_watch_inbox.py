@@ -3,79 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import dataclasses
 import json
 import logging
 import shutil
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import aiohttp
 import openpyxl
 import pytest
 
 from bomcheck.check import CheckOptions
-from bomcheck.config import Settings
 from bomcheck.errors import ConfigError
-from bomcheck.runtime import open_sources, sandbox_settings
 from bomcheck.sandbox import catalog
-from bomcheck.sandbox.server import STATS_PATH, SandboxConfig, running_sandbox
-from bomcheck.watch.folder import WatchConfig, serve
 from bomcheck.watch.folders import InboxFolders, exclusive_state, is_own_output
 from bomcheck.watch.inbox import InboxJob
 from bomcheck.watch.ledger import Ledger
 from bomcheck.watch.moves import move_without_overwrite
 from bomcheck.watch.settings import read_inbox_config
-from tests.conftest import DEMO_BOM
-from tests.watch.test_watch import wait_until
+from tests.builders import csv_bom, names, wait_until
+from tests.conftest import DEMO_BOM, inbox_service
 
 SETTLE = 0.2
-
-
-def csv_bom(*mpns: str) -> str:
-    return "MPN,Qty\n" + "".join(f"{mpn},{n + 1}\n" for n, mpn in enumerate(mpns))
-
-
-def names(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
-
-
-@dataclasses.dataclass
-class Service:
-    folders: InboxFolders
-    job: InboxJob
-    url: str
-
-    async def stats(self) -> dict[str, int]:
-        async with aiohttp.ClientSession() as session, session.get(self.url + STATS_PATH) as response:
-            return await response.json()
-
-    def outputs(self) -> list[str]:
-        return names(self.folders.out)
-
-
-@contextlib.asynccontextmanager
-async def inbox_service(tmp_path: Path, *, options: CheckOptions | None = None, reprocess: bool = False,
-                        server_rate: float | None = None, client_rate: float = 200.0,
-                        ) -> AsyncIterator[Service]:
-    folders = InboxFolders.for_inbox(tmp_path / "inbox", state=tmp_path / "state")
-    folders.create()
-    client = dataclasses.replace(Settings(), arrow_rate=client_rate, digikey_rate=client_rate)
-    server = SandboxConfig(arrow_rate=server_rate, digikey_rate=server_rate)
-    async with running_sandbox(server) as url, \
-            open_sources(sandbox_settings(client, url)) as (runs, unavailable):
-        job = InboxJob(folders, options or CheckOptions(), runs, unavailable, reprocess=reprocess)
-        job.start()
-        stop = asyncio.Event()
-        config = WatchConfig(folders.inbox, job.suffixes, settle=SETTLE, ignore=is_own_output)
-        task = asyncio.create_task(serve(config, job.process, stop=stop, handle_signals=False))
-        try:
-            yield Service(folders, job, url)
-        finally:
-            stop.set()
-            await asyncio.wait_for(task, 20)
 
 
 async def test_a_dropped_bom_comes_out_annotated_and_the_input_moves_to_processed(tmp_path):

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from bomcheck.watch.folders import INBOX_LOCK
+from tests.builders import names, wait_for
 from tests.conftest import DEMO_BOM, ROOT
-from tests.watch.test_watch_cli import visible, wait_for
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 
@@ -79,13 +79,13 @@ def test_killed_just_after_the_output_landed_in_out_the_file_is_not_checked_agai
     checked_before = (inbox / "out" / "demo.checked.xlsx").read_bytes()
 
     second = services(inbox)
-    wait_for(lambda: visible(inbox / "processed") == ["demo.xlsx"])
+    wait_for(lambda: names(inbox / "processed") == ["demo.xlsx"])
     assert second.stop() == 0
-    assert visible(inbox / "out") == ["demo.checked.xlsx"]  # one output, not a second one
+    assert names(inbox / "out") == ["demo.checked.xlsx"]  # one output, not a second one
     assert (inbox / "out" / "demo.checked.xlsx").read_bytes() == checked_before
     assert "checking demo.xlsx" not in second.text()  # not asked again
     assert "demo.xlsx" in second.text()  # but said what became of it
-    assert visible(inbox) == [INBOX_LOCK, "failed", "out", "processed"]
+    assert names(inbox) == [INBOX_LOCK, "failed", "out", "processed"]
 
 
 def test_killed_just_after_a_bad_file_moved_to_failed_its_note_and_log_line_exist(tmp_path, services):
@@ -104,9 +104,9 @@ def test_killed_just_after_a_bad_file_moved_to_failed_its_note_and_log_line_exis
     wait_for(lambda: "watching " in second_log.read_text())
     time.sleep(1.0)  # several settle times: the file, if still in the inbox, would be taken now
     assert second.stop() == 0
-    assert visible(inbox / "failed") == ["notes.csv", "notes.csv.error.txt"]  # once, with no leftovers
+    assert names(inbox / "failed") == ["notes.csv", "notes.csv.error.txt"]  # once, with no leftovers
     assert (inbox / "failed" / "notes.csv").read_text() == "Item,Comment\n1,call Bob\n"
-    assert visible(inbox) == [INBOX_LOCK, "failed", "out", "processed"]
+    assert names(inbox) == [INBOX_LOCK, "failed", "out", "processed"]
 
 
 def test_a_second_service_on_the_same_inbox_through_a_symlink_is_refused_and_names_the_first(tmp_path,

@@ -14,9 +14,8 @@ from bomcheck.output.rfq_file import RfqRequest, rfq_path
 from bomcheck.watch.folders import InboxFolders, is_own_output
 from bomcheck.watch.inbox import InboxJob
 from bomcheck.watch.settings import inbox_options, read_inbox_config
-from tests.conftest import DEMO_BOM
-from tests.watch.test_watch import wait_until
-from tests.watch.test_watch_inbox import inbox_service, names
+from tests.builders import names, wait_until
+from tests.conftest import DEMO_BOM, inbox_service
 
 HEADER = RfqRequest(company="Acme", reply_by_days=3)
 
