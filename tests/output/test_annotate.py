@@ -343,11 +343,11 @@ def test_failed_move_leaves_no_temp_file_and_the_old_output_intact(
 def test_failed_save_leaves_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = make_user_workbook(tmp_path / "bom.xlsx")
 
-    def fail(self, filename) -> None:
+    def fail(workbook, filename) -> None:
         Path(filename).write_bytes(b"partial")
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", fail)
+    monkeypatch.setattr("bomcheck.output.workbook.save_workbook", fail)
     before = set(tmp_path.iterdir())
     with pytest.raises(OutputError, match="Permission denied"):
         write_report(make_report(source), tmp_path / "out.xlsx")

@@ -428,10 +428,10 @@ def test_written_atomically_and_never_over_the_bom(tmp_path: Path, monkeypatch: 
     target = tmp_path / "board.rfq.xlsx"
     target.write_bytes(b"the earlier RFQ")
 
-    def fail(self, filename) -> None:
+    def fail(workbook, filename) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", fail)
+    monkeypatch.setattr("bomcheck.output.rfq_file.save_workbook", fail)
     with pytest.raises(OutputError, match="No space left"):
         write_rfq(report, target, FULL, today=TODAY)
     assert target.read_bytes() == b"the earlier RFQ"
