@@ -154,6 +154,17 @@ def other_maker(wanted: str | None, maker: str | None) -> bool:
         manufacturer_matches(wanted, maker))
 
 
+# How each seller role of a BOM's own columns is said to the user (the roles are the reader's).
+SELLER_LABELS: Mapping[str, str] = {
+    "digikey_pn": "DigiKey", "mouser_pn": "Mouser", "lcsc_pn": "LCSC", "farnell_pn": "Farnell", "rs_pn": "RS",
+    "tme_pn": "TME", "reichelt_pn": "Reichelt", "arrow_pn": "Arrow", "other_pn": "seller's"}
+
+
+def seller_label(role: str) -> str:
+    """How a seller role is said to the user: 'mouser_pn' -> 'Mouser'."""
+    return SELLER_LABELS.get(role, role.removesuffix("_pn"))
+
+
 @dataclass(frozen=True)
 class Alternate:
     """Another part the BOM allows on a line (a second MPN/manufacturer pair)."""

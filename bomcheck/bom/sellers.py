@@ -7,11 +7,9 @@ import unicodedata
 
 from bomcheck.bom.aliases import SELLER_NAMES, SELLERS
 from bomcheck.bom.shapes import mouser_shaped, seller_number_shape
+from bomcheck.model import seller_label
 
 SELLER_ROLES = tuple(SELLERS)  # digikey_pn, mouser_pn, lcsc_pn, farnell_pn, ..., other_pn
-SELLER_LABELS = {"digikey_pn": "DigiKey", "mouser_pn": "Mouser", "lcsc_pn": "LCSC", "farnell_pn": "Farnell",
-                 "rs_pn": "RS", "tme_pn": "TME", "reichelt_pn": "Reichelt", "arrow_pn": "Arrow",
-                 "other_pn": "seller's"}
 _NAME_RE = re.compile(
     r"(?<![\w])(" + "|".join(re.escape(name) for name in sorted(SELLER_NAMES, key=len, reverse=True)) + r")"
     r"(?![^\W_])", re.IGNORECASE)
@@ -49,4 +47,4 @@ def number_role(number: str, seller: str | None = None) -> str:
 
 def label(role: str) -> str:
     """How a seller role is said to the user: 'mouser_pn' -> 'Mouser'."""
-    return SELLER_LABELS.get(role, role.removesuffix("_pn"))
+    return seller_label(role)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from bomcheck.model import LineResult, LineStatus, Report, Scenario
+from bomcheck.model import LineResult, LineStatus, Report, Scenario, seller_label
 
 SHOWN_DECISIONS = 12  # lines needing a decision listed in full; the rest are counted
 _WIDE = 150  # a line's why is cut there: the workbook's Notes have it all
@@ -144,8 +144,7 @@ def _name(result: LineResult) -> str:
     line = result.line
     if not line.mpn and line.distributor_pns:
         role, number = line.distributor_pns[0]
-        seller = "seller" if role == "other_pn" else role.removesuffix("_pn").upper()
-        return f"({seller} {number})"
+        return f"({seller_label(role)} {number})"
     return line.mpn or ", ".join(line.refdes) or "(no MPN)"
 
 

@@ -20,6 +20,7 @@ from bomcheck.model import (
     Purchase,
     maker_key,
     other_maker,
+    seller_label,
 )
 from bomcheck.pricing.actions import decide
 from bomcheck.pricing.allocate import plan_need
@@ -233,7 +234,7 @@ def _plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int, curren
         said = [_said_by(name, lookup.message) for name, lookup in lookups.items()
                 if lookup.message and (lookup.failed or lookup.status is not LookupStatus.NOT_CHECKED)]
         if not said and line.distributor_pns:  # numbers of sellers no source here looks parts up by
-            numbers = ", ".join(f"{role.removesuffix('_pn').upper()} {number}"
+            numbers = ", ".join(f"{seller_label(role)} {number}"
                                 for role, number in line.distributor_pns)
             said = [f"only sellers' numbers ({numbers}), which no source checked looks up: add the MPN"]
         return LineResult(line, need, LineStatus.NO_MPN, reason=_join([f"no usable MPN{found_text}", *said]),

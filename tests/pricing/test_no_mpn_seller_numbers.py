@@ -32,5 +32,5 @@ def test_a_line_known_only_by_numbers_no_source_looks_up_names_them_and_what_to_
     unasked = {"Arrow": Lookup("Arrow", LookupStatus.NOT_CHECKED, message="not asked")}
     result = plan_line(line, unasked, boards=1)
     assert result.status is LineStatus.NO_MPN
-    assert result.reason == ("no usable MPN; only sellers' numbers (LCSC C14663, FARNELL 1759265), which no "
+    assert result.reason == ("no usable MPN; only sellers' numbers (LCSC C14663, Farnell 1759265), which no "
                              "source checked looks up: add the MPN")
