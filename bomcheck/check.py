@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -50,16 +50,20 @@ class CheckOutcome:
     rfq_output: Path | None = None
 
 
-def query_for(line: BomLine) -> Query | None:
+def query_for(line: BomLine, owned_roles: Collection[str] = ()) -> Query | None:
     """What the sources are asked about a line; None for lines nobody needs to ask about.
 
-    A line's sellers' numbers ride along: each source uses those of its own (lookups/sellers.py)."""
+    A line's sellers' numbers ride along: each source uses those of its own (lookups/sellers.py).
+    `owned_roles`: the seller roles some source of the run looks up (SourceRun.numbers); a number
+    in another role than DigiKey's or Mouser's is asked only when a source owns it."""
     digikey_pn = line.digikey_pn or line.distributor_pn("digikey_pn")
     mouser_pn = line.distributor_pn("mouser_pn")
-    if line.dnp or not (line.mpn or digikey_pn or mouser_pn):
+    others = tuple((role, number) for role, number in line.distributor_pns
+                   if role not in ("digikey_pn", "mouser_pn") and role in owned_roles and number.strip())
+    if line.dnp or not (line.mpn or digikey_pn or mouser_pn or others):
         return None
     return Query(mpn=line.mpn, manufacturer=line.manufacturer, digikey_pn=digikey_pn,
-                 customer_pn=line.customer_pn, mouser_pn=mouser_pn)
+                 customer_pn=line.customer_pn, mouser_pn=mouser_pn, other_numbers=others)
 
 
 async def check_bom(
@@ -140,7 +144,8 @@ async def build_report(
 
     With `lookups` (the offers cache), only the answers the cache lacks are asked for.
     """
-    line_queries = [(line, query_for(line)) for line in bom.lines]
+    owned = {role for run in runs for role in run.numbers}
+    line_queries = [(line, query_for(line, owned)) for line in bom.lines]
     queries = [query for _, query in line_queries if query is not None]
     spare = alternate_queries(line_queries)  # asked in round one only where that adds no call
     count_calls = lookups.planned_calls if lookups else planned_calls

@@ -352,10 +352,21 @@ class Query:
     digikey_pn: str | None = None
     customer_pn: str | None = None  # the user's own part number (DigiKey bonded items may carry it)
     mouser_pn: str | None = None
+    # The line's numbers in the other seller roles a source of the run looks parts up by
+    # (SourceRun.numbers: an LCSC source's "lcsc_pn"), as (role, number).
+    other_numbers: tuple[tuple[str, str], ...] = ()
 
     @property
     def mpn_key(self) -> str:
         return normalize_mpn(self.mpn) if self.mpn else ""
+
+    def number(self, role: str) -> str | None:
+        """The line's number in a seller role: what a source owning that role looks up."""
+        if role == "digikey_pn":
+            return self.digikey_pn
+        if role == "mouser_pn":
+            return self.mouser_pn
+        return dict(self.other_numbers).get(role)
 
 
 # How a line's answer is marked when `--offline` found none in the cache: the line was not checked.

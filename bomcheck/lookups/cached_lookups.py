@@ -64,6 +64,7 @@ def query_key(query: Query) -> str:
              normalize_mpn(query.customer_pn or "")]
     if query.mouser_pn and query.mouser_pn.strip():
         parts.append(normalize_mpn(query.mouser_pn))
+    parts += [f"{role}:{normalize_mpn(number)}" for role, number in query.other_numbers]
     return json.dumps(parts, ensure_ascii=False)
 
 

@@ -112,3 +112,43 @@ async def test_a_part_of_another_maker_than_a_line_lists_is_asked_on_its_own():
     owner, other = Owner({"P1": ("Acme",)}), Other()
     await resolve([line(2, mpn="P1", maker="Bolt"), line(3, "ON-P1")], owner, other)
     assert other.asked == ["P1", "P1"]  # Bolt's P1 in round one, Acme's in round two
+
+
+class LcscOwner:
+    """A fourth kind of seller: knows parts by numbers in a role the model names nowhere ("C-<mpn>")."""
+
+    name = "Lcsc"
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def batches(self, queries: Sequence[Query]) -> list[list[Query]]:
+        return [[query] for query in queries if query.number("lcsc_pn")]
+
+    async def fetch(self, transport: Transport, batch: Sequence[Query]) -> Mapping[Query, Lookup]:
+        (query,) = batch
+        number = query.number("lcsc_pn") or ""
+        self.asked.append(number)
+        return {query: Lookup(self.name, LookupStatus.FOUND,
+                              offers=(offer(self.name, number.removeprefix("C-"), "Acme"),))}
+
+
+async def test_a_source_owning_a_new_seller_role_resolves_its_lines_with_no_other_change(tmp_path):
+    """Adding a source is its module and one registry entry: a line listing only its numbers is asked
+    of it (check.query_for carries every role a run's source owns), and the others about the MPN."""
+    from bomcheck.check import CheckOptions, build_report
+    from bomcheck.model import Bom
+
+    lcsc, other = LcscOwner(), Other()
+    lines = (BomLine(row=2, mpn=None, refdes=("C1",), distributor_pns=(("lcsc_pn", "C-P7"),)),
+             BomLine(row=3, mpn=None, refdes=("C2",), distributor_pns=(("farnell_pn", "1759265"),)))
+    bom = Bom(path=tmp_path / "bom.csv", sheet=None, header_row=1, columns={}, column_index={}, lines=lines,
+              grid=(), last_column=1)
+    async with aiohttp.ClientSession() as session:
+        runs = [SourceRun(lcsc, Transport(session, make_limiter(100)), numbers=("lcsc_pn",)),
+                SourceRun(other, Transport(session, make_limiter(100)))]
+        report = await build_report(bom, CheckOptions(), runs)
+    first, second = report.results
+    assert (first.line.mpn, first.line.mpn_from) == ("P7", "Lcsc") and first.status.value == "OK"
+    assert lcsc.asked == ["C-P7"] and other.asked == ["P7"]  # each once: the number, then the part
+    assert second.status.value == "NO MPN" and "Farnell 1759265" in second.reason  # nobody owns Farnell's
