@@ -33,6 +33,7 @@ from bomcheck.distributors.digikey import (
 )
 from bomcheck.distributors.digikey_app_token import AppTokens
 from bomcheck.distributors.digikey_auth import (
+    NOT_LOGGED_IN,
     OAuthTokenProvider,
     TokenProvider,
     authorize_url,
@@ -115,6 +116,9 @@ class SourceSpec:
     # roles): a line listing only such a number is resolved to its MPN by this source, and the
     # other sources are asked about that MPN (lookups/sellers.py).
     numbers: tuple[str, ...] = ()
+    # What a configured source still lacks before it can answer (a login), said once when a
+    # long-running service starts; None: nothing.
+    missing: Callable[[Settings], str | None] = lambda settings: None
 
 
 # ---------------------------------------------------------------------------------------- Arrow
@@ -240,6 +244,7 @@ DIGIKEY_BONDED = SourceSpec(
                          "digikey_account_id": SANDBOX_DIGIKEY_ACCOUNT_ID,
                          "digikey_redirect_uri": SANDBOX_REDIRECT_URI},
     link_domains=("digikey.com",),
+    missing=lambda settings: None if digikey_logged_in(settings) else NOT_LOGGED_IN,
 )
 
 
@@ -544,6 +549,12 @@ def _location_currencies(settings: Settings) -> dict[int, str]:
         return {location.customer_id: location.currency
                 for location in catalog.bonded_locations(SANDBOX_DIGIKEY_ACCOUNT_ID)}
     return load_location_currencies(locations_path(config_dir(), token_environment(settings)))
+
+
+def still_missing(settings: Settings) -> list[str]:
+    """For each configured source that cannot answer yet (no login): '<name>: <what to do>'."""
+    said = [(spec.name, spec.missing(settings)) for spec in SOURCES if spec.configured(settings)]
+    return [f"{name}: {what}" for name, what in said if what]
 
 
 def digikey_logged_in(settings: Settings) -> bool:

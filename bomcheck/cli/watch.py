@@ -26,11 +26,10 @@ from bomcheck.cli.common import (
 )
 from bomcheck.cli.logs import add_log_file
 from bomcheck.config import Settings, rfq_config
-from bomcheck.distributors.digikey_auth import NOT_LOGGED_IN
 from bomcheck.errors import ConfigError
 from bomcheck.lookups.cached_lookups import DEFAULT_MAX_AGE, LONGEST_AGE_DAYS, CachePolicy
 from bomcheck.output.rfq_file import RfqRequest
-from bomcheck.runtime import DIGIKEY_BONDED, answers_from, digikey_logged_in, open_lookups, open_sources
+from bomcheck.runtime import answers_from, open_lookups, open_sources, still_missing
 from bomcheck.sandbox.server import SandboxConfig
 from bomcheck.watch.folder import WatchConfig, serve
 from bomcheck.watch.folders import InboxFolders, exclusive_inbox, exclusive_state, is_own_output
@@ -144,9 +143,8 @@ async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Set
         async with (maybe_sandbox(settings, sandbox, sandbox_config) as effective,
                     open_sources(effective) as (runs, unavailable)):
             warn_unavailable(unavailable)
-            if not sandbox and DIGIKEY_BONDED.configured(settings) and not digikey_logged_in(settings):
-                log.warning("DigiKey Bonded: %s (until then, files are checked without it)",
-                            NOT_LOGGED_IN)
+            for missing in ([] if sandbox else still_missing(settings)):
+                log.warning("%s (until then, files are checked without it)", missing)
             asked = answers_from(effective)
             lookups = open_lookups(effective, cache,  # one cache for every file of the service
                                    named_makers=sandbox_config.named_makers if sandbox else None)
