@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bomcheck.model import Lookup, LookupStatus, Offer, PriceBreak, SourceStatus
+from bomcheck.model import BomLine, Lookup, LookupStatus, Offer, PriceBreak, SourceStatus
 
 # The statuses of a run that asked both default sources, as runtime.open_sources labels them.
 ARROW_STATUS = SourceStatus("Arrow", True, column="Arrow Stock", rank=0,
@@ -22,6 +22,11 @@ DEFAULT_SOURCES = (ARROW_STATUS, BONDED_STATUS)
 RESULT_HEADERS = ("Status", "Action", "Need", "Buy Qty", "Short", "Unit Price", "Ext. Price", "Excess",
                   "Excess Value", "Best Source", "Maker Bought", "Arrow Stock", "DigiKey Bonded", "MOQ",
                   "NCNR", "Lifecycle", "RoHS", "Lead Time (wk)", "Notes")
+
+
+def bom_line(**fields: Any) -> BomLine:
+    """A BOM line of part X, 2 per board, on row 2, unless `fields` say otherwise."""
+    return BomLine(row=fields.pop("row", 2), mpn=fields.pop("mpn", "X"), qty=fields.pop("qty", 2), **fields)
 
 
 def make_offer(mpn: str = "X", *, source: str = "Arrow", seller: str = "Arrow Americas (ACNA)",

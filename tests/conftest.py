@@ -5,22 +5,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import importlib.util
+import json
 import logging
 import shutil
+import tempfile
 import threading
+import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
+from click.testing import CliRunner
 
 import bomcheck.runtime  # noqa: F401  (declares every source's settings)
 from bomcheck.check import CheckOptions
+from bomcheck.cli import main
+from bomcheck.cli.common import EXIT_FATAL
 from bomcheck.config import ENV_VARS, Settings
 from bomcheck.distributors.http import Transport, make_limiter
 from bomcheck.distributors.retry import RetryPolicy
 from bomcheck.runtime import open_sources, sandbox_settings
+from bomcheck.sandbox import SANDBOX_ARROW_API_KEY, SANDBOX_ARROW_LOGIN
 from bomcheck.sandbox.server import STATS_PATH, SandboxConfig, running_sandbox
 from bomcheck.watch.folder import WatchConfig, serve
 from bomcheck.watch.folders import InboxFolders, is_own_output
@@ -193,3 +201,50 @@ async def inbox_service(tmp_path: Path, *, options: CheckOptions | None = None, 
         finally:
             stop.set()
             await asyncio.wait_for(task, 20)
+
+
+# ---------------------------------------------------------------- hostile files refused (tests/data/bad)
+
+BAD = Path(__file__).parent / "data" / "bad"
+_spec = importlib.util.spec_from_file_location("make_bad", BAD / "make_bad.py")
+assert _spec and _spec.loader
+make_bad = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_bad)
+
+
+def _arrow_requests(sandbox: ThreadedSandbox) -> int:
+    with urllib.request.urlopen(sandbox.url + STATS_PATH) as answer:
+        stats = json.load(answer)
+    return int(stats["arrow"])
+
+
+def check_on(sandbox: ThreadedSandbox, path: Path, *extra: str):
+    """`bomcheck check path` against the sandbox's Arrow."""
+    env = {"BOMCHECK_ARROW_URL": sandbox.url, "BOMCHECK_ARROW_LOGIN": SANDBOX_ARROW_LOGIN,
+           "BOMCHECK_ARROW_API_KEY": SANDBOX_ARROW_API_KEY}
+    return CliRunner().invoke(main, ["check", str(path), *extra], env=env, catch_exceptions=False)
+
+
+def refused(sandbox: ThreadedSandbox, path: Path, *extra: str) -> str:
+    """Check `path`; assert exit 3, one error line, no traceback, no request, no file written.
+
+    Returns the error line."""
+    folder = path.parent
+    before = sorted(folder.iterdir())
+    sent = _arrow_requests(sandbox)
+    result = check_on(sandbox, path, *extra)
+    assert result.exit_code == EXIT_FATAL, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("bomcheck: error: ")]
+    assert len(errors) == 1, result.stderr
+    assert "Traceback" not in result.output and "panicked" not in result.output
+    assert "Traceback" not in result.stderr and "RUST_BACKTRACE" not in result.stderr
+    assert sorted(p for p in folder.iterdir() if p.exists()) == [p for p in before if p.exists()]
+    assert not list(Path(tempfile.gettempdir()).glob(f".{path.stem}.checked.xlsx.*"))
+    assert _arrow_requests(sandbox) == sent  # refused before any query
+    return errors[0].removeprefix("bomcheck: error: ")
+
+
+def case(name: str, folder: Path) -> Path:
+    """One of the hostile files of tests/data/bad, written into `folder`."""
+    return make_bad.write(name, folder)

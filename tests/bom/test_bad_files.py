@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
 import tempfile
 import unicodedata
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,17 +16,8 @@ from click.testing import CliRunner
 
 from bomcheck.bom import calamine_child, grids, reader
 from bomcheck.cli import main
-from bomcheck.cli.common import EXIT_FATAL
 from bomcheck.errors import BomError
-from bomcheck.sandbox import SANDBOX_ARROW_API_KEY, SANDBOX_ARROW_LOGIN
-from bomcheck.sandbox.server import STATS_PATH
-from tests.conftest import ThreadedSandbox
-
-BAD = Path(__file__).parent.parent / "data" / "bad"
-_spec = importlib.util.spec_from_file_location("make_bad", BAD / "make_bad.py")
-assert _spec and _spec.loader
-make_bad = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(make_bad)
+from tests.conftest import BAD, ThreadedSandbox, case, check_on, make_bad, refused
 
 
 @pytest.fixture(scope="module")
@@ -36,41 +25,6 @@ def sandbox() -> Iterator[ThreadedSandbox]:
     with ThreadedSandbox() as running:
         yield running
 
-
-def _requests(sandbox: ThreadedSandbox) -> int:
-    with urllib.request.urlopen(sandbox.url + STATS_PATH) as answer:
-        stats = json.load(answer)
-    return int(stats["arrow"])
-
-
-def _run(sandbox: ThreadedSandbox, path: Path, *extra: str):
-    env = {"BOMCHECK_ARROW_URL": sandbox.url, "BOMCHECK_ARROW_LOGIN": SANDBOX_ARROW_LOGIN,
-           "BOMCHECK_ARROW_API_KEY": SANDBOX_ARROW_API_KEY}
-    return CliRunner().invoke(main, ["check", str(path), *extra], env=env, catch_exceptions=False)
-
-
-def refused(sandbox: ThreadedSandbox, path: Path, *extra: str) -> str:
-    """Check `path`; assert exit 3, one error line, no traceback, no request, no file written.
-
-    Returns the error line."""
-    folder = path.parent
-    before = sorted(folder.iterdir())
-    sent = _requests(sandbox)
-    result = _run(sandbox, path, *extra)
-    assert result.exit_code == EXIT_FATAL, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("bomcheck: error: ")]
-    assert len(errors) == 1, result.stderr
-    assert "Traceback" not in result.output and "panicked" not in result.output
-    assert "Traceback" not in result.stderr and "RUST_BACKTRACE" not in result.stderr
-    assert sorted(p for p in folder.iterdir() if p.exists()) == [p for p in before if p.exists()]
-    assert not list(Path(tempfile.gettempdir()).glob(f".{path.stem}.checked.xlsx.*"))
-    assert _requests(sandbox) == sent  # refused before any query
-    return errors[0].removeprefix("bomcheck: error: ")
-
-
-def case(name: str, folder: Path) -> Path:
-    return make_bad.write(name, folder)
 
 
 # ---------------------------------------------------------------- the corpus itself
@@ -201,7 +155,7 @@ def test_a_stray_cell_far_below_is_refused_without_building_the_rectangle(sandbo
 def test_16384_columns_are_read(sandbox, tmp_path, name):
     path = case(name, tmp_path)
     out = tmp_path / "out.xlsx"
-    result = _run(sandbox, path, "-o", str(out))
+    result = check_on(sandbox, path, "-o", str(out))
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(out, read_only=True)["BOM"]
     header = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True))
@@ -226,7 +180,7 @@ def test_utf16_and_cp1252_csv_are_read(sandbox, tmp_path, name):
     else:
         assert lines[0]["description"] == "100 nF ±10 %" and lines[1]["description"] == "LDO 3,3 V – 800 mA"
     out = tmp_path / "out.xlsx"
-    checked = _run(sandbox, path, "-o", str(out))
+    checked = check_on(sandbox, path, "-o", str(out))
     assert checked.exit_code == 0, checked.output
     assert openpyxl.load_workbook(out)["BOM"]["B2"].value == "GRM188R71C104KA01D"
 

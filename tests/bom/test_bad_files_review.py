@@ -10,7 +10,7 @@ import pytest
 from bomcheck.bom import archive, grids, read_bom
 from bomcheck.bom.cells import MAX_CELLS
 from bomcheck.errors import BomError
-from tests.bom.test_bad_files import _run, case, refused
+from tests.conftest import case, check_on, refused
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +133,7 @@ def test_a_special_file_appearing_during_the_check_is_not_replaced(tmp_path):
 def test_a_regular_output_file_is_still_replaced(sandbox, tmp_path):
     out = tmp_path / "out.json"
     out.write_text("old")
-    result = _run(sandbox, _good_bom(tmp_path), "--json", str(out))
+    result = check_on(sandbox, _good_bom(tmp_path), "--json", str(out))
     assert result.exit_code in (0, 1), result.output
     assert out.read_text().startswith("{")
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bomcheck.model import BomLine, LineStatus, Lookup, LookupStatus, Offer, PriceBreak
+from bomcheck.model import LineStatus, Lookup, LookupStatus, Offer, PriceBreak
 from bomcheck.pricing import (
     best_purchase,
     buy_quantity,
@@ -17,7 +17,7 @@ from bomcheck.pricing import (
     round_up,
     unit_price_at,
 )
-from tests.builders import make_offer
+from tests.builders import bom_line, make_offer
 
 D = Decimal
 
@@ -113,8 +113,7 @@ def test_distinct_stock_counts_a_mirrored_lot_once():
     assert distinct_stock([offer(stock=0), offer(stock=5, date_code="")]) == 5
 
 
-def line(**kw) -> BomLine:
-    return BomLine(row=kw.pop("row", 2), mpn=kw.pop("mpn", "X"), qty=kw.pop("qty", 2), **kw)
+line = bom_line
 
 
 def found(*offers: Offer, source="Arrow") -> Lookup:

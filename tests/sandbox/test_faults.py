@@ -37,8 +37,8 @@ from bomcheck.sandbox import (
 )
 from bomcheck.sandbox.faults import FAULT_KINDS, FaultConfig, FaultInjector, fault_rates, parse_fault
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox
+from tests.builders import bom_line as line
 from tests.conftest import FakeClock, no_sleep
-from tests.pricing.test_pricing import line
 
 SEARCH = "/itemservice/v3/en/search/token"
 ARROW_PARAMS = {"login": SANDBOX_ARROW_LOGIN, "apikey": SANDBOX_ARROW_API_KEY, "search_token": "LM358DR",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tests.bom.test_bad_files import make_bad
 from tests.builders import csv_bom, names, wait_until
-from tests.conftest import inbox_service
+from tests.conftest import inbox_service, make_bad
 
 DROPPED = ["zip_bomb.xlsx", "entity_bomb_sheet.xlsx", "crashing.xls", "password_protected.xlsx",
            "garbage.csv"]
