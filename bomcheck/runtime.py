@@ -6,11 +6,11 @@ import contextlib
 import dataclasses
 import hashlib
 import re
-from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
+from collections.abc import AsyncIterator, Callable, MutableMapping, MutableSet, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -72,6 +72,9 @@ from bomcheck.sandbox import (
     SANDBOX_REDIRECT_URI,
 )
 from bomcheck.sandbox.catalog import listed_maker, part_key
+
+if TYPE_CHECKING:  # the server itself is loaded only by the runs that start one
+    from bomcheck.sandbox.server import SandboxConfig
 
 SANDBOX_ENVIRONMENT = "bomcheck-sandbox"
 
@@ -471,20 +474,22 @@ def answers_from(settings: Settings) -> str:
 
 
 def open_lookups(settings: Settings, policy: CachePolicy, *, uncached: bool = False,
-                 named_makers: MutableMapping[str, str] | None = None) -> CachedLookups:
+                 sandbox: SandboxConfig | None = None) -> CachedLookups:
     """The offers cache for a run or a watch service, each source's answers on disk or in memory as
     its registry entry says; close `.cache` when done.
     `uncached`: every source is asked and nothing is stored (a run under sandbox faults).
-    `named_makers`: an in-process sandbox's SandboxConfig.named_makers, filled as the BOMs are asked."""
+    `sandbox`: an in-process sandbox's config, told what the BOMs name as they are asked."""
     on_disk = {spec.name for spec in SOURCES if spec.on_disk(settings)}
     cache = OffersCache(cache_dir(settings) / CACHE_FILE, disk_sources=on_disk)
     return CachedLookups(cache, {} if uncached else cache_identities(settings), policy,
                          keep_hints={spec.name: spec.keep_hint for spec in SOURCES if spec.keep_hint},
                          age_caps={spec.name: spec.max_age for spec in SOURCES if spec.max_age is not None},
-                         on_ask=None if named_makers is None else naming_makers(named_makers))
+                         on_ask=None if sandbox is None else naming_makers(sandbox.named_makers,
+                                                                           sandbox.named_numbers))
 
 
-def naming_makers(named_makers: MutableMapping[str, str]) -> Callable[[Sequence[Query]], None]:
+def naming_makers(named_makers: MutableMapping[str, str],
+                  named_numbers: MutableSet[str] | None = None) -> Callable[[Sequence[Query]], None]:
     """Tell the sandbox the maker each query names where its catalog would list another.
 
     The synthetic catalog cannot know who makes a part it has never heard of; a real distributor
@@ -495,6 +500,8 @@ def naming_makers(named_makers: MutableMapping[str, str]) -> Callable[[Sequence[
             if query.mpn and query.manufacturer and other_maker(query.manufacturer,
                                                                 listed_maker(query.mpn)):
                 named_makers[part_key(query.mpn)] = query.manufacturer.strip()
+            if named_numbers is not None and query.mpn and query.digikey_pn:
+                named_numbers.add(query.digikey_pn.strip().upper())
     return name
 
 

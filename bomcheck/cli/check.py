@@ -111,7 +111,7 @@ async def _run_check(bom: Path, options: CheckOptions, settings: Settings, cache
         # Faults are played on requests: an answer from the cache would hide them, and a faulty
         # run's answers are not kept for the next run.
         lookups = open_lookups(effective, cache, uncached=sandbox_config.faults.active,
-                               named_makers=sandbox_config.named_makers if sandbox else None)
+                               sandbox=sandbox_config if sandbox else None)
         try:
             return await check_bom(bom, options, runs, unavailable,
                                    progress=None if quiet else ProgressBar(), lookups=lookups)

@@ -147,7 +147,7 @@ async def _run_watch(folders: InboxFolders, options: CheckOptions, settings: Set
                 log.warning("%s (until then, files are checked without it)", missing)
             asked = answers_from(effective)
             lookups = open_lookups(effective, cache,  # one cache for every file of the service
-                                   named_makers=sandbox_config.named_makers if sandbox else None)
+                                   sandbox=sandbox_config if sandbox else None)
             job = InboxJob(folders, options, runs, unavailable, reprocess=reprocess,
                            # an output older than --max-age holds answers older than it
                            ledger=Ledger(folders.ledger,

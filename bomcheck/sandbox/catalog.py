@@ -303,6 +303,8 @@ _key = part_key
 
 # Part key -> the maker a BOM names for it, where the catalog would list another (see the docstring).
 NAMED_MAKERS: ContextVar[Mapping[str, str]] = ContextVar("NAMED_MAKERS", default=MappingProxyType({}))
+# DigiKey numbers a BOM gives beside an MPN of its own: no part is made up for them (digikey_products).
+NAMED_NUMBERS: ContextVar[frozenset[str]] = ContextVar("NAMED_NUMBERS", default=frozenset())
 
 
 # --------------------------------------------------------------------------- families

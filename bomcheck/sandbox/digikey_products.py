@@ -281,7 +281,7 @@ def by_number(number: str) -> Product | None:
     if wanted in _KNOWN:
         products = exact_products(_KNOWN[wanted])
         return products[0] if products else None
-    if not wanted.endswith("-ND") or "-" not in wanted[:-3]:
+    if not wanted.endswith("-ND"):
         return None
     stem = wanted[:-3]
     head, _, tail = stem.partition("-")
@@ -308,8 +308,8 @@ def _made_up_for(number: str) -> Product | None:
     """A product for a DigiKey number the catalog did not make (a real one, from a user's cart):
     DigiKey knows its numbers, so the sandbox answers most of them too (the unlucky twelfth not),
     under an MPN that says it is made up, and one of its packagings carries the number asked."""
-    if not re.fullmatch(r"[0-9A-Z][0-9A-Z./#+-]*-ND", number):
-        return None
+    if not re.fullmatch(r"[0-9A-Z][0-9A-Z./#+-]*-ND", number) or number in catalog.NAMED_NUMBERS.get():
+        return None  # a line with an MPN of its own: a made-up one would contradict it
     products = exact_products(MADE_UP_PREFIX + number[:-3])
     if not products:
         return None

@@ -72,6 +72,9 @@ class SandboxConfig:
     # part key (catalog.part_key) -> the maker a BOM names for it: the catalog lists the part so
     # (catalog.NAMED_MAKERS). The in-process sandbox of check/watch fills it as the BOMs are asked.
     named_makers: dict[str, str] = field(default_factory=dict)
+    # DigiKey numbers (upper-cased) of BOM lines that have an MPN: the catalog makes up no part for
+    # them (catalog.NAMED_NUMBERS), whose MPN would contradict the line's own.
+    named_numbers: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -186,9 +189,11 @@ def _middleware(state: _Sandbox) -> Any:  # an aiohttp middleware (its type is p
             if instead is not None:
                 return instead
         named = catalog.NAMED_MAKERS.set(state.config.named_makers)
+        numbers = catalog.NAMED_NUMBERS.set(frozenset(state.config.named_numbers))
         try:
             response = await _answer(state, api, request, handler)
         finally:
+            catalog.NAMED_NUMBERS.reset(numbers)
             catalog.NAMED_MAKERS.reset(named)
         if response.status == 429:
             state.stats.throttled += 1

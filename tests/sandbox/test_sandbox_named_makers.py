@@ -110,3 +110,24 @@ def test_a_sandbox_server_on_its_own_does_not_know_the_bom(tmp_path, threaded_sa
     assert result.exit_code == 0, result.output
     lines = _lines(out)
     assert lines[unknown]["status"] == "OTHER MAKER" and lines[TDK_MLCC]["status"] == "OTHER MAKER"
+
+
+def test_a_digikey_number_given_beside_an_mpn_gets_no_made_up_part():
+    """A line's own MPN not found, its DigiKey number asked next: a made-up SANDBOX- part would
+    contradict the line (another MPN, another maker); the number is then not found, as the MPN."""
+    from bomcheck.sandbox import digikey_products
+
+    assert digikey_products.by_number("P100KGCT-ND") is not None  # DigiKey's older numbers too
+    named: dict[str, str] = {}
+    numbers: set[str] = set()
+    naming_makers(named, numbers)([Query(mpn="C1005C0G1H471J050BA", manufacturer="TDK",
+                                         digikey_pn="445-2656-6-nd"),
+                                   Query(mpn=None, digikey_pn="1572-1715-ND")])
+    assert numbers == {"445-2656-6-ND"}
+    token = catalog.NAMED_NUMBERS.set(frozenset(numbers))
+    try:
+        assert digikey_products.by_number("445-2656-6-ND") is None
+        assert digikey_products.by_number("1572-1715-ND") is not None  # a number alone still is
+    finally:
+        catalog.NAMED_NUMBERS.reset(token)
+    assert digikey_products.by_number("445-2656-6-ND") is not None  # a standalone sandbox
