@@ -28,6 +28,22 @@ def dnp_word(value: str) -> bool:
     return bool(_PHRASE_RE.search(value))
 
 
+# Words a sheet named only for its not-fitted parts may add to the mark ("DNP parts", "Not fitted list").
+_LIST_WORDS = frozenset({"part", "parts", "list", "components", "component", "items", "sheet", "only",
+                         "bauteile", "teile", "liste", "pièces", "composants", "部品", "元件", "物料"})
+
+
+def names_only_unfitted(name: str) -> bool:
+    """A sheet or section name that is a not-fitted mark and nothing more ('NO-MOUNT', 'DNP parts',
+    '不贴'), unlike a BOM that also lists them ('BOM + DNP', 'Variant A (no DNP)')."""
+    if is_dnp_mark(name):
+        return True
+    if not dnp_word(name):
+        return False
+    rest = _PHRASE_RE.sub(" ", name)
+    return all(word.casefold() in _LIST_WORDS for word in re.findall(r"[^\W\d_]+", rest))
+
+
 def is_dnp_mark(value: CellValue) -> bool:
     """A whole cell that says not fitted ('DNP', 'DNI', 'Not fitted', '不贴'), in any column."""
     return isinstance(value, str) and mark_key(value) in _CELL_MARK_KEYS

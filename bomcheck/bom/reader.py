@@ -7,7 +7,7 @@ from typing import Any
 
 from bomcheck.bom.cells import CellValue, Grid, Sheet, is_empty, row_has_content
 from bomcheck.bom.columns import ROLES, header_role
-from bomcheck.bom.dnp import dnp_word, is_dnp_mark
+from bomcheck.bom.dnp import names_only_unfitted
 from bomcheck.bom.grids import CALAMINE_SUFFIXES, OPENPYXL_SUFFIXES, workbook_sheets
 from bomcheck.bom.header import HEADER_SEARCH_ROWS, Header, find_header, plausible_header, row_score
 from bomcheck.bom.lines import Table, build_lines
@@ -109,7 +109,7 @@ def check_bom_file(path: Path) -> str:
 
 def unfitted_sheet(name: str | None) -> bool:
     """A sheet named as a list of parts not fitted ('NO-MOUNT', 'DNP', 'Not fitted', '不贴')."""
-    return bool(name) and (dnp_word(name or "") or is_dnp_mark(name))
+    return bool(name) and names_only_unfitted(name or "")
 
 
 def _unfitted_sheets(seen: list[tuple[Sheet, Header | None]], chosen: Sheet,

@@ -128,7 +128,10 @@ def _buy_qty(result: LineResult) -> Value:
 
 def _short(result: LineResult) -> Value:
     """Parts of the need no offer supplies now (the JSON's `shortage`), 0 when covered; none for a
-    line nobody was asked about (DNP, no MPN)."""
+    line nobody was asked about (DNP, no MPN); 'unknown' when a source could not answer (ERROR):
+    its stock is not known, so neither is the shortfall."""
+    if result.status is LineStatus.ERROR:
+        return UNKNOWN
     return result.shortage if _decided(result) else None
 
 

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from bomcheck.model import STATUS_ACTIONS, Action, Compliance, LineResult, LineStatus, LookupStatus, Overbuy
+from bomcheck.model import (
+    STATUS_ACTIONS,
+    Action,
+    Compliance,
+    LineResult,
+    LineStatus,
+    LookupStatus,
+    Overbuy,
+    maker_key,
+    other_maker,
+)
 from bomcheck.pricing.facts import LIFECYCLE_RISKS
 from bomcheck.pricing.rules import Rules
 
@@ -23,13 +33,26 @@ def decide(result: LineResult, rules: Rules) -> tuple[Action, tuple[str, ...]]:
     return decisions[0][0], tuple(why for _, why in decisions)
 
 
+def _maker_decision(result: LineResult) -> str:
+    """'confirm maker onsemi (the BOM says Texas Instruments)': the maker bought, else those listed."""
+    wanted = result.planned_manufacturer
+    says = f" (the BOM says {wanted})" if wanted else ""
+    if result.bought_manufacturer:
+        return f"confirm maker {result.bought_manufacturer}{says}"
+    listed = {maker_key(offer.manufacturer): offer.manufacturer for lookup in result.lookups.values()
+              for offer in lookup.offers if offer.manufacturer and other_maker(wanted, offer.manufacturer)}
+    if not listed:
+        return f"confirm maker{says}"
+    return f"confirm maker: listed as {', '.join(sorted(listed.values()))}{says}"
+
+
 def _decisions(result: LineResult, rules: Rules) -> list[tuple[Action, str]]:
     found: list[tuple[Action, str]] = []
     if result.alternate is not None:
         instead = f" for {result.line.mpn}" if result.line.mpn else ""
         found.append((Action.APPROVE_ALTERNATE, f"approve alternate {result.alternate.mpn}{instead}"))
     if result.status is LineStatus.OTHER_MAKER:
-        found.append((Action.CONFIRM_MAKER, f"confirm maker {result.bought_manufacturer or 'unknown'}"))
+        found.append((Action.CONFIRM_MAKER, _maker_decision(result)))
     if result.lifecycle in LIFECYCLE_RISKS and result.purchases:
         last_buy = f", last buy {result.last_buy_date:%Y-%m-%d}" if result.last_buy_date else ""
         found.append((Action.REVIEW_LIFECYCLE, f"review lifecycle: {result.lifecycle.value}{last_buy}"))

@@ -166,6 +166,25 @@ def test_a_not_fitted_sheet_is_said_never_read_as_the_bom(tmp_path, name):
     assert "R2 is listed there and fitted on 'BOM'" in said[0]
 
 
+@pytest.mark.parametrize("name", ["BOM + DNP", "A2 BOM + DNP 200603", "Variant A (no DNP)"])
+def test_a_bom_sheet_whose_name_also_mentions_dnp_is_still_the_bom(tmp_path, name):
+    """Only a sheet named for not-fitted parts alone is set aside: 'BOM + DNP' is the BOM."""
+    path = tmp_path / "bom.xlsx"
+    workbook = openpyxl.Workbook()
+    bom_sheet = workbook.active
+    bom_sheet.title = name
+    bom_sheet.append(["Designator", "Qty", "MPN", "Manufacturer"])
+    for n in range(5):
+        bom_sheet.append([f"R{n + 1}", 1, f"RC0603FR-07{n}0KL", "Yageo"])
+    second = workbook.create_sheet("Second source")
+    second.append(["Designator", "Qty", "MPN", "Manufacturer"])
+    second.append(["U1", 1, "LM358DR", "TI"])
+    workbook.save(path)
+    bom = read_bom(path)
+    assert bom.sheet == name and len(bom.lines) == 5
+    assert not any("not-fitted parts" in warning for warning in bom.warnings)
+
+
 @pytest.mark.skipif(not (REAL2 / "opencellular-psu-revb-no-mount-sheet.xlsm").is_file(),
                     reason="../shared/sample_boms_real2 is absent")
 def test_the_real_no_mount_sheet_is_said():

@@ -455,3 +455,19 @@ def test_a_credentials_file_named_as_the_bom_is_refused_before_anything_is_sent(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cfg.csv", "config.toml"]
     with urllib.request.urlopen(threaded_sandbox.url + STATS_PATH) as answer:
         assert json.load(answer)["arrow"] == 0
+
+
+def test_a_line_no_source_could_answer_has_an_unknown_shortfall_not_its_whole_need(tmp_path):
+    """--offline with an empty cache: every line is not checked; its stock is unknown, so is Short."""
+    bom = tmp_path / "bom.csv"
+    bom.write_text("Designator,Qty,MPN\nR1 R2,2,RC0603FR-071KL\nU1,1,LM358DR\n", encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    result = run("check", str(bom), "--sandbox", "--offline", "--boards", "10,100", "-o", str(out))
+    assert result.exit_code == 1, result.output
+    workbook = openpyxl.load_workbook(out)
+    sheet = workbook["BOM"]
+    headers = [cell.value for cell in sheet[1]]
+    short = headers.index("Short (10 boards)")
+    assert [row[short] for row in sheet.iter_rows(min_row=2, max_row=3, values_only=True)] == ["unknown"] * 2
+    quantities = [cell for row in workbook["Quantities"].iter_rows(values_only=True) for cell in row]
+    assert 20 not in quantities and quantities.count("unknown") == 4  # 2 lines x 2 quantities

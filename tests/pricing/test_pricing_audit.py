@@ -148,6 +148,9 @@ def test_a_named_maker_that_no_candidate_is_makes_the_line_other_maker(allowed):
             in result.reason)
     # Several other makers: choosing one is a person's decision, even with another maker allowed.
     assert result.purchases == () and result.to_quote == 50 and result.bought_manufacturer is None
+    # the decision names who lists it, never "unknown"
+    assert result.decisions[0] == ("confirm maker: listed as STMicroelectronics, Texas Instruments, onsemi "
+                                   "(the BOM says Diodes Inc)")
     if allowed:
         assert "3 makers list it, name the one to buy" in result.reason
 
