@@ -45,7 +45,7 @@ from bomcheck.output.sheets.cells import (
 )
 from bomcheck.output.sheets.line_text import best_source, notes
 from bomcheck.output.sheets.offers import add_offers
-from bomcheck.output.sheets.quantities import add_quantities
+from bomcheck.output.sheets.quantities import add_quantities, drop_quantities
 from bomcheck.output.sheets.rfq import add_rfq
 from bomcheck.output.sheets.scenarios import add_scenarios
 from bomcheck.output.sheets.streamed import StreamedSheet, StreamingWorkbook, save_workbook
@@ -309,6 +309,8 @@ def _add_sheets(workbook: Workbook, report: Report, output: Path, sheet_title: s
         _note_macros(summary, report.bom.path.name, Path(output).name)
     if len(report.scenarios) > 1:
         add_quantities(workbook, report, sheet_title, status_column)
+    else:
+        drop_quantities(workbook)
     add_scenarios(workbook, report)
     add_offers(workbook, report)
     add_rfq(workbook, report)

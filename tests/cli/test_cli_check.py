@@ -471,3 +471,12 @@ def test_a_line_no_source_could_answer_has_an_unknown_shortfall_not_its_whole_ne
     assert [row[short] for row in sheet.iter_rows(min_row=2, max_row=3, values_only=True)] == ["unknown"] * 2
     quantities = [cell for row in workbook["Quantities"].iter_rows(values_only=True) for cell in row]
     assert 20 not in quantities and quantities.count("unknown") == 4  # 2 lines x 2 quantities
+
+
+def test_rechecking_an_output_at_one_quantity_keeps_no_quantities_sheet_of_the_last_run(demo):
+    first = demo.with_name("first.xlsx")
+    assert run("check", str(demo), "--sandbox", "--boards", "100,1000", "-o", str(first)).exit_code == 0
+    assert "Quantities" in openpyxl.load_workbook(first).sheetnames
+    again = demo.with_name("again.xlsx")
+    assert run("check", str(first), "--sandbox", "-o", str(again)).exit_code == 0
+    assert "Quantities" not in openpyxl.load_workbook(again).sheetnames

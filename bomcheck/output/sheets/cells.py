@@ -284,6 +284,13 @@ def new_sheet(workbook: Workbook, title: str, owned: str, *earlier: str) -> Work
     return workbook.create_sheet(title)
 
 
+def drop_own_sheet(workbook: Workbook, title: str, owned: str) -> None:
+    """Remove our own earlier sheet `title` (A1 holds `owned`) that this run does not write again:
+    a re-check of an output must not keep the last run's figures beside the new ones."""
+    if title in workbook.sheetnames and workbook[title]["A1"].value == owned:
+        del workbook[title]
+
+
 def write_table(sheet: Worksheet, headers: Sequence[str],
                 rows: Iterable[Sequence[tuple[Value, str | None]]]) -> int:
     """Styled headers on row 1, then (value, number format) rows; frozen header, filter, widths, pages."""

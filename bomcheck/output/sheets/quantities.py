@@ -11,6 +11,7 @@ from bomcheck.output.sheets.cells import (
     BOLD,
     Value,
     display_width,
+    drop_own_sheet,
     fill_for,
     money,
     money_format,
@@ -43,6 +44,11 @@ def _cells(result: LineResult) -> list[tuple[Value, str | None]]:
         (result.status.value, None),
         (result.action.value if result.action else None, None),
     ]
+
+
+def drop_quantities(workbook: Workbook) -> None:
+    """A re-checked output with one build quantity keeps no Quantities sheet of an earlier run."""
+    drop_own_sheet(workbook, TITLE, FIRST_HEADER)
 
 
 def add_quantities(workbook: Workbook, report: Report, bom_title: str, link_column: str = "A") -> Worksheet:
