@@ -26,6 +26,7 @@ from bomcheck.lookups.cached_lookups import DEFAULT_MAX_AGE, CachePolicy, parse_
 from bomcheck.model import SourceStatus
 from bomcheck.pricing import DEFAULT_RULES, Rules, parse_max_excess, parse_percent
 from bomcheck.runtime import any_source_configured, missing_credentials_message, sandbox_settings
+from bomcheck.sandbox.mouser_api import locale_for
 from bomcheck.sandbox.server import SandboxConfig, running_sandbox
 
 EXIT_OK = 0
@@ -303,6 +304,9 @@ async def maybe_sandbox(settings: Settings, sandbox: bool,
     if not sandbox:
         yield settings
         return
+    config = config or SandboxConfig()
+    if config.mouser_locale == SandboxConfig.mouser_locale:  # the demo account is in the run's currency
+        config.mouser_locale = locale_for(settings.currency)
     async with running_sandbox(config) as url:
         log.info("sandbox running at %s", url)
         yield sandbox_settings(settings, url)

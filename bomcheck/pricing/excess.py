@@ -76,7 +76,8 @@ def choose(need: int, covering: Purchase, bought: Sequence[Purchase], rest: int)
 
     if not bought:
         return Choice((covering,), 0, overbuy, "buying " + big("for") +
-                      f"; no smaller offer has stock: approve the overbuy or quote {need:,}")
+                      f"; no smaller offer in {currency} has stock (offers in other currencies are never "
+                      f"compared): approve the overbuy or quote {need:,}")
     dearest = max(p.unit_price for p in bought if p.unit_price is not None)
     cost = sum((p.ext_price for p in bought if p.ext_price is not None), Decimal(0))
     small_plan = "buy " + " + ".join(f"{p.buy_qty:,} at {p.unit_price}" for p in bought) + " now"

@@ -76,6 +76,12 @@ LOCALES: dict[str, Locale] = {
     "en-GB": Locale("GBP", Decimal("0.79"), ".", ",", "£", False, "In Stock"),
 }
 
+def locale_for(currency: str) -> str:
+    """The demo account's locale for a run in `currency`: a Mouser account prices in its own
+    currency, so a buyer in euros has a euro account ("de-DE"); else "en-US"."""
+    return next((name for name, locale in LOCALES.items() if locale.currency == currency.upper()), "en-US")
+
+
 BAD_KEY = {"Id": 0, "Code": "Invalid", "Message": "Invalid unique identifier.",
            "ResourceKey": "InvalidIdentifier", "ResourceFormatString": None, "ResourceFormatString2": None,
            "PropertyName": "API Key"}

@@ -480,3 +480,14 @@ def test_rechecking_an_output_at_one_quantity_keeps_no_quantities_sheet_of_the_l
     again = demo.with_name("again.xlsx")
     assert run("check", str(first), "--sandbox", "-o", str(again)).exit_code == 0
     assert "Quantities" not in openpyxl.load_workbook(again).sheetnames
+
+
+def test_the_sandbox_demo_account_prices_mouser_in_the_runs_currency(demo):
+    """A Mouser account prices in its own currency: the demo account of a EUR run is a euro one, so
+    its offers are compared with the others instead of being set aside as USD."""
+    out = demo.with_name("eur.json")
+    result = run("check", str(demo), "--sandbox", "--currency", "EUR", "--json", str(out))
+    assert result.exit_code == 0, result.output
+    mouser = [p for line in json.loads(out.read_text(encoding="utf-8"))["lines"] for p in line["purchases"]
+              if p["source"]["source"] == "Mouser"]
+    assert mouser and {p["currency"] for p in mouser} == {"EUR"}
