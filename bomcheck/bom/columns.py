@@ -291,12 +291,17 @@ def _alias_candidates(mapper: _Mapper) -> dict[str, list[tuple[Order, int]]]:
             mapper.add_seller(col, "mouser_pn", f"content: {share}% Mouser numbers under {header!r} "
                                                 "(a seller's number is never the MPN)")
             continue
-        if role == "qty" and mapper.profile(col).count >= 3 and mapper.profile(col).fraction >= 0.5:  # money
-            continue
+        if (role == "qty" and re.sub(r"\W", "", header.casefold()) in _MONEY_OR_COUNT
+                and mapper.profile(col).count >= 3 and mapper.profile(col).fraction >= 0.5):
+            continue  # 'Amount' of money; a 'Qty' of 0.5 (wire, sleeving) stays, warned about per row
         mpn_share = -mapper.profile(col).mpn if role == "mpn" else 0.0
         order = (rank, _trailing_number(header), mpn_share, col)  # "MPN1" before "MPN2"
         candidates.setdefault(role, []).append((order, col))
     return candidates
+
+
+# Quantity names that may also head a column of money ("Amount"): fractions there are prices.
+_MONEY_OR_COUNT = frozenset({"amount", "amt", "betrag", "montant", "importe", "importo"})
 
 
 def _choose_aliases(mapper: _Mapper, candidates: Candidates) -> None:

@@ -238,3 +238,11 @@ def test_an_unresolved_line_is_named_by_its_number_on_the_terminal(tmp_path):
     path = csv_bom(tmp_path, "Qty,LCSC Part #,Comment\n1,C14663,100nF\n")
     result = CliRunner().invoke(main, ["check", str(path), "--sandbox"], catch_exceptions=False)
     assert "row 2: (LCSC C14663): NO MPN" in result.output, result.output
+
+
+def test_a_qty_column_of_fractions_is_still_the_quantity_and_each_fraction_is_said(tmp_path):
+    """Wire and sleeving come by the half metre: only an 'Amount' of money is set aside, never a 'Qty'."""
+    body = "W1,0.5,3239-BLK\nW2,1.5,3239-RED\nH1,0.25,FP-301\nU1,1,LM358DR\n"
+    bom = read_bom(csv_bom(tmp_path, "Designator,Qty,MPN\n" + body))
+    assert bom.columns["qty"] == "Qty"
+    assert sum("is not a whole number" in warning for line in bom.lines for warning in line.warnings) == 3
