@@ -136,8 +136,12 @@ def due_date(delivery: PipelineDelivery) -> date | None:
 def pipeline_text(offers: Iterable[Offer], today: date | None, few: int = 3) -> str:
     """'500 was due 2026-03-02, 1200 due 2027-01-18' in date order, every date read written one way
     (sources write 18-JAN-2027 or 20270118); a date that cannot be read is quoted as written, last."""
-    deliveries = {(due_date(d), d.date, d.quantity) for offer in offers for d in offer.pipeline}
-    said = {(due.isoformat() if due else text, due, qty) for due, text, qty in deliveries}
+    # Offers of one source often repeat one pipeline (a part's packagings): each pipeline counts
+    # once; within one, two deliveries alike are two deliveries.
+    pipelines = dict.fromkeys(tuple((due_date(d), d.date, d.quantity) for d in offer.pipeline)
+                              for offer in offers)
+    said = [(due.isoformat() if due else text, due, qty) for pipeline in pipelines
+            for due, text, qty in pipeline]
     ordered = sorted(said, key=lambda d: (d[1] is None, d[1] or date.min, d[0], d[2]))
     return ", ".join(f"{qty} {'was due' if today and due and due < today else 'due'} {text}"
                      for text, due, qty in ordered[:few])

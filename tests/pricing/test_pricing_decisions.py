@@ -321,6 +321,17 @@ def test_pipeline_dates_are_read_sorted_and_past_ones_were_due():
     assert "1200 due 2027-01-18" not in result.reason  # the first three only
 
 
+def test_two_deliveries_alike_are_two_and_a_pipeline_repeated_by_packagings_is_one():
+    from bomcheck.pricing.facts import pipeline_text
+
+    twice = (PipelineDelivery("2027-01-31", 500), PipelineDelivery("2027-01-31", 500),
+             PipelineDelivery("2027-03-01", 1200))
+    reel, cut = offer(stock=0, pipeline=twice), offer("cut", stock=0, pipeline=twice)
+    assert pipeline_text((reel,), None, few=5) == ("500 due 2027-01-31, 500 due 2027-01-31, "
+                                                   "1200 due 2027-03-01")
+    assert pipeline_text((reel, cut), None, few=5) == pipeline_text((reel,), None, few=5)
+
+
 # ------------------------------------------------------------------ honest totals, one action per line
 
 def test_a_shortfall_is_priced_at_the_best_backorder_and_said():
