@@ -10,6 +10,7 @@ repeated on every page.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -30,6 +31,8 @@ from bomcheck.output.rfq_lines import RfqLine, rfq_lines
 from bomcheck.output.sheets.cells import money_format, put
 from bomcheck.output.sheets.streamed import save_workbook
 from bomcheck.output.workbook import OUTPUT_MARK, OUTPUT_SUFFIXES
+
+log = logging.getLogger(__name__)
 
 RFQ_MARK = ".rfq"  # the RFQ file is <stem>.rfq.xlsx beside the output: a watched folder never takes one
 RFQ_SUFFIX = ".xlsx"
@@ -128,6 +131,10 @@ def build_rfq(report: Report, request: RfqRequest, *, today: date | None = None)
     issued = today or date.today()
     currency = (request.currency or report.currency).upper()
     lines = rfq_lines(report, currency)
+    if request.target_price and currency != report.currency.upper():
+        log.warning("the RFQ asks for prices in %s but this run priced in %s: its target prices stay "
+                    "empty (no currency is converted); run with --currency %s to fill them",
+                    currency, report.currency, currency)
     header = RfqHeader(request, request.number or rfq_number(report, lines, issued), issued, currency)
     workbook = Workbook()
     sheet = workbook.active

@@ -472,3 +472,14 @@ def test_the_rfq_file_may_not_be_the_workbook_or_the_json(tmp_path: Path) -> Non
         check_rfq_path(tmp_path / "x.rfq.xlsx", output=tmp_path / "x.checked.xlsx", protect=bom,
                        json_output=tmp_path / "x.rfq.xlsx")
     check_rfq_path(tmp_path / "x.rfq.xlsx", output=tmp_path / "x.checked.xlsx", protect=bom)
+
+
+def test_target_prices_asked_in_another_currency_than_the_run_are_said_to_stay_empty(tmp_path, caplog):
+    report = make_report(tmp_path)  # priced in USD
+    request = RfqRequest(company="Acme", currency="EUR", target_price=True)
+    with caplog.at_level("WARNING"):
+        path = write_rfq(report, tmp_path / "board.rfq.xlsx", request, today=TODAY)
+    assert "asks for prices in EUR but this run priced in USD" in caplog.text
+    assert "--currency EUR" in caplog.text
+    _, rows = table(rfq_sheet(path)[1])[1:]
+    assert all(row["Target unit price, 10 boards"] is None for row in rows)
