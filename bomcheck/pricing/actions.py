@@ -53,6 +53,10 @@ def _decisions(result: LineResult, rules: Rules) -> list[tuple[Action, str]]:
         found.append((Action.APPROVE_ALTERNATE, f"approve alternate {result.alternate.mpn}{instead}"))
     if result.status is LineStatus.OTHER_MAKER:
         found.append((Action.CONFIRM_MAKER, _maker_decision(result)))
+    # money spent over need before a lifecycle review: the buyer decides it now, and a review
+    # would not show it (a 4,000 USD reel behind "Review lifecycle" went unseen)
+    if result.overbuy is not None:
+        found.append((Action.APPROVE_OVERBUY, _overbuy_decision(result, result.overbuy)))
     if result.lifecycle in LIFECYCLE_RISKS and result.purchases:
         last_buy = f", last buy {result.last_buy_date:%Y-%m-%d}" if result.last_buy_date else ""
         found.append((Action.REVIEW_LIFECYCLE, f"review lifecycle: {result.lifecycle.value}{last_buy}"))
@@ -62,8 +66,6 @@ def _decisions(result: LineResult, rules: Rules) -> list[tuple[Action, str]]:
         found.append((Action.REVIEW_COMPLIANCE, "review RoHS: not compliant"))
     elif result.purchases and rules.require_rohs and result.rohs is Compliance.UNKNOWN:
         found.append((Action.REVIEW_COMPLIANCE, "review RoHS: unknown, and RoHS is required"))
-    if result.overbuy is not None:
-        found.append((Action.APPROVE_OVERBUY, _overbuy_decision(result, result.overbuy)))
     if any(p.offer.ncnr and not p.offer.bonded for p in result.purchases):
         found.append((Action.ACCEPT_NCNR, "accept NCNR" + (": the excess can never be returned"
                                                           if result.ncnr_risk else "")))

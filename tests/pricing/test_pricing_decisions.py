@@ -427,3 +427,12 @@ def test_no_stock_and_no_price_says_who_quotes_it_and_what_is_known():
 def test_a_part_nobody_quotes_says_only_that_it_has_no_price():
     result = plan(5, offer(stock=0, breaks=()))
     assert result.reason == "no stock to buy and no list price: get a quote for 5; lead time unknown"
+
+
+def test_an_overbuy_is_the_action_before_a_lifecycle_review():
+    """An NRND part sold only by the 2,500 reel for a need of 10: the money is the decision shown;
+    the review comes second (the line's decisions keep both)."""
+    result = plan(10, offer(stock=10_000, price="1.70", moq=2500, multiple=2500, lifecycle=Lifecycle.NRND,
+                            lifecycle_text="NRND"))
+    assert result.action is Action.APPROVE_OVERBUY
+    assert result.decisions[1].startswith("review lifecycle: NRND")
