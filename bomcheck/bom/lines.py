@@ -10,7 +10,7 @@ from bomcheck.bom.cells import CellValue, Grid, cell, is_empty, optional, row_ha
 from bomcheck.bom.columns import ColumnMap
 from bomcheck.bom.dnp import dnp_column_says, dnp_section, dnp_word, is_dnp_mark, row_says_dnp, section_title
 from bomcheck.bom.mpns import part_number_like, read_mpn, split_second_choice
-from bomcheck.bom.quantities import parse_qty, per_board_quantities
+from bomcheck.bom.quantities import COUNT_DISAGREES, count_disagrees, parse_qty, per_board_quantities
 from bomcheck.bom.refdes import expand_range, split_refdes
 from bomcheck.bom.rows import bare_number, continues_designators, repeats_header, row_kind, second_source
 from bomcheck.bom.sellers import label
@@ -20,6 +20,7 @@ from bomcheck.model import Alternate, BomLine, normalize_mpn
 _PARENTHESISED_RE = re.compile(r"^\(.+\)$")
 
 __all__ = ["Table", "build_line", "build_lines", "expand_range", "parse_qty", "split_refdes"]
+
 
 
 @dataclass
@@ -118,11 +119,11 @@ def _ranges(numbers: list[int]) -> str:
 def _extend_refdes(line: BomLine, more: str, *, counted: bool) -> BomLine:
     """The line with the designators of its continuation row (`counted`: qty is their number)."""
     refdes = tuple(dict.fromkeys([*line.refdes, *split_refdes(more, [])]))
-    warnings = [w for w in line.warnings if " designators (" not in w]
+    warnings = [w for w in line.warnings if not COUNT_DISAGREES.match(w)]
     if counted:
         return replace(line, refdes=refdes, qty=len(refdes) if line.qty else 0, warnings=tuple(warnings))
     if line.qty not in (0, len(refdes)):
-        warnings.append(f"quantity {line.qty} but {len(refdes)} designators ({', '.join(refdes)})")
+        warnings.append(count_disagrees(line.qty, refdes))
     return replace(line, refdes=refdes, warnings=tuple(warnings))
 
 

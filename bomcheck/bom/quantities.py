@@ -14,7 +14,14 @@ _COUNT_WITH_UNIT_RE = re.compile(r"^(\d+)\s*(?:pcs?|pieces?|ea|each|x|units?|st|
                                  re.IGNORECASE)
 _SETS_RE = re.compile(r"^(\d{1,3})\s*(세트|sets?|boards?|pcbs?|套|台分|セット)$", re.IGNORECASE)
 _BOARD_QTY_RE = re.compile(r"^(board\s*qty|boards|number of boards|build qty)\s*:?$", re.IGNORECASE)
-_DESIGNATORS_WARNING = " designators ("
+# The warning a quantity and a designator count that disagree give (count_disagrees).
+COUNT_DISAGREES = re.compile(r"quantity \S+ but \d+ designators? \(")
+
+
+def count_disagrees(qty: int, refdes: tuple[str, ...]) -> str:
+    """'quantity 2 but 1 designator (U1)': said, never "fixed"."""
+    plural = "" if len(refdes) == 1 else "s"
+    return f"quantity {qty} but {len(refdes)} designator{plural} ({', '.join(refdes)})"
 
 
 def parse_qty(value: CellValue, refdes: tuple[str, ...], notes: list[str]) -> int:
@@ -32,7 +39,7 @@ def parse_qty(value: CellValue, refdes: tuple[str, ...], notes: list[str]) -> in
             notes.append(f"quantity {text(value)!r} {problem}; using {used}")
         return fallback
     if refdes and qty not in (0, len(refdes)):
-        notes.append(f"quantity {qty} but {len(refdes)} designators ({', '.join(refdes)})")
+        notes.append(count_disagrees(qty, refdes))
     return qty
 
 
@@ -56,7 +63,7 @@ def _negative(value: CellValue) -> bool:
 
 def _by_designators(line: BomLine) -> BomLine:
     return replace(line, qty=len(line.refdes) if line.qty else 0,
-                   warnings=tuple(w for w in line.warnings if _DESIGNATORS_WARNING not in w))
+                   warnings=tuple(w for w in line.warnings if not COUNT_DISAGREES.match(w)))
 
 
 def per_board_quantities(lines: list[BomLine], qty_header: str | None, preamble: Grid,

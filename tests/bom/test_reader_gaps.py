@@ -228,10 +228,10 @@ def test_no_such_warning_when_the_quantity_is_found(tmp_path):
 def test_a_resolved_line_drops_its_no_mpn_warning_only():
     line = BomLine(row=2, mpn=None, refdes=("U1",), distributor_pns=(("digikey_pn", "296-1395-5-ND"),),
                    warnings=("no MPN; its DigiKey number is 296-1395-5-ND",
-                             "quantity 2 but 1 designators (U1)"))
+                             "quantity 2 but 1 designator (U1)"))
     assert resolved_by_seller(line) is line  # not resolved: the warning stays
     resolved = resolved_by_seller(replace(line, mpn="LM358P", mpn_from="DigiKey"))
-    assert resolved.warnings == ("quantity 2 but 1 designators (U1)",)
+    assert resolved.warnings == ("quantity 2 but 1 designator (U1)",)
 
 
 def test_an_unresolved_line_is_named_by_its_number_on_the_terminal(tmp_path):
