@@ -327,11 +327,15 @@ def _plan_line(line: BomLine, lookups: Mapping[str, Lookup], boards: int, curren
     if ledger and purchases and (rows := ledger.rows_sharing(planning)):
         notes.append(f"same stock also planned for row{'s' if len(rows) > 1 else ''} "
                      f"{', '.join(map(str, rows))}: this line gets what those left")
-    reference = purchases[0].offer if purchases else max(offers, key=lambda o: (o.stock, -o.moq))
+    # the offer whose facts the line shows: what it buys, else what other lines bought for it
+    # (parts over their need), else the best stocked offer
+    reference = (purchases[0].offer if purchases else spare_offers[0] if spare_offers
+                 else max(offers, key=lambda o: (o.stock, -o.moq)))
     bought_now = [p for p in purchases if not p.backorder]
     # A line bought now shows its offer's lead time; a short one the backorder's, else the best known.
     backordered = [known_lead(p.offer) for p in purchases if p.backorder]
-    lead = known_lead(reference) if bought_now and not shortage else (
+    covered = bool(bought_now) or bool(spare_offers and not purchases)
+    lead = known_lead(reference) if covered and not shortage else (
         next((weeks for weeks in backordered if weeks), None) or best_known_lead(available))
     return LineResult(
         line, need, status,

@@ -74,6 +74,17 @@ def test_a_line_covered_by_another_line_s_spare_parts_names_their_maker():
     assert (second.bought_mpn, second.bought_manufacturer) == ("X", "Texas Instruments")
 
 
+def test_a_line_covered_by_spare_parts_shows_the_facts_of_the_offer_they_came_from():
+    """Row 3 buys nothing: its MOQ, lead time and NCNR are the reel row 2 bought, not the cut tape
+    (MOQ 1, 17 wk) that nobody buys."""
+    reel = offer("reel", stock=10_000, price="0.001", moq=4000, lead_time_weeks=12, ncnr=True)
+    cut = offer("cut", stock=20_000, price="0.50", lead_time_weeks=17)
+    lines = [(BomLine(row=row, mpn="X", manufacturer="Maker", qty=1), found(reel, cut)) for row in (2, 3)]
+    first, second = plan_lines(lines, 10, "USD")
+    assert first.purchase.offer.seller == "reel" and second.purchases == () and second.from_spare == 10
+    assert (second.moq, second.lead_time_weeks, second.ncnr) == (4000, 12, True)
+
+
 # ------------------------------------------------------------------ 2. RoHS
 
 def test_sources_disagreeing_on_rohs_show_the_worst_and_say_who_says_what():
