@@ -227,6 +227,14 @@ def test_summary(workbook):
     assert cell.number_format == '#,##0.00 "USD"'
 
 
+def test_a_cost_per_board_under_one_keeps_four_places(workbook):
+    """EUR 5.25 over 10 boards is 0.525 a board: shown so, not rounded to 0.53; 5.41 USD keeps 2."""
+    rows = {row[0].value: row for row in workbook["Summary"].iter_rows() if row[0].value}
+    eur, usd = rows["Cost per board (EUR)"][1], rows["Cost per board (USD)"][1]
+    assert eur.value == pytest.approx(0.525) and eur.number_format.startswith("#,##0.0000")
+    assert usd.value == pytest.approx(5.41) and usd.number_format.startswith("#,##0.00 ")
+
+
 def test_summary_lists_the_lines_needing_action_grouped_and_linked_to_their_rows(workbook):
     sheet = workbook["Summary"]
     rows = list(sheet.iter_rows())

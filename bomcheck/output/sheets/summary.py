@@ -132,9 +132,14 @@ def quantity_rows(report: Report) -> list[QuantityRow]:
     def row(label: str, value_of: Callable[[Scenario], tuple[Value, str | None]]) -> QuantityRow:
         return QuantityRow(label, tuple(value_of(s) for s in scenarios))
 
-    def each_currency(label: str, value_of: Callable[[Scenario], dict[str, Decimal]]) -> list[QuantityRow]:
+    def each_currency(label: str, value_of: Callable[[Scenario], dict[str, Decimal]], *,
+                      cents: bool = False) -> list[QuantityRow]:
+        """A row per currency; with `cents`, an amount under 1 keeps 4 places (0.155, not 0.16)."""
         def in_currency(currency: str) -> Callable[[Scenario], tuple[Value, str | None]]:
-            return lambda s: (money(value_of(s).get(currency, Decimal(0))), money_format(currency))
+            def cell(s: Scenario) -> tuple[Value, str | None]:
+                amount = value_of(s).get(currency, Decimal(0))
+                return money(amount), money_format(currency, 4 if cents and 0 < amount < 1 else 2)
+            return cell
         return [row(f"{label} ({currency})", in_currency(currency)) for currency in currencies]
 
     def count_of(status: LineStatus) -> Callable[[Scenario], tuple[Value, str | None]]:
@@ -158,7 +163,7 @@ def quantity_rows(report: Report) -> list[QuantityRow]:
               [row(f"Excess share of total ({currency})", excess_share(currency)) for currency in currencies])
 
     rows = [*each_currency("Total", lambda s: s.totals),
-            *each_currency("Cost per board", lambda s: s.per_board),
+            *each_currency("Cost per board", lambda s: s.per_board, cents=True),
             row("Priced lines", lambda s: (f"{s.priced_lines} of {len(s.to_buy)}", None)),
             row("Not priced (rows)", lambda s: (", ".join(str(r.line.row) for r in s.unpriced) or "none",
                                                 None)),
