@@ -55,6 +55,16 @@ def atomic_output(target: Path, *, protect: Path | None = None, private: bool = 
                 temp.unlink()
 
 
+def sync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable (POSIX); harmless where folders cannot be opened."""
+    with contextlib.suppress(OSError, AttributeError):
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+
+
 def _is_staged(temp: Path) -> bool:
     return any(temp == waiting for waiting, _ in _staged.get() or ())
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from bomcheck.files import private_folder
+from bomcheck.files import private_folder, sync_folder
 from bomcheck.redact import register_secret
 
 try:  # POSIX only; elsewhere the file lock is a no-op
@@ -195,7 +195,7 @@ def write_private_json(path: Path, document: Any) -> None:
     with contextlib.suppress(OSError):
         if path.stat().st_mode & 0o077:
             os.chmod(path, 0o600)
-    _fsync_directory(directory)
+    sync_folder(directory)
 
 
 # --------------------------------------------------------------------------- location currencies
@@ -232,14 +232,4 @@ def _require_str(data: Any, key: str) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(key)
     return value
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); harmless where directories cannot be opened."""
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 

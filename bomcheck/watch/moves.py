@@ -10,6 +10,8 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+from bomcheck.files import sync_folder
+
 MOVING_TAIL = ".moving"  # `.NAME.1a2b3c4d.moving`: a copy across filesystems not yet complete
 
 
@@ -90,15 +92,5 @@ def _copy_across(source: Path, target: Path) -> None:
     finally:
         with contextlib.suppress(OSError):
             temp.unlink()
-    _sync_folder(target.parent)
+    sync_folder(target.parent)  # the new name durable before the old one goes
     source.unlink()
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the new name durable before the old one goes (POSIX; a no-op where folders cannot be opened)."""
-    with contextlib.suppress(OSError, AttributeError):
-        handle = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)
