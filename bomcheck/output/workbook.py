@@ -24,6 +24,7 @@ from bomcheck.files import atomic_output, check_writable
 from bomcheck.model import Compliance, Lifecycle, LineResult, LineStatus, LookupStatus, Report, SourceStatus
 from bomcheck.output.sheets.cells import (
     BOLD,
+    UNKNOWN,
     WRAP_BOTTOM,
     Value,
     display_width,
@@ -65,7 +66,6 @@ __all__ = [
 ]
 
 NOT_CHECKED = "not checked"
-UNKNOWN = "unknown"  # a fact a source was asked for and did not give: never blank, never 0 or "no"
 NOT_APPLICABLE = "—"  # written where a column has nothing to say for a line, so no cell is left blank
 OUTPUT_SUFFIXES = (".xlsx", ".xlsm")
 

@@ -72,6 +72,9 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER_TEXT = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$")
 
 
+UNKNOWN = "unknown"  # a fact a source was asked for and did not give: never blank, never 0 or "no"
+
+
 def money_format(currency: str | None, places: int = 2) -> str:
     """A number format that shows the currency code: `#,##0.00 "EUR"`."""
     number = "#,##0." + "0" * places if places else "#,##0"

@@ -17,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bomcheck.model import LineResult, Lookup, LookupStatus, Offer, Purchase, Report, normalize_mpn
 from bomcheck.output.sheets.cells import (
     CHOSEN,
+    UNKNOWN,
     Link,
     Value,
     first_quantity,
@@ -37,7 +38,6 @@ HEADERS = ("BOM Row", "Part Asked", "Offer Part", "Source", "Seller", "Authorize
            "Other Rows", "Answer", "Date Code", "On Order", "Datasheet", "Page")
 PER_QUANTITY = ("Qty Priced", "Unit Price", "Ext. Price", "Chosen")  # the first build quantity's numbers
 EARLIER_FIRST_HEADERS = ("BOM Rows", "BOM Row")  # what A1 held in earlier layouts (the same word now)
-UNKNOWN = "unknown"
 
 
 def breaks_text(offer: Offer) -> str:

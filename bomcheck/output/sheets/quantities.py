@@ -9,6 +9,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bomcheck.model import LineResult, LineStatus, Report
 from bomcheck.output.sheets.cells import (
     BOLD,
+    UNKNOWN,
     Value,
     display_width,
     drop_own_sheet,
@@ -38,7 +39,7 @@ def _cells(result: LineResult) -> list[tuple[Value, str | None]]:
     asked = result.status not in (LineStatus.DNP, LineStatus.NO_MPN)  # as the BOM sheet's Short
     return [
         (result.buy_qty if bought else None, None),
-        ("unknown" if result.status is LineStatus.ERROR else result.shortage if asked else None, None),
+        (UNKNOWN if result.status is LineStatus.ERROR else result.shortage if asked else None, None),
         (money(result.unit_price), unit_format(result.currency)),
         (money(result.ext_price), money_format(result.currency)),
         (result.status.value, None),

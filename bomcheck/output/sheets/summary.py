@@ -23,6 +23,7 @@ from bomcheck.output.sheets.cells import (
     PERCENT_FORMAT,
     SECTION_FONT,
     TOP,
+    UNKNOWN,
     WRAP,
     Value,
     display_width,
@@ -183,7 +184,7 @@ def quantity_rows(report: Report) -> list[QuantityRow]:
 
 
 def _lead(result: LineResult | None) -> tuple[Value, str | None]:
-    return (result.lead_time_weeks if result else "unknown", None)
+    return (result.lead_time_weeks if result else UNKNOWN, None)
 
 
 def _lead_part(result: LineResult | None) -> tuple[Value, str | None]:
