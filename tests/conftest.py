@@ -39,16 +39,27 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_BOM = ROOT / "sample_boms" / "demo.xlsx"
 
 
+def _isolate(home: Path, patch: pytest.MonkeyPatch) -> Path:
+    patch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    patch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    patch.setenv("BOMCHECK_CONFIG", str(home / "config" / "bomcheck" / "config.toml"))
+    for variable in ENV_VARS.values():
+        patch.delenv(variable, raising=False)
+    return home
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_session(tmp_path_factory) -> Iterator[Path]:
+    """The same for module-scoped fixtures, which run before any test's own isolation: a run they
+    make must not read the developer's cache (stale answers made such a test pass here only)."""
+    with pytest.MonkeyPatch.context() as patch:
+        yield _isolate(tmp_path_factory.mktemp("session-home"), patch)
+
+
 @pytest.fixture(autouse=True)
 def isolated_user(tmp_path_factory, monkeypatch) -> Path:
     """No test sees the developer's config, credentials or token files."""
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
-    monkeypatch.setenv("BOMCHECK_CONFIG", str(home / "config" / "bomcheck" / "config.toml"))
-    for variable in ENV_VARS.values():
-        monkeypatch.delenv(variable, raising=False)
-    return home
+    return _isolate(tmp_path_factory.mktemp("home"), monkeypatch)
 
 
 @pytest.fixture(autouse=True)
